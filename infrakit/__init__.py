@@ -1,0 +1,43 @@
+"""infrakit: infrastructure as composable, typed Python components.
+
+Define typed inputs and outputs (:func:`inputs`, :func:`outputs`, :data:`Param`,
+:data:`Out`), write a :class:`Component` whose ``build`` adds typed resources
+(``infrakit.aws.<service>``, ``infrakit.gcp.compute``), and :func:`synth` it into a
+deployable template, on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infrakit import errors
+from infrakit._component import Component
+from infrakit._contract import UNSET, Out, Param, inputs, outputs, param
+from infrakit._expr import Expr
+from infrakit._synth import Template, synth
+
+__all__ = [
+    "UNSET",
+    "Component",
+    "Expr",
+    "Out",
+    "Param",
+    "Template",
+    "errors",
+    "inputs",
+    "load_inputs",
+    "outputs",
+    "param",
+    "synth",
+]
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: configuration files need cattrs and a parser.
+    if name == "load_inputs":
+        from infrakit._config import load_inputs
+
+        return load_inputs
+    raise AttributeError(f"module 'infrakit' has no attribute {name!r}")

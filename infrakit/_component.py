@@ -1,0 +1,212 @@
+"""Components: the unit that is synthesized, tested and deployed by itself."""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any, ClassVar, Generic, TypeVar
+
+from infrakit._contract import UNSET, Parameter, inputs_fields, is_inputs, is_outputs, outputs_fields
+from infrakit._expr import ConditionRef, Expr, ParamRef
+from infrakit._resource import Resource
+from infrakit.errors import DefinitionError, LogicalIdError, ProviderMixError, SynthError, UnboundOutputError
+
+__all__ = ["Build", "Component"]
+
+I = TypeVar("I")
+O = TypeVar("O")
+R = TypeVar("R", bound=Resource)
+
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
+
+def snake_prefix(prefix: str) -> str:
+    """``"Db"`` -> ``"db"``, ``"AppDb"`` -> ``"app_db"``: embedded parameter keys."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", prefix).lower()
+
+
+class Build:
+    """Everything one synthesis of a component collected: its resources, parameters,
+    conditions and outputs. Providers render a template from it."""
+
+    def __init__(self, component: type[Component[Any, Any]], inputs: Any) -> None:
+        self.component = component
+        self.name = component.__qualname__
+        self.inputs = inputs
+        self.resources: list[Resource] = []
+        self.by_id: dict[str, Resource] = {}
+        self.parameters: dict[str, Parameter] = {}
+        self.conditions: dict[str, ConditionRef] = {}
+        self.outputs: list[tuple[str, Any, Any]] = []  # (field, T, value)
+        self.provider: Any = None
+        #: Each resource's dependencies (references and depends_on), set by synth's checks.
+        self.depends: dict[Resource, list[Resource]] = {}
+
+    def add(self, resource: Resource, prefix: str) -> None:
+        if not isinstance(resource, Resource):
+            raise DefinitionError(f"{self.name}: self.add() takes a resource, got {type(resource).__name__}")
+        if prefix:
+            resource.logical_id = prefix + resource.logical_id
+        lid = resource.logical_id
+        existing = self.by_id.get(lid)
+        if existing is resource:
+            raise LogicalIdError(f"{self.name}: {resource._describe()} was added twice")
+        if existing is not None:
+            raise LogicalIdError(
+                f"{self.name}: duplicate logical id '{lid}': {existing._describe()} and {resource._describe()}; "
+                "give each resource its own id"
+            )
+        provider = type(resource).provider
+        if self.provider is None:
+            self.provider = provider
+        elif provider is not self.provider:
+            first = self.resources[0]
+            raise ProviderMixError(
+                f"{self.name}: {resource._describe()} is a {provider.name} resource, but the component "
+                f"already has {self.provider.name} resources ({first._describe()}); one component is one "
+                "deployable unit of one provider: split it into two components"
+            )
+        self.by_id[lid] = resource
+        self.resources.append(resource)
+
+
+class Component(Generic[I, O]):
+    """A deployable unit: ``build(inputs)`` adds resources and returns the outputs.
+
+    Subclass ``ik.Component[MyInputs, MyOutputs]`` and implement :meth:`build`; inside
+    it, :meth:`add` resources, :meth:`embed` other components, and define
+    :meth:`condition`\\ s. ``build`` must be a pure function of its inputs.
+    """
+
+    inputs_type: ClassVar[type]
+    outputs_type: ClassVar[type]
+
+    _build: Build
+    _prefix: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            if typing.get_origin(base) is Component:
+                i_type, o_type = typing.get_args(base)
+                if not is_inputs(i_type):
+                    raise DefinitionError(f"{cls.__qualname__}: {i_type!r} is not an @ik.inputs class")
+                if not is_outputs(o_type):
+                    raise DefinitionError(f"{cls.__qualname__}: {o_type!r} is not an @ik.outputs class")
+                cls.inputs_type, cls.outputs_type = i_type, o_type
+
+    def build(self, inputs: I) -> O:
+        """Add this component's resources and return its outputs."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement build(self, inputs)")
+
+    def _scope(self) -> Build:
+        try:
+            return self._build
+        except AttributeError:
+            raise SynthError(
+                f"{type(self).__qualname__}: add/embed/condition work only while synthesizing; "
+                "call ik.synth(Component, inputs) instead of build() directly"
+            ) from None
+
+    def add(self, resource: R) -> R:
+        """Add a resource to this component and return it."""
+        self._scope().add(resource, self._prefix)
+        return resource
+
+    def condition(self, name: str, expr: Expr[bool]) -> ConditionRef:
+        """Define a named deploy-time condition; use it in ``fn.if_`` or ``condition=``."""
+        build = self._scope()
+        if not isinstance(expr, Expr) or expr.type is not bool:
+            raise DefinitionError(
+                f"{build.name}: condition {name!r} needs a boolean expression (fn.equals, fn.and_, ...), "
+                f"got {expr!r}"
+            )
+        name = self._prefix + name
+        if name in build.conditions:
+            raise LogicalIdError(f"{build.name}: condition {name!r} is defined twice")
+        ref = ConditionRef(name, expr)
+        build.conditions[name] = ref
+        return ref
+
+    def embed(self, component: type[Component[Any, O2]], inputs: Any, prefix: str) -> O2:
+        """Inline another component's resources into this one, their logical ids prefixed
+        with ``prefix``, and return its outputs (as expressions)."""
+        build = self._scope()
+        if not _PREFIX.match(prefix):
+            raise LogicalIdError(f"{build.name}: embed prefix {prefix!r} must be letters and digits, starting with a letter")
+        child = component()
+        child._build = build
+        child._prefix = self._prefix + prefix
+        return run(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_")
+
+
+O2 = TypeVar("O2")
+
+
+def check_inputs(component: type[Component[Any, Any]], inputs: Any) -> Any:
+    """Refuse inputs of the wrong class; ``None`` means the inputs class's defaults."""
+    expected = getattr(component, "inputs_type", None)
+    if expected is None:
+        raise DefinitionError(f"{component.__qualname__} must subclass ik.Component[Inputs, Outputs]")
+    if inputs is None:
+        try:
+            return expected()
+        except TypeError as exc:
+            raise DefinitionError(f"{component.__qualname__}: inputs are required: {exc}") from None
+    if not isinstance(inputs, expected):
+        raise DefinitionError(
+            f"{component.__qualname__} takes {expected.__qualname__} inputs, got {type(inputs).__qualname__}"
+        )
+    return inputs
+
+
+def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Build, key_prefix: str = "") -> Any:
+    """The inputs as ``build`` sees them: every ``Param`` field an expression."""
+    values: dict[str, Any] = {}
+    for name, info in inputs_fields(type(inputs)):
+        value = getattr(inputs, name)
+        if info.kind == "param" and not (isinstance(value, Expr) and not getattr(value, "is_wire", False)):
+            wired = getattr(value, "is_wire", False)
+            parameter = Parameter(
+                key=key_prefix + name,
+                type=info.type,
+                options=info.options,
+                default=UNSET if wired else value,
+                source=value if wired else None,
+                owner=f"{type(inputs).__qualname__}.{name}",
+            )
+            if parameter.options.secret and parameter.default is not UNSET:
+                raise SynthError(
+                    f"{build.name}: {parameter.owner} is secret, so it cannot have a value in the template; "
+                    "leave it out and pass it when deploying"
+                )
+            if parameter.key in build.parameters:
+                raise LogicalIdError(f"{build.name}: two parameters named {parameter.key!r}")
+            build.parameters[parameter.key] = parameter
+            value = ParamRef(parameter)
+        values[name] = value
+    view = object.__new__(type(inputs))
+    for name, value in values.items():
+        object.__setattr__(view, name, value)
+    return view
+
+
+def run(component: Component[Any, O], inputs: Any, build: Build, key_prefix: str = "") -> O:
+    """Run ``build`` of one (possibly embedded) component into ``build``."""
+    cls = type(component)
+    inputs = check_inputs(cls, inputs)
+    view = symbolic_inputs(cls, inputs, build, key_prefix)
+    result = component.build(view)
+    expected = cls.outputs_type
+    if not isinstance(result, expected):
+        raise SynthError(
+            f"{cls.__qualname__}.build must return {expected.__qualname__}, got {type(result).__qualname__}"
+        )
+    unbound = [name for name, _t in outputs_fields(expected) if getattr(result, name) is UNSET]
+    if unbound:
+        listed = ", ".join(f"`{n}`" for n in unbound)
+        raise UnboundOutputError(
+            f"{cls.__qualname__}: build left output {listed} of {expected.__qualname__} unbound; "
+            "bind every declared output"
+        )
+    return result

@@ -1,0 +1,319 @@
+"""A component's contract: its typed inputs and outputs.
+
+``@ik.inputs`` classes hold *build-time settings* (plain typed fields: concrete values
+that shape the template) and *deploy-time parameters* (fields typed ``ik.Param[T]``:
+template parameters, expressions inside ``build``). ``@ik.outputs`` classes declare
+what a component publishes, every field typed ``ik.Out[T]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, Union
+
+import attrs
+from typing_extensions import dataclass_transform
+
+from infrakit._expr import Expr, base_type, compatible, describe_value, type_name
+from infrakit.errors import DefinitionError, PropertyTypeError, WiringError
+
+__all__ = [
+    "UNSET",
+    "Out",
+    "Param",
+    "ParamOptions",
+    "Parameter",
+    "inputs",
+    "inputs_fields",
+    "is_inputs",
+    "is_outputs",
+    "outputs",
+    "outputs_fields",
+    "param",
+]
+
+T = TypeVar("T")
+C = TypeVar("C", bound=type)
+
+
+class _Unset:
+    """The value of a parameter or output that was not given."""
+
+    _instance: _Unset | None = None
+
+    def __new__(cls) -> _Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+class _ParamMark:
+    def __repr__(self) -> str:
+        return "ik.Param"
+
+
+class _OutMark:
+    def __repr__(self) -> str:
+        return "ik.Out"
+
+
+_PARAM_MARK = _ParamMark()
+_OUT_MARK = _OutMark()
+
+#: A deploy-time parameter of type ``T``: a value (its default), another instance's
+#: output (wired), or nothing (a parameter without default). Inside ``build`` it is an
+#: ``Expr[T]``.
+Param = Annotated[Union[T, Expr[T]], _PARAM_MARK]
+#: A published output of type ``T``: inside ``build`` bind it to an expression or value.
+Out = Annotated[Union[T, Expr[T]], _OUT_MARK]
+
+
+@attrs.frozen(kw_only=True)
+class ParamOptions:
+    """How one deploy-time parameter is declared (see :func:`param`)."""
+
+    secret: bool = False
+    description: str | None = None
+    allowed: tuple[Any, ...] | None = None
+    aws_type: str | None = None
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+def param(
+    *,
+    default: Any = UNSET,
+    secret: bool = False,
+    description: str | None = None,
+    allowed: typing.Sequence[Any] | None = None,
+    aws_type: str | None = None,
+    pattern: str | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+) -> Any:
+    """Configure an ``ik.Param`` field of an inputs class.
+
+    ``default`` is the parameter's default; ``secret=True`` keeps the value out of every
+    file infrakit writes (CloudFormation ``NoEcho``); ``allowed`` lists the values the
+    parameter accepts; ``aws_type`` picks an AWS-specific parameter type such as
+    ``"AWS::EC2::VPC::Id"``; the rest are the provider's parameter constraints.
+    """
+    options = ParamOptions(
+        secret=secret,
+        description=description,
+        allowed=tuple(allowed) if allowed is not None else None,
+        aws_type=aws_type,
+        pattern=pattern,
+        min_length=min_length,
+        max_length=max_length,
+        min_value=min_value,
+        max_value=max_value,
+    )
+    return attrs.field(default=default, metadata={"infrakit.param": options})
+
+
+@attrs.frozen
+class Parameter:
+    """A deploy-time parameter of a synthesized component."""
+
+    key: str
+    """snake_case name (with the embedding prefix, if any)."""
+    type: Any
+    options: ParamOptions
+    default: Any = UNSET
+    source: Any = None
+    """The wired output (an app instance's output) this parameter receives, if any."""
+    owner: str = ""
+    """``InputsClass.field`` that declared it, for messages."""
+
+
+# --- the decorators -----------------------------------------------------------------
+
+
+class _FieldInfo:
+    __slots__ = ("kind", "options", "type")
+
+    def __init__(self, kind: str, type: Any, options: ParamOptions | None = None) -> None:
+        self.kind = kind  # "param" | "setting" | "out"
+        self.type = type
+        self.options = options
+
+
+def _marked(hint: Any, mark: object) -> Any:
+    """The ``T`` of ``Param[T]`` / ``Out[T]`` if ``hint`` carries ``mark``, else None."""
+    if typing.get_origin(hint) is Annotated and mark in hint.__metadata__:
+        inner = typing.get_args(hint)[0]
+        return typing.get_args(inner)[0] if typing.get_origin(inner) is Union else inner
+    return None
+
+
+def _hints(cls: type, localns: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls, localns=localns, include_extras=True)
+    except Exception as exc:  # NameError, SyntaxError in a string annotation, ...
+        raise DefinitionError(f"{cls.__qualname__}: cannot resolve its field types: {exc}") from exc
+
+
+def _check_value(owner: str, expected: Any, value: Any) -> None:
+    """Refuse a value (or expression) that cannot stand where ``expected`` is required."""
+    if value is UNSET:
+        return
+    if isinstance(value, Expr):
+        if compatible(expected, value.type):
+            return
+        error = WiringError if getattr(value, "is_wire", False) else PropertyTypeError
+        raise error(f"{owner}: expected {type_name(expected)}, got {describe_value(value)}")
+    if not _plain_matches(expected, value):
+        raise PropertyTypeError(f"{owner}: expected {type_name(expected)}, got {describe_value(value)}")
+
+
+def _plain_matches(expected: Any, value: Any) -> bool:
+    origin = typing.get_origin(expected)
+    if expected is Any:
+        return True
+    if isinstance(value, Expr):  # an expression inside a list or dict
+        return compatible(expected, value.type)
+    if origin is typing.Literal:
+        return value in typing.get_args(expected)
+    if origin is Union or origin is types.UnionType:
+        return any(_plain_matches(a, value) for a in typing.get_args(expected))
+    if expected is type(None):
+        return value is None
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in (list, tuple, set, frozenset) or origin is typing.Sequence:
+        container = origin if origin is not typing.Sequence else (list, tuple)
+        if not isinstance(value, container):
+            return False
+        args = typing.get_args(expected)
+        if not args or origin is tuple:
+            return True
+        return all(_plain_matches(args[0], v) for v in value)
+    if origin is dict:
+        return isinstance(value, dict)
+    if isinstance(expected, type):
+        return isinstance(value, expected)
+    return True  # a type we cannot check at runtime; the user's validators still run
+
+
+def _type_validator(owner: str, expected: Any) -> Callable[[Any, Any, Any], None]:
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        _check_value(owner, expected, value)
+
+    return check
+
+
+def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[type, list[Any]], list[Any]]:
+    """An attrs field transformer: defaults and type checks for Param/Out/setting fields."""
+
+    def transform(_cls: type, fields: list[Any]) -> list[Any]:
+        result = []
+        for a in fields:
+            hint = hints.get(a.name, a.type)
+            owner = f"{cls_name}.{a.name}"
+            out_type, param_type = _marked(hint, _OUT_MARK), _marked(hint, _PARAM_MARK)
+            if kind == "outputs":
+                if out_type is None:
+                    raise DefinitionError(f"{owner}: every field of an @ik.outputs class must be typed ik.Out[T]")
+                # Unbound outputs default to UNSET so that synth can name every one of them.
+                a = a.evolve(default=UNSET, validator=_chain(_type_validator(owner, out_type), a.validator))
+                info = _FieldInfo("out", out_type)
+            elif param_type is not None:
+                options = a.metadata.get("infrakit.param") or ParamOptions()
+                default = UNSET if a.default is attrs.NOTHING else a.default
+                if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                    raise DefinitionError(f"{owner}: a Param's default must be a plain value")
+                # The user's validators see plain values only; expressions are checked by type.
+                validator = _chain(_type_validator(owner, param_type), _plain_only(a.validator))
+                a = a.evolve(default=default, validator=validator)
+                info = _FieldInfo("param", param_type, options)
+            elif out_type is not None:
+                raise DefinitionError(f"{owner}: ik.Out[T] belongs in an @ik.outputs class; use ik.Param[T] here")
+            else:
+                a = a.evolve(validator=_chain(_type_validator(owner, hint), a.validator))
+                info = _FieldInfo("setting", hint)
+            result.append(a.evolve(metadata={**a.metadata, "infrakit.field": info}))
+        return result
+
+    return transform
+
+
+def _chain(*validators: Any) -> Any:
+    present = [v for v in validators if v is not None]
+    return attrs.validators.and_(*present) if len(present) > 1 else present[0]
+
+
+def _plain_only(validator: Any) -> Any:
+    if validator is None:
+        return None
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        if value is UNSET or isinstance(value, Expr):
+            return
+        validator(inst, attr, value)
+
+    return check
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(attrs.field, attrs.Attribute))
+def inputs(cls: C) -> C:
+    """Declare a component's inputs: a frozen, keyword-only attrs class.
+
+    Plain typed fields are build-time settings (checked against their type, then by
+    their attrs validators). Fields typed ``ik.Param[T]`` are deploy-time parameters.
+    """
+    return _decorate(cls, "inputs", sys._getframe(1).f_locals)
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(attrs.field, attrs.Attribute))
+def outputs(cls: C) -> C:
+    """Declare a component's outputs: every field typed ``ik.Out[T]``, all bound by ``build``."""
+    return _decorate(cls, "outputs", sys._getframe(1).f_locals)
+
+
+def _decorate(cls: Any, kind: str, localns: dict[str, Any]) -> Any:
+    hints = _hints(cls, dict(localns))
+    made = attrs.frozen(kw_only=True, field_transformer=_transformer(cls.__qualname__, hints, kind))(cls)
+    made.__infrakit_kind__ = kind
+    return made
+
+
+def is_inputs(cls: Any) -> bool:
+    return isinstance(cls, type) and cls.__dict__.get("__infrakit_kind__") == "inputs"
+
+
+def is_outputs(cls: Any) -> bool:
+    return isinstance(cls, type) and cls.__dict__.get("__infrakit_kind__") == "outputs"
+
+
+def inputs_fields(cls: type) -> list[tuple[str, _FieldInfo]]:
+    """``(name, info)`` of every field of an inputs class, in declaration order."""
+    return [(a.name, a.metadata["infrakit.field"]) for a in attrs.fields(cls)]
+
+
+def outputs_fields(cls: type) -> list[tuple[str, Any]]:
+    """``(name, T)`` of every ``Out[T]`` field of an outputs class, in declaration order."""
+    return [(a.name, a.metadata["infrakit.field"].type) for a in attrs.fields(cls)]
+
+
+def is_param_type_supported(t: Any) -> bool:
+    return base_type(t) in (str, int, float) or t == list[str] or t == list[int] or t == list[float]

@@ -1,0 +1,240 @@
+"""Typed expressions: values that are known only when a template is deployed.
+
+An :class:`Expr` carries the type of the value it stands for (``str``, ``int``,
+``list[str]``, ...), so a ``list[str]`` expression is refused where a ``str`` is
+expected, both at runtime and, through ``Expr[T]``'s type parameter, for type
+checkers. The core defines the provider-neutral nodes (references to resources,
+their attributes, parameters and conditions, and a generic function call);
+providers add their functions and render every node in their own template shape
+through the :class:`Renderer` protocol.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterator
+from typing import Any, Generic, Protocol, TypeVar
+
+if typing.TYPE_CHECKING:
+    from infrakit._contract import Parameter
+    from infrakit._resource import Resource
+
+T_co = TypeVar("T_co", covariant=True)
+
+__all__ = ["Call", "ConditionRef", "Expr", "GetAtt", "ParamRef", "Ref", "Renderer"]
+
+
+class Renderer(Protocol):
+    """What a provider implements to turn expressions into template values."""
+
+    def value(self, value: Any) -> Any: ...
+    def ref(self, resource: Resource) -> Any: ...
+    def get_att(self, resource: Resource, name: str) -> Any: ...
+    def param(self, parameter: Parameter) -> Any: ...
+    def call(self, name: str, args: Any) -> Any: ...
+    def condition(self, condition: ConditionRef) -> Any: ...
+
+
+class Expr(Generic[T_co]):
+    """A value of type ``T`` known only at deploy time.
+
+    Expressions are built by resources (``.ref``, ``.attrs.x``), by deploy-time
+    parameters (``ik.Param`` inputs inside ``build``) and by a provider's functions
+    (``infrakit.aws.fn``). They have no value while synthesizing: using one as a
+    Python ``bool``, iterating it or formatting it into a string is an error; use the
+    provider's functions (``fn.if_``, ``fn.select``, ``fn.sub``/``fn.join``) instead.
+    """
+
+    __slots__ = ("type",)
+
+    #: The runtime type of the value: ``str``, ``int``, ``float``, ``bool``,
+    #: ``list[str]``, ``dict`` or ``typing.Any``.
+    type: Any
+
+    def __init__(self, type: Any) -> None:
+        self.type = type
+
+    def _render(self, r: Renderer) -> Any:
+        raise NotImplementedError
+
+    def _children(self) -> Iterator[Any]:
+        """Sub-values that may hold further expressions."""
+        return iter(())
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"{self!r} has no value at synth time; it cannot be used as a Python bool. "
+            "Decide at deploy time with a condition and fn.if_, or use a build-time input."
+        )
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(
+            f"{self!r} has no value at synth time; it cannot be iterated. "
+            "Pick items with fn.select(i, ...), or use a build-time input."
+        )
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError(
+            f"{self!r} has no value at synth time; it cannot be formatted into a Python string. "
+            "Build the string at deploy time with fn.sub or fn.join."
+        )
+
+    def __str__(self) -> str:
+        return self.__format__("")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._describe()}: {type_name(self.type)}>"
+
+    def _describe(self) -> str:
+        return ""
+
+
+class Ref(Expr[T_co]):
+    """The reference of a resource (CloudFormation ``Ref``, a GCP ``selfLink``)."""
+
+    __slots__ = ("resource",)
+
+    def __init__(self, resource: Resource, type: Any = str) -> None:
+        super().__init__(type)
+        self.resource = resource
+
+    def _render(self, r: Renderer) -> Any:
+        return r.ref(self.resource)
+
+    def _describe(self) -> str:
+        return f"{self.resource.logical_id}.ref"
+
+
+class GetAtt(Expr[T_co]):
+    """An attribute of a deployed resource (``Fn::GetAtt``, a GCP output field)."""
+
+    __slots__ = ("name", "py_name", "resource")
+
+    def __init__(self, resource: Resource, name: str, type: Any, py_name: str = "") -> None:
+        super().__init__(type)
+        self.resource = resource
+        self.name = name
+        self.py_name = py_name or name
+
+    def _render(self, r: Renderer) -> Any:
+        return r.get_att(self.resource, self.name)
+
+    def _describe(self) -> str:
+        return f"{self.resource.logical_id}.attrs.{self.py_name}"
+
+
+class ParamRef(Expr[T_co]):
+    """A deploy-time parameter of the component (an ``ik.Param`` input)."""
+
+    __slots__ = ("parameter",)
+
+    def __init__(self, parameter: Parameter) -> None:
+        super().__init__(parameter.type)
+        self.parameter = parameter
+
+    def _render(self, r: Renderer) -> Any:
+        return r.param(self.parameter)
+
+    def _describe(self) -> str:
+        return f"parameter {self.parameter.key}"
+
+
+class ConditionRef(Expr[bool]):
+    """A named condition of the component (``self.condition(name, expr)``)."""
+
+    __slots__ = ("expr", "name")
+
+    def __init__(self, name: str, expr: Expr[bool]) -> None:
+        super().__init__(bool)
+        self.name = name
+        self.expr = expr
+
+    def _render(self, r: Renderer) -> Any:
+        return r.condition(self)
+
+    def _children(self) -> Iterator[Any]:
+        yield self.expr
+
+    def _describe(self) -> str:
+        return f"condition {self.name}"
+
+
+class Call(Expr[T_co]):
+    """A provider function applied to arguments (``Fn::Join``, ``Fn::Select``, ...)."""
+
+    __slots__ = ("args", "name")
+
+    def __init__(self, name: str, args: Any, type: Any) -> None:
+        super().__init__(type)
+        self.name = name
+        self.args = args
+
+    def _render(self, r: Renderer) -> Any:
+        return r.call(self.name, self.args)
+
+    def _children(self) -> Iterator[Any]:
+        yield self.args
+
+    def _describe(self) -> str:
+        return self.name
+
+
+# --- runtime value types -------------------------------------------------------------
+
+
+def type_name(t: Any) -> str:
+    """A short, readable name of a runtime value type: ``str``, ``list[str]``, ``any``."""
+    if t is Any:
+        return "any"
+    if isinstance(t, type):
+        return t.__name__
+    origin = typing.get_origin(t)
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in typing.get_args(t))
+    if origin is not None:
+        args = ", ".join(type_name(a) for a in typing.get_args(t))
+        return f"{getattr(origin, '__name__', origin)}[{args}]"
+    return str(t)
+
+
+def base_type(t: Any) -> Any:
+    """``Literal["a", "b"]`` -> ``str``; everything else as it is."""
+    if typing.get_origin(t) is typing.Literal:
+        args = typing.get_args(t)
+        return type(args[0]) if args else Any
+    return t
+
+
+def compatible(expected: Any, actual: Any) -> bool:
+    """Whether a value of type ``actual`` may stand where ``expected`` is required."""
+    expected, actual = base_type(expected), base_type(actual)
+    if expected is Any or actual is Any or expected == actual:
+        return True
+    if expected is float and actual is int:
+        return True
+    e_origin, a_origin = typing.get_origin(expected), typing.get_origin(actual)
+    if e_origin is list and (a_origin is list or actual is list):
+        e_args, a_args = typing.get_args(expected), typing.get_args(actual)
+        return not a_args or compatible(e_args[0], a_args[0])
+    if (e_origin or expected) is dict and (a_origin or actual) is dict:
+        return True
+    return False
+
+
+def value_type(value: Any) -> Any:
+    """The runtime type of a plain value or an expression, for error messages."""
+    if isinstance(value, Expr):
+        return value.type
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list[str]
+    return type(value)
+
+
+def describe_value(value: Any) -> str:
+    """``int 5``, ``expression <Ref Vpc.ref: str>`` — what was given, for messages."""
+    if isinstance(value, Expr):
+        return f"expression {value!r}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"

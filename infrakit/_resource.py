@@ -1,0 +1,383 @@
+"""Resources and nested property types, built from catalogue tables on first use.
+
+Generated provider modules hold their catalogue as literal tables (see
+``infrakit._spec``); :func:`make_resource_class` and :func:`make_property_class` turn
+one table entry into an attrs class whose fields check their values as they are set,
+so a wrong type or an unknown keyword fails on the user's own line.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import attrs
+
+from infrakit._expr import Expr, GetAtt, Ref, compatible, describe_value
+from infrakit.errors import (
+    MissingPropertyError,
+    PropertyTypeError,
+    UnknownAttributeError,
+    UnknownPropertyError,
+    did_you_mean,
+)
+
+__all__ = [
+    "BUILDING",
+    "PropertyType",
+    "Resource",
+    "make_property_class",
+    "make_resource_class",
+    "render_value",
+]
+
+#: The name of the component being built, for messages (set by synth).
+BUILDING: contextvars.ContextVar[str | None] = contextvars.ContextVar("infrakit_building", default=None)
+
+Lookup = Callable[[str], type]
+
+
+def _context() -> str:
+    component = BUILDING.get()
+    return f"{component}: " if component else ""
+
+
+# --- value checking against type specs ----------------------------------------------
+
+_SCALARS: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "json": dict, "any": Any}
+
+
+def spec_type(spec: Any) -> Any:
+    """The runtime value type of a type spec, for expression compatibility."""
+    if isinstance(spec, str):
+        return _SCALARS[spec]
+    kind, arg = spec
+    if kind == "list":
+        return list[spec_type(arg)]  # type: ignore[misc]
+    if kind == "enum":
+        return str
+    if kind in ("map", "obj"):
+        return dict
+    return Any  # union
+
+
+def spec_name(spec: Any) -> str:
+    if isinstance(spec, str):
+        return "JSON object" if spec == "json" else spec
+    kind, arg = spec
+    if kind == "list":
+        return f"list[{spec_name(arg)}]"
+    if kind == "map":
+        return f"dict[str, {spec_name(arg)}]"
+    if kind == "enum":
+        shown = ", ".join(repr(v) for v in arg[:8])
+        return f"one of {shown}" + (f" (and {len(arg) - 8} more)" if len(arg) > 8 else "")
+    if kind == "obj":
+        return arg
+    return " | ".join(spec_name(a) for a in arg)
+
+
+def check_value(spec: Any, value: Any, lookup: Lookup) -> str | None:
+    """``None`` if ``value`` fits ``spec``, else what is wrong (for a message)."""
+    if isinstance(value, Expr):
+        if compatible(spec_type(spec), value.type):
+            return None
+        return f"expected {spec_name(spec)}, got {describe_value(value)}"
+    if isinstance(spec, str):
+        if spec == "str":
+            ok = isinstance(value, str)
+        elif spec == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif spec == "float":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif spec == "bool":
+            ok = isinstance(value, bool)
+        elif spec == "json":
+            ok = isinstance(value, (dict, list))
+        else:
+            ok = True
+        return None if ok else f"expected {spec_name(spec)}, got {describe_value(value)}"
+    kind, arg = spec
+    if kind == "list":
+        if not isinstance(value, (list, tuple)):
+            return f"expected {spec_name(spec)}, got {describe_value(value)}"
+        for i, item in enumerate(value):
+            problem = check_value(arg, item, lookup)
+            if problem:
+                return f"item {i}: {problem}"
+        return None
+    if kind == "map":
+        if not isinstance(value, dict):
+            return f"expected {spec_name(spec)}, got {describe_value(value)}"
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"key {key!r}: expected str"
+            problem = check_value(arg, item, lookup)
+            if problem:
+                return f"key {key!r}: {problem}"
+        return None
+    if kind == "enum":
+        if isinstance(value, str) and value in arg:
+            return None
+        hint = did_you_mean(value, arg) if isinstance(value, str) else ""
+        return f"expected {spec_name(spec)}, got {describe_value(value)}{hint}"
+    if kind == "obj":
+        cls = lookup(arg)
+        if isinstance(value, cls):
+            return None
+        if isinstance(value, dict):
+            return f"expected {cls.__qualname__}, got a dict; build it with {cls.__qualname__}(...)"
+        return f"expected {cls.__qualname__}, got {describe_value(value)}"
+    # union
+    if any(check_value(a, value, lookup) is None for a in arg):
+        return None
+    return f"expected {spec_name(spec)}, got {describe_value(value)}"
+
+
+# --- base classes -------------------------------------------------------------------
+
+
+class _Attrs:
+    """``resource.attrs``: the resource's attributes as typed expressions."""
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, resource: Resource) -> None:
+        self._resource = resource
+
+    def __getattr__(self, name: str) -> Expr[Any]:
+        resource = self._resource
+        spec = type(resource)._attr_specs.get(name)
+        if spec is None:
+            known = type(resource)._attr_specs
+            listed = ", ".join(sorted(known)) if known else "none"
+            raise UnknownAttributeError(
+                f"{_context()}{resource._describe()}: no attribute `{name}`{did_you_mean(name, known)}; "
+                f"its attributes are: {listed}"
+            )
+        wire, type_spec = spec
+        return GetAtt(resource, wire, spec_type(type_spec), name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(type(self._resource)._attr_specs)
+
+
+@attrs.define(eq=False, slots=True)
+class Resource:
+    """Base of every generated resource class.
+
+    The first positional argument is the logical id; properties are keywords.
+    ``.ref`` is the resource's reference and ``.attrs.<name>`` its attributes.
+    """
+
+    logical_id: str = attrs.field(validator=attrs.validators.instance_of(str))
+    depends_on: Any = attrs.field(default=None, kw_only=True)
+
+    @depends_on.validator
+    def _check_depends_on(self, _attr: Any, value: Any) -> None:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if item is not None and not isinstance(item, Resource):
+                raise PropertyTypeError(
+                    f"{_context()}{self._describe()}: depends_on takes resources, got {describe_value(item)}"
+                )
+
+    resource_type: ClassVar[str] = ""
+    #: The provider plug-in that renders this resource (set by the provider's base class).
+    provider: ClassVar[Any] = None
+    _props: ClassVar[tuple[Any, ...]] = ()
+    _attr_specs: ClassVar[dict[str, tuple[str, Any]]] = {}
+    _keywords: ClassVar[frozenset[str]] = frozenset()
+    #: Options besides properties that may hold expressions (checked like properties).
+    _option_names: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def ref(self) -> Expr[str]:
+        """The resource's reference."""
+        return Ref(self)
+
+    @property
+    def attrs(self) -> Any:
+        """The resource's attributes, as expressions: ``vpc.attrs.cidr_block``."""
+        return _Attrs(self)
+
+    def _describe(self) -> str:
+        return f"{self.resource_type} '{self.logical_id}'"
+
+    def dependencies(self) -> list[Resource]:
+        """The resources named in ``depends_on``."""
+        deps = self.depends_on
+        if deps is None:
+            return []
+        return list(deps) if isinstance(deps, (list, tuple)) else [deps]
+
+
+class PropertyType:
+    """Base of every generated nested property type (and GCP message) class."""
+
+    __slots__ = ()
+    _props: ClassVar[tuple[Any, ...]] = ()
+    _keywords: ClassVar[frozenset[str]] = frozenset()
+
+
+def _validator(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) -> Callable[[Any, Any, Any], None]:
+    def validate(inst: Any, _attr: Any, value: Any) -> None:
+        if value is None:
+            return
+        problem = check_value(spec, value, lookup)
+        if problem:
+            raise PropertyTypeError(f"{_context()}{owner(inst)}: property `{py}`: {problem}")
+
+    return validate
+
+
+def _init_guard(cls: type, owner: Callable[[Any], str]) -> None:
+    """Wrap attrs' ``__init__`` to turn an unknown keyword into a did-you-mean error."""
+    attrs_init = cls.__init__  # type: ignore[misc]
+    keywords = cls._keywords  # type: ignore[attr-defined]
+    wire_to_py = {wire: py for py, wire, *_ in cls._props}  # type: ignore[attr-defined]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not keywords.issuperset(kwargs):
+            unknown = sorted(set(kwargs) - keywords)[0]
+            hint = f" (did you mean `{wire_to_py[unknown]}`?)" if unknown in wire_to_py else did_you_mean(unknown, keywords)
+            where = f"{cls.resource_type} '{args[0]}'" if args and issubclass(cls, Resource) else owner(self)
+            raise UnknownPropertyError(f"{_context()}{where}: unknown property `{unknown}`{hint}")
+        attrs_init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__doc__ = attrs_init.__doc__
+    cls.__init__ = __init__  # type: ignore[misc]
+
+
+def _fields(props: tuple[Any, ...], owner: Callable[[Any], str], lookup: Lookup) -> dict[str, Any]:
+    return {
+        py: attrs.field(default=None, kw_only=True, validator=_validator(owner, py, spec, lookup))
+        for py, _wire, spec, _required in props
+    }
+
+
+class _LazyClass:
+    """A class attribute built on first access (nested property types)."""
+
+    def __init__(self, name: str, build: Callable[[], type]) -> None:
+        self.name = name
+        self.build = build
+
+    def __get__(self, instance: Any, owner: type) -> type:
+        made = self.build()
+        setattr(owner, self.name, made)
+        return made
+
+
+def _describe_resource(inst: Any) -> str:
+    lid = getattr(inst, "logical_id", "?")
+    return f"{type(inst).resource_type} '{lid}'"
+
+
+def make_resource_class(
+    name: str,
+    *,
+    base: type[Resource],
+    module: str,
+    resource_type: str,
+    doc: str,
+    props: tuple[Any, ...],
+    attributes: tuple[Any, ...],
+    nested: dict[str, Callable[[type], type]] | None = None,
+    lookup: Callable[[type], Lookup] | None = None,
+) -> type[Resource]:
+    """Build the resource class ``name`` from its catalogue entry.
+
+    ``nested`` maps a nested type's name to a function building it from the resource
+    class; ``lookup(cls)`` gives the resolver of ``("obj", Name)`` specs (by default,
+    attributes of the resource class itself).
+    """
+    holder: list[type] = []
+    resolve: Lookup = (lambda n: getattr(holder[0], n)) if lookup is None else (lambda n: lookup(holder[0])(n))
+    body = _fields(props, _describe_resource, resolve)
+    cls = attrs.make_class(name, body, bases=(base,), eq=False, slots=True)
+    holder.append(cls)
+    cls.__module__ = module
+    cls.__doc__ = doc
+    cls.resource_type = resource_type
+    cls._props = props
+    cls._attr_specs = {py: (wire, spec) for py, wire, spec in attributes}
+    cls._keywords = frozenset(a.name for a in attrs.fields(cls) if a.kw_only)
+    for nested_name, build in (nested or {}).items():
+        setattr(cls, nested_name, _LazyClass(nested_name, lambda build=build: build(cls)))
+    _init_guard(cls, _describe_resource)
+    return cls
+
+
+def make_property_class(
+    name: str, *, qualname: str, module: str, doc: str, props: tuple[Any, ...], lookup: Lookup
+) -> type[PropertyType]:
+    """Build a nested property type (or GCP message) class from its catalogue entry."""
+
+    def owner(_inst: Any) -> str:
+        return qualname
+
+    cls = attrs.make_class(name, _fields(props, owner, lookup), bases=(PropertyType,), slots=True)
+    cls.__module__ = module
+    cls.__qualname__ = qualname
+    cls.__doc__ = doc
+    cls._props = props
+    cls._keywords = frozenset(py for py, *_ in props)
+    _init_guard(cls, owner)
+    return cls
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def render_props(obj: Any, r: Any, where: str) -> dict[str, Any]:
+    """Render a resource's or property type's properties under their wire names."""
+    out: dict[str, Any] = {}
+    for py, wire, _spec, required in type(obj)._props:
+        value = getattr(obj, py)
+        if value is None:
+            if required:
+                raise MissingPropertyError(
+                    f"{where}: required property `{py}` is missing; pass {py}=... when creating it"
+                )
+            continue
+        out[wire] = render_value(value, r, f"{where}.{py}")
+    return out
+
+
+def render_value(value: Any, r: Any, where: str) -> Any:
+    """Render any property value: expressions, property types, lists and dicts."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float:
+        return value
+    if isinstance(value, Expr):
+        return value._render(r)
+    if isinstance(value, PropertyType):
+        return render_props(value, r, where)
+    if kind is list or kind is tuple:
+        return [render_value(v, r, f"{where}[{i}]") for i, v in enumerate(value)]
+    if kind is dict:
+        return {k: render_value(v, r, f"{where}.{k}") for k, v in value.items()}
+    if value is None:
+        return None
+    raise PropertyTypeError(f"{where}: cannot render {describe_value(value)} into a template")
+
+
+def walk(value: Any) -> Iterator[Expr[Any]]:
+    """Every expression inside a value, depth first."""
+    if isinstance(value, Expr):
+        yield value
+        for child in value._children():
+            yield from walk(child)
+    elif isinstance(value, PropertyType):
+        for py, *_ in type(value)._props:
+            yield from walk(getattr(value, py))
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from walk(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from walk(v)
+

@@ -1,0 +1,177 @@
+"""Synthesis of one component into one template, independently of any other."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infrakit._component import Build, Component, run
+from infrakit._contract import outputs_fields
+from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref
+from infrakit._resource import BUILDING, Resource, walk
+from infrakit.errors import DanglingReferenceError, SynthError, UnusedParameterError
+
+__all__ = ["Template", "build_component", "synth"]
+
+
+class Template:
+    """A synthesized template of one component.
+
+    ``to_dict()`` gives a copy of the template, ``to_json()`` and ``to_yaml()`` its text.
+    ``provider`` is ``"aws"`` or ``"gcp"``; ``build`` is what synthesis collected
+    (resources, parameters, outputs), used by apps and by ``infrakit.testing``.
+    """
+
+    def __init__(self, body: dict[str, Any], build: Build) -> None:
+        self._body = body
+        self._json: str | None = None
+        self.build = build
+        self.provider: str = build.provider.name
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the template as plain JSON-compatible data."""
+        result: dict[str, Any] = json.loads(self.to_json())
+        return result
+
+    def to_json(self) -> str:
+        """The template as JSON text (2-space indented, ending in a newline)."""
+        if self._json is None:
+            self._json = json.dumps(self._body, indent=2, ensure_ascii=False) + "\n"
+        return self._json
+
+    def to_yaml(self) -> str:
+        """The template as YAML in long-form intrinsics (``Fn::Join:``, ``Ref:``), so any
+        YAML parser reads it back to the same data as ``to_dict()``."""
+        import yaml  # only when YAML is asked for
+
+        return str(yaml.safe_dump(self._body, sort_keys=False, default_flow_style=False, allow_unicode=True))
+
+    def __repr__(self) -> str:
+        return f"<Template {self.build.name} ({self.provider}, {len(self.build.resources)} resources)>"
+
+
+def build_component(component: type[Component[Any, Any]], inputs: Any = None) -> Build:
+    """Run a component's ``build`` and check what it made, without rendering."""
+    if not (isinstance(component, type) and issubclass(component, Component)):
+        raise SynthError(f"synth takes a Component subclass, got {component!r}")
+    build = Build(component, inputs)
+    token = BUILDING.set(component.__qualname__)
+    try:
+        instance = component()
+        instance._build = build
+        result = run(instance, inputs, build)
+        build.outputs = [(name, t, getattr(result, name)) for name, t in outputs_fields(component.outputs_type)]
+        if not build.resources:
+            raise SynthError(f"{build.name}: build added no resources; add at least one with self.add(...)")
+        check_references(build)
+    finally:
+        BUILDING.reset(token)
+    return build
+
+
+def synth(component: type[Component[Any, Any]], inputs: Any = None) -> Template:
+    """Synthesize one component, on its own, into its provider's template.
+
+    ``inputs`` is an instance of the component's inputs class (``None``: all defaults).
+    Raises an :class:`infrakit.errors.InfrakitError` naming the component, resource and
+    property for every mistake it finds.
+    """
+    build = build_component(component, inputs)
+    token = BUILDING.set(build.name)
+    try:
+        template = Template(build.provider.render(build), build)
+        build.provider.check_template(build, template.to_json())
+    finally:
+        BUILDING.reset(token)
+    return template
+
+
+def check_references(build: Build) -> None:
+    """Every reference resolves inside the component, every parameter is used, and
+    resources do not depend on each other in a cycle. Records ``build.depends``."""
+    used: set[str] = set()
+    depends: dict[Resource, list[Resource]] = {}
+
+    def check(value: Any, where: str, owner: Resource | None) -> None:
+        for expr in walk(value):
+            _check_expr(build, expr, where, used)
+            if owner is not None and isinstance(expr, (Ref, GetAtt)):
+                targets = depends[owner]
+                if expr.resource not in targets:
+                    targets.append(expr.resource)
+
+    for resource in build.resources:
+        where = f"{build.name}: {resource._describe()}"
+        depends[resource] = []
+        for dep in resource.dependencies():
+            if not isinstance(dep, Resource) or build.by_id.get(dep.logical_id) is not dep:
+                shown = dep._describe() if isinstance(dep, Resource) else repr(dep)
+                raise DanglingReferenceError(
+                    f"{where}: depends_on names {shown}, which is not part of the component; add it with self.add(...)"
+                )
+            if dep not in depends[resource]:
+                depends[resource].append(dep)
+        for py, *_ in type(resource)._props:
+            check(getattr(resource, py), f"{where}: property `{py}`", resource)
+        for option in getattr(resource, "_option_names", ()):
+            check(getattr(resource, option), f"{where}: {option}", resource)
+    for name, cond in build.conditions.items():
+        check(cond.expr, f"{build.name}: condition {name!r}", None)
+    for name, _t, value in build.outputs:
+        check(value, f"{build.name}: output `{name}`", None)
+    for key, parameter in build.parameters.items():
+        if key not in used:
+            raise UnusedParameterError(
+                f"{build.name}: parameter `{key}` ({parameter.owner}) is never used; use it in a resource "
+                "or output, or make it a build-time setting"
+            )
+    build.depends = depends
+    _check_cycles(build, depends)
+
+
+def _check_expr(build: Build, expr: Expr[Any], where: str, used: set[str]) -> None:
+    if isinstance(expr, (Ref, GetAtt)):
+        target = expr.resource
+        if build.by_id.get(target.logical_id) is not target:
+            raise DanglingReferenceError(
+                f"{where} refers to {target._describe()}, which is not part of the component; add it with "
+                "self.add(...) (another component's resources are reached only through its outputs)"
+            )
+    elif isinstance(expr, ParamRef):
+        key = expr.parameter.key
+        if build.parameters.get(key) is not expr.parameter:
+            raise DanglingReferenceError(f"{where} uses parameter `{key}`, which is not a parameter of the component")
+        used.add(key)
+    elif isinstance(expr, ConditionRef):
+        if build.conditions.get(expr.name) is not expr:
+            raise DanglingReferenceError(
+                f"{where} uses condition {expr.name!r}, which is never defined; define it with "
+                "self.condition(name, expr)"
+            )
+
+
+def _check_cycles(build: Build, depends: dict[Resource, list[Resource]]) -> None:
+    state: dict[Resource, int] = {}  # 1 visiting, 2 done
+    for start in build.resources:
+        if state.get(start):
+            continue
+        stack: list[tuple[Resource, int]] = [(start, 0)]
+        path: list[Resource] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            targets = depends[node]
+            if index < len(targets):
+                stack.append((node, index + 1))
+                target = targets[index]
+                if state.get(target) == 1:
+                    cycle = path[path.index(target) :] + [target]
+                    shown = " -> ".join(f"'{r.logical_id}'" for r in cycle)
+                    raise SynthError(f"{build.name}: resources depend on each other in a cycle: {shown}")
+                if not state.get(target):
+                    stack.append((target, 0))
+            else:
+                state[node] = 2
+                path.pop()

@@ -1,0 +1,34 @@
+"""AWS: the CloudFormation resource catalogue, intrinsic functions and renderer.
+
+Every CloudFormation resource type is a class in the module of its service
+namespace: ``AWS::EC2::VPC`` is ``infrakit.aws.ec2.VPC``. ``RESOURCE_TYPES`` lists
+them all; :func:`resource_class` returns one by type name, importing only its module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from infrakit.errors import DefinitionError, did_you_mean
+
+__all__ = ["RESOURCE_TYPES", "resource_class"]
+
+
+def resource_class(name: str) -> type[Any]:
+    """The class of a CloudFormation resource type: ``resource_class("AWS::EC2::VPC")``."""
+    from infrakit.aws._types import MODULES
+
+    try:
+        module, cls = MODULES[name]
+    except KeyError:
+        raise DefinitionError(f"unknown AWS resource type {name!r}{did_you_mean(name, MODULES)}") from None
+    return getattr(importlib.import_module(f"infrakit.aws.{module}"), cls)  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RESOURCE_TYPES":
+        from infrakit.aws._types import RESOURCE_TYPES
+
+        return RESOURCE_TYPES
+    raise AttributeError(f"module 'infrakit.aws' has no attribute {name!r}")

@@ -1,0 +1,30 @@
+"""The AWS provider plug-in: what the core calls to render an AWS component."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["AWS", "AwsProvider"]
+
+
+class AwsProvider:
+    """Renders AWS components into CloudFormation templates."""
+
+    name = "aws"
+    template_suffix = ".template.json"
+
+    def render(self, build: Any) -> dict[str, Any]:
+        from infrakit.aws._render import render  # the renderer loads only when synthesizing
+
+        return render(build)
+
+    def check_template(self, build: Any, text: str) -> None:
+        from infrakit.aws._render import check_size
+
+        check_size(build, text)
+
+    def __repr__(self) -> str:
+        return "<provider aws>"
+
+
+AWS = AwsProvider()

@@ -1,0 +1,235 @@
+"""Rendering one AWS component into a CloudFormation template."""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any
+
+from infrakit._contract import UNSET, Parameter
+from infrakit._expr import ConditionRef, base_type, type_name
+from infrakit._resource import Resource, render_props, render_value
+from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
+
+__all__ = ["QUOTAS", "check_size", "pascal", "render"]
+
+#: CloudFormation's limits on one template.
+QUOTAS = {"resources": 500, "parameters": 200, "outputs": 200, "mappings": 200, "template_bytes": 1_000_000}
+
+_LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def pascal(key: str) -> str:
+    """``vpc_id`` -> ``VpcId``: a parameter's or output's name in a CloudFormation template."""
+    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+
+
+def _check_id(build: Any, what: str, name: str) -> None:
+    if not _LOGICAL_ID.match(name) or len(name) > 255:
+        fixed = re.sub(r"[^A-Za-z0-9]", "", name)[:255]
+        hint = f"; for example {fixed!r}" if fixed else ""
+        raise LogicalIdError(
+            f"{build.name}: {what} {name!r} is not a valid CloudFormation logical id: use 1 to 255 letters "
+            f"and digits (A-Z, a-z, 0-9){hint}"
+        )
+
+
+def _check_quota(build: Any, what: str, count: int) -> None:
+    limit = QUOTAS[what]
+    if count > limit:
+        raise QuotaError(
+            f"{build.name}: {count} {what} exceed CloudFormation's limit of {limit} per template; "
+            "split the component into smaller ones"
+        )
+
+
+def check_size(build: Any, text: str) -> None:
+    """Refuse a template body larger than CloudFormation accepts (from S3)."""
+    size = len(text.encode("utf-8"))
+    if size > QUOTAS["template_bytes"]:
+        raise QuotaError(
+            f"{build.name}: the template is {size:,} bytes, over CloudFormation's limit of "
+            f"{QUOTAS['template_bytes']:,}; split the component into smaller ones"
+        )
+
+
+class _Renderer:
+    """Renders expressions into CloudFormation's JSON shapes (the core's Renderer protocol)."""
+
+    def __init__(self, build: Any) -> None:
+        self.build = build
+        self.where = build.name
+        self.mappings: dict[str, Any] = {}
+        self.names: set[str] = set()  # parameters and resources, for Fn::Sub
+
+    def value(self, value: Any) -> Any:
+        return render_value(value, self, self.where)
+
+    def ref(self, resource: Resource) -> Any:
+        return {"Ref": resource.logical_id}
+
+    def get_att(self, resource: Resource, name: str) -> Any:
+        return {"Fn::GetAtt": [resource.logical_id, name]}
+
+    def param(self, parameter: Parameter) -> Any:
+        return {"Ref": pascal(parameter.key)}
+
+    def condition(self, condition: ConditionRef) -> Any:
+        return {"Condition": condition.name}
+
+    def call(self, name: str, args: Any) -> Any:
+        if name == "Fn::Sub":
+            self._check_sub(args)
+        return {name: self.value(args)}
+
+    def mapping(self, table: Any) -> None:
+        known = self.mappings.get(table.name)
+        if known is not None and known.values != table.values:
+            raise SynthError(f"{self.build.name}: two different mappings are named {table.name!r}")
+        self.mappings[table.name] = table
+
+    def _check_sub(self, args: Any) -> None:
+        from infrakit.aws.fn import sub_names
+
+        template, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
+        for name in sub_names(template):
+            base = name.split(".", 1)[0]
+            if name in variables or base in self.names or name.startswith("AWS::"):
+                continue
+            raise DanglingReferenceError(
+                f"{self.where}: fn.sub placeholder ${{{name}}} names nothing in the component; pass it in "
+                "fn.sub's variables, or name a resource's logical id"
+            )
+
+
+def _parameter(p: Parameter) -> dict[str, Any]:
+    options = p.options
+    kind = base_type(p.type)
+    if options.aws_type:
+        cfn_type = options.aws_type
+    elif kind is str:
+        cfn_type = "String"
+    elif kind in (int, float):
+        cfn_type = "Number"
+    elif p.type == list[str]:
+        cfn_type = "CommaDelimitedList"
+    elif p.type in (list[int], list[float]):
+        cfn_type = "List<Number>"
+    else:
+        raise SynthError(
+            f"{p.owner}: a deploy-time parameter of type {type_name(p.type)} has no CloudFormation type; "
+            "use str, int, float, list[str] or a Literal of those"
+        )
+    body: dict[str, Any] = {"Type": cfn_type}
+    if options.description:
+        body["Description"] = options.description
+    if p.default is not UNSET:
+        default = p.default
+        body["Default"] = ",".join(str(v) for v in default) if isinstance(default, (list, tuple)) else default
+    allowed = options.allowed
+    if allowed is None and typing.get_origin(p.type) is typing.Literal:
+        allowed = typing.get_args(p.type)
+    if allowed:
+        body["AllowedValues"] = list(allowed)
+    for key, option in (
+        ("AllowedPattern", options.pattern),
+        ("MinLength", options.min_length),
+        ("MaxLength", options.max_length),
+        ("MinValue", options.min_value),
+        ("MaxValue", options.max_value),
+    ):
+        if option is not None:
+            body[key] = option
+    if options.secret:
+        body["NoEcho"] = True
+    return body
+
+
+def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
+    where = f"{r.build.name}: {resource._describe()}"
+    r.where = where
+    body: dict[str, Any] = {"Type": resource.resource_type}
+    properties = render_props(resource, r, where)
+    if properties:
+        body["Properties"] = properties
+    deps = [d.logical_id for d in resource.dependencies()]
+    if deps:
+        body["DependsOn"] = deps
+    condition = resource.condition
+    if condition is not None:
+        name = condition.name if isinstance(condition, ConditionRef) else condition
+        if name not in r.build.conditions:
+            raise DanglingReferenceError(
+                f"{where}: condition {name!r} is never defined; define it with self.condition(name, expr)"
+            )
+        body["Condition"] = name
+    if resource.deletion_policy is not None:
+        body["DeletionPolicy"] = resource.deletion_policy
+    if resource.update_replace_policy is not None:
+        body["UpdateReplacePolicy"] = resource.update_replace_policy
+    if resource.metadata is not None:
+        body["Metadata"] = r.value(resource.metadata)
+    return body
+
+
+def _output(r: _Renderer, name: str, kind: Any, value: Any) -> dict[str, Any]:
+    r.where = f"{r.build.name}: output `{name}`"
+    rendered = r.value(value)
+    if typing.get_origin(kind) is list or kind is list:
+        # A list is published comma-joined and consumed as a CommaDelimitedList.
+        rendered = {"Fn::Join": [",", rendered]}
+    elif isinstance(rendered, bool):
+        rendered = "true" if rendered else "false"
+    elif isinstance(rendered, (int, float)):
+        rendered = str(rendered)
+    return {"Value": rendered}
+
+
+def _description(build: Any) -> str:
+    doc = (build.component.__doc__ or "").strip()
+    first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
+    text = f"{build.name}: {first}" if first else build.name
+    return text[:1024]
+
+
+def render(build: Any) -> dict[str, Any]:
+    """The CloudFormation template of a checked build."""
+    r = _Renderer(build)
+    _check_quota(build, "resources", len(build.resources))
+    _check_quota(build, "parameters", len(build.parameters))
+    _check_quota(build, "outputs", len(build.outputs))
+    for resource in build.resources:
+        _check_id(build, f"{resource.resource_type} logical id", resource.logical_id)
+    parameters = {}
+    for key, p in build.parameters.items():
+        name = pascal(key)
+        _check_id(build, f"parameter (from {p.owner})", name)
+        if name in build.by_id:
+            raise LogicalIdError(
+                f"{build.name}: parameter {name!r} ({p.owner}) has the logical id of {build.by_id[name]._describe()}; "
+                "rename one of them"
+            )
+        parameters[name] = _parameter(p)
+    r.names = set(parameters) | set(build.by_id)
+    conditions = {}
+    for name, cond in build.conditions.items():
+        _check_id(build, "condition", name)
+        r.where = f"{build.name}: condition {name!r}"
+        conditions[name] = r.value(cond.expr)
+    resources = {res.logical_id: _resource(r, res) for res in build.resources}
+    outputs = {}
+    for field, kind, value in build.outputs:
+        outputs[pascal(field)] = _output(r, pascal(field), kind, value)
+    _check_quota(build, "mappings", len(r.mappings))
+
+    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(build)}
+    if parameters:
+        template["Parameters"] = parameters
+    if r.mappings:
+        template["Mappings"] = {name: table.values for name, table in sorted(r.mappings.items())}
+    if conditions:
+        template["Conditions"] = conditions
+    template["Resources"] = resources
+    if outputs:
+        template["Outputs"] = outputs
+    return template

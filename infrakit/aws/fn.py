@@ -1,0 +1,369 @@
+"""CloudFormation intrinsic functions and pseudo parameters, as typed expressions.
+
+Each function checks its arguments when called and returns an ``Expr[T]`` whose
+``T`` is the type of the value CloudFormation computes, so ``fn.select(0, fn.get_azs())``
+is an ``Expr[str]`` and ``fn.cidr(...)`` an ``Expr[list[str]]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar, Union
+
+from infrakit._expr import Call, ConditionRef, Expr, Renderer, compatible, describe_value, type_name
+from infrakit._resource import Resource
+from infrakit.errors import PropertyTypeError, UnknownAttributeError, did_you_mean
+
+__all__ = [
+    "CfnMapping",
+    "account_id",
+    "and_",
+    "base64",
+    "cidr",
+    "equals",
+    "find_in_map",
+    "get_att",
+    "get_azs",
+    "if_",
+    "import_value",
+    "join",
+    "mapping",
+    "no_value",
+    "not_",
+    "notification_arns",
+    "or_",
+    "partition",
+    "ref",
+    "region",
+    "select",
+    "split",
+    "stack_id",
+    "stack_name",
+    "sub",
+    "url_suffix",
+]
+
+T = TypeVar("T")
+Str = Union[str, Expr[str]]
+Int = Union[int, Expr[int]]
+
+
+def _type_of(value: Any) -> Any:
+    if isinstance(value, Expr):
+        return value.type
+    if isinstance(value, bool):
+        return bool
+    if isinstance(value, (int, float, str)):
+        return type(value)
+    if isinstance(value, (list, tuple)):
+        items = {_type_of(v) for v in value}
+        return list[items.pop()] if len(items) == 1 else list  # type: ignore[misc]
+    if isinstance(value, dict):
+        return dict
+    return Any
+
+
+def _expect(function: str, argument: str, expected: Any, value: Any) -> None:
+    if not compatible(expected, _type_of(value)):
+        raise PropertyTypeError(
+            f"fn.{function}: {argument} must be {type_name(expected)}, got {describe_value(value)}"
+        )
+
+
+def _pseudo(name: str, type: Any) -> Expr[Any]:
+    return Call("Ref", name, type)
+
+
+#: ``AWS::Region``: the region the stack is deployed in.
+region: Expr[str] = _pseudo("AWS::Region", str)
+#: ``AWS::AccountId``: the account the stack is deployed in.
+account_id: Expr[str] = _pseudo("AWS::AccountId", str)
+#: ``AWS::StackName``.
+stack_name: Expr[str] = _pseudo("AWS::StackName", str)
+#: ``AWS::StackId``.
+stack_id: Expr[str] = _pseudo("AWS::StackId", str)
+#: ``AWS::Partition``: ``aws``, ``aws-cn``, ``aws-us-gov``...
+partition: Expr[str] = _pseudo("AWS::Partition", str)
+#: ``AWS::URLSuffix``: ``amazonaws.com`` in most regions.
+url_suffix: Expr[str] = _pseudo("AWS::URLSuffix", str)
+#: ``AWS::NotificationARNs``.
+notification_arns: Expr[list[str]] = _pseudo("AWS::NotificationARNs", list[str])
+#: ``AWS::NoValue``: removes the property it is given to (use inside ``if_``).
+no_value: Expr[Any] = _pseudo("AWS::NoValue", Any)
+
+_PSEUDO = {
+    "AWS::Region": region,
+    "AWS::AccountId": account_id,
+    "AWS::StackName": stack_name,
+    "AWS::StackId": stack_id,
+    "AWS::Partition": partition,
+    "AWS::URLSuffix": url_suffix,
+    "AWS::NotificationARNs": notification_arns,
+    "AWS::NoValue": no_value,
+}
+
+
+def ref(target: Resource | str) -> Expr[str]:
+    """``Ref``: a resource's reference (same as ``resource.ref``) or a pseudo parameter
+    by name (``fn.ref("AWS::Region")``)."""
+    if isinstance(target, Resource):
+        return target.ref
+    if isinstance(target, str) and target in _PSEUDO:
+        return _PSEUDO[target]
+    raise PropertyTypeError(
+        f"fn.ref takes a resource or a pseudo parameter ({', '.join(_PSEUDO)}), got {describe_value(target)}"
+    )
+
+
+def get_att(resource: Resource, attribute: str) -> Expr[Any]:
+    """``Fn::GetAtt``: an attribute by its CloudFormation name (``"Arn"``, ``"Endpoint.Address"``)
+    or its Python name; same as ``resource.attrs.<name>``."""
+    if not isinstance(resource, Resource):
+        raise PropertyTypeError(f"fn.get_att takes a resource, got {describe_value(resource)}")
+    specs = type(resource)._attr_specs
+    if attribute in specs:
+        return getattr(resource.attrs, attribute)  # type: ignore[no-any-return]
+    for py, (wire, _spec) in specs.items():
+        if wire == attribute:
+            return getattr(resource.attrs, py)  # type: ignore[no-any-return]
+    wires = [w for w, _s in specs.values()]
+    raise UnknownAttributeError(
+        f"{resource._describe()}: no attribute {attribute!r}{did_you_mean(attribute, wires)}; "
+        f"its attributes are: {', '.join(sorted(wires)) or 'none'}"
+    )
+
+
+_SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
+
+
+def sub(template: str, variables: Mapping[str, Any] | None = None) -> Expr[str]:
+    """``Fn::Sub``: ``${Name}`` placeholders replaced by resources, parameters, pseudo
+    parameters (``${AWS::Region}``) or the given ``variables``."""
+    if not isinstance(template, str):
+        raise PropertyTypeError(f"fn.sub: the template must be a str, got {describe_value(template)}")
+    if variables:
+        for key, value in variables.items():
+            _expect("sub", f"variable {key!r}", Union[str, int, float], value)
+        return Call("Fn::Sub", [template, dict(variables)], str)
+    return Call("Fn::Sub", template, str)
+
+
+def sub_names(template: str) -> list[str]:
+    """The ``${Name}`` placeholders of a ``Fn::Sub`` template (``${!Literal}`` excluded)."""
+    return _SUB_VAR.findall(template)
+
+
+def join(delimiter: str, values: Sequence[Any] | Expr[list[str]]) -> Expr[str]:
+    """``Fn::Join``: the values joined by ``delimiter``."""
+    if not isinstance(delimiter, str):
+        raise PropertyTypeError(f"fn.join: the delimiter must be a str, got {describe_value(delimiter)}")
+    if isinstance(values, Expr):
+        _expect("join", "values", list[str], values)
+    elif isinstance(values, (list, tuple)):
+        for i, value in enumerate(values):
+            _expect("join", f"item {i}", Union[str, int, float], value)
+        values = list(values)
+    else:
+        raise PropertyTypeError(f"fn.join: values must be a list, got {describe_value(values)}")
+    return Call("Fn::Join", [delimiter, values], str)
+
+
+def select(index: int | Expr[int], values: Sequence[T] | Expr[list[T]]) -> Expr[T]:
+    """``Fn::Select``: the item at ``index`` of a list."""
+    if isinstance(index, bool) or not isinstance(index, (int, Expr)):
+        raise PropertyTypeError(f"fn.select: the index must be an int, got {describe_value(index)}")
+    if isinstance(index, int) and index < 0:
+        raise PropertyTypeError(f"fn.select: the index must be 0 or more, got {index}")
+    if isinstance(values, Expr):
+        kind = values.type
+        if kind is not Any and not (getattr(kind, "__origin__", kind) is list):
+            raise PropertyTypeError(f"fn.select: values must be a list, got {describe_value(values)}")
+        args = getattr(kind, "__args__", None)
+        item = args[0] if args else Any
+    elif isinstance(values, (list, tuple)):
+        if isinstance(index, int) and index >= len(values):
+            raise PropertyTypeError(f"fn.select: index {index} is out of range for a list of {len(values)}")
+        types = {_type_of(v) for v in values}
+        item = types.pop() if len(types) == 1 else Any
+        values = list(values)
+    else:
+        raise PropertyTypeError(f"fn.select: values must be a list, got {describe_value(values)}")
+    return Call("Fn::Select", [index, values], item)
+
+
+def split(delimiter: str, source: Str) -> Expr[list[str]]:
+    """``Fn::Split``: a string split into a list."""
+    if not isinstance(delimiter, str):
+        raise PropertyTypeError(f"fn.split: the delimiter must be a str, got {describe_value(delimiter)}")
+    _expect("split", "source", str, source)
+    return Call("Fn::Split", [delimiter, source], list[str])
+
+
+def base64(value: Str) -> Expr[str]:
+    """``Fn::Base64``: the value base64-encoded (EC2 user data)."""
+    _expect("base64", "value", str, value)
+    return Call("Fn::Base64", value, str)
+
+
+def cidr(ip_block: Str, count: Int, cidr_bits: int | str | Expr[Any]) -> Expr[list[str]]:
+    """``Fn::Cidr``: ``count`` CIDR blocks of ``cidr_bits`` host bits carved from ``ip_block``."""
+    _expect("cidr", "ip_block", str, ip_block)
+    if isinstance(count, int) and not isinstance(count, bool):
+        if not 1 <= count <= 256:
+            raise PropertyTypeError(f"fn.cidr: count must be 1 to 256, got {count}")
+    else:
+        _expect("cidr", "count", int, count)
+    bits = int(cidr_bits) if isinstance(cidr_bits, str) and cidr_bits.isdigit() else cidr_bits
+    if isinstance(bits, int) and not isinstance(bits, bool):
+        if not 1 <= bits <= 128:
+            raise PropertyTypeError(f"fn.cidr: cidr_bits must be 1 to 128, got {cidr_bits!r}")
+    elif not isinstance(bits, Expr):
+        raise PropertyTypeError(f"fn.cidr: cidr_bits must be an int, got {describe_value(cidr_bits)}")
+    return Call("Fn::Cidr", [ip_block, count, cidr_bits], list[str])
+
+
+def get_azs(region: Str = "") -> Expr[list[str]]:
+    """``Fn::GetAZs``: the availability zones of a region (``""``: the stack's region)."""
+    _expect("get_azs", "region", str, region)
+    return Call("Fn::GetAZs", region, list[str])
+
+
+def import_value(name: Str) -> Expr[str]:
+    """``Fn::ImportValue``: an output exported by another stack."""
+    _expect("import_value", "name", str, name)
+    return Call("Fn::ImportValue", name, str)
+
+
+class _If(Expr[T]):
+    __slots__ = ("condition", "if_false", "if_true")
+
+    def __init__(self, condition: ConditionRef, if_true: Any, if_false: Any, type: Any) -> None:
+        super().__init__(type)
+        self.condition = condition
+        self.if_true = if_true
+        self.if_false = if_false
+
+    def _render(self, r: Renderer) -> Any:
+        return {"Fn::If": [self.condition.name, r.value(self.if_true), r.value(self.if_false)]}
+
+    def _children(self) -> Iterator[Any]:
+        yield self.condition
+        yield self.if_true
+        yield self.if_false
+
+    def _describe(self) -> str:
+        return f"Fn::If {self.condition.name}"
+
+
+def if_(condition: ConditionRef, if_true: T | Expr[T], if_false: T | Expr[T]) -> Expr[T]:
+    """``Fn::If``: ``if_true`` where the condition holds, else ``if_false``
+    (``fn.no_value`` removes the property)."""
+    if not isinstance(condition, ConditionRef):
+        raise PropertyTypeError(
+            f"fn.if_ takes a condition from self.condition(name, expr), got {describe_value(condition)}"
+        )
+    a, b = _type_of(if_true), _type_of(if_false)
+    if if_true is no_value:
+        kind = b
+    elif if_false is no_value or compatible(a, b):
+        kind = a
+    elif compatible(b, a):
+        kind = b
+    else:
+        raise PropertyTypeError(f"fn.if_: both branches must have one type, got {type_name(a)} and {type_name(b)}")
+    return _If(condition, if_true, if_false, kind)
+
+
+def _condition_operand(function: str, value: Any) -> Any:
+    if isinstance(value, Expr) and value.type is bool:
+        return value
+    raise PropertyTypeError(
+        f"fn.{function} takes conditions (self.condition(...), fn.equals, ...), got {describe_value(value)}"
+    )
+
+
+class _Condition(Call[bool]):
+    """A condition function; a named condition inside it renders ``{"Condition": name}``."""
+
+    __slots__ = ()
+
+    def _render(self, r: Renderer) -> Any:
+        operands = [{"Condition": a.name} if isinstance(a, ConditionRef) else r.value(a) for a in self.args]
+        return {self.name: operands}
+
+
+def equals(a: Any, b: Any) -> Expr[bool]:
+    """``Fn::Equals``: a condition true when both values are equal."""
+    for side, value in (("first", a), ("second", b)):
+        if not isinstance(value, (str, int, float, Expr)) or isinstance(value, bool):
+            raise PropertyTypeError(f"fn.equals: the {side} value must be a str or number, got {describe_value(value)}")
+    return _Condition("Fn::Equals", [a, b], bool)
+
+
+def and_(*conditions: Expr[bool]) -> Expr[bool]:
+    """``Fn::And``: true when all 2 to 10 conditions are."""
+    if not 2 <= len(conditions) <= 10:
+        raise PropertyTypeError(f"fn.and_ takes 2 to 10 conditions, got {len(conditions)}")
+    return _Condition("Fn::And", [_condition_operand("and_", c) for c in conditions], bool)
+
+
+def or_(*conditions: Expr[bool]) -> Expr[bool]:
+    """``Fn::Or``: true when any of 2 to 10 conditions is."""
+    if not 2 <= len(conditions) <= 10:
+        raise PropertyTypeError(f"fn.or_ takes 2 to 10 conditions, got {len(conditions)}")
+    return _Condition("Fn::Or", [_condition_operand("or_", c) for c in conditions], bool)
+
+
+def not_(condition: Expr[bool]) -> Expr[bool]:
+    """``Fn::Not``: true when the condition is false."""
+    return _Condition("Fn::Not", [_condition_operand("not_", condition)], bool)
+
+
+class CfnMapping:
+    """A template mapping (``Mappings`` section), read with :func:`find_in_map`."""
+
+    __slots__ = ("name", "values")
+
+    def __init__(self, name: str, values: Mapping[str, Mapping[str, Any]]) -> None:
+        self.name = name
+        self.values = {k: dict(v) for k, v in values.items()}
+
+
+def mapping(name: str, values: Mapping[str, Mapping[str, Any]]) -> CfnMapping:
+    """Declare a mapping: ``{top_key: {second_key: value}}``. It is written into the
+    ``Mappings`` section of every template that reads it with :func:`find_in_map`."""
+    if not isinstance(name, str) or not name.isalnum():
+        raise PropertyTypeError(f"fn.mapping: the name must be letters and digits, got {name!r}")
+    if not isinstance(values, Mapping) or not all(isinstance(v, Mapping) for v in values.values()):
+        raise PropertyTypeError(f"fn.mapping {name!r}: values must be a dict of dicts")
+    return CfnMapping(name, values)
+
+
+class _FindInMap(Call[Any]):
+    __slots__ = ()
+
+    def _render(self, r: Renderer) -> Any:
+        table, top, second = self.args
+        r.mapping(table)  # type: ignore[attr-defined]
+        return {"Fn::FindInMap": [table.name, r.value(top), r.value(second)]}
+
+    def _children(self) -> Iterator[Any]:
+        yield self.args[1]
+        yield self.args[2]
+
+
+def find_in_map(table: CfnMapping, top_key: Str, second_key: Str) -> Expr[Any]:
+    """``Fn::FindInMap``: the value at ``[top_key][second_key]`` of a :func:`mapping`."""
+    if not isinstance(table, CfnMapping):
+        raise PropertyTypeError(f"fn.find_in_map takes a mapping from fn.mapping(...), got {describe_value(table)}")
+    _expect("find_in_map", "top_key", str, top_key)
+    _expect("find_in_map", "second_key", str, second_key)
+    if isinstance(top_key, str) and top_key not in table.values:
+        raise PropertyTypeError(
+            f"fn.find_in_map: mapping {table.name!r} has no key {top_key!r}{did_you_mean(top_key, table.values)}"
+        )
+    kinds = {_type_of(v) for inner in table.values.values() for v in inner.values()}
+    return _FindInMap("Fn::FindInMap", [table, top_key, second_key], kinds.pop() if len(kinds) == 1 else Any)
+
+

@@ -1,0 +1,119 @@
+"""Every error infrakit raises for a user's mistake.
+
+The hierarchy::
+
+    InfrakitError                     base of everything below
+    ├── DefinitionError               a resource, inputs or outputs class used wrongly
+    │   ├── UnknownPropertyError      (also TypeError)   keyword the resource does not have
+    │   ├── PropertyTypeError         (also TypeError)   value of the wrong type or enum value
+    │   └── UnknownAttributeError     (also AttributeError)  ``.attrs.x`` / get_att that does not exist
+    ├── SynthError                    found while synthesizing one component
+    │   ├── MissingPropertyError      required property left out
+    │   ├── DanglingReferenceError    reference to a resource, parameter or condition not in the component
+    │   ├── LogicalIdError            invalid or duplicate logical id / resource name
+    │   ├── UnboundOutputError        ``build`` left a declared output unbound
+    │   ├── UnusedParameterError      a deploy-time parameter nothing uses
+    │   ├── ProviderMixError          AWS and GCP resources in one component
+    │   └── QuotaError                a provider limit (resources, outputs, size, ...) exceeded
+    ├── WiringError                   an app's instances wired wrongly (type mismatch, cycle, ...)
+    ├── ConfigError                   a configuration file that does not load into an inputs class
+    └── AssemblyError                 an assembly directory that cannot be written or read
+
+Messages name the component, the resource and the property involved, say what was
+expected and what was given, and suggest a fix where one exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "AssemblyError",
+    "ConfigError",
+    "DanglingReferenceError",
+    "DefinitionError",
+    "InfrakitError",
+    "LogicalIdError",
+    "MissingPropertyError",
+    "PropertyTypeError",
+    "ProviderMixError",
+    "QuotaError",
+    "SynthError",
+    "UnboundOutputError",
+    "UnknownAttributeError",
+    "UnknownPropertyError",
+    "UnusedParameterError",
+    "WiringError",
+]
+
+
+class InfrakitError(Exception):
+    """Base class of every error raised for a user's mistake."""
+
+
+class DefinitionError(InfrakitError):
+    """A resource, inputs or outputs class was used wrongly."""
+
+
+class UnknownPropertyError(DefinitionError, TypeError):
+    """A keyword that the resource or property type does not have."""
+
+
+class PropertyTypeError(DefinitionError, TypeError):
+    """A value of the wrong type, or not one of an enum's values."""
+
+
+class UnknownAttributeError(DefinitionError, AttributeError):
+    """An attribute (``Fn::GetAtt``) that the resource type does not have."""
+
+
+class SynthError(InfrakitError):
+    """A problem found while synthesizing one component."""
+
+
+class MissingPropertyError(SynthError):
+    """A required property was left out."""
+
+
+class DanglingReferenceError(SynthError):
+    """A reference to something that is not part of the component."""
+
+
+class LogicalIdError(SynthError):
+    """An invalid or duplicate logical id."""
+
+
+class UnboundOutputError(SynthError):
+    """A declared output that ``build`` did not bind."""
+
+
+class UnusedParameterError(SynthError):
+    """A deploy-time parameter that nothing in the template uses."""
+
+
+class ProviderMixError(SynthError):
+    """Resources of two providers in one component."""
+
+
+class QuotaError(SynthError):
+    """A provider limit exceeded."""
+
+
+class WiringError(InfrakitError):
+    """Instances of an app wired wrongly."""
+
+
+class ConfigError(InfrakitError):
+    """A configuration file that does not load into its inputs class."""
+
+
+class AssemblyError(InfrakitError):
+    """An assembly directory that cannot be written or read."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``" (did you mean `x`?)"`` for the closest candidate, or ``""``."""
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
