@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from infrakit import errors
+from infrakit._app import App, Instance, wire
 from infrakit._component import Component
 from infrakit._contract import UNSET, Out, Param, inputs, outputs, param
 from infrakit._expr import Expr
@@ -18,8 +19,10 @@ from infrakit._synth import Template, synth
 
 __all__ = [
     "UNSET",
+    "App",
     "Component",
     "Expr",
+    "Instance",
     "Out",
     "Param",
     "Template",
@@ -29,6 +32,7 @@ __all__ = [
     "outputs",
     "param",
     "synth",
+    "wire",
 ]
 
 __version__ = "0.1.0"

@@ -41,6 +41,12 @@ class Build:
         self.provider: Any = None
         #: Each resource's dependencies (references and depends_on), set by synth's checks.
         self.depends: dict[Resource, list[Resource]] = {}
+        #: Set when synthesized as an app instance: the app's and the instance's names, and
+        #: the outputs that consumers read through the registry or exports
+        #: (``{output field: [integration, ...]}``).
+        self.app: str | None = None
+        self.instance: str | None = None
+        self.publish: dict[str, list[str]] = {}
 
     def add(self, resource: Resource, prefix: str) -> None:
         if not isinstance(resource, Resource):

@@ -230,6 +230,9 @@ def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[t
         for a in fields:
             hint = hints.get(a.name, a.type)
             owner = f"{cls_name}.{a.name}"
+            # The user's own validators, kept apart from the type checks chained below, so that
+            # infrakit.testing can derive values from them.
+            user_validators = () if a.validator is None else (a.validator,)
             out_type, param_type = _marked(hint, _OUT_MARK), _marked(hint, _PARAM_MARK)
             if kind == "outputs":
                 if out_type is None:
@@ -251,7 +254,8 @@ def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[t
             else:
                 a = a.evolve(validator=_chain(_type_validator(owner, hint), a.validator))
                 info = _FieldInfo("setting", hint)
-            result.append(a.evolve(metadata={**a.metadata, "infrakit.field": info}))
+            metadata = {**a.metadata, "infrakit.field": info, "infrakit.validators": user_validators}
+            result.append(a.evolve(metadata=metadata))
         return result
 
     return transform

@@ -191,6 +191,8 @@ def type_name(t: Any) -> str:
     origin = typing.get_origin(t)
     if origin is typing.Literal:
         return " | ".join(repr(a) for a in typing.get_args(t))
+    if origin is typing.Union:
+        return " | ".join(type_name(a) for a in typing.get_args(t))
     if origin is not None:
         args = ", ".join(type_name(a) for a in typing.get_args(t))
         return f"{getattr(origin, '__name__', origin)}[{args}]"
@@ -210,6 +212,8 @@ def compatible(expected: Any, actual: Any) -> bool:
     expected, actual = base_type(expected), base_type(actual)
     if expected is Any or actual is Any or expected == actual:
         return True
+    if typing.get_origin(expected) is typing.Union:
+        return any(compatible(option, actual) for option in typing.get_args(expected))
     if expected is float and actual is int:
         return True
     e_origin, a_origin = typing.get_origin(expected), typing.get_origin(actual)

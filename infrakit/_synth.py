@@ -11,7 +11,7 @@ from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref
 from infrakit._resource import BUILDING, Resource, walk
 from infrakit.errors import DanglingReferenceError, SynthError, UnusedParameterError
 
-__all__ = ["Template", "build_component", "synth"]
+__all__ = ["Template", "build_component", "render_build", "synth"]
 
 
 class Template:
@@ -76,7 +76,11 @@ def synth(component: type[Component[Any, Any]], inputs: Any = None) -> Template:
     Raises an :class:`infrakit.errors.InfrakitError` naming the component, resource and
     property for every mistake it finds.
     """
-    build = build_component(component, inputs)
+    return render_build(build_component(component, inputs))
+
+
+def render_build(build: Build) -> Template:
+    """Render a checked build into its provider's template."""
     token = BUILDING.set(build.name)
     try:
         template = Template(build.provider.render(build), build)

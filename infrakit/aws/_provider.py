@@ -13,6 +13,13 @@ class AwsProvider:
     name = "aws"
     template_suffix = ".template.json"
 
+    @staticmethod
+    def parameter_name(key: str) -> str:
+        """``vpc_id`` -> ``VpcId``."""
+        return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+
+    output_name = parameter_name
+
     def render(self, build: Any) -> dict[str, Any]:
         from infrakit.aws._render import render  # the renderer loads only when synthesizing
 

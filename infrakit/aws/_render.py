@@ -9,6 +9,7 @@ from typing import Any
 from infrakit._contract import UNSET, Parameter
 from infrakit._expr import ConditionRef, base_type, type_name
 from infrakit._resource import Resource, render_props, render_value
+from infrakit.aws._provider import AwsProvider
 from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
 
 __all__ = ["QUOTAS", "check_size", "pascal", "render"]
@@ -19,9 +20,27 @@ QUOTAS = {"resources": 500, "parameters": 200, "outputs": 200, "mappings": 200, 
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
 
 
-def pascal(key: str) -> str:
-    """``vpc_id`` -> ``VpcId``: a parameter's or output's name in a CloudFormation template."""
-    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+#: ``vpc_id`` -> ``VpcId``: a parameter's or output's name in a CloudFormation template.
+pascal = AwsProvider.parameter_name
+
+
+def registry_path(app: str, instance: str, output: str) -> str:
+    """The SSM Parameter Store name under which the registry integration publishes an output."""
+    return f"/infrakit/{app}/{instance}/{output}"
+
+
+def export_name(app: str, instance: str, output: str) -> str:
+    """The stack export name under which the exports integration publishes an output."""
+    return f"{app}-{instance}-{output}"
+
+
+def _integration(p: Parameter) -> str:
+    return (p.source.integration or "parameters") if p.source is not None else ""
+
+
+def _source_names(p: Parameter) -> tuple[str, str, str]:
+    ref = p.source
+    return ref.instance.app.name, ref.instance.name, pascal(ref.field)
 
 
 def _check_id(build: Any, what: str, name: str) -> None:
@@ -72,6 +91,9 @@ class _Renderer:
         return {"Fn::GetAtt": [resource.logical_id, name]}
 
     def param(self, parameter: Parameter) -> Any:
+        if _integration(parameter) == "exports":
+            imported = {"Fn::ImportValue": export_name(*_source_names(parameter))}
+            return {"Fn::Split": [",", imported]} if _is_list(parameter.type) else imported
         return {"Ref": pascal(parameter.key)}
 
     def condition(self, condition: ConditionRef) -> Any:
@@ -120,7 +142,12 @@ def _parameter(p: Parameter) -> dict[str, Any]:
             f"{p.owner}: a deploy-time parameter of type {type_name(p.type)} has no CloudFormation type; "
             "use str, int, float, list[str] or a Literal of those"
         )
+    if _integration(p) == "registry":
+        kind = "CommaDelimitedList" if _is_list(p.type) else "String"
+        cfn_type = f"AWS::SSM::Parameter::Value<{kind}>"
     body: dict[str, Any] = {"Type": cfn_type}
+    if _integration(p) == "registry":
+        body["Default"] = registry_path(*_source_names(p))
     if options.description:
         body["Description"] = options.description
     if p.default is not UNSET:
@@ -143,6 +170,10 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     if options.secret:
         body["NoEcho"] = True
     return body
+
+
+def _is_list(kind: Any) -> bool:
+    return kind is list or typing.get_origin(kind) is list
 
 
 def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
@@ -175,7 +206,7 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
 def _output(r: _Renderer, name: str, kind: Any, value: Any) -> dict[str, Any]:
     r.where = f"{r.build.name}: output `{name}`"
     rendered = r.value(value)
-    if typing.get_origin(kind) is list or kind is list:
+    if _is_list(kind):
         # A list is published comma-joined and consumed as a CommaDelimitedList.
         rendered = {"Fn::Join": [",", rendered]}
     elif isinstance(rendered, bool):
@@ -183,6 +214,33 @@ def _output(r: _Renderer, name: str, kind: Any, value: Any) -> dict[str, Any]:
     elif isinstance(rendered, (int, float)):
         rendered = str(rendered)
     return {"Value": rendered}
+
+
+def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """Publish the outputs that consumers read through the registry or exports."""
+    kinds = {field: kind for field, kind, _v in build.outputs}
+    for field, integrations in build.publish.items():
+        name = pascal(field)
+        if "exports" in integrations:
+            outputs[name]["Export"] = {"Name": export_name(build.app, build.instance, name)}
+        if "registry" in integrations:
+            logical_id = f"Registry{name}"
+            if logical_id in resources:
+                raise LogicalIdError(
+                    f"{build.name}: the registry integration needs the logical id {logical_id!r} for output "
+                    f"`{field}`, but a resource of the component has it; rename that resource"
+                )
+            resources[logical_id] = {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": registry_path(build.app, build.instance, name),
+                    "Type": "StringList" if _is_list(kinds[field]) else "String",
+                    "Value": outputs[name]["Value"],
+                    "Description": f"{build.app}/{build.instance} output {name} (infrakit registry integration)",
+                },
+            }
+    if build.publish:
+        _check_quota(build, "resources", len(resources))
 
 
 def _description(build: Any) -> str:
@@ -202,6 +260,8 @@ def render(build: Any) -> dict[str, Any]:
         _check_id(build, f"{resource.resource_type} logical id", resource.logical_id)
     parameters = {}
     for key, p in build.parameters.items():
+        if _integration(p) == "exports":
+            continue  # read with Fn::ImportValue where it is used
         name = pascal(key)
         _check_id(build, f"parameter (from {p.owner})", name)
         if name in build.by_id:
@@ -220,6 +280,7 @@ def render(build: Any) -> dict[str, Any]:
     outputs = {}
     for field, kind, value in build.outputs:
         outputs[pascal(field)] = _output(r, pascal(field), kind, value)
+    _publish(build, resources, outputs)
     _check_quota(build, "mappings", len(r.mappings))
 
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(build)}

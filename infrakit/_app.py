@@ -1,0 +1,226 @@
+"""Apps: named component instances wired through their declared outputs and inputs."""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, Literal, TypeVar
+
+from infrakit._component import Component, check_inputs
+from infrakit._contract import inputs_fields, outputs_fields
+from infrakit._expr import Expr, Renderer
+from infrakit.errors import DefinitionError, WiringError, did_you_mean
+
+__all__ = ["INTEGRATIONS", "App", "Instance", "OutputRef", "wire"]
+
+I = TypeVar("I")
+O = TypeVar("O")
+T = TypeVar("T")
+
+Integration = Literal["parameters", "registry", "exports"]
+#: How a wired value reaches its consumer at deploy time.
+INTEGRATIONS: tuple[str, ...] = ("parameters", "registry", "exports")
+
+_INSTANCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,99}$")
+_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,49}$")
+
+
+class OutputRef(Expr[T]):
+    """An output of an app instance, to be wired into another instance's ``Param`` input."""
+
+    __slots__ = ("field", "instance", "integration")
+
+    #: Marks an expression that crosses instances (becomes a parameter, never inlined).
+    is_wire = True
+
+    def __init__(self, instance: Instance[Any, Any], field: str, type: Any, integration: str | None = None) -> None:
+        super().__init__(type)
+        self.instance = instance
+        self.field = field
+        self.integration = integration
+
+    def _render(self, r: Renderer) -> Any:
+        raise WiringError(
+            f"output {self.instance.name}.{self.field} can only be wired into an ik.Param input of another instance"
+        )
+
+    def _describe(self) -> str:
+        return f"output {self.instance.name}.{self.field}"
+
+
+def wire(output: T, *, integration: Integration) -> T:
+    """Choose the integration pattern of one wire: ``ik.wire(net.outputs.vpc_id, integration="registry")``."""
+    if not isinstance(output, OutputRef):
+        raise WiringError(f"ik.wire takes an instance's output (instance.outputs.x), got {output!r}")
+    if integration not in INTEGRATIONS:
+        raise WiringError(f"unknown integration {integration!r}; use one of {', '.join(INTEGRATIONS)}")
+    return typing.cast(T, OutputRef(output.instance, output.field, output.type, integration))
+
+
+class _Outputs:
+    """``instance.outputs``: every declared output as a wireable expression."""
+
+    __slots__ = ("_fields", "_instance")
+
+    def __init__(self, instance: Instance[Any, Any]) -> None:
+        self._instance = instance
+        self._fields = dict(outputs_fields(instance.component.outputs_type))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            kind = self._fields[name]
+        except KeyError:
+            instance = self._instance
+            raise AttributeError(
+                f"instance {instance.name!r} ({instance.component.__qualname__}) has no output `{name}`"
+                f"{did_you_mean(name, self._fields)}; its outputs are: {', '.join(self._fields)}"
+            ) from None
+        return OutputRef(self._instance, name, kind)
+
+    def __dir__(self) -> list[str]:
+        return list(self._fields)
+
+
+class Instance(Generic[I, O]):
+    """One named instance of a component in an app."""
+
+    def __init__(self, app: App, name: str, component: type[Component[I, O]], inputs: I) -> None:
+        self.app = app
+        self.name = name
+        self.component = component
+        self.inputs = inputs
+        self.outputs: O = typing.cast(O, _Outputs(self))
+
+    @property
+    def provider(self) -> str:
+        """``"aws"`` or ``"gcp"``, known once the instance has been synthesized."""
+        provider = self.app._providers.get(self.name)
+        return str(provider.name) if provider is not None else ""
+
+    def wires(self) -> list[tuple[str, OutputRef[Any]]]:
+        """``(input field, output)`` for every wired ``Param`` input."""
+        return [
+            (name, getattr(self.inputs, name))
+            for name, info in inputs_fields(type(self.inputs))
+            if info.kind == "param" and isinstance(getattr(self.inputs, name), OutputRef)
+        ]
+
+    def depends_on(self) -> list[str]:
+        """Names of the instances this one consumes outputs of, sorted."""
+        return sorted({ref.instance.name for _field, ref in self.wires()})
+
+    def __repr__(self) -> str:
+        return f"<Instance {self.name} of {self.component.__qualname__}>"
+
+
+class App:
+    """Named component instances, wired by passing ``instance.outputs.x`` to ``Param`` inputs.
+
+    ``integration`` picks how wired values reach consumers at deploy time (per app;
+    per wire with :func:`wire`): ``"parameters"`` (the deployer passes the producer's
+    outputs), ``"registry"`` (SSM Parameter Store) or ``"exports"`` (stack exports).
+    """
+
+    def __init__(self, name: str, *, integration: Integration = "parameters") -> None:
+        if not isinstance(name, str) or not _APP_NAME.match(name):
+            raise DefinitionError(
+                f"app name {name!r} must start with a letter and hold up to 50 letters, digits and hyphens"
+            )
+        if integration not in INTEGRATIONS:
+            raise WiringError(f"unknown integration {integration!r}; use one of {', '.join(INTEGRATIONS)}")
+        self.name = name
+        self.integration: str = integration
+        self.instances: dict[str, Instance[Any, Any]] = {}
+        self._providers: dict[str, Any] = {}  # instance name -> provider plug-in, once known
+
+    def add(self, name: str, component: type[Component[I, O]], inputs: I | None = None) -> Instance[I, O]:
+        """Add a named instance of ``component``; returns it (use ``.outputs`` to wire it)."""
+        if not isinstance(name, str) or not _INSTANCE_NAME.match(name):
+            raise DefinitionError(
+                f"app {self.name!r}: instance name {name!r} must start with a letter and hold up to 100 letters, "
+                "digits and hyphens (it names files and stacks)"
+            )
+        clash = next((other for other in self.instances if other.lower() == name.lower()), None)
+        if clash is not None:
+            raise DefinitionError(f"app {self.name!r}: instance name {name!r} is already used by {clash!r}")
+        if not (isinstance(component, type) and issubclass(component, Component)):
+            raise DefinitionError(f"app {self.name!r}: instance {name!r} needs a Component subclass, got {component!r}")
+        checked = check_inputs(component, inputs)
+        instance = Instance(self, name, component, checked)
+        for field, ref in instance.wires():
+            self._check_wire(instance, field, ref)
+        self.instances[name] = instance
+        return instance
+
+    def _check_wire(self, consumer: Instance[Any, Any], field: str, ref: OutputRef[Any]) -> None:
+        producer = ref.instance
+        where = f"app {self.name!r}: {consumer.name}.{field} <- {producer.name}.{ref.field}"
+        if producer.app is not self or self.instances.get(producer.name) is not producer:
+            raise WiringError(f"{where}: instance {producer.name!r} is not part of this app; add it first")
+        # The inputs class refused a type mismatch when it was built; here: membership.
+        integration = ref.integration or self.integration
+        if integration not in INTEGRATIONS:
+            raise WiringError(f"{where}: unknown integration {integration!r}")
+
+    def integration_of(self, ref: OutputRef[Any]) -> str:
+        """The integration pattern of one wire (its own, else the app's)."""
+        return ref.integration or self.integration
+
+    def consumers(self) -> dict[str, list[str]]:
+        """For every instance, the sorted names of the instances that consume its outputs."""
+        result: dict[str, set[str]] = {name: set() for name in self.instances}
+        for instance in self.instances.values():
+            for producer in instance.depends_on():
+                result[producer].add(instance.name)
+        return {name: sorted(names) for name, names in result.items()}
+
+    def published(self, name: str) -> dict[str, list[str]]:
+        """The outputs of instance ``name`` that consumers read through the registry or
+        exports: ``{output field: sorted integrations}``."""
+        result: dict[str, set[str]] = {}
+        for instance in self.instances.values():
+            for _field, ref in instance.wires():
+                if ref.instance.name == name:
+                    integration = self.integration_of(ref)
+                    if integration != "parameters":
+                        result.setdefault(ref.field, set()).add(integration)
+        return {field: sorted(kinds) for field, kinds in sorted(result.items())}
+
+    def select(self, only: Iterable[str] | None) -> list[Instance[Any, Any]]:
+        """The instances named in ``only`` (all when ``None``), in the order they were added."""
+        if only is None:
+            return list(self.instances.values())
+        names = list(only)
+        for name in names:
+            if name not in self.instances:
+                raise DefinitionError(
+                    f"app {self.name!r} has no instance {name!r}{did_you_mean(name, self.instances)}"
+                )
+        return [i for i in self.instances.values() if i.name in names]
+
+    def synth(
+        self,
+        out_dir: str = "infrakit.out",
+        *,
+        only: Sequence[str] | None = None,
+        format: Literal["json", "yaml"] = "json",
+        jobs: int = 1,
+        cache: bool = True,
+        progress: Any = None,
+    ) -> Any:
+        """Synthesize every instance (or those in ``only``), each on its own, into the
+        assembly directory ``out_dir``; returns the manifest as a dict.
+
+        The directory is replaced atomically: a failed synth leaves the previous one as
+        it was. With ``cache``, an instance whose component code and inputs did not
+        change since the assembly in ``out_dir`` was written is not re-rendered.
+        ``jobs`` > 1 synthesizes in that many processes, with identical output.
+        """
+        from infrakit._assembly import synth_app
+
+        return synth_app(self, out_dir, only=only, format=format, jobs=jobs, cache=cache, progress=progress)
+
+    def __repr__(self) -> str:
+        return f"<App {self.name}: {len(self.instances)} instances>"
+

@@ -1,0 +1,371 @@
+"""The assembly: one directory of independently synthesized templates and a manifest.
+
+Writing is atomic: everything goes into a fresh sibling directory that replaces the
+old one only when complete, so a failed synth leaves the previous assembly as it was.
+Instances whose component code and inputs did not change since the previous assembly
+are not re-rendered: their template files are carried over (hard-linked when possible).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+import infrakit
+from infrakit._app import App, Instance, OutputRef
+from infrakit._contract import UNSET, inputs_fields
+from infrakit._synth import Template, build_component, render_build
+from infrakit.errors import AssemblyError, InfrakitError
+
+__all__ = ["MANIFEST", "read_manifest", "synth_app", "synth_instance"]
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+# --- one instance -------------------------------------------------------------------
+
+
+def _resolved_inputs(app: App, instance: Instance[Any, Any]) -> Any:
+    """The instance's inputs with every wire's integration pattern made explicit."""
+    changes = {
+        field: OutputRef(ref.instance, ref.field, ref.type, app.integration_of(ref)) for field, ref in instance.wires()
+    }
+    return attrs.evolve(instance.inputs, **changes) if changes else instance.inputs
+
+
+def synth_instance(app: App, instance: Instance[Any, Any]) -> Template:
+    """Synthesize one instance from its component and its own inputs only."""
+    try:
+        build = build_component(instance.component, _resolved_inputs(app, instance))
+    except InfrakitError as exc:
+        raise type(exc)(f"instance {instance.name!r}: {exc}") from None
+    build.app, build.instance = app.name, instance.name
+    build.publish = app.published(instance.name)
+    _check_cross_provider(app, instance, build)
+    try:
+        template = render_build(build)
+    except InfrakitError as exc:
+        raise type(exc)(f"instance {instance.name!r}: {exc}") from None
+    app._providers[instance.name] = build.provider
+    return template
+
+
+def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Any) -> None:
+    from infrakit.errors import WiringError
+
+    provider = build.provider.name
+    for field, ref in instance.wires():
+        integration = app.integration_of(ref)
+        if integration != "parameters" and provider != "aws":
+            raise WiringError(
+                f"app {app.name!r}: {instance.name}.{field} <- {ref.instance.name}.{ref.field}: the {integration} "
+                f"integration works between AWS instances only; use integration='parameters'"
+            )
+    if build.publish and provider != "aws":
+        raise WiringError(
+            f"app {app.name!r}: instance {instance.name!r} is a {provider} instance, but consumers read its outputs "
+            f"through {', '.join(sorted({k for v in build.publish.values() for k in v}))}; that works between AWS "
+            "instances only"
+        )
+
+
+# --- digests ------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    """Inputs as plain JSON data, for a digest that is stable across processes."""
+    if isinstance(value, OutputRef):
+        return {"$wire": [value.instance.name, value.field, value.integration]}
+    if value is UNSET:
+        return {"$unset": True}
+    if attrs.has(type(value)):
+        return {"$type": type(value).__qualname__, **{a.name: _canonical(getattr(value, a.name)) for a in attrs.fields(type(value))}}
+    if isinstance(value, enum.Enum):
+        return _canonical(value.value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return {"$repr": repr(value)}
+
+
+def inputs_digest(inputs: Any) -> str:
+    """sha256 of an inputs object's canonical JSON."""
+    text = json.dumps(_canonical(inputs), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _CodeDigests:
+    """sha256 of the source that a component's template can depend on: every loaded module
+    of the component's top-level package, and infrakit's own."""
+
+    def __init__(self) -> None:
+        self._by_package: dict[str, str] = {}
+
+    def __call__(self, component: type) -> str:
+        package = component.__module__.split(".", 1)[0]
+        digest = self._by_package.get(package)
+        if digest is None:
+            digest = self._by_package[package] = self._digest(package)
+        return digest
+
+    @staticmethod
+    def _digest(package: str) -> str:
+        h = hashlib.sha256(infrakit.__version__.encode())
+        for prefix in sorted({package, "infrakit"}):
+            for name in sorted(n for n in list(sys.modules) if n == prefix or n.startswith(prefix + ".")):
+                path = getattr(sys.modules.get(name), "__file__", None)
+                if path and os.path.isfile(path):
+                    h.update(name.encode())
+                    h.update(Path(path).read_bytes())
+        return h.hexdigest()
+
+
+# --- the assembly -------------------------------------------------------------------
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """The manifest of an assembly directory."""
+    path = Path(directory) / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AssemblyError(f"{directory}: not an assembly (no {MANIFEST}); run `infrakit synth` first") from None
+    except (OSError, ValueError) as exc:
+        raise AssemblyError(f"{path}: cannot read the manifest: {exc}") from None
+    if manifest.get("version") != MANIFEST_VERSION or not isinstance(manifest.get("instances"), dict):
+        raise AssemblyError(f"{path}: not an infrakit manifest of version {MANIFEST_VERSION}")
+    return manifest
+
+
+def _previous(out: Path, cache: bool) -> dict[str, Any]:
+    if not out.exists():
+        return {}
+    if not out.is_dir():
+        raise AssemblyError(f"{out} exists and is not a directory; choose another output directory")
+    if not (out / MANIFEST).exists():
+        if any(out.iterdir()):
+            raise AssemblyError(
+                f"{out} is not empty and holds no {MANIFEST}; refusing to replace it (choose another output directory)"
+            )
+        return {}
+    try:
+        manifest = read_manifest(out)
+    except AssemblyError:
+        raise AssemblyError(f"{out} holds a {MANIFEST} that is not infrakit's; refusing to replace it") from None
+    instances: dict[str, Any] = manifest["instances"]
+    return instances
+
+
+def _entry(app: App, instance: Instance[Any, Any], template: Template, filename: str, data: bytes) -> dict[str, Any]:
+    provider = template.build.provider
+    parameters: dict[str, Any] = {}
+    for key, p in template.build.parameters.items():
+        spec: dict[str, Any] = {}
+        if p.source is not None:
+            ref = p.source
+            spec["from"] = {"instance": ref.instance.name, "output": _output_name(app, ref)}
+            if ref.integration and ref.integration != "parameters":
+                spec["integration"] = ref.integration
+        if p.options.secret:
+            spec["secret"] = True
+        elif p.default is not UNSET:
+            spec["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
+        parameters[provider.parameter_name(key)] = spec
+    return {
+        "provider": provider.name,
+        "component": f"{instance.component.__module__}:{instance.component.__qualname__}",
+        "template": filename,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "inputs_sha256": inputs_digest(instance.inputs),
+        "parameters": parameters,
+        "outputs": [provider.output_name(name) for name, _t, _v in template.build.outputs],
+        "depends_on": instance.depends_on(),
+    }
+
+
+def _output_name(app: App, ref: OutputRef[Any]) -> str:
+    """The name of a wired output in its producer's template."""
+    producer = ref.instance
+    provider = app._providers.get(producer.name)
+    if provider is None:  # the producer was not synthesized in this run
+        provider = build_component(producer.component, _resolved_inputs(app, producer)).provider
+        app._providers[producer.name] = provider
+    return str(provider.output_name(ref.field))
+
+
+def _render_one(app: App, instance: Instance[Any, Any], format: str) -> tuple[str, bytes, dict[str, Any]]:
+    template = synth_instance(app, instance)
+    suffix = template.build.provider.template_suffix
+    if format == "yaml":
+        suffix = suffix.rsplit(".", 1)[0] + ".yaml"
+        data = template.to_yaml().encode("utf-8")
+    else:
+        data = template.to_json().encode("utf-8")
+    filename = instance.name + suffix
+    return filename, data, _entry(app, instance, template, filename, data)
+
+
+_FORKED: tuple[App, str] | None = None
+
+
+def _render_forked(name: str) -> tuple[str, bytes, dict[str, Any]]:
+    assert _FORKED is not None
+    app, format = _FORKED
+    return _render_one(app, app.instances[name], format)
+
+
+def _render_many(app: App, todo: list[Instance[Any, Any]], format: str, jobs: int, tick: Callable[[], None]) -> dict[str, tuple[str, bytes, dict[str, Any]]]:
+    results: dict[str, tuple[str, bytes, dict[str, Any]]] = {}
+    if jobs > 1 and len(todo) > jobs and sys.platform != "win32":
+        import multiprocessing
+
+        global _FORKED
+        _FORKED = (app, format)
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                chunk = max(1, len(todo) // (jobs * 8))
+                for instance, result in zip(todo, pool.imap(_render_forked, [i.name for i in todo], chunksize=chunk)):
+                    results[instance.name] = result
+                    tick()
+        finally:
+            _FORKED = None
+        return results
+    for instance in todo:
+        results[instance.name] = _render_one(app, instance, format)
+        tick()
+    return results
+
+
+def synth_app(
+    app: App,
+    out_dir: str | os.PathLike[str],
+    *,
+    only: Sequence[str] | None = None,
+    format: str = "json",
+    jobs: int = 1,
+    cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Synthesize ``app`` into the assembly ``out_dir``; see :meth:`App.synth`."""
+    if format not in ("json", "yaml"):
+        raise AssemblyError(f"unknown format {format!r}; use json or yaml")
+    out = Path(out_dir)
+    selected = app.select(only)
+    previous = _previous(out, cache)
+    code = _CodeDigests()
+
+    keys: dict[str, str] = {}
+    reuse: dict[str, dict[str, Any]] = {}
+    todo: list[Instance[Any, Any]] = []
+    for instance in selected:
+        key = _cache_key(app, instance, code, format)
+        keys[instance.name] = key
+        old = previous.get(instance.name)
+        if cache and old is not None and old.get("cache_key") == key and _intact(out, old):
+            reuse[instance.name] = old
+        else:
+            todo.append(instance)
+    # Instances not selected keep what the previous assembly has for them.
+    if only is not None:
+        for name, old in previous.items():
+            if name in app.instances and name not in keys and _intact(out, old):
+                reuse[name] = old
+
+    done = [0]
+    total = len(todo)
+
+    def tick() -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total)
+
+    rendered = _render_many(app, todo, format, jobs, tick)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        os.chmod(staging, 0o777 & ~_umask())
+        instances: dict[str, Any] = {}
+        for name in sorted(set(rendered) | set(reuse)):
+            if name in rendered:
+                filename, data, entry = rendered[name]
+                (staging / filename).write_bytes(data)
+                entry["cache_key"] = keys[name]
+            else:
+                entry = reuse[name]
+                _carry(out / entry["template"], staging / entry["template"])
+            instances[name] = entry
+        manifest = {"version": MANIFEST_VERSION, "app": app.name, "integration": app.integration, "instances": instances}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _cache_key(app: App, instance: Instance[Any, Any], code: _CodeDigests, format: str) -> str:
+    wires = [[f, ref.instance.name, ref.field, app.integration_of(ref)] for f, ref in instance.wires()]
+    material = {
+        "app": app.name,
+        "component": f"{instance.component.__module__}:{instance.component.__qualname__}",
+        "code": code(instance.component),
+        "inputs": inputs_digest(instance.inputs),
+        "wires": wires,
+        "published": app.published(instance.name),
+        "format": format,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _intact(out: Path, entry: dict[str, Any]) -> bool:
+    """Whether a previous template file is there with the digest its manifest records."""
+    try:
+        data = (out / entry["template"]).read_bytes()
+    except (OSError, KeyError, TypeError):
+        return False
+    return hashlib.sha256(data).hexdigest() == entry.get("sha256")
+
+
+def _carry(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put the complete staging directory in place of ``out``."""
+    if out.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rename(out, retired / out.name)
+        try:
+            os.rename(staging, out)
+        except BaseException:
+            os.rename(retired / out.name, out)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, out)

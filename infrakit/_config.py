@@ -1,0 +1,126 @@
+"""Reading an environment's inputs from a configuration file (YAML, JSON or TOML).
+
+cattrs structures each field to its declared type with strict primitives (``"3"`` is
+not an ``int``, ``"no"`` is not a ``bool``); the inputs class's own validators then
+run as usual. Every problem is reported with the file, the key and, for YAML, the line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+from infrakit._contract import inputs_fields, is_inputs
+from infrakit.errors import ConfigError, InfrakitError, did_you_mean
+
+__all__ = ["load_inputs"]
+
+C = TypeVar("C")
+
+
+def _strict(kind: type) -> Any:
+    def structure(value: Any, _type: Any) -> Any:
+        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not ok:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+    return structure
+
+
+def _converter() -> Any:
+    import cattrs
+
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    for kind in (str, int, float, bool):
+        converter.register_structure_hook(kind, _strict(kind))
+    return converter
+
+
+def _parse(path: Path, text: str) -> tuple[Any, dict[str, int]]:
+    """The file's data, and the line of each top-level key (YAML only)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".yaml", ".yml"):
+            import yaml
+
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            lines: dict[str, int] = {}
+            if isinstance(node, yaml.MappingNode):
+                lines = {str(k.value): k.start_mark.line + 1 for k, _v in node.value}
+            return yaml.safe_load(text), lines
+        if suffix == ".json":
+            return json.loads(text), {}
+        if suffix == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib
+            return tomllib.loads(text), {}
+    except Exception as exc:  # each parser has its own error type
+        raise ConfigError(f"{path}: not valid {suffix[1:].upper()}: {exc}") from None
+    raise ConfigError(f"{path}: unknown configuration format {suffix!r}; use .yaml, .yml, .json or .toml")
+
+
+def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None = None) -> C:
+    """Read an instance of the inputs class ``cls`` from a YAML, JSON or TOML file.
+
+    ``key`` selects one top-level section (for example one environment of a file that
+    holds several). Values are checked against the field types and the class's
+    validators; errors name the file, the key and, for YAML, the line.
+    """
+    import cattrs
+
+    if not is_inputs(cls):
+        raise ConfigError(f"load_inputs takes an @ik.inputs class, got {cls!r}")
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    data, lines = _parse(path, text)
+    where = f"{path}"
+    if key is not None:
+        if not isinstance(data, dict) or key not in data:
+            known = list(data) if isinstance(data, dict) else []
+            raise ConfigError(f"{path}: no section {key!r}{did_you_mean(key, known)}")
+        data, lines, where = data[key], {}, f"{path}: {key}"
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping of {cls.__qualname__} fields, got {type(data).__name__}")
+
+    def at(name: str) -> str:
+        line = lines.get(name)
+        return f"{where}:{line}: {name}" if line else f"{where}: {name}"
+
+    fields = dict(inputs_fields(cls))
+    converter = _converter()
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        info = fields.get(str(name))
+        if info is None:
+            problems.append(f"{at(str(name))}: not a field of {cls.__qualname__}{did_you_mean(str(name), fields)}")
+            continue
+        try:
+            values[name] = converter.structure(value, info.type)
+        except Exception as exc:  # cattrs raises grouped errors; report each leaf
+            if isinstance(exc, (cattrs.BaseValidationError, cattrs.ClassValidationError)):
+                problems.extend(f"{at(name)}: {m}" for m in cattrs.transform_error(exc, path=name))
+            else:
+                problems.append(f"{at(name)}: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    try:
+        return cls(**values)
+    except (InfrakitError, ValueError, TypeError) as exc:
+        attribute = exc.args[1] if len(exc.args) > 1 else None
+        field = getattr(attribute, "name", None)
+        prefix = at(field) if field else where
+        message = exc.args[0] if isinstance(exc, ValueError) and exc.args else str(exc)
+        raise ConfigError(f"{prefix}: {message}") from None
