@@ -14,7 +14,7 @@ from infrakit import errors
 from infrakit._app import App, Instance, wire
 from infrakit._component import Component
 from infrakit._contract import UNSET, Out, Param, inputs, outputs, param
-from infrakit._expr import Expr
+from infrakit._expr import Expr, expr_list
 from infrakit._synth import Template, synth
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Param",
     "Template",
     "errors",
+    "expr_list",
     "inputs",
     "load_inputs",
     "outputs",

@@ -194,9 +194,7 @@ class App:
         names = list(only)
         for name in names:
             if name not in self.instances:
-                raise DefinitionError(
-                    f"app {self.name!r} has no instance {name!r}{did_you_mean(name, self.instances)}"
-                )
+                raise DefinitionError(f"app {self.name!r} has no instance {name!r}{did_you_mean(name, self.instances)}")
         return [i for i in self.instances.values() if i.name in names]
 
     def synth(
@@ -223,4 +221,3 @@ class App:
 
     def __repr__(self) -> str:
         return f"<App {self.name}: {len(self.instances)} instances>"
-

@@ -23,7 +23,7 @@ import attrs
 
 import infrakit
 from infrakit._app import App, Instance, OutputRef
-from infrakit._contract import UNSET, inputs_fields
+from infrakit._contract import UNSET
 from infrakit._synth import Template, build_component, render_build
 from infrakit.errors import AssemblyError, InfrakitError
 
@@ -38,7 +38,7 @@ MANIFEST_VERSION = 1
 
 def _resolved_inputs(app: App, instance: Instance[Any, Any]) -> Any:
     """The instance's inputs with every wire's integration pattern made explicit."""
-    changes = {
+    changes: dict[str, Any] = {
         field: OutputRef(ref.instance, ref.field, ref.type, app.integration_of(ref)) for field, ref in instance.wires()
     }
     return attrs.evolve(instance.inputs, **changes) if changes else instance.inputs
@@ -90,7 +90,10 @@ def _canonical(value: Any) -> Any:
     if value is UNSET:
         return {"$unset": True}
     if attrs.has(type(value)):
-        return {"$type": type(value).__qualname__, **{a.name: _canonical(getattr(value, a.name)) for a in attrs.fields(type(value))}}
+        return {
+            "$type": type(value).__qualname__,
+            **{a.name: _canonical(getattr(value, a.name)) for a in attrs.fields(type(value))},
+        }
     if isinstance(value, enum.Enum):
         return _canonical(value.value)
     if isinstance(value, dict):
@@ -230,7 +233,9 @@ def _render_forked(name: str) -> tuple[str, bytes, dict[str, Any]]:
     return _render_one(app, app.instances[name], format)
 
 
-def _render_many(app: App, todo: list[Instance[Any, Any]], format: str, jobs: int, tick: Callable[[], None]) -> dict[str, tuple[str, bytes, dict[str, Any]]]:
+def _render_many(
+    app: App, todo: list[Instance[Any, Any]], format: str, jobs: int, tick: Callable[[], None]
+) -> dict[str, tuple[str, bytes, dict[str, Any]]]:
     results: dict[str, tuple[str, bytes, dict[str, Any]]] = {}
     if jobs > 1 and len(todo) > jobs and sys.platform != "win32":
         import multiprocessing
@@ -240,7 +245,9 @@ def _render_many(app: App, todo: list[Instance[Any, Any]], format: str, jobs: in
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 chunk = max(1, len(todo) // (jobs * 8))
-                for instance, result in zip(todo, pool.imap(_render_forked, [i.name for i in todo], chunksize=chunk)):
+                for instance, result in zip(
+                    todo, pool.imap(_render_forked, [i.name for i in todo], chunksize=chunk), strict=False
+                ):
                     results[instance.name] = result
                     tick()
         finally:
@@ -311,7 +318,12 @@ def synth_app(
                 entry = reuse[name]
                 _carry(out / entry["template"], staging / entry["template"])
             instances[name] = entry
-        manifest = {"version": MANIFEST_VERSION, "app": app.name, "integration": app.integration, "instances": instances}
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "app": app.name,
+            "integration": app.integration,
+            "instances": instances,
+        }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _swap(staging, out)
     except BaseException:

@@ -6,7 +6,7 @@ import re
 import typing
 from typing import Any, ClassVar, Generic, TypeVar
 
-from infrakit._contract import UNSET, Parameter, inputs_fields, is_inputs, is_outputs, outputs_fields
+from infrakit._contract import UNSET, Parameter, ParamOptions, inputs_fields, is_inputs, is_outputs, outputs_fields
 from infrakit._expr import ConditionRef, Expr, ParamRef
 from infrakit._resource import Resource
 from infrakit.errors import DefinitionError, LogicalIdError, ProviderMixError, SynthError, UnboundOutputError
@@ -124,8 +124,7 @@ class Component(Generic[I, O]):
         build = self._scope()
         if not isinstance(expr, Expr) or expr.type is not bool:
             raise DefinitionError(
-                f"{build.name}: condition {name!r} needs a boolean expression (fn.equals, fn.and_, ...), "
-                f"got {expr!r}"
+                f"{build.name}: condition {name!r} needs a boolean expression (fn.equals, fn.and_, ...), got {expr!r}"
             )
         name = self._prefix + name
         if name in build.conditions:
@@ -139,7 +138,9 @@ class Component(Generic[I, O]):
         with ``prefix``, and return its outputs (as expressions)."""
         build = self._scope()
         if not _PREFIX.match(prefix):
-            raise LogicalIdError(f"{build.name}: embed prefix {prefix!r} must be letters and digits, starting with a letter")
+            raise LogicalIdError(
+                f"{build.name}: embed prefix {prefix!r} must be letters and digits, starting with a letter"
+            )
         child = component()
         child._build = build
         child._prefix = self._prefix + prefix
@@ -176,7 +177,7 @@ def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Bu
             parameter = Parameter(
                 key=key_prefix + name,
                 type=info.type,
-                options=info.options,
+                options=info.options or ParamOptions(),
                 default=UNSET if wired else value,
                 source=value if wired else None,
                 owner=f"{type(inputs).__qualname__}.{name}",

@@ -59,7 +59,7 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[str, int]]:
             try:
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib
+                import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
             return tomllib.loads(text), {}
     except Exception as exc:  # each parser has its own error type
         raise ConfigError(f"{path}: not valid {suffix[1:].upper()}: {exc}") from None

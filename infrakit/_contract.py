@@ -15,10 +15,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, Union
 
 import attrs
-from typing_extensions import dataclass_transform
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover
+    from typing_extensions import dataclass_transform
 
 from infrakit._expr import Expr, base_type, compatible, describe_value, type_name
-from infrakit.errors import DefinitionError, PropertyTypeError, WiringError
+from infrakit.errors import DefinitionError, InfrakitError, InputValueError, PropertyTypeError, WiringError
 
 __all__ = [
     "UNSET",
@@ -75,9 +79,11 @@ _OUT_MARK = _OutMark()
 #: A deploy-time parameter of type ``T``: a value (its default), another instance's
 #: output (wired), or nothing (a parameter without default). Inside ``build`` it is an
 #: ``Expr[T]``.
-Param = Annotated[Union[T, Expr[T]], _PARAM_MARK]
+Param = Annotated[T | Expr[T], _PARAM_MARK]
 #: A published output of type ``T``: inside ``build`` bind it to an expression or value.
-Out = Annotated[Union[T, Expr[T]], _OUT_MARK]
+#: A ``list[str]`` output also takes a plain list of expressions at runtime
+#: (``[s.ref for s in subnets]``); for type checkers, wrap it: ``ik.expr_list([...])``.
+Out = Annotated[T | Expr[T], _OUT_MARK]
 
 
 @attrs.frozen(kw_only=True)
@@ -222,6 +228,38 @@ def _type_validator(owner: str, expected: Any) -> Callable[[Any, Any, Any], None
     return check
 
 
+def _setting_validator(owner: str, expected: Any) -> Callable[[Any, Any, Any], None]:
+    """A build-time setting takes a concrete value only: an expression (a wired output, a
+    reference, a pseudo parameter) is known at deploy time, too late to shape the template."""
+
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        expr = _find_expr(value)
+        if expr is not None:
+            error = WiringError if getattr(expr, "is_wire", False) else PropertyTypeError
+            raise error(
+                f"{owner} is a build-time setting, so it takes a concrete {type_name(expected)}, got "
+                f"{describe_value(expr)}; declare the field ik.Param[{type_name(expected)}] to receive a "
+                "deploy-time value"
+            )
+        _check_value(owner, expected, value)
+
+    return check
+
+
+def _find_expr(value: Any) -> Any:
+    """The first expression in a value, looking into lists, tuples, sets and dicts."""
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            found = _find_expr(item)
+            if found is not None:
+                return found
+    return None
+
+
 def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[type, list[Any]], list[Any]]:
     """An attrs field transformer: defaults and type checks for Param/Out/setting fields."""
 
@@ -246,13 +284,13 @@ def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[t
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                     raise DefinitionError(f"{owner}: a Param's default must be a plain value")
                 # The user's validators see plain values only; expressions are checked by type.
-                validator = _chain(_type_validator(owner, param_type), _plain_only(a.validator))
+                validator = _chain(_type_validator(owner, param_type), _plain_only(_user(owner, a.validator)))
                 a = a.evolve(default=default, validator=validator)
                 info = _FieldInfo("param", param_type, options)
             elif out_type is not None:
                 raise DefinitionError(f"{owner}: ik.Out[T] belongs in an @ik.outputs class; use ik.Param[T] here")
             else:
-                a = a.evolve(validator=_chain(_type_validator(owner, hint), a.validator))
+                a = a.evolve(validator=_chain(_setting_validator(owner, hint), _user(owner, a.validator)))
                 info = _FieldInfo("setting", hint)
             metadata = {**a.metadata, "infrakit.field": info, "infrakit.validators": user_validators}
             result.append(a.evolve(metadata=metadata))
@@ -264,6 +302,24 @@ def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[t
 def _chain(*validators: Any) -> Any:
     present = [v for v in validators if v is not None]
     return attrs.validators.and_(*present) if len(present) > 1 else present[0]
+
+
+def _user(owner: str, validator: Any) -> Any:
+    """The user's own validators, their ``ValueError`` raised as an :class:`InputValueError`
+    naming the inputs class and field (``args[1:]`` kept: ``load_inputs`` finds the field there)."""
+    if validator is None:
+        return None
+
+    def check(inst: Any, attr: Any, value: Any) -> None:
+        try:
+            validator(inst, attr, value)
+        except InfrakitError:
+            raise
+        except ValueError as exc:
+            message = exc.args[0] if exc.args else str(exc)
+            raise InputValueError(f"{owner}: {message}", attr, *exc.args[2:]) from None
+
+    return check
 
 
 def _plain_only(validator: Any) -> Any:
@@ -294,11 +350,11 @@ def outputs(cls: C) -> C:
     return _decorate(cls, "outputs", sys._getframe(1).f_locals)
 
 
-def _decorate(cls: Any, kind: str, localns: dict[str, Any]) -> Any:
+def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
     hints = _hints(cls, dict(localns))
-    made = attrs.frozen(kw_only=True, field_transformer=_transformer(cls.__qualname__, hints, kind))(cls)
+    made: Any = attrs.frozen(kw_only=True, field_transformer=_transformer(cls.__qualname__, hints, kind))(cls)
     made.__infrakit_kind__ = kind
-    return made
+    return typing.cast(C, made)
 
 
 def is_inputs(cls: Any) -> bool:

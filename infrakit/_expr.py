@@ -11,17 +11,21 @@ through the :class:`Renderer` protocol.
 
 from __future__ import annotations
 
+import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
+
+from infrakit.errors import PropertyTypeError
 
 if typing.TYPE_CHECKING:
     from infrakit._contract import Parameter
     from infrakit._resource import Resource
 
+T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-__all__ = ["Call", "ConditionRef", "Expr", "GetAtt", "ParamRef", "Ref", "Renderer"]
+__all__ = ["Call", "ConditionRef", "Expr", "GetAtt", "ListExpr", "ParamRef", "Ref", "Renderer", "expr_list"]
 
 
 class Renderer(Protocol):
@@ -62,19 +66,19 @@ class Expr(Generic[T_co]):
         return iter(())
 
     def __bool__(self) -> bool:
-        raise TypeError(
+        raise PropertyTypeError(
             f"{self!r} has no value at synth time; it cannot be used as a Python bool. "
             "Decide at deploy time with a condition and fn.if_, or use a build-time input."
         )
 
     def __iter__(self) -> Iterator[Any]:
-        raise TypeError(
+        raise PropertyTypeError(
             f"{self!r} has no value at synth time; it cannot be iterated. "
             "Pick items with fn.select(i, ...), or use a build-time input."
         )
 
     def __format__(self, spec: str) -> str:
-        raise TypeError(
+        raise PropertyTypeError(
             f"{self!r} has no value at synth time; it cannot be formatted into a Python string. "
             "Build the string at deploy time with fn.sub or fn.join."
         )
@@ -179,6 +183,37 @@ class Call(Expr[T_co]):
         return self.name
 
 
+class ListExpr(Expr[list[T_co]]):
+    """A list whose items are expressions (or values), itself an expression."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Any], type: Any) -> None:
+        super().__init__(type)
+        self.items = items
+
+    def _render(self, r: Renderer) -> Any:
+        return [r.value(item) for item in self.items]
+
+    def _children(self) -> Iterator[Any]:
+        yield from self.items
+
+    def _describe(self) -> str:
+        return f"list of {len(self.items)}"
+
+
+def expr_list(items: Iterable[T | Expr[T]]) -> Expr[list[T]]:
+    """A list of expressions as one ``Expr[list[T]]``: ``ik.expr_list([s.ref for s in subnets])``.
+
+    A plain list works the same at runtime; this form also satisfies type checkers,
+    for which a ``list[Expr[str]]`` is not a ``list[str]``.
+    """
+    values = list(items)
+    kinds = {value_type(v) for v in values}
+    item = kinds.pop() if len(kinds) == 1 else Any
+    return ListExpr(values, types.GenericAlias(list, (item,)))
+
+
 # --- runtime value types -------------------------------------------------------------
 
 
@@ -191,7 +226,7 @@ def type_name(t: Any) -> str:
     origin = typing.get_origin(t)
     if origin is typing.Literal:
         return " | ".join(repr(a) for a in typing.get_args(t))
-    if origin is typing.Union:
+    if origin in (typing.Union, types.UnionType):
         return " | ".join(type_name(a) for a in typing.get_args(t))
     if origin is not None:
         args = ", ".join(type_name(a) for a in typing.get_args(t))
@@ -212,7 +247,7 @@ def compatible(expected: Any, actual: Any) -> bool:
     expected, actual = base_type(expected), base_type(actual)
     if expected is Any or actual is Any or expected == actual:
         return True
-    if typing.get_origin(expected) is typing.Union:
+    if typing.get_origin(expected) in (typing.Union, types.UnionType):
         return any(compatible(option, actual) for option in typing.get_args(expected))
     if expected is float and actual is int:
         return True
@@ -220,9 +255,7 @@ def compatible(expected: Any, actual: Any) -> bool:
     if e_origin is list and (a_origin is list or actual is list):
         e_args, a_args = typing.get_args(expected), typing.get_args(actual)
         return not a_args or compatible(e_args[0], a_args[0])
-    if (e_origin or expected) is dict and (a_origin or actual) is dict:
-        return True
-    return False
+    return bool((e_origin or expected) is dict and (a_origin or actual) is dict)
 
 
 def value_type(value: Any) -> Any:

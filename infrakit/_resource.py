@@ -9,6 +9,8 @@ so a wrong type or an unknown keyword fails on the user's own line.
 from __future__ import annotations
 
 import contextvars
+import functools
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -74,7 +76,7 @@ def spec_name(spec: Any) -> str:
         shown = ", ".join(repr(v) for v in arg[:8])
         return f"one of {shown}" + (f" (and {len(arg) - 8} more)" if len(arg) > 8 else "")
     if kind == "obj":
-        return arg
+        return str(arg)
     return " | ".join(spec_name(a) for a in arg)
 
 
@@ -241,7 +243,11 @@ def _init_guard(cls: type, owner: Callable[[Any], str]) -> None:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if not keywords.issuperset(kwargs):
             unknown = sorted(set(kwargs) - keywords)[0]
-            hint = f" (did you mean `{wire_to_py[unknown]}`?)" if unknown in wire_to_py else did_you_mean(unknown, keywords)
+            hint = (
+                f" (did you mean `{wire_to_py[unknown]}`?)"
+                if unknown in wire_to_py
+                else did_you_mean(unknown, keywords)
+            )
             where = f"{cls.resource_type} '{args[0]}'" if args and issubclass(cls, Resource) else owner(self)
             raise UnknownPropertyError(f"{_context()}{where}: unknown property `{unknown}`{hint}")
         attrs_init(self, *args, **kwargs)
@@ -295,9 +301,14 @@ def make_resource_class(
     attributes of the resource class itself).
     """
     holder: list[type] = []
-    resolve: Lookup = (lambda n: getattr(holder[0], n)) if lookup is None else (lambda n: lookup(holder[0])(n))
+
+    def resolve(nested_name: str) -> type:
+        owner = holder[0]
+        found: type = getattr(owner, nested_name) if lookup is None else lookup(owner)(nested_name)
+        return found
+
     body = _fields(props, _describe_resource, resolve)
-    cls = attrs.make_class(name, body, bases=(base,), eq=False, slots=True)
+    cls: Any = attrs.make_class(name, body, bases=(base,), eq=False, slots=True)
     holder.append(cls)
     cls.__module__ = module
     cls.__doc__ = doc
@@ -306,9 +317,9 @@ def make_resource_class(
     cls._attr_specs = {py: (wire, spec) for py, wire, spec in attributes}
     cls._keywords = frozenset(a.name for a in attrs.fields(cls) if a.kw_only)
     for nested_name, build in (nested or {}).items():
-        setattr(cls, nested_name, _LazyClass(nested_name, lambda build=build: build(cls)))
+        setattr(cls, nested_name, _LazyClass(nested_name, functools.partial(build, cls)))
     _init_guard(cls, _describe_resource)
-    return cls
+    return typing.cast("type[Resource]", cls)
 
 
 def make_property_class(
@@ -319,14 +330,14 @@ def make_property_class(
     def owner(_inst: Any) -> str:
         return qualname
 
-    cls = attrs.make_class(name, _fields(props, owner, lookup), bases=(PropertyType,), slots=True)
+    cls: Any = attrs.make_class(name, _fields(props, owner, lookup), bases=(PropertyType,), slots=True)
     cls.__module__ = module
     cls.__qualname__ = qualname
     cls.__doc__ = doc
     cls._props = props
     cls._keywords = frozenset(py for py, *_ in props)
     _init_guard(cls, owner)
-    return cls
+    return typing.cast("type[PropertyType]", cls)
 
 
 # --- rendering ----------------------------------------------------------------------
@@ -380,4 +391,3 @@ def walk(value: Any) -> Iterator[Expr[Any]]:
     elif isinstance(value, dict):
         for v in value.values():
             yield from walk(v)
-

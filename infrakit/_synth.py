@@ -146,12 +146,10 @@ def _check_expr(build: Build, expr: Expr[Any], where: str, used: set[str]) -> No
         if build.parameters.get(key) is not expr.parameter:
             raise DanglingReferenceError(f"{where} uses parameter `{key}`, which is not a parameter of the component")
         used.add(key)
-    elif isinstance(expr, ConditionRef):
-        if build.conditions.get(expr.name) is not expr:
-            raise DanglingReferenceError(
-                f"{where} uses condition {expr.name!r}, which is never defined; define it with "
-                "self.condition(name, expr)"
-            )
+    elif isinstance(expr, ConditionRef) and build.conditions.get(expr.name) is not expr:
+        raise DanglingReferenceError(
+            f"{where} uses condition {expr.name!r}, which is never defined; define it with self.condition(name, expr)"
+        )
 
 
 def _check_cycles(build: Build, depends: dict[Resource, list[Resource]]) -> None:
@@ -171,7 +169,7 @@ def _check_cycles(build: Build, depends: dict[Resource, list[Resource]]) -> None
                 stack.append((node, index + 1))
                 target = targets[index]
                 if state.get(target) == 1:
-                    cycle = path[path.index(target) :] + [target]
+                    cycle = [*path[path.index(target) :], target]
                     shown = " -> ".join(f"'{r.logical_id}'" for r in cycle)
                     raise SynthError(f"{build.name}: resources depend on each other in a cycle: {shown}")
                 if not state.get(target):

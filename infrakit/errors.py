@@ -6,6 +6,7 @@ The hierarchy::
     ├── DefinitionError               a resource, inputs or outputs class used wrongly
     │   ├── UnknownPropertyError      (also TypeError)   keyword the resource does not have
     │   ├── PropertyTypeError         (also TypeError)   value of the wrong type or enum value
+    │   ├── InputValueError           (also ValueError)  an inputs value its class's validators refuse
     │   └── UnknownAttributeError     (also AttributeError)  ``.attrs.x`` / get_att that does not exist
     ├── SynthError                    found while synthesizing one component
     │   ├── MissingPropertyError      required property left out
@@ -17,7 +18,8 @@ The hierarchy::
     │   └── QuotaError                a provider limit (resources, outputs, size, ...) exceeded
     ├── WiringError                   an app's instances wired wrongly (type mismatch, cycle, ...)
     ├── ConfigError                   a configuration file that does not load into an inputs class
-    └── AssemblyError                 an assembly directory that cannot be written or read
+    ├── AssemblyError                 an assembly directory that cannot be written or read
+    └── StrategyError                 ``infrakit.testing`` cannot derive a hypothesis strategy for a field
 
 Messages name the component, the resource and the property involved, say what was
 expected and what was given, and suggest a fix where one exists.
@@ -33,11 +35,13 @@ __all__ = [
     "DanglingReferenceError",
     "DefinitionError",
     "InfrakitError",
+    "InputValueError",
     "LogicalIdError",
     "MissingPropertyError",
     "PropertyTypeError",
     "ProviderMixError",
     "QuotaError",
+    "StrategyError",
     "SynthError",
     "UnboundOutputError",
     "UnknownAttributeError",
@@ -61,6 +65,16 @@ class UnknownPropertyError(DefinitionError, TypeError):
 
 class PropertyTypeError(DefinitionError, TypeError):
     """A value of the wrong type, or not one of an enum's values."""
+
+
+class InputValueError(DefinitionError, ValueError):
+    """A value that an inputs class's own validators (``attrs.validators.ge``, ...) refuse.
+
+    ``args`` are ``(message, attribute, ...)`` as attrs' validators give them.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class UnknownAttributeError(DefinitionError, AttributeError):
@@ -109,6 +123,10 @@ class ConfigError(InfrakitError):
 
 class AssemblyError(InfrakitError):
     """An assembly directory that cannot be written or read."""
+
+
+class StrategyError(InfrakitError):
+    """``infrakit.testing.strategies`` cannot derive valid values for a field: pass an override."""
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

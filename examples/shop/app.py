@@ -17,11 +17,17 @@ CONFIG = Path(__file__).parent / "config"
 app = ik.App("shop")
 
 for environment in ("dev", "prod"):
-    net = app.add(f"network-{environment}", Network, ik.load_inputs(NetworkInputs, CONFIG / f"{environment}.yaml", key="network"))
+    net = app.add(
+        f"network-{environment}", Network, ik.load_inputs(NetworkInputs, CONFIG / f"{environment}.yaml", key="network")
+    )
     svc = app.add(
         f"service-{environment}",
         Service,
-        ServiceInputs(vpc_id=net.outputs.vpc_id, subnet_ids=net.outputs.subnet_ids, retention_days=4 if environment == "dev" else 14),
+        ServiceInputs(
+            vpc_id=net.outputs.vpc_id,
+            subnet_ids=net.outputs.subnet_ids,
+            retention_days=4 if environment == "dev" else 14,
+        ),
     )
     app.add(
         f"monitoring-{environment}",

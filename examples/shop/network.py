@@ -33,9 +33,13 @@ class Network(ik.Component[NetworkInputs, NetworkOutputs]):
 
     def build(self, inputs: NetworkInputs) -> NetworkOutputs:
         tags = [ec2.VPC.Tag(key="environment", value=inputs.environment)]
-        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr, enable_dns_hostnames=True, enable_dns_support=True, tags=tags))
+        vpc = self.add(
+            ec2.VPC("Vpc", cidr_block=inputs.cidr, enable_dns_hostnames=True, enable_dns_support=True, tags=tags)
+        )
         gateway = self.add(ec2.InternetGateway("Gateway"))
-        attachment = self.add(ec2.VPCGatewayAttachment("GatewayAttachment", vpc_id=vpc.ref, internet_gateway_id=gateway.ref))
+        attachment = self.add(
+            ec2.VPCGatewayAttachment("GatewayAttachment", vpc_id=vpc.ref, internet_gateway_id=gateway.ref)
+        )
         routes = self.add(ec2.RouteTable("PublicRoutes", vpc_id=vpc.ref))
         self.add(
             ec2.Route(
@@ -57,7 +61,9 @@ class Network(ik.Component[NetworkInputs, NetworkOutputs]):
                     map_public_ip_on_launch=True,
                 )
             )
-            self.add(ec2.SubnetRouteTableAssociation(f"Subnet{i}Routes", subnet_id=subnet.ref, route_table_id=routes.ref))
+            self.add(
+                ec2.SubnetRouteTableAssociation(f"Subnet{i}Routes", subnet_id=subnet.ref, route_table_id=routes.ref)
+            )
             subnets.append(subnet)
         group = self.add(
             ec2.SecurityGroup(
@@ -70,5 +76,5 @@ class Network(ik.Component[NetworkInputs, NetworkOutputs]):
             )
         )
         return NetworkOutputs(
-            vpc_id=vpc.ref, subnet_ids=[s.ref for s in subnets], security_group_id=group.attrs.group_id
+            vpc_id=vpc.ref, subnet_ids=ik.expr_list([s.ref for s in subnets]), security_group_id=group.attrs.group_id
         )

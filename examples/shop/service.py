@@ -46,7 +46,9 @@ class Service(ik.Component[ServiceInputs, ServiceOutputs]):
             secretsmanager.Secret(
                 "ApiKey",
                 description=fn.join(" ", ["API key of the service in", inputs.vpc_id]),
-                generate_secret_string=secretsmanager.Secret.GenerateSecretString(password_length=32, exclude_punctuation=True),
+                generate_secret_string=secretsmanager.Secret.GenerateSecretString(
+                    password_length=32, exclude_punctuation=True
+                ),
             )
         )
         role = self.add(
@@ -64,10 +66,23 @@ class Service(ik.Component[ServiceInputs, ServiceOutputs]):
                         policy_document={
                             "Version": "2012-10-17",
                             "Statement": [
-                                {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"], "Resource": queue.attrs.arn},
-                                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": fn.join("", [bucket.attrs.arn, "/*"])},
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+                                    "Resource": queue.attrs.arn,
+                                },
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["s3:GetObject", "s3:PutObject"],
+                                    "Resource": fn.join("", [bucket.attrs.arn, "/*"]),
+                                },
                                 {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret.ref},
-                                {"Effect": "Allow", "Action": "ec2:DescribeSubnets", "Resource": "*", "Condition": {"StringEquals": {"ec2:Vpc": inputs.vpc_id}}},
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "ec2:DescribeSubnets",
+                                    "Resource": "*",
+                                    "Condition": {"StringEquals": {"ec2:Vpc": inputs.vpc_id}},
+                                },
                             ],
                         },
                     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -32,8 +32,8 @@ __all__ = [
 
 DeletionPolicy = Literal["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"]
 UpdateReplacePolicy = Literal["Delete", "Retain", "Snapshot"]
-DependsOn = Union[Resource, Sequence[Resource], None]
-ConditionArg = Union[str, ConditionRef, None]
+DependsOn = Resource | Sequence[Resource] | None
+ConditionArg = str | ConditionRef | None
 Metadata = Mapping[str, Any]
 Json = Mapping[str, Any]
 
@@ -101,7 +101,9 @@ def _nested_builder(name: str, module: str, doc: str, props: tuple[Any, ...]) ->
     return build
 
 
-def service(module_name: str, table: dict[str, tuple[Any, ...]]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def service(
+    module_name: str, table: dict[str, tuple[Any, ...]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of a generated service module."""
 
     def __getattr__(name: str) -> Any:

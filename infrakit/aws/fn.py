@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from infrakit._expr import Call, ConditionRef, Expr, Renderer, compatible, describe_value, type_name
 from infrakit._resource import Resource
@@ -45,8 +45,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Str = Union[str, Expr[str]]
-Int = Union[int, Expr[int]]
+Str = str | Expr[str]
+Int = int | Expr[int]
 
 
 def _type_of(value: Any) -> Any:
@@ -66,9 +66,7 @@ def _type_of(value: Any) -> Any:
 
 def _expect(function: str, argument: str, expected: Any, value: Any) -> None:
     if not compatible(expected, _type_of(value)):
-        raise PropertyTypeError(
-            f"fn.{function}: {argument} must be {type_name(expected)}, got {describe_value(value)}"
-        )
+        raise PropertyTypeError(f"fn.{function}: {argument} must be {type_name(expected)}, got {describe_value(value)}")
 
 
 def _pseudo(name: str, type: Any) -> Expr[Any]:
@@ -144,7 +142,7 @@ def sub(template: str, variables: Mapping[str, Any] | None = None) -> Expr[str]:
         raise PropertyTypeError(f"fn.sub: the template must be a str, got {describe_value(template)}")
     if variables:
         for key, value in variables.items():
-            _expect("sub", f"variable {key!r}", Union[str, int, float], value)
+            _expect("sub", f"variable {key!r}", str | int | float, value)
         return Call("Fn::Sub", [template, dict(variables)], str)
     return Call("Fn::Sub", template, str)
 
@@ -162,7 +160,7 @@ def join(delimiter: str, values: Sequence[Any] | Expr[list[str]]) -> Expr[str]:
         _expect("join", "values", list[str], values)
     elif isinstance(values, (list, tuple)):
         for i, value in enumerate(values):
-            _expect("join", f"item {i}", Union[str, int, float], value)
+            _expect("join", f"item {i}", str | int | float, value)
         values = list(values)
     else:
         raise PropertyTypeError(f"fn.join: values must be a list, got {describe_value(values)}")
@@ -177,7 +175,7 @@ def select(index: int | Expr[int], values: Sequence[T] | Expr[list[T]]) -> Expr[
         raise PropertyTypeError(f"fn.select: the index must be 0 or more, got {index}")
     if isinstance(values, Expr):
         kind = values.type
-        if kind is not Any and not (getattr(kind, "__origin__", kind) is list):
+        if kind is not Any and getattr(kind, "__origin__", kind) is not list:
             raise PropertyTypeError(f"fn.select: values must be a list, got {describe_value(values)}")
         args = getattr(kind, "__args__", None)
         item = args[0] if args else Any
@@ -365,5 +363,3 @@ def find_in_map(table: CfnMapping, top_key: Str, second_key: Str) -> Expr[Any]:
         )
     kinds = {_type_of(v) for inner in table.values.values() for v in inner.values()}
     return _FindInMap("Fn::FindInMap", [table, top_key, second_key], kinds.pop() if len(kinds) == 1 else Any)
-
-

@@ -1,0 +1,239 @@
+"""The ``infrakit`` command line: synth, ls, graph and diff.
+
+``TARGET`` is ``path/to/file.py`` or ``package.module``, optionally followed by
+``:NAME`` for a variable other than ``app``. A user's mistake exits with status 1 and
+a message on stderr (``--verbose`` adds the traceback); success exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from infrakit._app import App
+from infrakit.errors import InfrakitError
+
+__all__ = ["main"]
+
+
+class UserError(Exception):
+    """A mistake in how the command was called or in the user's code."""
+
+
+def _import_file(path: Path) -> Any:
+    """Import a Python file the way pytest does: as a module of its package, if it is in one."""
+    path = path.resolve()
+    root, parts = path.parent, [path.stem]
+    while (root / "__init__.py").exists():
+        parts.insert(0, root.name)
+        root = root.parent
+    sys.path.insert(0, str(root))
+    name = ".".join(parts)
+    if len(parts) > 1:
+        return importlib.import_module(name)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UserError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_target(target: str) -> App:
+    """The app named by a CLI target: ``file.py``, ``package.module``, either with ``:NAME``."""
+    location, _, variable = target.partition(":")
+    variable = variable or "app"
+    try:
+        if location.endswith(".py") or os.sep in location or "/" in location:
+            path = Path(location)
+            if not path.is_file():
+                raise UserError(f"{location}: no such file")
+            module = _import_file(path)
+        else:
+            sys.path.insert(0, os.getcwd())
+            module = importlib.import_module(location)
+    except (UserError, InfrakitError):
+        raise
+    except ModuleNotFoundError as exc:
+        raise UserError(f"cannot import {location}: {exc}") from exc
+    except Exception as exc:
+        raise UserError(f"loading {location} failed: {type(exc).__name__}: {exc}") from exc
+    try:
+        value = getattr(module, variable)
+    except AttributeError:
+        raise UserError(f"{location} has no variable {variable!r} (name another one with {location}:NAME)") from None
+    if not isinstance(value, App):
+        raise UserError(f"{location}:{variable} is a {type(value).__name__}, not an ik.App")
+    return value
+
+
+def _progress(done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    print(f"\rsynthesizing {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    app = load_target(args.target)
+    progress = _progress if sys.stderr.isatty() and not args.quiet else None
+    manifest = app.synth(
+        args.output, only=args.only, format=args.format, jobs=args.jobs, cache=not args.no_cache, progress=progress
+    )
+    if not args.quiet:
+        count = len(args.only) if args.only else len(manifest["instances"])
+        print(f"{args.output}: {count} template(s) and manifest.json")
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    app = load_target(args.target)
+    rows = [
+        {
+            "name": i.name,
+            "component": f"{i.component.__module__}:{i.component.__qualname__}",
+            "depends_on": i.depends_on(),
+        }
+        for i in app.instances.values()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            deps = f"  <- {', '.join(row['depends_on'])}" if row["depends_on"] else ""
+            print(f"{row['name']}  {row['component']}{deps}")
+    return 0
+
+
+def _edges(app: App) -> list[tuple[str, str, list[str]]]:
+    edges: dict[tuple[str, str], list[str]] = {}
+    for instance in app.instances.values():
+        for field, ref in instance.wires():
+            edges.setdefault((ref.instance.name, instance.name), []).append(field)
+    return [(a, b, fields) for (a, b), fields in edges.items()]
+
+
+def graph_dot(app: App) -> str:
+    """The app's instances and wires in Graphviz DOT."""
+    lines = [f'digraph "{app.name}" {{', "  rankdir=LR;", "  node [shape=box];"]
+    for i in app.instances.values():
+        lines.append(f'  "{i.name}" [label="{i.name}\\n{i.component.__qualname__}"];')
+    for producer, consumer, fields in _edges(app):
+        lines.append(f'  "{producer}" -> "{consumer}" [label="{", ".join(fields)}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def graph_mermaid(app: App) -> str:
+    """The app's instances and wires as a Mermaid flowchart."""
+
+    def node(name: str) -> str:
+        return name.replace("-", "_")
+
+    lines = ["graph LR"]
+    for i in app.instances.values():
+        lines.append(f'  {node(i.name)}["{i.name}<br/>{i.component.__qualname__}"]')
+    for producer, consumer, fields in _edges(app):
+        lines.append(f"  {node(producer)} -->|{', '.join(fields)}| {node(consumer)}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    app = load_target(args.target)
+    sys.stdout.write(graph_mermaid(app) if args.format == "mermaid" else graph_dot(app))
+    return 0
+
+
+def diff_assemblies(old_dir: str, new_dir: str) -> dict[str, list[str]]:
+    """Which instances changed between two assemblies, and which consume a changed one.
+
+    ``changed``: added, or whose template differs; ``removed``: gone from the new one;
+    ``affected``: not changed themselves, but consuming (directly or not) a changed one.
+    """
+    from infrakit._assembly import read_manifest
+
+    old = read_manifest(old_dir)["instances"]
+    new = read_manifest(new_dir)["instances"]
+    changed = sorted(n for n, e in new.items() if n not in old or old[n].get("sha256") != e.get("sha256"))
+    consumers: dict[str, set[str]] = {n: set() for n in new}
+    for name, entry in new.items():
+        for producer in entry.get("depends_on", []):
+            consumers.setdefault(producer, set()).add(name)
+    affected: set[str] = set()
+    frontier = list(changed)
+    while frontier:
+        for consumer in consumers.get(frontier.pop(), ()):
+            if consumer not in affected and consumer not in changed:
+                affected.add(consumer)
+                frontier.append(consumer)
+    return {"changed": changed, "affected": sorted(affected), "removed": sorted(n for n in old if n not in new)}
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    result = diff_assemblies(args.old, args.new)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for key in ("changed", "affected", "removed"):
+            print(f"{key}: {', '.join(result[key]) or '-'}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="infrakit", description="Synthesize and inspect infrakit apps.")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    synth = commands.add_parser("synth", help="synthesize an app into an assembly directory")
+    synth.add_argument("target", help="path/to/file.py or package.module, with :NAME for a variable other than app")
+    synth.add_argument("-o", "--output", default="infrakit.out", help="assembly directory (default: infrakit.out)")
+    synth.add_argument("--only", nargs="+", metavar="NAME", help="synthesize only these instances")
+    synth.add_argument("--format", choices=("json", "yaml"), default="json", help="template format")
+    synth.add_argument("--jobs", "-j", type=int, default=1, help="processes to synthesize with (default 1)")
+    synth.add_argument("--no-cache", action="store_true", help="re-render every instance")
+    synth.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    synth.set_defaults(run=cmd_synth)
+
+    ls = commands.add_parser("ls", help="list an app's instances")
+    ls.add_argument("target")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(run=cmd_ls)
+
+    graph = commands.add_parser("graph", help="print an app's wiring graph")
+    graph.add_argument("target")
+    graph.add_argument("--format", choices=("dot", "mermaid"), default="dot")
+    graph.set_defaults(run=cmd_graph)
+
+    diff = commands.add_parser("diff", help="which instances changed between two assemblies")
+    diff.add_argument("old", metavar="OLD_DIR")
+    diff.add_argument("new", metavar="NEW_DIR")
+    diff.add_argument("--json", action="store_true")
+    diff.set_defaults(run=cmd_diff)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+        return status
+    except (InfrakitError, UserError) as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"infrakit: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("infrakit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

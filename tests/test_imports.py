@@ -1,0 +1,35 @@
+"""Defining and synthesizing never imports the heavy, optional libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("boto3", "botocore", "cfnlint", "google.cloud.compute_v1", "hypothesis", "moto")
+
+
+def imported_after(code: str) -> list[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True)
+    return list(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_importing_infrakit_and_service_modules_imports_nothing_heavy() -> None:
+    modules = imported_after("import infrakit, infrakit.aws.ec2, infrakit.aws.s3, infrakit.aws.iam, infrakit.aws.sqs")
+    assert [m for m in HEAVY if m in modules] == []
+
+
+def test_importing_a_service_module_loads_only_that_service() -> None:
+    modules = imported_after("import infrakit.aws.ec2")
+    services = [m for m in modules if m.startswith("infrakit.aws.") and not m.split(".")[-1].startswith("_")]
+    assert services == ["infrakit.aws.ec2"]
+
+
+def test_synthesizing_an_app_imports_nothing_heavy(tmp_path: Path) -> None:
+    code = f"import sys; sys.path.insert(0, 'examples')\nfrom shop.app import app\napp.synth({str(tmp_path / 'out')!r})"
+    modules = imported_after(code)
+    assert [m for m in HEAVY if m in modules] == []
+    assert "infrakit.aws.ec2" in modules  # the probe did synthesize
