@@ -323,14 +323,21 @@ def make_resource_class(
 
 
 def make_property_class(
-    name: str, *, qualname: str, module: str, doc: str, props: tuple[Any, ...], lookup: Lookup
+    name: str,
+    *,
+    qualname: str,
+    module: str,
+    doc: str,
+    props: tuple[Any, ...],
+    lookup: Lookup,
+    base: type[PropertyType] = PropertyType,
 ) -> type[PropertyType]:
     """Build a nested property type (or GCP message) class from its catalogue entry."""
 
     def owner(_inst: Any) -> str:
         return qualname
 
-    cls: Any = attrs.make_class(name, _fields(props, owner, lookup), bases=(PropertyType,), slots=True)
+    cls: Any = attrs.make_class(name, _fields(props, owner, lookup), bases=(base,), slots=True)
     cls.__module__ = module
     cls.__qualname__ = qualname
     cls.__doc__ = doc

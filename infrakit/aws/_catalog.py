@@ -96,6 +96,7 @@ def _nested_builder(name: str, module: str, doc: str, props: tuple[Any, ...]) ->
             doc=doc,
             props=props,
             lookup=lambda n: getattr(resource_cls, n),
+            base=AwsProperty,
         )
 
     return build

@@ -114,6 +114,16 @@ def ref(target: Resource | str) -> Expr[str]:
     )
 
 
+#: Types whose attributes are named at deploy time: a nested stack's ``Outputs.<Name>``,
+#: a custom resource's any name.
+_DYNAMIC_ATTRIBUTES = {
+    "AWS::CloudFormation::Stack": "Outputs.",
+    "AWS::Serverless::Application": "Outputs.",
+    "AWS::ServiceCatalog::CloudFormationProvisionedProduct": "Outputs.",
+    "AWS::CloudFormation::CustomResource": "",
+}
+
+
 def get_att(resource: Resource, attribute: str) -> Expr[Any]:
     """``Fn::GetAtt``: an attribute by its CloudFormation name (``"Arn"``, ``"Endpoint.Address"``)
     or its Python name; same as ``resource.attrs.<name>``."""
@@ -125,6 +135,11 @@ def get_att(resource: Resource, attribute: str) -> Expr[Any]:
     for py, (wire, _spec) in specs.items():
         if wire == attribute:
             return getattr(resource.attrs, py)  # type: ignore[no-any-return]
+    prefix = _DYNAMIC_ATTRIBUTES.get(resource.resource_type)
+    if prefix is not None and attribute.startswith(prefix) and len(attribute) > len(prefix):
+        from infrakit._expr import GetAtt
+
+        return GetAtt(resource, attribute, Any)
     wires = [w for w, _s in specs.values()]
     raise UnknownAttributeError(
         f"{resource._describe()}: no attribute {attribute!r}{did_you_mean(attribute, wires)}; "
