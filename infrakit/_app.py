@@ -91,6 +91,12 @@ class Instance(Generic[I, O]):
         self.component = component
         self.inputs = inputs
         self.outputs: O = typing.cast(O, _Outputs(self))
+        # Inputs are frozen, so the wires are fixed when the instance is made.
+        self._wires: list[tuple[str, OutputRef[Any]]] = [
+            (name, getattr(inputs, name))
+            for name, info in inputs_fields(type(inputs))
+            if info.kind == "param" and isinstance(getattr(inputs, name), OutputRef)
+        ]
 
     @property
     def provider(self) -> str:
@@ -100,11 +106,7 @@ class Instance(Generic[I, O]):
 
     def wires(self) -> list[tuple[str, OutputRef[Any]]]:
         """``(input field, output)`` for every wired ``Param`` input."""
-        return [
-            (name, getattr(self.inputs, name))
-            for name, info in inputs_fields(type(self.inputs))
-            if info.kind == "param" and isinstance(getattr(self.inputs, name), OutputRef)
-        ]
+        return list(self._wires)
 
     def depends_on(self) -> list[str]:
         """Names of the instances this one consumes outputs of, sorted."""
@@ -132,6 +134,8 @@ class App:
         self.name = name
         self.integration: str = integration
         self.instances: dict[str, Instance[Any, Any]] = {}
+        # producer name -> {output field -> integrations other than "parameters"}
+        self._published: dict[str, dict[str, set[str]]] = {}
         self._providers: dict[str, Any] = {}  # instance name -> provider plug-in, once known
 
     def add(self, name: str, component: type[Component[I, O]], inputs: I | None = None) -> Instance[I, O]:
@@ -151,6 +155,10 @@ class App:
         for field, ref in instance.wires():
             self._check_wire(instance, field, ref)
         self.instances[name] = instance
+        for _field, ref in instance.wires():
+            integration = self.integration_of(ref)
+            if integration != "parameters":
+                self._published.setdefault(ref.instance.name, {}).setdefault(ref.field, set()).add(integration)
         return instance
 
     def _check_wire(self, consumer: Instance[Any, Any], field: str, ref: OutputRef[Any]) -> None:
@@ -178,14 +186,8 @@ class App:
     def published(self, name: str) -> dict[str, list[str]]:
         """The outputs of instance ``name`` that consumers read through the registry or
         exports: ``{output field: sorted integrations}``."""
-        result: dict[str, set[str]] = {}
-        for instance in self.instances.values():
-            for _field, ref in instance.wires():
-                if ref.instance.name == name:
-                    integration = self.integration_of(ref)
-                    if integration != "parameters":
-                        result.setdefault(ref.field, set()).add(integration)
-        return {field: sorted(kinds) for field, kinds in sorted(result.items())}
+        published = self._published.get(name, {})
+        return {field: sorted(kinds) for field, kinds in sorted(published.items())}
 
     def select(self, only: Iterable[str] | None) -> list[Instance[Any, Any]]:
         """The instances named in ``only`` (all when ``None``), in the order they were added."""

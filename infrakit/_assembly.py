@@ -114,8 +114,13 @@ def inputs_digest(inputs: Any) -> str:
 
 
 class _CodeDigests:
-    """sha256 of the source that a component's template can depend on: every loaded module
-    of the component's top-level package, and infrakit's own."""
+    """sha256 of the source that a component's template can depend on: every module file of
+    the component's top-level package, and infrakit's own.
+
+    Files are found on disk, not in ``sys.modules``: which modules happen to be loaded
+    (infrakit loads its renderer and service modules lazily) must not change the digest,
+    or the manifest would differ between runs and the cache would miss.
+    """
 
     def __init__(self) -> None:
         self._by_package: dict[str, str] = {}
@@ -124,19 +129,42 @@ class _CodeDigests:
         package = component.__module__.split(".", 1)[0]
         digest = self._by_package.get(package)
         if digest is None:
-            digest = self._by_package[package] = self._digest(package)
+            h = hashlib.sha256(_infrakit_digest().encode())
+            if package != "infrakit":
+                _hash_files(h, _module_files(sys.modules.get(package)))
+            digest = self._by_package[package] = h.hexdigest()
         return digest
 
-    @staticmethod
-    def _digest(package: str) -> str:
+
+def _module_files(module: Any) -> list[tuple[str, Path]]:
+    """``(relative name, path)`` of every ``.py`` file of a package, or a module's one file."""
+    paths = list(getattr(module, "__path__", None) or ())
+    if paths:
+        return sorted(
+            (f"{i}/{f.relative_to(root).as_posix()}", f)
+            for i, root in enumerate(Path(p) for p in paths)
+            for f in root.rglob("*.py")
+        )
+    path = getattr(module, "__file__", None)
+    return [(Path(path).name, Path(path))] if path and os.path.isfile(path) else []
+
+
+def _hash_files(h: Any, files: list[tuple[str, Path]]) -> None:
+    for name, path in files:
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+_INFRAKIT_DIGEST: list[str] = []
+
+
+def _infrakit_digest() -> str:
+    """sha256 of infrakit's version and every file of its source, once per process."""
+    if not _INFRAKIT_DIGEST:
         h = hashlib.sha256(infrakit.__version__.encode())
-        for prefix in sorted({package, "infrakit"}):
-            for name in sorted(n for n in list(sys.modules) if n == prefix or n.startswith(prefix + ".")):
-                path = getattr(sys.modules.get(name), "__file__", None)
-                if path and os.path.isfile(path):
-                    h.update(name.encode())
-                    h.update(Path(path).read_bytes())
-        return h.hexdigest()
+        _hash_files(h, _module_files(infrakit))
+        _INFRAKIT_DIGEST.append(h.hexdigest())
+    return _INFRAKIT_DIGEST[0]
 
 
 # --- the assembly -------------------------------------------------------------------

@@ -354,6 +354,7 @@ def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
     hints = _hints(cls, dict(localns))
     made: Any = attrs.frozen(kw_only=True, field_transformer=_transformer(cls.__qualname__, hints, kind))(cls)
     made.__infrakit_kind__ = kind
+    made.__infrakit_fields__ = tuple((a.name, a.metadata["infrakit.field"]) for a in attrs.fields(made))
     return typing.cast(C, made)
 
 
@@ -367,12 +368,13 @@ def is_outputs(cls: Any) -> bool:
 
 def inputs_fields(cls: type) -> list[tuple[str, _FieldInfo]]:
     """``(name, info)`` of every field of an inputs class, in declaration order."""
-    return [(a.name, a.metadata["infrakit.field"]) for a in attrs.fields(cls)]
+    fields: list[tuple[str, _FieldInfo]] = list(cls.__dict__["__infrakit_fields__"])
+    return fields
 
 
 def outputs_fields(cls: type) -> list[tuple[str, Any]]:
     """``(name, T)`` of every ``Out[T]`` field of an outputs class, in declaration order."""
-    return [(a.name, a.metadata["infrakit.field"].type) for a in attrs.fields(cls)]
+    return [(name, info.type) for name, info in cls.__dict__["__infrakit_fields__"]]
 
 
 def is_param_type_supported(t: Any) -> bool:

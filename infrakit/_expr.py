@@ -180,6 +180,8 @@ class Call(Expr[T_co]):
         yield self.args
 
     def _describe(self) -> str:
+        if self.name == "Ref" and isinstance(self.args, str):
+            return self.args  # a pseudo parameter: say which one
         return self.name
 
 
