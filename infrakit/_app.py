@@ -10,7 +10,7 @@ from typing import Any, Generic, Literal, TypeVar
 from infrakit._component import Component, check_inputs
 from infrakit._contract import inputs_fields, outputs_fields
 from infrakit._expr import Expr, Renderer
-from infrakit.errors import DefinitionError, WiringError, did_you_mean
+from infrakit.errors import DefinitionError, UnknownAttributeError, WiringError, did_you_mean
 
 __all__ = ["INTEGRATIONS", "App", "Instance", "OutputRef", "wire"]
 
@@ -72,7 +72,7 @@ class _Outputs:
             kind = self._fields[name]
         except KeyError:
             instance = self._instance
-            raise AttributeError(
+            raise UnknownAttributeError(
                 f"instance {instance.name!r} ({instance.component.__qualname__}) has no output `{name}`"
                 f"{did_you_mean(name, self._fields)}; its outputs are: {', '.join(self._fields)}"
             ) from None

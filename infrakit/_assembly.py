@@ -24,6 +24,7 @@ import attrs
 import infrakit
 from infrakit._app import App, Instance, OutputRef
 from infrakit._contract import UNSET
+from infrakit._provider import PROVIDERS
 from infrakit._synth import Template, build_component, render_build
 from infrakit.errors import AssemblyError, InfrakitError
 
@@ -330,6 +331,11 @@ def synth_app(
         if progress is not None:
             progress(done[0], total)
 
+    # A consumer rendered now names its producers' outputs in the manifest, in the
+    # producer's provider's spelling: known from the manifest for a carried-over producer.
+    for name, old in reuse.items():
+        if old.get("provider") in PROVIDERS:
+            app._providers.setdefault(name, PROVIDERS[old["provider"]])
     rendered = _render_many(app, todo, format, jobs, tick)
 
     out.parent.mkdir(parents=True, exist_ok=True)

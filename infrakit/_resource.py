@@ -40,7 +40,8 @@ BUILDING: contextvars.ContextVar[str | None] = contextvars.ContextVar("infrakit_
 Lookup = Callable[[str], type]
 
 
-def _context() -> str:
+def building_prefix() -> str:
+    """``"Component: "`` while a component is being built, for messages; else ``""``."""
     component = BUILDING.get()
     return f"{component}: " if component else ""
 
@@ -155,7 +156,7 @@ class _Attrs:
             known = type(resource)._attr_specs
             listed = ", ".join(sorted(known)) if known else "none"
             raise UnknownAttributeError(
-                f"{_context()}{resource._describe()}: no attribute `{name}`{did_you_mean(name, known)}; "
+                f"{building_prefix()}{resource._describe()}: no attribute `{name}`{did_you_mean(name, known)}; "
                 f"its attributes are: {listed}"
             )
         wire, type_spec = spec
@@ -182,7 +183,7 @@ class Resource:
         for item in items:
             if item is not None and not isinstance(item, Resource):
                 raise PropertyTypeError(
-                    f"{_context()}{self._describe()}: depends_on takes resources, got {describe_value(item)}"
+                    f"{building_prefix()}{self._describe()}: depends_on takes resources, got {describe_value(item)}"
                 )
 
     resource_type: ClassVar[str] = ""
@@ -229,7 +230,7 @@ def _validator(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) 
             return
         problem = check_value(spec, value, lookup)
         if problem:
-            raise PropertyTypeError(f"{_context()}{owner(inst)}: property `{py}`: {problem}")
+            raise PropertyTypeError(f"{building_prefix()}{owner(inst)}: property `{py}`: {problem}")
 
     return validate
 
@@ -249,7 +250,7 @@ def _init_guard(cls: type, owner: Callable[[Any], str]) -> None:
                 else did_you_mean(unknown, keywords)
             )
             where = f"{cls.resource_type} '{args[0]}'" if args and issubclass(cls, Resource) else owner(self)
-            raise UnknownPropertyError(f"{_context()}{where}: unknown property `{unknown}`{hint}")
+            raise UnknownPropertyError(f"{building_prefix()}{where}: unknown property `{unknown}`{hint}")
         attrs_init(self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"

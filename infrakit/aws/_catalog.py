@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from infrakit._expr import ConditionRef, describe_value
-from infrakit._resource import PropertyType, Resource, _context, make_property_class, make_resource_class
+from infrakit._resource import PropertyType, Resource, building_prefix, make_property_class, make_resource_class
 from infrakit.aws._provider import AWS
 from infrakit.errors import PropertyTypeError, did_you_mean
 
@@ -46,7 +46,7 @@ def _one_of(option: str, allowed: tuple[str, ...]) -> Callable[[Any, Any, Any], 
         if value is not None and value not in allowed:
             hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
             raise PropertyTypeError(
-                f"{_context()}{inst._describe()}: {option} must be one of {', '.join(allowed)}, "
+                f"{building_prefix()}{inst._describe()}: {option} must be one of {', '.join(allowed)}, "
                 f"got {describe_value(value)}{hint}"
             )
 
@@ -56,14 +56,16 @@ def _one_of(option: str, allowed: tuple[str, ...]) -> Callable[[Any, Any, Any], 
 def _check_condition(inst: Any, _attr: Any, value: Any) -> None:
     if value is not None and not isinstance(value, (str, ConditionRef)):
         raise PropertyTypeError(
-            f"{_context()}{inst._describe()}: condition takes a condition from self.condition(...), "
+            f"{building_prefix()}{inst._describe()}: condition takes a condition from self.condition(...), "
             f"got {describe_value(value)}"
         )
 
 
 def _check_metadata(inst: Any, _attr: Any, value: Any) -> None:
     if value is not None and not isinstance(value, dict):
-        raise PropertyTypeError(f"{_context()}{inst._describe()}: metadata must be a dict, got {describe_value(value)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}{inst._describe()}: metadata must be a dict, got {describe_value(value)}"
+        )
 
 
 @attrs.define(eq=False, slots=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from infrakit._provider import register
+
 __all__ = ["AWS", "AwsProvider"]
 
 
@@ -34,4 +36,4 @@ class AwsProvider:
         return "<provider aws>"
 
 
-AWS = AwsProvider()
+AWS = register(AwsProvider())

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from infrakit._expr import Call, ConditionRef, Expr, Renderer, compatible, describe_value, type_name
-from infrakit._resource import Resource
+from infrakit._resource import Resource, building_prefix
 from infrakit.errors import PropertyTypeError, UnknownAttributeError, did_you_mean
 
 __all__ = [
@@ -66,7 +66,9 @@ def _type_of(value: Any) -> Any:
 
 def _expect(function: str, argument: str, expected: Any, value: Any) -> None:
     if not compatible(expected, _type_of(value)):
-        raise PropertyTypeError(f"fn.{function}: {argument} must be {type_name(expected)}, got {describe_value(value)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.{function}: {argument} must be {type_name(expected)}, got {describe_value(value)}"
+        )
 
 
 def _pseudo(name: str, type: Any) -> Expr[Any]:
@@ -128,7 +130,7 @@ def get_att(resource: Resource, attribute: str) -> Expr[Any]:
     """``Fn::GetAtt``: an attribute by its CloudFormation name (``"Arn"``, ``"Endpoint.Address"``)
     or its Python name; same as ``resource.attrs.<name>``."""
     if not isinstance(resource, Resource):
-        raise PropertyTypeError(f"fn.get_att takes a resource, got {describe_value(resource)}")
+        raise PropertyTypeError(f"{building_prefix()}fn.get_att takes a resource, got {describe_value(resource)}")
     specs = type(resource)._attr_specs
     if attribute in specs:
         return getattr(resource.attrs, attribute)  # type: ignore[no-any-return]
@@ -154,7 +156,9 @@ def sub(template: str, variables: Mapping[str, Any] | None = None) -> Expr[str]:
     """``Fn::Sub``: ``${Name}`` placeholders replaced by resources, parameters, pseudo
     parameters (``${AWS::Region}``) or the given ``variables``."""
     if not isinstance(template, str):
-        raise PropertyTypeError(f"fn.sub: the template must be a str, got {describe_value(template)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.sub: the template must be a str, got {describe_value(template)}"
+        )
     if variables:
         for key, value in variables.items():
             _expect("sub", f"variable {key!r}", str | int | float, value)
@@ -170,7 +174,9 @@ def sub_names(template: str) -> list[str]:
 def join(delimiter: str, values: Sequence[Any] | Expr[list[str]]) -> Expr[str]:
     """``Fn::Join``: the values joined by ``delimiter``."""
     if not isinstance(delimiter, str):
-        raise PropertyTypeError(f"fn.join: the delimiter must be a str, got {describe_value(delimiter)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.join: the delimiter must be a str, got {describe_value(delimiter)}"
+        )
     if isinstance(values, Expr):
         _expect("join", "values", list[str], values)
     elif isinstance(values, (list, tuple)):
@@ -178,37 +184,43 @@ def join(delimiter: str, values: Sequence[Any] | Expr[list[str]]) -> Expr[str]:
             _expect("join", f"item {i}", str | int | float, value)
         values = list(values)
     else:
-        raise PropertyTypeError(f"fn.join: values must be a list, got {describe_value(values)}")
+        raise PropertyTypeError(f"{building_prefix()}fn.join: values must be a list, got {describe_value(values)}")
     return Call("Fn::Join", [delimiter, values], str)
 
 
 def select(index: int | Expr[int], values: Sequence[T] | Expr[list[T]]) -> Expr[T]:
     """``Fn::Select``: the item at ``index`` of a list."""
     if isinstance(index, bool) or not isinstance(index, (int, Expr)):
-        raise PropertyTypeError(f"fn.select: the index must be an int, got {describe_value(index)}")
+        raise PropertyTypeError(f"{building_prefix()}fn.select: the index must be an int, got {describe_value(index)}")
     if isinstance(index, int) and index < 0:
-        raise PropertyTypeError(f"fn.select: the index must be 0 or more, got {index}")
+        raise PropertyTypeError(f"{building_prefix()}fn.select: the index must be 0 or more, got {index}")
     if isinstance(values, Expr):
         kind = values.type
         if kind is not Any and getattr(kind, "__origin__", kind) is not list:
-            raise PropertyTypeError(f"fn.select: values must be a list, got {describe_value(values)}")
+            raise PropertyTypeError(
+                f"{building_prefix()}fn.select: values must be a list, got {describe_value(values)}"
+            )
         args = getattr(kind, "__args__", None)
         item = args[0] if args else Any
     elif isinstance(values, (list, tuple)):
         if isinstance(index, int) and index >= len(values):
-            raise PropertyTypeError(f"fn.select: index {index} is out of range for a list of {len(values)}")
+            raise PropertyTypeError(
+                f"{building_prefix()}fn.select: index {index} is out of range for a list of {len(values)}"
+            )
         types = {_type_of(v) for v in values}
         item = types.pop() if len(types) == 1 else Any
         values = list(values)
     else:
-        raise PropertyTypeError(f"fn.select: values must be a list, got {describe_value(values)}")
+        raise PropertyTypeError(f"{building_prefix()}fn.select: values must be a list, got {describe_value(values)}")
     return Call("Fn::Select", [index, values], item)
 
 
 def split(delimiter: str, source: Str) -> Expr[list[str]]:
     """``Fn::Split``: a string split into a list."""
     if not isinstance(delimiter, str):
-        raise PropertyTypeError(f"fn.split: the delimiter must be a str, got {describe_value(delimiter)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.split: the delimiter must be a str, got {describe_value(delimiter)}"
+        )
     _expect("split", "source", str, source)
     return Call("Fn::Split", [delimiter, source], list[str])
 
@@ -224,15 +236,17 @@ def cidr(ip_block: Str, count: Int, cidr_bits: int | str | Expr[Any]) -> Expr[li
     _expect("cidr", "ip_block", str, ip_block)
     if isinstance(count, int) and not isinstance(count, bool):
         if not 1 <= count <= 256:
-            raise PropertyTypeError(f"fn.cidr: count must be 1 to 256, got {count}")
+            raise PropertyTypeError(f"{building_prefix()}fn.cidr: count must be 1 to 256, got {count}")
     else:
         _expect("cidr", "count", int, count)
     bits = int(cidr_bits) if isinstance(cidr_bits, str) and cidr_bits.isdigit() else cidr_bits
     if isinstance(bits, int) and not isinstance(bits, bool):
         if not 1 <= bits <= 128:
-            raise PropertyTypeError(f"fn.cidr: cidr_bits must be 1 to 128, got {cidr_bits!r}")
+            raise PropertyTypeError(f"{building_prefix()}fn.cidr: cidr_bits must be 1 to 128, got {cidr_bits!r}")
     elif not isinstance(bits, Expr):
-        raise PropertyTypeError(f"fn.cidr: cidr_bits must be an int, got {describe_value(cidr_bits)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.cidr: cidr_bits must be an int, got {describe_value(cidr_bits)}"
+        )
     return Call("Fn::Cidr", [ip_block, count, cidr_bits], list[str])
 
 
@@ -284,7 +298,9 @@ def if_(condition: ConditionRef, if_true: T | Expr[T], if_false: T | Expr[T]) ->
     elif compatible(b, a):
         kind = b
     else:
-        raise PropertyTypeError(f"fn.if_: both branches must have one type, got {type_name(a)} and {type_name(b)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.if_: both branches must have one type, got {type_name(a)} and {type_name(b)}"
+        )
     return _If(condition, if_true, if_false, kind)
 
 
@@ -310,21 +326,23 @@ def equals(a: Any, b: Any) -> Expr[bool]:
     """``Fn::Equals``: a condition true when both values are equal."""
     for side, value in (("first", a), ("second", b)):
         if not isinstance(value, (str, int, float, Expr)) or isinstance(value, bool):
-            raise PropertyTypeError(f"fn.equals: the {side} value must be a str or number, got {describe_value(value)}")
+            raise PropertyTypeError(
+                f"{building_prefix()}fn.equals: the {side} value must be a str or number, got {describe_value(value)}"
+            )
     return _Condition("Fn::Equals", [a, b], bool)
 
 
 def and_(*conditions: Expr[bool]) -> Expr[bool]:
     """``Fn::And``: true when all 2 to 10 conditions are."""
     if not 2 <= len(conditions) <= 10:
-        raise PropertyTypeError(f"fn.and_ takes 2 to 10 conditions, got {len(conditions)}")
+        raise PropertyTypeError(f"{building_prefix()}fn.and_ takes 2 to 10 conditions, got {len(conditions)}")
     return _Condition("Fn::And", [_condition_operand("and_", c) for c in conditions], bool)
 
 
 def or_(*conditions: Expr[bool]) -> Expr[bool]:
     """``Fn::Or``: true when any of 2 to 10 conditions is."""
     if not 2 <= len(conditions) <= 10:
-        raise PropertyTypeError(f"fn.or_ takes 2 to 10 conditions, got {len(conditions)}")
+        raise PropertyTypeError(f"{building_prefix()}fn.or_ takes 2 to 10 conditions, got {len(conditions)}")
     return _Condition("Fn::Or", [_condition_operand("or_", c) for c in conditions], bool)
 
 
@@ -347,9 +365,9 @@ def mapping(name: str, values: Mapping[str, Mapping[str, Any]]) -> CfnMapping:
     """Declare a mapping: ``{top_key: {second_key: value}}``. It is written into the
     ``Mappings`` section of every template that reads it with :func:`find_in_map`."""
     if not isinstance(name, str) or not name.isalnum():
-        raise PropertyTypeError(f"fn.mapping: the name must be letters and digits, got {name!r}")
+        raise PropertyTypeError(f"{building_prefix()}fn.mapping: the name must be letters and digits, got {name!r}")
     if not isinstance(values, Mapping) or not all(isinstance(v, Mapping) for v in values.values()):
-        raise PropertyTypeError(f"fn.mapping {name!r}: values must be a dict of dicts")
+        raise PropertyTypeError(f"{building_prefix()}fn.mapping {name!r}: values must be a dict of dicts")
     return CfnMapping(name, values)
 
 
@@ -369,7 +387,9 @@ class _FindInMap(Call[Any]):
 def find_in_map(table: CfnMapping, top_key: Str, second_key: Str) -> Expr[Any]:
     """``Fn::FindInMap``: the value at ``[top_key][second_key]`` of a :func:`mapping`."""
     if not isinstance(table, CfnMapping):
-        raise PropertyTypeError(f"fn.find_in_map takes a mapping from fn.mapping(...), got {describe_value(table)}")
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.find_in_map takes a mapping from fn.mapping(...), got {describe_value(table)}"
+        )
     _expect("find_in_map", "top_key", str, top_key)
     _expect("find_in_map", "second_key", str, second_key)
     if isinstance(top_key, str) and top_key not in table.values:

@@ -1,0 +1,10 @@
+"""Shared fixtures. Importing ``helpers`` puts ``examples/`` on ``sys.path`` (``shop.*``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import helpers  # noqa: F401  (side effect: examples importable)
