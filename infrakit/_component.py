@@ -52,7 +52,7 @@ class Build:
         if not isinstance(resource, Resource):
             raise DefinitionError(f"{self.name}: self.add() takes a resource, got {type(resource).__name__}")
         if prefix:
-            resource.logical_id = prefix + resource.logical_id
+            resource.logical_id = type(resource).provider.prefixed(prefix, resource.logical_id)
         lid = resource.logical_id
         existing = self.by_id.get(lid)
         if existing is resource:

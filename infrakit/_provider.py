@@ -1,7 +1,8 @@
 """The provider plug-in seam: what the core knows of AWS, GCP or any other provider.
 
 A provider is an object with ``name``, ``template_suffix``, ``render(build)``,
-``check_template(build, text)``, ``parameter_name(key)`` and ``output_name(field)``.
+``check_template(build, text)``, ``parameter_name(key)``, ``output_name(field)`` and
+``prefixed(prefix, name)`` (the id of a resource of an embedded component).
 Resource classes carry theirs (``Resource.provider``); a provider registers itself here
 when its package is imported, so an assembly's manifest can be read back by name. The
 core never imports a provider.

@@ -22,6 +22,11 @@ class AwsProvider:
 
     output_name = parameter_name
 
+    @staticmethod
+    def prefixed(prefix: str, logical_id: str) -> str:
+        """The logical id of a resource of an embedded component: ``Db`` + ``Vpc`` -> ``DbVpc``."""
+        return prefix + logical_id
+
     def render(self, build: Any) -> dict[str, Any]:
         from infrakit.aws._render import render  # the renderer loads only when synthesizing
 

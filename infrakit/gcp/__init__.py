@@ -1,0 +1,36 @@
+"""Google Cloud: the Compute resource catalogue and its template renderer.
+
+Every creatable Compute kind is a class in :mod:`infrakit.gcp.compute`
+(``compute.v1.instance`` is ``compute.Instance``, ``compute.v1.globalAddress`` is
+``compute.GlobalAddress``). ``RESOURCE_TYPES`` lists every type name;
+:func:`resource_class` returns one class by type name. See ``docs/gcp.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infrakit.errors import DefinitionError, did_you_mean
+
+__all__ = ["RESOURCE_TYPES", "resource_class"]
+
+
+def resource_class(name: str) -> type[Any]:
+    """The class of a Compute resource type: ``resource_class("compute.v1.instance")``."""
+    from infrakit.gcp._types import CLASSES
+
+    try:
+        cls = CLASSES[name]
+    except KeyError:
+        raise DefinitionError(f"unknown GCP resource type {name!r}{did_you_mean(name, CLASSES)}") from None
+    from infrakit.gcp import compute
+
+    return getattr(compute, cls)  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RESOURCE_TYPES":
+        from infrakit.gcp._types import RESOURCE_TYPES
+
+        return RESOURCE_TYPES
+    raise AttributeError(f"module 'infrakit.gcp' has no attribute {name!r}")

@@ -1,0 +1,115 @@
+"""The runtime of the generated Compute catalogue: base classes and the lazy module.
+
+``infrakit.gcp.compute`` is two literal tables (format in ``infrakit._spec``, plus
+``"int64"``) handed to :func:`catalog`; a resource or message class is built from its
+entry the first time it is accessed, then cached in the module.
+
+64-bit integer fields (``"int64"``) take Python ``int``\\ s; the renderer writes them as
+decimal strings, their canonical JSON form in the Compute API. Each class lists them in
+``_int64``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from infrakit._resource import Resource, make_property_class, make_resource_class
+from infrakit.errors import did_you_mean
+from infrakit.gcp._provider import GCP
+
+__all__ = ["DependsOn", "GcpResource", "catalog"]
+
+DependsOn = Resource | Sequence[Resource] | None
+
+
+@attrs.define(eq=False, slots=True)
+class GcpResource(Resource):
+    """Base of every Google Cloud Compute resource class.
+
+    The first argument is the resource's name in the project (``^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$``,
+    checked at synth). ``.ref`` is its ``selfLink``; ``.attrs.<field>`` any field of the deployed
+    resource (``id``, ``self_link``, the ``address`` of a static address, ...).
+    """
+
+    provider: ClassVar[Any] = GCP
+    #: ``"zone"``, ``"region"`` or ``"global"``: the keyword (and property) naming where it lives.
+    scope: ClassVar[str] = "global"
+    #: Python names of the 64-bit integer properties (rendered as strings).
+    _int64: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def name(self) -> str:
+        """The resource's name (its first argument)."""
+        return self.logical_id
+
+
+def runtime_spec(spec: Any) -> Any:
+    """A table spec in the core's vocabulary: ``"int64"`` is an ``"int"``."""
+    if spec == "int64":
+        return "int"
+    if isinstance(spec, tuple) and spec[0] in ("list", "map"):
+        return (spec[0], runtime_spec(spec[1]))
+    return spec
+
+
+def has_int64(spec: Any) -> bool:
+    return spec == "int64" or (isinstance(spec, tuple) and spec[0] in ("list", "map") and has_int64(spec[1]))
+
+
+def _props(table_props: tuple[Any, ...]) -> tuple[tuple[Any, ...], frozenset[str]]:
+    props = tuple((py, wire, runtime_spec(spec), required) for py, wire, spec, required in table_props)
+    return props, frozenset(py for py, _wire, spec, _required in table_props if has_int64(spec))
+
+
+def catalog(
+    module_name: str,
+    resources: dict[str, tuple[Any, ...]],
+    messages: dict[str, tuple[Any, ...]],
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The module ``__getattr__`` and ``__dir__`` of the generated ``compute`` module."""
+
+    def lookup(name: str) -> type:
+        return getattr(sys.modules[module_name], name)  # type: ignore[no-any-return]
+
+    def build(name: str) -> type:
+        cls: Any
+        if name in resources:
+            resource_type, scope, doc, table_props, attributes = resources[name]
+            props, int64 = _props(table_props)
+            cls = make_resource_class(
+                name,
+                base=GcpResource,
+                module=module_name,
+                resource_type=resource_type,
+                doc=doc,
+                props=props,
+                attributes=tuple((py, wire, runtime_spec(spec)) for py, wire, spec in attributes),
+                lookup=lambda _cls: lookup,
+            )
+            cls.scope = scope
+        else:
+            doc, table_props = messages[name]
+            props, int64 = _props(table_props)
+            cls = make_property_class(name, qualname=name, module=module_name, doc=doc, props=props, lookup=lookup)
+        cls._int64 = int64
+        made: type = cls
+        return made
+
+    def __getattr__(name: str) -> Any:
+        if name not in resources and name not in messages:
+            known = [*resources, *messages]
+            raise AttributeError(
+                f"module {module_name!r} has no resource or message {name!r}{did_you_mean(name, known)}"
+            )
+        cls = build(name)
+        setattr(sys.modules[module_name], name, cls)
+        return cls
+
+    def __dir__() -> list[str]:
+        return sorted(set(resources) | set(messages) | set(vars(sys.modules[module_name])))
+
+    return __getattr__, __dir__

@@ -1,0 +1,243 @@
+"""Rendering one GCP component into a compute template.
+
+The template keeps Deployment Manager's declarative shape, whose properties are the
+Compute API's request bodies, with parameters and outputs as ordered lists::
+
+    {
+      "description": "Network: a custom-mode VPC ...",
+      "parameters": [
+        {"name": "region", "type": "string", "default": "europe-west1"},
+        {"name": "ssh_source", "type": "string", "description": "...", "secret": true}
+      ],
+      "resources": [
+        {"name": "net", "type": "compute.v1.network",
+         "properties": {"autoCreateSubnetworks": false}},
+        {"name": "subnet", "type": "compute.v1.subnetwork",
+         "properties": {"region": "$(params.region)", "network": "$(ref.net.selfLink)",
+                        "ipCidrRange": "10.0.0.0/24"},
+         "metadata": {"dependsOn": ["router"]}}
+      ],
+      "outputs": [{"name": "network", "value": "$(ref.net.selfLink)"}]
+    }
+
+* ``resources`` are in dependency order: a resource comes after every resource it
+  references or names in ``depends_on`` (``metadata.dependsOn`` lists only the latter).
+  The order is deterministic: among the resources ready to be created, the one added
+  first comes first.
+* ``properties`` are the API's JSON fields, plus ``zone`` / ``region`` for zonal and
+  regional kinds (the request's path, as Deployment Manager had it). 64-bit integer
+  fields are decimal strings, their canonical JSON form in the API (``"sizeGb": "10"``).
+* References are whole-value strings: ``$(ref.NAME.selfLink)`` for ``.ref``,
+  ``$(ref.NAME.<jsonName>)`` for ``.attrs.<field>``, ``$(params.<name>)`` for a
+  deploy-time parameter.
+* Parameters are JSON-Schema-like: ``type`` is ``string``, ``integer``, ``number``,
+  ``boolean`` or ``array`` (with ``items``); ``default``, ``description``, ``enum``,
+  ``pattern``, ``minLength``/``maxLength``, ``minimum``/``maximum`` and ``secret`` when set.
+* Parameter and output names are the inputs' and outputs' snake_case field names
+  (``vpc_id``); resource names match ``^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`` (RFC 1035).
+
+A compute template has no functions and no conditions: a CloudFormation function
+(``infrakit.aws.fn``) or a condition in a GCP component is refused with a
+:class:`~infrakit.errors.SynthError`. There are no template-level quotas to check.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import typing
+from typing import Any
+
+from infrakit._contract import UNSET, Parameter
+from infrakit._expr import ConditionRef, Expr, base_type, describe_value, type_name
+from infrakit._resource import PropertyType, Resource
+from infrakit.errors import LogicalIdError, MissingPropertyError, PropertyTypeError, SynthError
+
+__all__ = ["NAME", "order", "render"]
+
+#: A Compute resource name (RFC 1035 label).
+NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _suggest(name: str) -> str:
+    fixed = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
+    fixed = re.sub(r"[^a-z0-9-]+", "-", fixed)
+    fixed = re.sub(r"^[^a-z]+", "", fixed)[:63].rstrip("-")
+    return f"; for example {fixed!r}" if fixed and fixed != name and NAME.match(fixed) else ""
+
+
+def check_name(build: Any, resource: Resource) -> None:
+    name = resource.logical_id
+    if not NAME.match(name):
+        raise LogicalIdError(
+            f"{build.name}: {resource._describe()}: {name!r} is not a valid Compute resource name: use 1 to 63 "
+            f"lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen{_suggest(name)}"
+        )
+
+
+class _Renderer:
+    """Renders values and expressions into compute-template JSON (the core's Renderer protocol)."""
+
+    def __init__(self, build: Any) -> None:
+        self.build = build
+        self.where = build.name
+
+    def value(self, value: Any) -> Any:
+        return self.render(value, self.where)
+
+    def ref(self, resource: Resource) -> Any:
+        return f"$(ref.{resource.logical_id}.selfLink)"
+
+    def get_att(self, resource: Resource, name: str) -> Any:
+        return f"$(ref.{resource.logical_id}.{name})"
+
+    def param(self, parameter: Parameter) -> Any:
+        return f"$(params.{parameter.key})"
+
+    def call(self, name: str, args: Any) -> Any:
+        shown = f"{name} {args}" if name == "Ref" and isinstance(args, str) else name
+        raise SynthError(
+            f"{self.where}: `{shown}` is a CloudFormation function (infrakit.aws.fn); a compute template has "
+            "no functions. Use plain values, references (.ref, .attrs.<field>) and deploy-time parameters, "
+            "or compute the value in Python from build-time inputs"
+        )
+
+    def condition(self, condition: ConditionRef) -> Any:
+        raise SynthError(
+            f"{self.where}: uses condition {condition.name!r}; a compute template has no conditions. Decide "
+            "with a build-time input instead (an `if` in build)"
+        )
+
+    # values
+
+    def render(self, value: Any, where: str, int64: bool = False) -> Any:
+        kind = type(value)
+        if kind is str or kind is bool or kind is float:
+            return value
+        if kind is int:
+            # 64-bit integers are strings in the API's JSON; int32 fields stay numbers.
+            return str(value) if int64 else value
+        if isinstance(value, Expr):
+            self.where = where
+            return value._render(self)
+        if isinstance(value, PropertyType):
+            return self.props(value, where)
+        if kind is list or kind is tuple:
+            return [self.render(v, f"{where}[{i}]", int64) for i, v in enumerate(value)]
+        if kind is dict:
+            return {k: self.render(v, f"{where}.{k}", int64) for k, v in value.items()}
+        raise PropertyTypeError(f"{where}: cannot render {describe_value(value)} into a template")
+
+    def props(self, obj: Any, where: str) -> dict[str, Any]:
+        """A resource's or message's properties, under their JSON names."""
+        cls = type(obj)
+        int64: frozenset[str] = getattr(cls, "_int64", frozenset())
+        out: dict[str, Any] = {}
+        for py, wire, _spec, required in cls._props:
+            value = getattr(obj, py)
+            if value is None:
+                if required:
+                    raise MissingPropertyError(
+                        f"{where}: required property `{py}` is missing; pass {py}=... when creating it"
+                    )
+                continue
+            out[wire] = self.render(value, f"{where}.{py}", py in int64)
+        return out
+
+
+def order(build: Any) -> list[Resource]:
+    """The resources in dependency order; ties broken by the order they were added."""
+    index = {r: i for i, r in enumerate(build.resources)}
+    waiting = {r: len(build.depends.get(r, ())) for r in build.resources}
+    users: dict[Resource, list[Resource]] = {r: [] for r in build.resources}
+    for r in build.resources:
+        for dep in build.depends.get(r, ()):
+            users[dep].append(r)
+    ready = [index[r] for r in build.resources if waiting[r] == 0]
+    heapq.heapify(ready)
+    result: list[Resource] = []
+    while ready:
+        r = build.resources[heapq.heappop(ready)]
+        result.append(r)
+        for user in users[r]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                heapq.heappush(ready, index[user])
+    if len(result) != len(build.resources):  # synth's cycle check runs first; this is a safeguard
+        raise SynthError(f"{build.name}: resources depend on each other in a cycle")
+    return result
+
+
+_SCHEMA_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _parameter(p: Parameter) -> dict[str, Any]:
+    options = p.options
+    kind = base_type(p.type)
+    body: dict[str, Any] = {"name": p.key}
+    if kind in _SCHEMA_TYPES:
+        body["type"] = _SCHEMA_TYPES[kind]
+    elif typing.get_origin(p.type) is list and base_type(typing.get_args(p.type)[0]) in _SCHEMA_TYPES:
+        body["type"] = "array"
+        body["items"] = {"type": _SCHEMA_TYPES[base_type(typing.get_args(p.type)[0])]}
+    else:
+        raise SynthError(
+            f"{p.owner}: a deploy-time parameter of type {type_name(p.type)} has no compute template type; "
+            "use str, int, float, bool, a list of those, or a Literal"
+        )
+    if options.description:
+        body["description"] = options.description
+    if p.default is not UNSET:
+        body["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
+    allowed = options.allowed
+    if allowed is None and typing.get_origin(p.type) is typing.Literal:
+        allowed = typing.get_args(p.type)
+    if allowed:
+        body["enum"] = list(allowed)
+    for key, option in (
+        ("pattern", options.pattern),
+        ("minLength", options.min_length),
+        ("maxLength", options.max_length),
+        ("minimum", options.min_value),
+        ("maximum", options.max_value),
+    ):
+        if option is not None:
+            body[key] = option
+    if options.secret:
+        body["secret"] = True
+    return body
+
+
+def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
+    where = f"{r.build.name}: {resource._describe()}"
+    body: dict[str, Any] = {"name": resource.logical_id, "type": resource.resource_type}
+    body["properties"] = r.props(resource, where)
+    explicit = [d.logical_id for d in resource.dependencies()]
+    if explicit:
+        body["metadata"] = {"dependsOn": explicit}
+    return body
+
+
+def _description(build: Any) -> str:
+    doc = (build.component.__doc__ or "").strip()
+    first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
+    return f"{build.name}: {first}" if first else build.name
+
+
+def render(build: Any) -> dict[str, Any]:
+    """The compute template of a checked build."""
+    r = _Renderer(build)
+    if build.conditions:
+        name = next(iter(build.conditions))
+        raise SynthError(
+            f"{build.name}: defines condition {name!r}; a compute template has no conditions. Decide with a "
+            "build-time input instead (an `if` in build)"
+        )
+    for resource in build.resources:
+        check_name(build, resource)
+    parameters = [_parameter(p) for p in build.parameters.values()]
+    resources = [_resource(r, res) for res in order(build)]
+    outputs = [
+        {"name": name, "value": r.render(value, f"{build.name}: output `{name}`")} for name, _t, value in build.outputs
+    ]
+    return {"description": _description(build), "parameters": parameters, "resources": resources, "outputs": outputs}
