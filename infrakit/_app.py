@@ -134,6 +134,7 @@ class App:
         self.name = name
         self.integration: str = integration
         self.instances: dict[str, Instance[Any, Any]] = {}
+        self._folded: dict[str, str] = {}  # lower-cased name -> name: file systems may fold case
         # producer name -> {output field -> integrations other than "parameters"}
         self._published: dict[str, dict[str, set[str]]] = {}
         self._providers: dict[str, Any] = {}  # instance name -> provider plug-in, once known
@@ -145,8 +146,8 @@ class App:
                 f"app {self.name!r}: instance name {name!r} must start with a letter and hold up to 100 letters, "
                 "digits and hyphens (it names files and stacks)"
             )
-        clash = next((other for other in self.instances if other.lower() == name.lower()), None)
-        if clash is not None:
+        clash = self._folded.get(name.lower())
+        if clash is not None and clash in self.instances:
             raise DefinitionError(f"app {self.name!r}: instance name {name!r} is already used by {clash!r}")
         if not (isinstance(component, type) and issubclass(component, Component)):
             raise DefinitionError(f"app {self.name!r}: instance {name!r} needs a Component subclass, got {component!r}")
@@ -155,6 +156,7 @@ class App:
         for field, ref in instance.wires():
             self._check_wire(instance, field, ref)
         self.instances[name] = instance
+        self._folded[name.lower()] = name
         for _field, ref in instance.wires():
             integration = self.integration_of(ref)
             if integration != "parameters":

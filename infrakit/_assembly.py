@@ -25,7 +25,7 @@ import infrakit
 from infrakit._app import App, Instance, OutputRef
 from infrakit._contract import UNSET
 from infrakit._provider import PROVIDERS
-from infrakit._synth import Template, build_component, render_build
+from infrakit._synth import Template, build_component, dumps_json, render_build
 from infrakit.errors import AssemblyError, InfrakitError
 
 __all__ = ["MANIFEST", "read_manifest", "synth_app", "synth_instance"]
@@ -358,7 +358,7 @@ def synth_app(
             "integration": app.integration,
             "instances": instances,
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        (staging / MANIFEST).write_bytes(dumps_json(manifest))
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

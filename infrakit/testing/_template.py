@@ -1,0 +1,246 @@
+"""Assertions on a synthesized template: resources, outputs and parameters.
+
+:class:`Template` wraps what ``ik.synth`` returns (or a template as a plain dict) and
+works on both shapes infrakit writes: CloudFormation (``Resources``, ``Outputs``,
+``Parameters`` keyed by logical id) and compute templates (``resources``, ``outputs``,
+``parameters`` lists of entries with a ``name``; a resource's ``type`` and
+``properties``). A failed assertion raises ``AssertionError`` showing the closest
+candidates and, for each, where it differs: the path, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from infrakit.testing._match import MISSING, MatchResult, match_value, show
+
+__all__ = ["Template"]
+
+_SHOWN = 3  # closest candidates shown in a failure
+
+
+def _pascal(key: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+
+
+class Template:
+    """A synthesized template, for assertions.
+
+    ``Template(ik.synth(Network, inputs))``, ``Template.from_synth(Network, inputs)`` or
+    ``Template(a_dict)``. The ``has_*``, ``*_is`` and ``all_*`` methods raise
+    ``AssertionError`` when the template does not match; ``find_*`` return what matches.
+    Patterns are described in :class:`infrakit.testing.Match`.
+    """
+
+    def __init__(self, template: Any) -> None:
+        from infrakit._synth import Template as SynthTemplate
+
+        self.source: SynthTemplate | None = None
+        if isinstance(template, Template):
+            self.source = template.source
+            body: Any = template.to_dict()
+        elif isinstance(template, SynthTemplate):
+            self.source = template
+            body = template.to_dict()
+        elif isinstance(template, Mapping):
+            body = copy.deepcopy(dict(template))
+        else:
+            raise TypeError(f"Template takes an ik.Template or a template dict, got {type(template).__name__}")
+        self._body: dict[str, Any] = body
+        #: A compute template (a list of resources) rather than a CloudFormation one.
+        self.compute = "Resources" not in body and "resources" in body
+        #: ``"aws"`` or ``"gcp"``.
+        self.provider = self.source.provider if self.source is not None else ("gcp" if self.compute else "aws")
+
+    @classmethod
+    def from_synth(cls, component: Any, inputs: Any = None) -> Template:
+        """Synthesize ``component`` with ``inputs`` and wrap the result."""
+        import infrakit as ik
+
+        return cls(ik.synth(component, inputs))
+
+    @classmethod
+    def from_json(cls, text: str) -> Template:
+        """A template read from its JSON text."""
+        return cls(json.loads(text))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A copy of the template."""
+        return copy.deepcopy(self._body)
+
+    def __repr__(self) -> str:
+        return f"<infrakit.testing.Template ({self.provider}, {len(self._resources())} resources)>"
+
+    # --- the template's parts, whatever its shape ----------------------------------------
+
+    def _section(self, cfn: str, compute: str) -> dict[str, Any]:
+        if self.compute:
+            entries = self._body.get(compute) or []
+            if isinstance(entries, Mapping):
+                return dict(entries)
+            return {str(e.get("name")): e for e in entries if isinstance(e, Mapping)}
+        return dict(self._body.get(cfn) or {})
+
+    def _resources(self) -> dict[str, Any]:
+        return self._section("Resources", "resources")
+
+    def _type_of(self, body: Any) -> Any:
+        return body.get("type" if self.compute else "Type") if isinstance(body, Mapping) else None
+
+    def _properties_key(self) -> str:
+        return "properties" if self.compute else "Properties"
+
+    def _of_type(self, resource_type: str) -> dict[str, Any]:
+        return {name: body for name, body in self._resources().items() if self._type_of(body) == resource_type}
+
+    def _named(self, section: str, cfn: str, compute: str, name: str) -> tuple[str, Any]:
+        entries = self._section(cfn, compute)
+        for candidate in (name, _pascal(name)) if not self.compute else (name,):
+            if candidate in entries:
+                return candidate, entries[candidate]
+        known = ", ".join(entries) or "none"
+        close = difflib.get_close_matches(name, list(entries), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise AssertionError(f"Template has no {section} {name!r}{hint}; its {section}s are: {known}")
+
+    # --- resources -----------------------------------------------------------------
+
+    def find_resources(self, resource_type: str, props: Any = None) -> dict[str, Any]:
+        """The resources of ``resource_type`` (by logical id / name) whose whole definition
+        matches ``props`` (all of them if ``props`` is None)."""
+        found = {}
+        for name, body in self._of_type(resource_type).items():
+            if props is None or match_value(props, body).ok:
+                found[name] = copy.deepcopy(body)
+        return found
+
+    def has_resource(self, resource_type: str, props: Any = None) -> None:
+        """Assert a resource of ``resource_type`` whose whole definition (``Properties``,
+        ``DependsOn``, ``Condition``...) matches ``props``."""
+        self._has(resource_type, props, properties=False)
+
+    def has_resource_properties(self, resource_type: str, props: Any) -> None:
+        """Assert a resource of ``resource_type`` whose properties match ``props``."""
+        self._has(resource_type, props, properties=True)
+
+    def resource_count_is(self, resource_type: str, count: int) -> None:
+        """Assert exactly ``count`` resources of ``resource_type``."""
+        found = self._of_type(resource_type)
+        if len(found) != count:
+            names = ", ".join(found) or "none"
+            raise AssertionError(
+                f"Template has {len(found)} {resource_type} resources, expected {count}: {names}"
+                + (self._type_hint(resource_type) if not found else "")
+            )
+
+    def all_resources(self, resource_type: str, props: Any) -> None:
+        """Assert that every resource of ``resource_type`` (at least one) matches ``props``
+        (its whole definition)."""
+        self._all(resource_type, props, properties=False)
+
+    def all_resources_properties(self, resource_type: str, props: Any) -> None:
+        """Assert that every resource of ``resource_type`` (at least one) has properties
+        matching ``props``."""
+        self._all(resource_type, props, properties=True)
+
+    def _target(self, body: Any, properties: bool) -> tuple[Any, str]:
+        if not properties:
+            return body, ""
+        key = self._properties_key()
+        return (body.get(key, MISSING) if isinstance(body, Mapping) else MISSING), key
+
+    def _results(self, resource_type: str, props: Any, properties: bool) -> dict[str, MatchResult]:
+        results = {}
+        for name, body in self._of_type(resource_type).items():
+            target, path = self._target(body, properties)
+            results[name] = match_value(props if props is not None else {}, target, path)
+        return results
+
+    def _has(self, resource_type: str, props: Any, properties: bool) -> None:
+        results = self._results(resource_type, props, properties)
+        if not results:
+            raise AssertionError(f"Template has no {resource_type} resource{self._type_hint(resource_type)}")
+        matched = [r for r in results.values() if r.ok]
+        if matched:
+            for result in matched:
+                result.commit()
+            return
+        what = "properties match" if properties else "definition matches"
+        raise AssertionError(
+            f"Template has no {resource_type} resource whose {what} {show(props, 400)}\n"
+            + self._closest(results, resource_type)
+        )
+
+    def _all(self, resource_type: str, props: Any, properties: bool) -> None:
+        results = self._results(resource_type, props, properties)
+        if not results:
+            raise AssertionError(f"Template has no {resource_type} resource{self._type_hint(resource_type)}")
+        failed = {name: r for name, r in results.items() if not r.ok}
+        if failed:
+            what = "properties" if properties else "definitions"
+            lines = [
+                f"{len(failed)} of {len(results)} {resource_type} resources do not match {show(props, 400)} "
+                f"(their {what}):"
+            ]
+            for name, result in failed.items():
+                lines.append(f"  {name}:\n{result.describe('    ')}")
+            raise AssertionError("\n".join(lines))
+        for result in results.values():
+            result.commit()
+
+    def _closest(self, results: dict[str, MatchResult], resource_type: str) -> str:
+        ranked = sorted(results.items(), key=lambda item: len(item[1].failures))
+        lines = [f"The closest of {len(results)} {resource_type} resources:"]
+        for name, result in ranked[:_SHOWN]:
+            count = len(result.failures)
+            lines.append(f"  {name} ({count} difference{'s' if count != 1 else ''}):\n{result.describe('    ')}")
+        if len(ranked) > _SHOWN:
+            lines.append(f"  ... and {len(ranked) - _SHOWN} more")
+        return "\n".join(lines)
+
+    def _type_hint(self, resource_type: str) -> str:
+        types = sorted({str(self._type_of(b)) for b in self._resources().values()})
+        close = difflib.get_close_matches(resource_type, types, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{hint}; its resource types are: {', '.join(types) or 'none'}"
+
+    # --- outputs and parameters ----------------------------------------------------
+
+    def find_outputs(self, props: Any = None) -> dict[str, Any]:
+        """The outputs (by name) matching ``props`` (all of them if ``props`` is None)."""
+        return self._find("Outputs", "outputs", props)
+
+    def find_parameters(self, props: Any = None) -> dict[str, Any]:
+        """The parameters (by name) matching ``props`` (all of them if ``props`` is None)."""
+        return self._find("Parameters", "parameters", props)
+
+    def has_output(self, name: str, props: Any = None) -> None:
+        """Assert an output ``name`` (as in the template, or the snake_case field name),
+        whose definition matches ``props`` if given (e.g. ``{"Value": {"Ref": "Vpc"}}``)."""
+        self._has_named("output", "Outputs", "outputs", name, props)
+
+    def has_parameter(self, name: str, props: Any = None) -> None:
+        """Assert a parameter ``name`` (as in the template, or the snake_case field name),
+        whose definition matches ``props`` if given (e.g. ``{"Type": "AWS::EC2::VPC::Id"}``)."""
+        self._has_named("parameter", "Parameters", "parameters", name, props)
+
+    def _find(self, cfn: str, compute: str, props: Any) -> dict[str, Any]:
+        entries = self._section(cfn, compute)
+        return {
+            name: copy.deepcopy(body) for name, body in entries.items() if props is None or match_value(props, body).ok
+        }
+
+    def _has_named(self, section: str, cfn: str, compute: str, name: str, props: Any) -> None:
+        found, body = self._named(section, cfn, compute, name)
+        if props is None:
+            return
+        result = match_value(props, body)
+        if not result.ok:
+            raise AssertionError(
+                f"Template's {section} {found!r} does not match {show(props, 400)}:\n{result.describe()}"
+            )
+        result.commit()

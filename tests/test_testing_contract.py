@@ -1,0 +1,490 @@
+"""assert_contract: it passes a sound component and catches real mistakes, found by hypothesis."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import typing
+from types import SimpleNamespace
+from typing import Any
+
+import attrs
+import pytest
+from attrs import validators as v
+from hypothesis import given, settings
+
+import infrakit as ik
+from infrakit.aws import ec2, fn, sqs
+from infrakit.gcp import compute
+from infrakit.testing import Template, assert_contract, strategies
+from infrakit.testing import _contract as contract
+
+SEARCH = settings(max_examples=40, deadline=None, database=None)
+
+
+@ik.inputs
+class NetworkInputs:
+    cidr: str = attrs.field(default="10.0.0.0/16", validator=v.matches_re(r"10\.[0-9]\.0\.0/16"))
+    az_count: int = attrs.field(default=2, validator=[v.ge(1), v.le(6)])
+    environment: typing.Literal["dev", "prod"] = "dev"
+
+
+@ik.outputs
+class NetworkOutputs:
+    vpc_id: ik.Out[str]
+    subnet_ids: ik.Out[list[str]]
+
+
+class Network(ik.Component[NetworkInputs, NetworkOutputs]):
+    """A VPC with one subnet per availability zone."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr, enable_dns_hostnames=True))
+        subnets = [
+            self.add(
+                ec2.Subnet(
+                    f"Subnet{i}",
+                    vpc_id=vpc.ref,
+                    cidr_block=fn.select(i, fn.cidr(vpc.attrs.cidr_block, inputs.az_count, "8")),
+                    availability_zone=fn.select(i, fn.get_azs()),
+                )
+            )
+            for i in range(inputs.az_count)
+        ]
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=[s.ref for s in subnets])
+
+
+def _search(component: type[Any], drawn: Any) -> None:
+    """Run assert_contract over drawn inputs, as a user's property test would."""
+
+    @SEARCH
+    @given(drawn)
+    def check(inputs: Any) -> None:
+        assert_contract(component, inputs, lint=False)
+
+    check()
+
+
+# --- a sound component ----------------------------------------------------------------
+
+
+def test_a_sound_component_passes_and_returns_a_template() -> None:
+    template = assert_contract(Network, NetworkInputs(az_count=3))
+    assert isinstance(template, Template)
+    template.resource_count_is("AWS::EC2::Subnet", 3)
+
+
+def test_a_sound_component_passes_for_every_drawn_input() -> None:
+    _search(Network, strategies.inputs(NetworkInputs))
+
+
+# --- mistakes found by hypothesis ------------------------------------------------------
+
+
+class UnboundOutput(ik.Component[NetworkInputs, NetworkOutputs]):
+    """Forgets its subnets in prod."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        if inputs.environment == "prod":
+            return NetworkOutputs(vpc_id=vpc.ref)
+        subnet = self.add(ec2.Subnet("Subnet", vpc_id=vpc.ref, cidr_block=inputs.cidr))
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=[subnet.ref])
+
+
+def test_hypothesis_finds_an_unbound_output() -> None:
+    with pytest.raises(
+        AssertionError, match=r"UnboundOutput with inputs NetworkInputs\(.*environment='prod'\).*subnet_ids"
+    ):
+        _search(UnboundOutput, strategies.inputs(NetworkInputs))
+
+
+class DanglingReference(ik.Component[NetworkInputs, NetworkOutputs]):
+    """Points its later subnets at a VPC it never adds."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        forgotten = ec2.VPC("Forgotten", cidr_block=inputs.cidr)
+        subnets = [
+            self.add(ec2.Subnet(f"Subnet{i}", vpc_id=(vpc if i < 3 else forgotten).ref, cidr_block=inputs.cidr))
+            for i in range(inputs.az_count)
+        ]
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=[s.ref for s in subnets])
+
+
+def test_hypothesis_finds_a_reference_to_a_resource_never_added() -> None:
+    with pytest.raises(AssertionError, match=r"DanglingReference with inputs .*az_count=4.*'Forgotten'.*not part of"):
+        _search(DanglingReference, strategies.inputs(NetworkInputs))
+
+
+CIDRS = ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+
+
+class FourCidrs(ik.Component[NetworkInputs, NetworkOutputs]):
+    """Accepts up to 6 availability zones but only has 4 CIDRs."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        subnets = [
+            self.add(ec2.Subnet(f"Subnet{i}", vpc_id=vpc.ref, cidr_block=fn.select(i, CIDRS)))
+            for i in range(inputs.az_count)
+        ]
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=[s.ref for s in subnets])
+
+
+def test_hypothesis_finds_an_input_range_the_component_cannot_handle() -> None:
+    with pytest.raises(AssertionError, match=r"FourCidrs with inputs .*az_count=5.*index 4 is out of range"):
+        _search(FourCidrs, strategies.inputs(NetworkInputs))
+
+
+class PythonBug(ik.Component[NetworkInputs, NetworkOutputs]):
+    """Indexes a Python list past its end for large az_count."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        subnets = [
+            self.add(ec2.Subnet(f"Subnet{i}", vpc_id=vpc.ref, cidr_block=CIDRS[i])) for i in range(inputs.az_count)
+        ]
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=[s.ref for s in subnets])
+
+
+def test_hypothesis_finds_a_plain_python_error_in_build() -> None:
+    with pytest.raises(AssertionError, match=r"PythonBug with inputs .*az_count=5.*synthesis failed: IndexError"):
+        _search(PythonBug, strategies.inputs(NetworkInputs))
+
+
+class UndefinedCondition(ik.Component[NetworkInputs, NetworkOutputs]):
+    """Makes its prod subnet conditional on a condition it never defines."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        condition = "IsProd" if inputs.environment == "prod" else None
+        subnet = self.add(ec2.Subnet("Subnet", vpc_id=vpc.ref, cidr_block=inputs.cidr, condition=condition))
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=[subnet.ref])
+
+
+def test_hypothesis_finds_a_condition_never_defined() -> None:
+    with pytest.raises(AssertionError, match=r"environment='prod'.*condition 'IsProd' is never defined"):
+        _search(UndefinedCondition, strategies.inputs(NetworkInputs))
+
+
+class WrongOutputType(ik.Component[NetworkInputs, NetworkOutputs]):
+    """Publishes a single subnet id where a list is declared, when there is one subnet."""
+
+    def build(self, inputs: NetworkInputs) -> NetworkOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        subnets = [
+            self.add(ec2.Subnet(f"Subnet{i}", vpc_id=vpc.ref, cidr_block=inputs.cidr)) for i in range(inputs.az_count)
+        ]
+        ids: Any = subnets[0].ref if len(subnets) == 1 else [s.ref for s in subnets]
+        return NetworkOutputs(vpc_id=vpc.ref, subnet_ids=ids)
+
+
+def test_hypothesis_finds_an_output_of_the_wrong_type() -> None:
+    with pytest.raises(AssertionError, match=r"az_count=1.*subnet_ids: expected list\[str\]"):
+        _search(WrongOutputType, strategies.inputs(NetworkInputs))
+
+
+@ik.inputs
+class QueueInputs:
+    retention: int = attrs.field(default=60, validator=[v.ge(60), v.le(1_209_600)])
+    kms_key_id: ik.Param[str]
+    encrypted: bool = False
+
+
+@ik.outputs
+class QueueOutputs:
+    queue_url: ik.Out[str]
+
+
+class UnusedParameter(ik.Component[QueueInputs, QueueOutputs]):
+    """Only uses its key parameter for encrypted queues."""
+
+    def build(self, inputs: QueueInputs) -> QueueOutputs:
+        key = inputs.kms_key_id if inputs.encrypted else None
+        queue = self.add(sqs.Queue("Queue", message_retention_period=inputs.retention, kms_master_key_id=key))
+        return QueueOutputs(queue_url=queue.ref)
+
+
+def test_hypothesis_finds_a_parameter_never_used() -> None:
+    with pytest.raises(AssertionError, match=r"encrypted=False.*parameter `kms_key_id`.*never used"):
+        _search(UnusedParameter, strategies.inputs(QueueInputs))
+
+
+_counter = itertools.count()
+
+
+class Nondeterministic(ik.Component[QueueInputs, QueueOutputs]):
+    """Names its queue from a global counter: a different template each time."""
+
+    def build(self, inputs: QueueInputs) -> QueueOutputs:
+        queue = self.add(sqs.Queue("Queue", queue_name=f"queue-{next(_counter)}", kms_master_key_id=inputs.kms_key_id))
+        return QueueOutputs(queue_url=queue.ref)
+
+
+def test_two_syntheses_that_differ_are_caught_with_a_diff() -> None:
+    with pytest.raises(
+        AssertionError, match=r"(?s)two syntheses differ.*\n\s+-\s+\"QueueName\": \"queue-\d+\"\n\s+\+\s+\"QueueName\""
+    ):
+        assert_contract(Nondeterministic, QueueInputs(), lint=False)
+
+
+# --- schema validity (cfn-lint) -------------------------------------------------------
+
+
+@ik.inputs
+class LooseInputs:
+    cidr: str = "10.0.0.0/16"
+    zone: str = ""
+
+
+@ik.outputs
+class LooseOutputs:
+    vpc_id: ik.Out[str]
+
+
+class Loose(ik.Component[LooseInputs, LooseOutputs]):
+    """Takes any string as its CIDR and zone."""
+
+    def build(self, inputs: LooseInputs) -> LooseOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr))
+        if inputs.zone:
+            self.add(ec2.Subnet("Subnet", vpc_id=vpc.ref, cidr_block=inputs.cidr, availability_zone=inputs.zone))
+        return LooseOutputs(vpc_id=vpc.ref)
+
+
+def test_a_schema_error_found_by_cfn_lint_fails_the_contract() -> None:
+    with pytest.raises(AssertionError, match=r"cfn-lint E\d+ at Resources\.Vpc\.Properties\.CidrBlock: .*not-a-cidr"):
+        assert_contract(Loose, LooseInputs(cidr="not-a-cidr"))
+
+
+def test_a_cfn_lint_warning_fails_the_contract() -> None:
+    with pytest.raises(AssertionError, match=r"cfn-lint W3010 at Resources\.Subnet\.Properties\.AvailabilityZone"):
+        assert_contract(Loose, LooseInputs(zone="us-east-1a"))
+
+
+def test_ignored_cfn_lint_checks_do_not_fail_the_contract() -> None:
+    assert_contract(Loose, LooseInputs(zone="us-east-1a"), ignore_checks=["W3010"])
+
+
+def _fake_lint(monkeypatch: pytest.MonkeyPatch, *rule_ids: str) -> None:
+    import cfnlint.api
+
+    def lint(_text: str, config: Any = None) -> list[Any]:
+        return [
+            SimpleNamespace(rule=SimpleNamespace(id=r), message=f"{r} said so", path=["Resources"]) for r in rule_ids
+        ]
+
+    monkeypatch.setattr(cfnlint.api, "lint", lint)
+    contract._cfn_lint_cached.cache_clear()
+
+
+def test_informational_cfn_lint_messages_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_lint(monkeypatch, "I3011")
+    assert_contract(Network, NetworkInputs(cidr="10.7.0.0/16"))
+
+
+def test_every_cfn_lint_error_and_warning_is_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_lint(monkeypatch, "E3002", "W2001", "I3011")
+    with pytest.raises(AssertionError) as caught:
+        assert_contract(Network, NetworkInputs(cidr="10.8.0.0/16"))
+    message = str(caught.value)
+    assert "E3002 said so" in message and "W2001 said so" in message and "I3011" not in message
+
+
+def test_without_cfn_lint_the_error_says_to_install_the_lint_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cfnlint.api", None)
+    contract._cfn_lint_cached.cache_clear()
+    with pytest.raises(ImportError, match=r"infrakit\[lint\]"):
+        assert_contract(Network, NetworkInputs(cidr="10.9.0.0/16"))
+
+
+def test_lint_false_skips_schema_validation() -> None:
+    assert_contract(Loose, LooseInputs(cidr="not-a-cidr"), lint=False)
+
+
+# --- quotas and messages ----------------------------------------------------------------
+
+
+@ik.inputs
+class ManyInputs:
+    count: int = 1
+
+
+@ik.outputs
+class ManyOutputs:
+    first: ik.Out[str]
+
+
+class Many(ik.Component[ManyInputs, ManyOutputs]):
+    """As many queues as asked for."""
+
+    def build(self, inputs: ManyInputs) -> ManyOutputs:
+        queues = [self.add(sqs.Queue(f"Queue{i}")) for i in range(inputs.count)]
+        return ManyOutputs(first=queues[0].ref)
+
+
+def test_a_template_over_the_quota_fails_the_contract() -> None:
+    with pytest.raises(AssertionError, match=r"Many with inputs ManyInputs\(count=501\).*limit of 500"):
+        assert_contract(Many, ManyInputs(count=501), lint=False)
+
+
+def test_a_failure_names_the_component_and_its_inputs() -> None:
+    with pytest.raises(
+        AssertionError,
+        match=r"^UnboundOutput with inputs NetworkInputs\(cidr='10.0.0.0/16', az_count=2, environment='prod'\)",
+    ):
+        assert_contract(UnboundOutput, NetworkInputs(environment="prod"), lint=False)
+
+
+def test_the_synth_error_is_kept_as_the_cause() -> None:
+    with pytest.raises(AssertionError) as caught:
+        assert_contract(UnboundOutput, NetworkInputs(environment="prod"), lint=False)
+    assert isinstance(caught.value.__cause__, ik.errors.UnboundOutputError)
+
+
+# --- the template checks themselves (a second line behind synth's own) --------------------
+
+_BROKEN_TEMPLATES = {
+    "a Ref to nothing": ({"Resources": {"A": {"Type": "T", "Properties": {"X": {"Ref": "Nope"}}}}}, "refers to 'Nope'"),
+    "a GetAtt of nothing": (
+        {"Resources": {"A": {"Type": "T", "Properties": {"X": {"Fn::GetAtt": ["Nope", "Arn"]}}}}},
+        "attribute of 'Nope'",
+    ),
+    "a Sub naming nothing": (
+        {"Resources": {"A": {"Type": "T", "Properties": {"X": {"Fn::Sub": "${Nope.Arn}-x"}}}}},
+        "${Nope.Arn} names nothing",
+    ),
+    "a DependsOn on nothing": ({"Resources": {"A": {"Type": "T", "DependsOn": ["Nope"]}}}, "depends on 'Nope'"),
+    "an If on an undefined condition": (
+        {"Resources": {"A": {"Type": "T", "Properties": {"X": {"Fn::If": ["IsProd", 1, 2]}}}}},
+        "condition 'IsProd', which is not defined",
+    ),
+    "a resource Condition undefined": (
+        {"Resources": {"A": {"Type": "T", "Condition": "IsProd"}}},
+        "condition 'IsProd', which is not defined",
+    ),
+    "an unused parameter": (
+        {"Parameters": {"P": {"Type": "String"}}, "Resources": {"A": {"Type": "T"}}},
+        "'P' is never used",
+    ),
+    "a mapping never defined": (
+        {"Resources": {"A": {"Type": "T", "Properties": {"X": {"Fn::FindInMap": ["Amis", "a", "b"]}}}}},
+        "mapping 'Amis'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(_BROKEN_TEMPLATES))
+def test_the_template_check_finds(case: str) -> None:
+    body, expected = _BROKEN_TEMPLATES[case]
+    problems = list(contract._cfn_problems(body))
+    assert any(expected in p for p in problems), problems
+
+
+def test_the_template_check_accepts_pseudo_parameters_and_used_parameters() -> None:
+    body = {
+        "Parameters": {"P": {"Type": "String"}, "Q": {"Type": "String"}},
+        "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]}},
+        "Resources": {
+            "A": {
+                "Type": "T",
+                "Properties": {"X": {"Fn::Sub": "${Q}-${AWS::Region}-${!Literal}"}, "Y": {"Ref": "AWS::StackName"}},
+            },
+            "B": {"Type": "T", "Condition": "C", "Properties": {"Z": {"Fn::GetAtt": "A.Arn"}}},
+        },
+    }
+    assert list(contract._cfn_problems(body)) == []
+
+
+def test_the_template_check_finds_a_declared_output_missing_from_the_template() -> None:
+    synthesized = ik.synth(Network, NetworkInputs())
+    body = synthesized.to_dict()
+    del body["Outputs"]["SubnetIds"]
+    problems = list(contract._output_problems(synthesized, body))
+    assert problems == ["output `subnet_ids` is declared but missing from the template (expected 'SubnetIds')"]
+
+
+def test_the_compute_check_finds_a_reference_to_no_resource() -> None:
+    body = {
+        "resources": [{"name": "vm", "type": "compute.v1.instance", "properties": {"disk": "$(ref.gone.selfLink)"}}]
+    }
+    assert any("'gone'" in p for p in contract._compute_problems(body))
+
+
+def test_lint_results_are_reused_for_an_identical_template() -> None:
+    inputs = NetworkInputs(cidr="10.1.0.0/16")
+    assert_contract(Network, inputs)
+    before = contract._cfn_lint_cached.cache_info()
+    assert_contract(Network, inputs)
+    after = contract._cfn_lint_cached.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+# --- compute templates (GCP) ------------------------------------------------------------
+
+
+@ik.inputs
+class FirewallInputs:
+    name: str = attrs.field(default="ssh", validator=v.matches_re(r"[a-z][a-z0-9]{0,20}"))
+    port: int = attrs.field(default=22, validator=[v.ge(1), v.le(65535)])
+    network: ik.Param[str]
+
+
+@ik.outputs
+class FirewallOutputs:
+    firewall: ik.Out[str]
+
+
+class Firewall(ik.Component[FirewallInputs, FirewallOutputs]):
+    """One ingress rule on a network it is wired to."""
+
+    def build(self, inputs: FirewallInputs) -> FirewallOutputs:
+        rule = self.add(
+            compute.Firewall(
+                f"{inputs.name}-allow",
+                network=inputs.network,
+                direction="INGRESS",
+                allowed=[compute.Allowed(ip_protocol="tcp", ports=[str(inputs.port)])],
+                source_ranges=["10.0.0.0/8"],
+            )
+        )
+        return FirewallOutputs(firewall=rule.ref)
+
+
+def test_a_sound_compute_component_passes_its_contract() -> None:
+    template = assert_contract(Firewall, FirewallInputs(port=443))
+    assert template.provider == "gcp"
+    template.has_resource_properties("compute.v1.firewall", {"allowed": [{"IPProtocol": "tcp", "ports": ["443"]}]})
+
+
+def test_a_sound_compute_component_passes_for_every_drawn_input() -> None:
+    _search(Firewall, strategies.inputs(FirewallInputs))
+
+
+def test_a_compute_template_the_api_would_refuse_fails_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infrakit.gcp import validate
+
+    def refuse(_template: Any) -> None:
+        raise validate.TemplateValidationError("resource 'ssh-allow': properties do not parse")
+
+    monkeypatch.setattr(validate, "validate_template", refuse)
+    with pytest.raises(
+        AssertionError, match=r"invalid compute template: resource 'ssh-allow': properties do not parse"
+    ):
+        assert_contract(Firewall, FirewallInputs())
+
+
+def test_the_compute_check_finds_an_unknown_or_unused_parameter() -> None:
+    body = {
+        "parameters": [{"name": "region", "type": "string"}],
+        "resources": [{"name": "net", "type": "compute.v1.network", "properties": {"x": "$(params.zone)"}}],
+    }
+    problems = list(contract._compute_problems(body))
+    assert any("parameter 'zone', which is not a parameter" in p for p in problems)
+    assert any("parameter 'region' is never used" in p for p in problems)
+
+
+def test_the_compute_check_finds_a_depends_on_to_no_resource() -> None:
+    body = {"resources": [{"name": "vm", "type": "compute.v1.instance", "metadata": {"dependsOn": ["gone"]}}]}
+    assert any("depends on 'gone'" in p for p in contract._compute_problems(body))
