@@ -246,6 +246,8 @@ def base_type(t: Any) -> Any:
 
 def compatible(expected: Any, actual: Any) -> bool:
     """Whether a value of type ``actual`` may stand where ``expected`` is required."""
+    if expected is actual or expected is Any or actual is Any:
+        return True
     expected, actual = base_type(expected), base_type(actual)
     if expected is Any or actual is Any or expected == actual:
         return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import attrs
@@ -166,6 +166,24 @@ class _Attrs:
         return sorted(type(self._resource)._attr_specs)
 
 
+def _on_setattr(check: Callable[[Any, Any], None]) -> Callable[[Any, Any, Any], Any]:
+    def setter(inst: Any, _attr: Any, value: Any) -> Any:
+        check(inst, value)
+        return value
+
+    return setter
+
+
+def option_field(check: Callable[[Any, Any], None]) -> Any:
+    """A keyword option of a resource base class (``depends_on``, ``condition``, ...):
+    ``check(resource, value)`` runs when the option is given and on every assignment."""
+    return attrs.field(default=None, kw_only=True, on_setattr=_on_setattr(check), metadata={"infrakit.check": check})
+
+
+def _option_checks(base: type) -> dict[str, Callable[[Any, Any], None]]:
+    return {a.name: a.metadata["infrakit.check"] for a in attrs.fields(base) if "infrakit.check" in a.metadata}
+
+
 @attrs.define(eq=False, slots=True)
 class Resource:
     """Base of every generated resource class.
@@ -174,17 +192,8 @@ class Resource:
     ``.ref`` is the resource's reference and ``.attrs.<name>`` its attributes.
     """
 
-    logical_id: str = attrs.field(validator=attrs.validators.instance_of(str))
-    depends_on: Any = attrs.field(default=None, kw_only=True)
-
-    @depends_on.validator
-    def _check_depends_on(self, _attr: Any, value: Any) -> None:
-        items = value if isinstance(value, (list, tuple)) else [value]
-        for item in items:
-            if item is not None and not isinstance(item, Resource):
-                raise PropertyTypeError(
-                    f"{building_prefix()}{self._describe()}: depends_on takes resources, got {describe_value(item)}"
-                )
+    logical_id: str = attrs.field(on_setattr=lambda inst, _a, value: _check_logical_id(inst, value))
+    depends_on: Any = option_field(lambda inst, value: _check_depends_on(inst, value))
 
     resource_type: ClassVar[str] = ""
     #: The provider plug-in that renders this resource (set by the provider's base class).
@@ -216,6 +225,23 @@ class Resource:
         return list(deps) if isinstance(deps, (list, tuple)) else [deps]
 
 
+def _check_logical_id(inst: Any, value: Any) -> str:
+    if not isinstance(value, str):
+        raise PropertyTypeError(
+            f"{building_prefix()}{type(inst).resource_type}: the logical id must be a str, got {describe_value(value)}"
+        )
+    return value
+
+
+def _check_depends_on(inst: Any, value: Any) -> None:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    for item in items:
+        if item is not None and not isinstance(item, Resource):
+            raise PropertyTypeError(
+                f"{building_prefix()}{inst._describe()}: depends_on takes resources, got {describe_value(item)}"
+            )
+
+
 class PropertyType:
     """Base of every generated nested property type (and GCP message) class."""
 
@@ -224,19 +250,23 @@ class PropertyType:
     _keywords: ClassVar[frozenset[str]] = frozenset()
 
 
-def _validator(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) -> Callable[[Any, Any, Any], None]:
-    def validate(inst: Any, _attr: Any, value: Any) -> None:
-        if value is None:
+def _checker(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) -> Callable[[Any, Any], None]:
+    plain = _SCALARS.get(spec) if isinstance(spec, str) and spec in ("str", "bool") else None
+
+    def check(inst: Any, value: Any) -> None:
+        if value is None or type(value) is plain:  # the common case, decided without a call
             return
         problem = check_value(spec, value, lookup)
         if problem:
             raise PropertyTypeError(f"{building_prefix()}{owner(inst)}: property `{py}`: {problem}")
 
-    return validate
+    return check
 
 
-def _init_guard(cls: type, owner: Callable[[Any], str]) -> None:
-    """Wrap attrs' ``__init__`` to turn an unknown keyword into a did-you-mean error."""
+def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callable[[Any, Any], None]]) -> None:
+    """Wrap attrs' ``__init__``: an unknown keyword is a did-you-mean error, and each
+    property given is checked against its type (properties left out are not: checking
+    only what was given keeps construction cheap for resources with many properties)."""
     attrs_init = cls.__init__  # type: ignore[misc]
     keywords = cls._keywords  # type: ignore[attr-defined]
     wire_to_py = {wire: py for py, wire, *_ in cls._props}  # type: ignore[attr-defined]
@@ -252,17 +282,26 @@ def _init_guard(cls: type, owner: Callable[[Any], str]) -> None:
             where = f"{cls.resource_type} '{args[0]}'" if args and issubclass(cls, Resource) else owner(self)
             raise UnknownPropertyError(f"{building_prefix()}{where}: unknown property `{unknown}`{hint}")
         attrs_init(self, *args, **kwargs)
+        if args and type(args[0]) is not str:
+            _check_logical_id(self, args[0])
+        for key, value in kwargs.items():
+            check = checks.get(key)
+            if check is not None and value is not None:
+                check(self, value)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     __init__.__doc__ = attrs_init.__doc__
     cls.__init__ = __init__  # type: ignore[misc]
 
 
-def _fields(props: tuple[Any, ...], owner: Callable[[Any], str], lookup: Lookup) -> dict[str, Any]:
-    return {
-        py: attrs.field(default=None, kw_only=True, validator=_validator(owner, py, spec, lookup))
-        for py, _wire, spec, _required in props
-    }
+def _fields(
+    props: tuple[Any, ...], owner: Callable[[Any], str], lookup: Lookup
+) -> tuple[dict[str, Any], dict[str, Callable[[Any, Any], None]]]:
+    """The attrs fields of a property table, and each property's type check (run by
+    ``__init__`` for the keywords given, and on every later assignment)."""
+    checks = {py: _checker(owner, py, spec, lookup) for py, _wire, spec, _required in props}
+    fields = {py: attrs.field(default=None, kw_only=True, on_setattr=_on_setattr(checks[py])) for py, *_ in props}
+    return fields, checks
 
 
 class _LazyClass:
@@ -308,7 +347,8 @@ def make_resource_class(
         found: type = getattr(owner, nested_name) if lookup is None else lookup(owner)(nested_name)
         return found
 
-    body = _fields(props, _describe_resource, resolve)
+    body, checks = _fields(props, _describe_resource, resolve)
+    checks.update(_option_checks(base))
     cls: Any = attrs.make_class(name, body, bases=(base,), eq=False, slots=True)
     holder.append(cls)
     cls.__module__ = module
@@ -319,7 +359,7 @@ def make_resource_class(
     cls._keywords = frozenset(a.name for a in attrs.fields(cls) if a.kw_only)
     for nested_name, build in (nested or {}).items():
         setattr(cls, nested_name, _LazyClass(nested_name, functools.partial(build, cls)))
-    _init_guard(cls, _describe_resource)
+    _init_guard(cls, _describe_resource, checks)
     return typing.cast("type[Resource]", cls)
 
 
@@ -338,35 +378,62 @@ def make_property_class(
     def owner(_inst: Any) -> str:
         return qualname
 
-    cls: Any = attrs.make_class(name, _fields(props, owner, lookup), bases=(base,), slots=True)
+    body, checks = _fields(props, owner, lookup)
+    cls: Any = attrs.make_class(name, body, bases=(base,), slots=True)
     cls.__module__ = module
     cls.__qualname__ = qualname
     cls.__doc__ = doc
     cls._props = props
     cls._keywords = frozenset(py for py, *_ in props)
-    _init_guard(cls, owner)
+    _init_guard(cls, owner, checks)
     return typing.cast("type[PropertyType]", cls)
 
 
 # --- rendering ----------------------------------------------------------------------
 
 
-def render_props(obj: Any, r: Any, where: str) -> dict[str, Any]:
-    """Render a resource's or property type's properties under their wire names."""
+class _Missing(Exception):
+    """A required property missing in a nested property type; the path grows as it
+    propagates, so the happy path builds no location strings."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.path = ""
+
+
+def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
+    """Render a resource's or property type's properties under their wire names.
+
+    ``where`` names the resource for messages; nested property types pass ``None``.
+    """
     out: dict[str, Any] = {}
     for py, wire, _spec, required in type(obj)._props:
         value = getattr(obj, py)
         if value is None:
-            if required:
-                raise MissingPropertyError(
-                    f"{where}: required property `{py}` is missing; pass {py}=... when creating it"
-                )
+            if not required:
+                continue
+            if where is None:
+                raise _Missing(py)
+            raise MissingPropertyError(f"{where}: required property `{py}` is missing; pass {py}=... when creating it")
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or kind is float:
+            out[wire] = value
             continue
-        out[wire] = render_value(value, r, f"{where}.{py}")
+        try:
+            out[wire] = render_value(value, r)
+        except _Missing as missing:
+            missing.path = f".{py}{missing.path}"
+            if where is None:
+                raise
+            raise MissingPropertyError(
+                f"{where}: required property `{missing.name}` of `{py}{missing.path[len(py) + 1 :]}` is missing; "
+                f"pass {missing.name}=... when creating it"
+            ) from None
     return out
 
 
-def render_value(value: Any, r: Any, where: str) -> Any:
+def render_value(value: Any, r: Any, where: str = "") -> Any:
     """Render any property value: expressions, property types, lists and dicts."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or kind is float:
@@ -374,28 +441,45 @@ def render_value(value: Any, r: Any, where: str) -> Any:
     if isinstance(value, Expr):
         return value._render(r)
     if isinstance(value, PropertyType):
-        return render_props(value, r, where)
+        return render_props(value, r)
     if kind is list or kind is tuple:
-        return [render_value(v, r, f"{where}[{i}]") for i, v in enumerate(value)]
+        result = []
+        for i, item in enumerate(value):
+            try:
+                result.append(render_value(item, r))
+            except _Missing as missing:
+                missing.path = f"[{i}]{missing.path}"
+                raise
+        return result
     if kind is dict:
-        return {k: render_value(v, r, f"{where}.{k}") for k, v in value.items()}
+        rendered = {}
+        for key, item in value.items():
+            try:
+                rendered[key] = render_value(item, r)
+            except _Missing as missing:
+                missing.path = f"[{key!r}]{missing.path}"
+                raise
+        return rendered
     if value is None:
         return None
-    raise PropertyTypeError(f"{where}: cannot render {describe_value(value)} into a template")
+    raise PropertyTypeError(f"{where or building_prefix()}: cannot render {describe_value(value)} into a template")
 
 
-def walk(value: Any) -> Iterator[Expr[Any]]:
-    """Every expression inside a value, depth first."""
+def collect(value: Any, found: list[Expr[Any]]) -> None:
+    """Append every expression inside ``value`` to ``found``, depth first."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return
     if isinstance(value, Expr):
-        yield value
+        found.append(value)
         for child in value._children():
-            yield from walk(child)
+            collect(child, found)
     elif isinstance(value, PropertyType):
-        for py, *_ in type(value)._props:
-            yield from walk(getattr(value, py))
-    elif isinstance(value, (list, tuple)):
+        for py, *_ in kind._props:
+            collect(getattr(value, py), found)
+    elif kind is list or kind is tuple:
         for v in value:
-            yield from walk(v)
-    elif isinstance(value, dict):
+            collect(v, found)
+    elif kind is dict:
         for v in value.values():
-            yield from walk(v)
+            collect(v, found)

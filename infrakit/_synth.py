@@ -9,7 +9,7 @@ import orjson
 from infrakit._component import Build, Component, run
 from infrakit._contract import outputs_fields
 from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref
-from infrakit._resource import BUILDING, Resource, walk
+from infrakit._resource import BUILDING, Resource, collect
 from infrakit.errors import DanglingReferenceError, SynthError, UnusedParameterError
 
 __all__ = ["Template", "build_component", "render_build", "synth"]
@@ -109,7 +109,9 @@ def check_references(build: Build) -> None:
     depends: dict[Resource, list[Resource]] = {}
 
     def check(value: Any, where: str, owner: Resource | None) -> None:
-        for expr in walk(value):
+        found: list[Expr[Any]] = []
+        collect(value, found)
+        for expr in found:
             _check_expr(build, expr, where, used)
             if owner is not None and isinstance(expr, (Ref, GetAtt)):
                 targets = depends[owner]
@@ -128,9 +130,13 @@ def check_references(build: Build) -> None:
             if dep not in depends[resource]:
                 depends[resource].append(dep)
         for py, *_ in type(resource)._props:
-            check(getattr(resource, py), f"{where}: property `{py}`", resource)
-        for option in getattr(resource, "_option_names", ()):
-            check(getattr(resource, option), f"{where}: {option}", resource)
+            value = getattr(resource, py)
+            if value is not None:
+                check(value, f"{where}: property `{py}`", resource)
+        for option in resource._option_names:
+            value = getattr(resource, option)
+            if value is not None:
+                check(value, f"{where}: {option}", resource)
     for name, cond in build.conditions.items():
         check(cond.expr, f"{build.name}: condition {name!r}", None)
     for name, _t, value in build.outputs:

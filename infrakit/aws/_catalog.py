@@ -14,7 +14,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from infrakit._expr import ConditionRef, describe_value
-from infrakit._resource import PropertyType, Resource, building_prefix, make_property_class, make_resource_class
+from infrakit._resource import (
+    PropertyType,
+    Resource,
+    building_prefix,
+    make_property_class,
+    make_resource_class,
+    option_field,
+)
 from infrakit.aws._provider import AWS
 from infrakit.errors import PropertyTypeError, did_you_mean
 
@@ -41,8 +48,8 @@ _DELETION = ("Delete", "Retain", "RetainExceptOnCreate", "Snapshot")
 _UPDATE_REPLACE = ("Delete", "Retain", "Snapshot")
 
 
-def _one_of(option: str, allowed: tuple[str, ...]) -> Callable[[Any, Any, Any], None]:
-    def check(inst: Any, _attr: Any, value: Any) -> None:
+def _one_of(option: str, allowed: tuple[str, ...]) -> Callable[[Any, Any], None]:
+    def check(inst: Any, value: Any) -> None:
         if value is not None and value not in allowed:
             hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
             raise PropertyTypeError(
@@ -53,7 +60,7 @@ def _one_of(option: str, allowed: tuple[str, ...]) -> Callable[[Any, Any, Any], 
     return check
 
 
-def _check_condition(inst: Any, _attr: Any, value: Any) -> None:
+def _check_condition(inst: Any, value: Any) -> None:
     if value is not None and not isinstance(value, (str, ConditionRef)):
         raise PropertyTypeError(
             f"{building_prefix()}{inst._describe()}: condition takes a condition from self.condition(...), "
@@ -61,7 +68,7 @@ def _check_condition(inst: Any, _attr: Any, value: Any) -> None:
         )
 
 
-def _check_metadata(inst: Any, _attr: Any, value: Any) -> None:
+def _check_metadata(inst: Any, value: Any) -> None:
     if value is not None and not isinstance(value, dict):
         raise PropertyTypeError(
             f"{building_prefix()}{inst._describe()}: metadata must be a dict, got {describe_value(value)}"
@@ -72,12 +79,10 @@ def _check_metadata(inst: Any, _attr: Any, value: Any) -> None:
 class AwsResource(Resource):
     """Base of every AWS CloudFormation resource class."""
 
-    condition: Any = attrs.field(default=None, kw_only=True, validator=_check_condition)
-    deletion_policy: Any = attrs.field(default=None, kw_only=True, validator=_one_of("deletion_policy", _DELETION))
-    update_replace_policy: Any = attrs.field(
-        default=None, kw_only=True, validator=_one_of("update_replace_policy", _UPDATE_REPLACE)
-    )
-    metadata: Any = attrs.field(default=None, kw_only=True, validator=_check_metadata)
+    condition: Any = option_field(_check_condition)
+    deletion_policy: Any = option_field(_one_of("deletion_policy", _DELETION))
+    update_replace_policy: Any = option_field(_one_of("update_replace_policy", _UPDATE_REPLACE))
+    metadata: Any = option_field(_check_metadata)
 
     provider: ClassVar[Any] = AWS
     _option_names: ClassVar[tuple[str, ...]] = ("condition", "metadata")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from infrakit._provider import register
@@ -16,6 +17,7 @@ class AwsProvider:
     template_suffix = ".template.json"
 
     @staticmethod
+    @functools.lru_cache(maxsize=4096)
     def parameter_name(key: str) -> str:
         """``vpc_id`` -> ``VpcId``."""
         return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
