@@ -216,11 +216,16 @@ def _previous(out: Path, cache: bool) -> dict[str, Any]:
 def _entry(app: App, instance: Instance[Any, Any], template: Template, filename: str, data: bytes) -> dict[str, Any]:
     provider = template.build.provider
     parameters: dict[str, Any] = {}
+    imports: dict[str, Any] = {}
     for key, p in template.build.parameters.items():
         spec: dict[str, Any] = {}
         if p.source is not None:
             ref = p.source
             spec["from"] = {"instance": ref.instance.name, "output": _output_name(app, ref)}
+            if ref.integration == "exports":
+                # Read with Fn::ImportValue: the template has no such parameter to pass.
+                imports[provider.parameter_name(key)] = spec
+                continue
             if ref.integration and ref.integration != "parameters":
                 spec["integration"] = ref.integration
         if p.options.secret:
@@ -228,7 +233,7 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
         elif p.default is not UNSET:
             spec["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
         parameters[provider.parameter_name(key)] = spec
-    return {
+    entry: dict[str, Any] = {
         "provider": provider.name,
         "component": f"{instance.component.__module__}:{instance.component.__qualname__}",
         "template": filename,
@@ -238,6 +243,9 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
         "outputs": [provider.output_name(name) for name, _t, _v in template.build.outputs],
         "depends_on": instance.depends_on(),
     }
+    if imports:
+        entry["imports"] = imports
+    return entry
 
 
 def _output_name(app: App, ref: OutputRef[Any]) -> str:

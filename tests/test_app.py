@@ -183,7 +183,8 @@ def test_integration_per_edge(tmp_path: Path) -> None:
     assert plain["Parameters"]["QueueName"]["Type"] == "String"
     entries = result["instances"]
     assert entries["by-registry"]["parameters"]["QueueName"]["integration"] == "registry"
-    assert entries["by-export"]["parameters"]["QueueName"]["integration"] == "exports"
+    assert entries["by-export"]["parameters"] == {}  # the template has no parameter to pass
+    assert entries["by-export"]["imports"] == {"QueueName": {"from": {"instance": "queue", "output": "QueueName"}}}
     assert "integration" not in entries["by-parameter"]["parameters"]["QueueName"]
     assert result["integration"] == "parameters"
 

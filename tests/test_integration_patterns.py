@@ -107,12 +107,12 @@ def deployed(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         producer = _deploy(cfn, f"{pattern}-queue", out / entries["queue"]["template"])
         produced = _outputs(producer)
         passed: dict[str, str] = {}
-        if pattern == "parameters":
-            # What a deployer does: each wired parameter gets the producer's output named in the manifest.
-            for name, spec in entries["recorder"]["parameters"].items():
-                source = spec["from"]
-                assert source["instance"] == "queue"
-                passed[name] = produced[source["output"]]
+        # What a deployer does: each parameter wired with the parameters pattern gets the
+        # producer's output named in the manifest; the other patterns need nothing.
+        for name, spec in entries["recorder"]["parameters"].items():
+            if "from" in spec and "integration" not in spec:
+                assert spec["from"]["instance"] == "queue"
+                passed[name] = produced[spec["from"]["output"]]
         consumer = _deploy(cfn, f"{pattern}-recorder", out / entries["recorder"]["template"], passed)
         result[pattern] = {"dir": out, "produced": produced, "consumer": consumer, "passed": passed}
     return result
@@ -183,6 +183,12 @@ def test_registry_pattern_publishes_outputs_to_ssm_and_needs_no_parameters_at_de
 
 def test_exports_pattern_imports_by_export_name(deployed: dict[str, dict[str, Any]], endpoint: str) -> None:
     assert deployed["exports"]["passed"] == {}
+    entry = manifest(deployed["exports"]["dir"])["instances"]["recorder"]
+    assert entry["parameters"] == {}
+    assert entry["imports"] == {
+        "QueueName": {"from": {"instance": "queue", "output": "QueueName"}},
+        "Names": {"from": {"instance": "queue", "output": "Names"}},
+    }
     assert not deployed["exports"]["consumer"].get("Parameters")
     exports = {e["Name"]: e["Value"] for e in _client(endpoint, "cloudformation").list_exports()["Exports"]}
     produced = deployed["exports"]["produced"]
