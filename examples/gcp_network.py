@@ -27,7 +27,9 @@ class WebNetworkInputs:
     """Where the network goes and what runs in it."""
 
     prefix: str = attrs.field(default="web", validator=attrs.validators.matches_re(_PREFIX))
-    region: str = "europe-west1"
+    region: str = attrs.field(
+        default="europe-west1", validator=attrs.validators.matches_re(r"^[a-z]+-[a-z]+[1-9][0-9]?$")
+    )
     zone_suffix: str = attrs.field(default="b", validator=attrs.validators.in_(["a", "b", "c", "d"]))
     cidr: str = "10.10.0.0/24"
     machine_type: str = "e2-small"

@@ -14,7 +14,12 @@ class MonitoringInputs:
 
     queue_name: ik.Param[str] = ik.param(description="The queue to watch")
     max_depth: int = attrs.field(default=100, validator=attrs.validators.gt(0))
-    email: str | None = None
+    email: str | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(
+            attrs.validators.matches_re(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+        ),
+    )
 
 
 @ik.outputs

@@ -14,7 +14,10 @@ from infrakit.aws import ec2, fn
 class NetworkInputs:
     """Build-time settings of a network."""
 
-    cidr: str = attrs.field(default="10.0.0.0/16", validator=attrs.validators.matches_re(r"^10\.\d{1,3}\.0\.0/16$"))
+    cidr: str = attrs.field(
+        default="10.0.0.0/16",
+        validator=attrs.validators.matches_re(r"^10\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.0\.0/16$"),
+    )
     az_count: int = attrs.field(default=2, validator=[attrs.validators.ge(1), attrs.validators.le(6)])
     environment: typing.Literal["dev", "prod"] = "dev"
 
