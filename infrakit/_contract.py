@@ -149,6 +149,14 @@ class Parameter:
     owner: str = ""
     """``InputsClass.field`` that declared it, for messages."""
 
+    def allowed_values(self) -> tuple[Any, ...] | None:
+        """The values the parameter accepts: ``ik.param(allowed=...)``, else a ``Literal``'s."""
+        if self.options.allowed is not None:
+            return self.options.allowed
+        if typing.get_origin(self.type) is typing.Literal:
+            return typing.get_args(self.type)
+        return None
+
 
 # --- the decorators -----------------------------------------------------------------
 

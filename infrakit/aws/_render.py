@@ -153,9 +153,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     if p.default is not UNSET:
         default = p.default
         body["Default"] = ",".join(str(v) for v in default) if isinstance(default, (list, tuple)) else default
-    allowed = options.allowed
-    if allowed is None and typing.get_origin(p.type) is typing.Literal:
-        allowed = typing.get_args(p.type)
+    allowed = p.allowed_values()
     if allowed:
         body["AllowedValues"] = list(allowed)
     for key, option in (

@@ -189,9 +189,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
         body["description"] = options.description
     if p.default is not UNSET:
         body["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
-    allowed = options.allowed
-    if allowed is None and typing.get_origin(p.type) is typing.Literal:
-        allowed = typing.get_args(p.type)
+    allowed = p.allowed_values()
     if allowed:
         body["enum"] = list(allowed)
     for key, option in (
