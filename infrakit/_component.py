@@ -93,8 +93,18 @@ class Component(Generic[I, O]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for base in cls.__dict__.get("__orig_bases__", ()):
-            if typing.get_origin(base) is Component:
+            origin = typing.get_origin(base)
+            if origin is not Component and isinstance(origin, type) and issubclass(origin, Component):
+                # A generic base component parametrized here: pick its inputs and outputs classes.
+                args = typing.get_args(base)
+                found_i = [a for a in args if is_inputs(a)]
+                found_o = [a for a in args if is_outputs(a)]
+                if len(found_i) == 1 and len(found_o) == 1:
+                    cls.inputs_type, cls.outputs_type = found_i[0], found_o[0]
+            if origin is Component:
                 i_type, o_type = typing.get_args(base)
+                if isinstance(i_type, TypeVar) or isinstance(o_type, TypeVar):
+                    continue  # a generic base component; its subclasses name the types
                 if not is_inputs(i_type):
                     raise DefinitionError(f"{cls.__qualname__}: {i_type!r} is not an @ik.inputs class")
                 if not is_outputs(o_type):

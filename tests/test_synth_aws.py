@@ -519,3 +519,31 @@ LINTED = [
     ("design-network-3", DesignNetwork, DesignNetworkInputs(az_count=3)),
     ("buckets-2", Buckets, BucketsInputs(count=2)),
 ]
+
+
+def test_a_generic_base_component_can_be_subclassed_with_concrete_types() -> None:
+    from typing import Generic, TypeVar
+
+    from infrakit.aws import sqs
+
+    InT = TypeVar("InT")
+    OutT = TypeVar("OutT")
+
+    class QueueBase(ik.Component[InT, OutT], Generic[InT, OutT]):
+        def queue(self) -> sqs.Queue:
+            return self.add(sqs.Queue("Queue"))
+
+    @ik.inputs
+    class NoInputs:
+        pass
+
+    @ik.outputs
+    class QueueOutputs:
+        url: ik.Out[str]
+
+    class Worker(QueueBase[NoInputs, QueueOutputs]):
+        def build(self, inputs: NoInputs) -> QueueOutputs:
+            return QueueOutputs(url=self.queue().ref)
+
+    assert Worker.inputs_type is NoInputs
+    assert ik.synth(Worker, NoInputs()).to_dict()["Outputs"]["Url"] == {"Value": {"Ref": "Queue"}}
