@@ -8,11 +8,14 @@ them all; :func:`resource_class` returns one by type name, importing only its mo
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infrakit.errors import DefinitionError, did_you_mean
 
-__all__ = ["RESOURCE_TYPES", "resource_class"]
+if TYPE_CHECKING:
+    from infrakit.aws._custom import CustomResource
+
+__all__ = ["RESOURCE_TYPES", "CustomResource", "resource_class"]
 
 
 def resource_class(name: str) -> type[Any]:
@@ -31,4 +34,8 @@ def __getattr__(name: str) -> Any:
         from infrakit.aws._types import RESOURCE_TYPES
 
         return RESOURCE_TYPES
+    if name == "CustomResource":
+        from infrakit.aws._custom import CustomResource
+
+        return CustomResource
     raise AttributeError(f"module 'infrakit.aws' has no attribute {name!r}")

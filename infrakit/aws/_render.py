@@ -179,6 +179,9 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     r.where = where
     body: dict[str, Any] = {"Type": resource.resource_type}
     properties = render_props(resource, r, where)
+    extra = getattr(resource, "extra_properties", None)
+    if extra is not None:  # a custom resource's free-form properties
+        properties.update(r.value(extra()))
     if properties:
         body["Properties"] = properties
     deps = [d.logical_id for d in resource.dependencies()]
