@@ -114,8 +114,8 @@ class CustomResource(AwsResource):
             if value is not None:
                 check(self, value)
 
-    @property  # type: ignore[override]
-    def resource_type(self) -> str:
+    @property
+    def resource_type(self) -> str:  # type: ignore[override]
         """The type this custom resource is deployed as (``Custom::<Name>``)."""
         return str(self.type_name)
 
