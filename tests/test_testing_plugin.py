@@ -156,6 +156,14 @@ def test_the_template_snapshot_compares_testing_templates_too(project: pytest.Py
     run(project).assert_outcomes(passed=1)
 
 
+def test_a_template_dict_is_snapshotted_as_infrakit_writes_it() -> None:
+    from infrakit._synth import dumps_json
+    from infrakit.testing._snapshot import template_text
+
+    body = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"Threshold": 1e-7}}}}
+    assert template_text(body) == dumps_json(body).decode("utf-8")
+
+
 def test_the_template_snapshot_without_syrupy_says_what_to_install(project: pytest.Pytester) -> None:
     project.makepyfile(
         test_queue="""

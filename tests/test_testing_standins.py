@@ -229,6 +229,28 @@ def test_compute_standins_use_field_names_and_self_links() -> None:
     assert standin_parameters(Vm)[0] == {"ParameterKey": "network", "ParameterValue": found["network"]}
 
 
+def test_a_boolean_parameter_gets_a_boolean() -> None:
+    from infrakit._contract import Parameter, ParamOptions
+    from infrakit.gcp import compute
+    from infrakit.testing._standins import standin_value
+
+    @ik.inputs
+    class NetInputs:
+        auto_subnets: ik.Param[bool]
+
+    @ik.outputs
+    class NetOutputs:
+        network: ik.Out[str]
+
+    class Net(ik.Component[NetInputs, NetOutputs]):
+        def build(self, inputs: NetInputs) -> NetOutputs:
+            net = self.add(compute.Network("net", auto_create_subnetworks=inputs.auto_subnets))
+            return NetOutputs(network=net.ref)
+
+    assert standins(Net) == {"auto_subnets": False}
+    assert standin_value(Parameter("flags", list[bool], ParamOptions()), "gcp") == [False, True]
+
+
 def test_a_wired_parameter_takes_its_hint_from_the_producer_output() -> None:
     @ik.inputs
     class NetInputs:

@@ -149,6 +149,44 @@ def test_optional_fields_draw_none_and_values() -> None:
     assert len(find(drawn, lambda i: i.suffix is not None and len(i.suffix) == 3).suffix) == 3
 
 
+def test_optional_in_draws_none_and_each_option() -> None:
+    @ik.inputs
+    class Mode:
+        mode: str | None = attrs.field(default="a", validator=v.optional(v.in_(["a", "b"])))
+
+    drawn = strategies.inputs(Mode)
+    assert find(drawn, lambda i: i.mode is None).mode is None
+    assert find(drawn, lambda i: i.mode == "b").mode == "b"
+
+
+def test_optional_instance_of_draws_none_and_values() -> None:
+    @ik.inputs
+    class Count:
+        n: int | None = attrs.field(default=1, validator=v.optional(v.instance_of(int)))
+
+    drawn = strategies.inputs(Count)
+    assert find(drawn, lambda i: i.n is None).n is None
+    assert find(drawn, lambda i: i.n == 5).n == 5
+
+
+def test_a_fixed_tuple_longer_than_max_len_zero_is_a_clear_error() -> None:
+    @attrs.define
+    class Pair:
+        pair: tuple[int, int] = attrs.field(validator=v.max_len(0))
+
+    with pytest.raises(StrategyError, match=r"Pair.pair: a 2-tuple cannot meet its length validators"):
+        strategies.inputs(Pair)
+
+
+def test_an_annotation_that_does_not_resolve_is_a_clear_error() -> None:
+    @attrs.define
+    class Unresolved:
+        x: NoSuchType  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(StrategyError, match=r"Unresolved.x: cannot resolve its type annotation 'NoSuchType'"):
+        strategies.inputs(Unresolved)
+
+
 def test_bool_fields_draw_both_values() -> None:
     assert find(strategies.inputs(Everything), lambda i: i.enabled).enabled is True
 

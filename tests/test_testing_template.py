@@ -171,6 +171,16 @@ def test_absent_properties_match_absent(template: Template) -> None:
     template.has_resource("AWS::SQS::Queue", {"Properties": Match.absent()})
 
 
+def test_a_resource_without_properties_has_empty_properties() -> None:
+    # infrakit leaves out an empty Properties, as CloudFormation allows.
+    topic = Template({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    topic.has_resource_properties("AWS::SNS::Topic", {"TopicName": Match.absent()})
+    topic.has_resource_properties("AWS::SNS::Topic", Match.object_equals({}))
+    topic.all_resources_properties("AWS::SNS::Topic", {"TopicName": Match.absent()})
+    topic.has_resource_properties("AWS::SNS::Topic", Match.absent())
+    _fails(r"Properties\.TopicName: missing", topic.has_resource_properties, "AWS::SNS::Topic", {"TopicName": "t"})
+
+
 def test_string_like_regexp_searches_strings(template: Template) -> None:
     template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": Match.string_like_regexp(r"^10\.0\.")})
     _fails(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import importlib
 import re
 from collections.abc import Iterator, Sequence
@@ -32,7 +31,6 @@ from infrakit.testing._template import Template
 
 __all__ = ["assert_contract"]
 
-_SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
 _COMPUTE_REF = re.compile(r"\$\((ref|params)\.([^.)]+)[^)]*\)")
 
 
@@ -64,7 +62,7 @@ def assert_contract(
     problems = [
         *_output_problems(synthesized, body),
         *(_compute_problems(body) if synthesized.provider == "gcp" else _cfn_problems(body)),
-        *_quota_problems(synthesized),
+        *_quota_problems(synthesized, body),
     ]
     if not problems:
         problems.extend(_determinism_problems(component, inputs, synthesized))
@@ -82,10 +80,9 @@ def assert_contract(
 def _output_problems(synthesized: Any, body: dict[str, Any]) -> Iterator[str]:
     if synthesized.provider == "gcp":
         published = {o.get("name") for o in body.get("outputs") or [] if isinstance(o, dict)}
-        name_of: Any = str
     else:
         published = set(body.get("Outputs") or {})
-        name_of = getattr(synthesized.build.provider, "output_name", None) or _pascal
+    name_of = synthesized.build.provider.output_name
     for field, expected, value in synthesized.build.outputs:
         if value is UNSET or value is None:
             yield f"output `{field}` is not bound"
@@ -96,10 +93,6 @@ def _output_problems(synthesized: Any, body: dict[str, Any]) -> Iterator[str]:
                 yield f"output `{field}` is declared {type_name(expected)}, but bound to {describe_value(value)}"
         elif not _plain_matches(expected, value):
             yield f"output `{field}` is declared {type_name(expected)}, but bound to {describe_value(value)}"
-
-
-def _pascal(key: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
 
 
 # --- references (CloudFormation) -------------------------------------------------------
@@ -116,6 +109,8 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 
 def _cfn_problems(body: dict[str, Any]) -> Iterator[str]:
+    from infrakit.aws.fn import sub_names
+
     resources = body.get("Resources") or {}
     parameters = body.get("Parameters") or {}
     conditions = body.get("Conditions") or {}
@@ -151,7 +146,7 @@ def _cfn_problems(body: dict[str, Any]) -> Iterator[str]:
                         yield f"{path} reads an attribute of {target!r}, which is not a resource of the template"
                 elif function == "Fn::Sub":
                     text, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
-                    for name in _SUB_NAME.findall(text if isinstance(text, str) else ""):
+                    for name in sub_names(text) if isinstance(text, str) else ():
                         base = name.split(".", 1)[0]
                         if name in variables or name.startswith("AWS::"):
                             continue
@@ -207,11 +202,11 @@ def _compute_problems(body: dict[str, Any]) -> Iterator[str]:
 # --- quotas and determinism ------------------------------------------------------------
 
 
-def _quota_problems(synthesized: Any) -> Iterator[str]:
+def _quota_problems(synthesized: Any, body: dict[str, Any]) -> Iterator[str]:
+    # Synthesis refuses a template over a quota already (QuotaError); this is a second line.
     quotas = _quotas(synthesized.provider)
     if not quotas:
         return
-    body = synthesized.to_dict()
     counts = {
         "resources": len(body.get("Resources") or {}),
         "parameters": len(body.get("Parameters") or {}),
@@ -253,14 +248,15 @@ def _determinism_problems(component: Any, inputs: Any, first: Any) -> Iterator[s
 
 def _validity_problems(synthesized: Any, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
     if synthesized.provider == "aws":
-        return list(_cfn_lint(synthesized.to_json(), regions, ignore))
+        # Many generated inputs synthesize the same template: each text is linted once.
+        return list(_cfn_lint_cached(synthesized.to_json(), regions, ignore))
     if synthesized.provider == "gcp":
         return _gcp_validate(synthesized)
     return []
 
 
 @functools.lru_cache(maxsize=256)
-def _cfn_lint_cached(digest: str, text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
+def _cfn_lint_cached(text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
     try:
         from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
     except ImportError as exc:
@@ -278,12 +274,6 @@ def _cfn_lint_cached(digest: str, text: str, regions: tuple[str, ...], ignore: t
         where = f" at {path}" if path else f" (line {match.linenumber})"
         found.append(f"cfn-lint {rule}{where}: {match.message}")
     return tuple(found)
-
-
-def _cfn_lint(text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
-    # Many generated inputs synthesize the same template: lint each text once.
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return _cfn_lint_cached(digest, text, regions, ignore)
 
 
 def _gcp_validate(synthesized: Any) -> list[str]:

@@ -64,13 +64,16 @@ class MatchResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the value matched (no failures)."""
         return not self.failures
 
     def fail(self, path: str, message: str) -> MatchResult:
+        """Record a mismatch at ``path`` (``""``: the root); returns ``self``."""
         self.failures.append((path or "(root)", message))
         return self
 
     def absorb(self, other: MatchResult) -> None:
+        """Take the failures and captures of a nested match."""
         self.failures.extend(other.failures)
         self.captures.extend(other.captures)
 
@@ -80,6 +83,7 @@ class MatchResult:
             capture._values.append(value)
 
     def describe(self, indent: str = "  ") -> str:
+        """The failures, one ``path: message`` line each."""
         return "\n".join(f"{indent}{path}: {message}" for path, message in self.failures)
 
 
@@ -230,9 +234,7 @@ class _Regexp(Matcher):
     def test(self, actual: Any, path: str = "") -> MatchResult:
         if actual is MISSING:
             return _missing(path, self)
-        if not isinstance(actual, str):
-            return MatchResult().fail(path, f"expected a string matching /{self.regex.pattern}/, got {show(actual)}")
-        if not self.regex.search(actual):
+        if not isinstance(actual, str) or not self.regex.search(actual):
             return MatchResult().fail(path, f"expected a string matching /{self.regex.pattern}/, got {show(actual)}")
         return MatchResult()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
@@ -13,6 +12,7 @@ __all__ = ["TemplateSnapshotExtension", "template_text"]
 def template_text(data: Any) -> str:
     """A template's JSON text, exactly as infrakit writes it (a plain dict: the same layout)."""
     from infrakit._synth import Template as SynthTemplate
+    from infrakit._synth import dumps_json
 
     if isinstance(data, SynthTemplate):
         return data.to_json()
@@ -22,7 +22,7 @@ def template_text(data: Any) -> str:
     if callable(getattr(data, "to_dict", None)):
         data = data.to_dict()
     if isinstance(data, dict):
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return dumps_json(data).decode("utf-8")
     raise TypeError(f"template_snapshot compares templates (ik.Template, testing.Template or a dict), got {data!r}")
 
 

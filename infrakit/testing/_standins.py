@@ -23,6 +23,7 @@ from infrakit.errors import InfrakitError
 
 __all__ = ["standin_parameters", "standin_value", "standins"]
 
+#: The AWS account, region and GCP project that stand-in identifiers and ARNs name.
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PROJECT = "standin-project"
@@ -224,18 +225,20 @@ def standin_value(parameter: Parameter, provider: str = "aws") -> Any:
     pattern or lengths; pass that one explicitly.
     """
     options = parameter.options
-    allowed = options.allowed
-    if allowed is None and typing.get_origin(parameter.type) is typing.Literal:
-        allowed = typing.get_args(parameter.type)
+    allowed = parameter.allowed_values()
     if allowed:
         return allowed[0]
     value: Any = _aws_typed(parameter, options.aws_type) if options.aws_type else None
     if value is None:
         kind = base_type(parameter.type)
+        if kind is bool:
+            return False
         if kind in (int, float):
             return _number(parameter)
         if typing.get_origin(parameter.type) is list:
             (item,) = typing.get_args(parameter.type) or (str,)
+            if base_type(item) is bool:
+                return [False, True]
             if item in (int, float):
                 return [1, 2]
             value = [_string(parameter, provider, 0), _string(parameter, provider, 1)]
@@ -252,17 +255,6 @@ def standin_value(parameter: Parameter, provider: str = "aws") -> Any:
     return value
 
 
-def _names(build: Any) -> Callable[[str], str]:
-    named = getattr(build.provider, "parameter_name", None)
-    if named is not None:
-        return typing.cast(Callable[[str], str], named)
-    if build.provider.name == "aws":
-        from infrakit.aws._render import pascal
-
-        return pascal
-    return lambda key: key
-
-
 def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any]:
     """Stand-in values for the parameters of ``component`` (synthesized with ``inputs``)
     that have no default — those wired from other instances, or left for the deployer.
@@ -274,7 +266,7 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
     from infrakit._synth import build_component
 
     build = build_component(component, inputs)
-    name_of = _names(build)
+    name_of: Callable[[str], str] = build.provider.parameter_name
     chosen = dict(values)
     result: dict[str, Any] = {}
     for key, parameter in build.parameters.items():

@@ -16,15 +16,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from infrakit.testing._match import MISSING, MatchResult, match_value, show
+from infrakit.testing._match import MISSING, Match, MatchResult, match_value, show
 
 __all__ = ["Template"]
 
 _SHOWN = 3  # closest candidates shown in a failure
-
-
-def _pascal(key: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+_ABSENT = type(Match.absent())
 
 
 class Template:
@@ -39,6 +36,7 @@ class Template:
     def __init__(self, template: Any) -> None:
         from infrakit._synth import Template as SynthTemplate
 
+        #: The ``ik.Template`` this wraps (``None`` for a template given as a dict).
         self.source: SynthTemplate | None = None
         if isinstance(template, Template):
             self.source = template.source
@@ -98,8 +96,10 @@ class Template:
         return {name: body for name, body in self._resources().items() if self._type_of(body) == resource_type}
 
     def _named(self, section: str, cfn: str, compute: str, name: str) -> tuple[str, Any]:
+        from infrakit.aws._provider import AwsProvider
+
         entries = self._section(cfn, compute)
-        for candidate in (name, _pascal(name)) if not self.compute else (name,):
+        for candidate in (name, AwsProvider.parameter_name(name)) if not self.compute else (name,):
             if candidate in entries:
                 return candidate, entries[candidate]
         known = ", ".join(entries) or "none"
@@ -147,16 +147,20 @@ class Template:
         matching ``props``."""
         self._all(resource_type, props, properties=True)
 
-    def _target(self, body: Any, properties: bool) -> tuple[Any, str]:
+    def _target(self, body: Any, properties: bool, props: Any) -> tuple[Any, str]:
         if not properties:
             return body, ""
         key = self._properties_key()
-        return (body.get(key, MISSING) if isinstance(body, Mapping) else MISSING), key
+        if not isinstance(body, Mapping):
+            return MISSING, key
+        # infrakit leaves out an empty ``Properties``: no properties are empty properties,
+        # unless the pattern asks for ``Properties`` to be absent.
+        return body.get(key, MISSING if isinstance(props, _ABSENT) else {}), key
 
     def _results(self, resource_type: str, props: Any, properties: bool) -> dict[str, MatchResult]:
         results = {}
         for name, body in self._of_type(resource_type).items():
-            target, path = self._target(body, properties)
+            target, path = self._target(body, properties, props)
             results[name] = match_value(props if props is not None else {}, target, path)
         return results
 

@@ -40,6 +40,7 @@ from attr import validators as _attr_validators
 from hypothesis import strategies as st
 
 from infrakit._contract import _plain_matches
+from infrakit._expr import type_name
 from infrakit.errors import InfrakitError, StrategyError, did_you_mean
 
 __all__ = ["inputs", "register"]
@@ -324,6 +325,14 @@ def _values(tp: Any, validators: list[Any], ctx: _Context) -> st.SearchStrategy[
     if registered is not None:
         made = _made(registered, tp, ctx)
         return _checked(made, validators, ctx) if validators else made
+    if _is_union(tp) and _NoneType in typing.get_args(tp):
+        # None apart from the other members: an in_, an instance_of or a registered validator
+        # wrapped in optional(...) describes the values other than None.
+        members = typing.get_args(tp)
+        not_none = _values(typing.Union[tuple(m for m in members if m is not _NoneType)], validators, ctx)  # noqa: UP007
+        if not _accepts(validators, ctx.attribute, None):
+            return not_none
+        return st.one_of(st.none(), not_none) if members[0] is _NoneType else st.one_of(not_none, st.none())
     rules = _collect(validators, ctx)
     if rules.custom:
         validator, rule = rules.custom[0]
@@ -398,16 +407,10 @@ def _sample(candidates: Sequence[Any], tp: Any, validators: list[Any], ctx: _Con
     fitting = [c for c in candidates if _plain_matches(tp, c) and _accepts(validators, ctx.attribute, c)]
     if not fitting:
         raise StrategyError(
-            f"{ctx.where}: none of the values {list(candidates)!r} is of type {_type_name(tp)} and passes the "
+            f"{ctx.where}: none of the values {list(candidates)!r} is of type {type_name(tp)} and passes the "
             f"validators; {ctx.fix}"
         )
     return st.sampled_from(fitting)
-
-
-def _type_name(tp: Any) -> str:
-    from infrakit._expr import type_name
-
-    return type_name(tp)
 
 
 def _build(tp: Any, rules: _Rules, validators: list[Any], ctx: _Context) -> tuple[st.SearchStrategy[Any], bool]:
@@ -428,7 +431,7 @@ def _build(tp: Any, rules: _Rules, validators: list[Any], ctx: _Context) -> tupl
                 continue
             branches.append(_values(member, validators, ctx))
         if not branches:
-            raise StrategyError(f"{ctx.where}: no member of {_type_name(tp)} passes the validators; {ctx.fix}")
+            raise StrategyError(f"{ctx.where}: no member of {type_name(tp)} passes the validators; {ctx.fix}")
         return st.one_of(branches), False
 
     if tp is int:
@@ -465,7 +468,7 @@ def _build(tp: Any, rules: _Rules, validators: list[Any], ctx: _Context) -> tupl
     elif tp is Any or tp is object:
         raise StrategyError(f"{ctx.where}: its type says nothing about its values; {ctx.fix}")
     else:
-        raise StrategyError(f"{ctx.where}: infrakit cannot draw values of type {_type_name(tp)}; {ctx.fix}")
+        raise StrategyError(f"{ctx.where}: infrakit cannot draw values of type {type_name(tp)}; {ctx.fix}")
 
     if rules.has_bounds and not used_bounds:
         loose = True
@@ -517,7 +520,7 @@ def _collection(tp: Any, origin: Any, rules: _Rules, ctx: _Context) -> tuple[st.
     if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
         # A fixed-shape tuple: each position its own type; member validators apply to each.
         parts = [_values(a, rules.members, ctx.deeper(f"{ctx.where}[{i}]")) for i, a in enumerate(args)]
-        if rules.has_lengths and not (rules.min_len <= len(args) <= (rules.max_len or len(args))):
+        if not (rules.min_len <= len(args) <= (len(args) if rules.max_len is None else rules.max_len)):
             raise StrategyError(f"{ctx.where}: a {len(args)}-tuple cannot meet its length validators; {ctx.fix}")
         return st.tuples(*parts), True
     item_type = args[0] if args else Any
@@ -554,15 +557,17 @@ def _field_strategy(cls: type, a: attrs.Attribute[Any], ctx: _Context) -> st.Sea
     validators = _field_validators(a)
     tp = a.metadata["infrakit.field"].type if "infrakit.field" in a.metadata else a.type
     if isinstance(tp, str):
-        hints = typing.get_type_hints(cls)
-        tp = hints.get(a.name, Any)
+        try:
+            tp = typing.get_type_hints(cls).get(a.name, Any)
+        except Exception as exc:  # NameError for a name the class's module does not define
+            raise StrategyError(f"{ctx.where}: cannot resolve its type annotation {tp!r}: {exc}; {ctx.fix}") from exc
     if tp is None:
         tp = Any
     derived = _values(tp, validators, ctx)
     default = _default_value(a)
-    if default is _DEFAULT:
-        return st.one_of(st.just(_DEFAULT), derived)
-    if default is not _MISSING and _plain_matches(tp, default) and _accepts(validators, a, default):
+    if default is _DEFAULT or (
+        default is not _MISSING and _plain_matches(tp, default) and _accepts(validators, a, default)
+    ):
         # The default first: hypothesis shrinks towards it, so a failing example differs
         # from the defaults only where it must.
         return st.one_of(st.just(_DEFAULT), derived)
