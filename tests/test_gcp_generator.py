@@ -159,6 +159,14 @@ def test_class_names_are_unique(catalog: Any) -> None:
     assert len(names) == len(set(names))
 
 
+def test_two_json_names_with_one_python_name_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = gen.snake
+    clash = ("sourceRanges", "destinationRanges")
+    monkeypatch.setattr(gen, "snake", lambda name: "ranges" if name in clash else real(name))
+    with pytest.raises(SystemExit, match=r"Firewall: several fields have the Python name \['ranges'\]"):
+        gen.introspect()
+
+
 def test_zonal_and_regional_kinds_take_their_scope_as_a_required_keyword(kinds: dict[str, Any]) -> None:
     instance = kinds["compute.v1.instance"].props[0]
     subnet = kinds["compute.v1.subnetwork"].props[0]

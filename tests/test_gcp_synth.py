@@ -145,6 +145,38 @@ def test_int64_fields_render_as_decimal_strings_and_int32_as_numbers(template: d
     assert resource(template, "net")["properties"]["mtu"] == 1460
 
 
+@ik.inputs
+class LicenseInputs:
+    code: ik.Param[int] = 5
+
+
+@ik.outputs
+class DiskOutputs:
+    disk: ik.Out[str]
+
+
+class Licensed(ik.Component[LicenseInputs, DiskOutputs]):
+    """Two disks whose int64 list field mixes a value and a parameter."""
+
+    def build(self, inputs: LicenseInputs) -> DiskOutputs:
+        zone = "europe-west1-b"
+        plain = self.add(compute.Disk("plain", zone=zone, license_codes=[7, inputs.code]))
+        self.add(
+            compute.Disk("wrapped", zone=zone, license_codes=ik.expr_list([7, inputs.code]), depends_on=[plain, plain])
+        )
+        return DiskOutputs(disk=plain.ref)
+
+
+def test_int64_items_of_an_expression_list_render_as_decimal_strings() -> None:
+    resources = ik.synth(Licensed).to_dict()["resources"]
+    assert [r["properties"]["licenseCodes"] for r in resources] == [["7", "$(params.code)"]] * 2
+
+
+def test_a_resource_named_twice_in_depends_on_is_listed_once() -> None:
+    wrapped = ik.synth(Licensed).to_dict()["resources"][1]
+    assert wrapped["metadata"] == {"dependsOn": ["plain"]}
+
+
 def test_references_and_parameters_are_placeholders(template: dict[str, Any]) -> None:
     assert resource(template, "allow-web")["properties"]["network"] == "$(ref.net.selfLink)"
     assert resource(template, "allow-ssh")["properties"]["sourceRanges"] == ["$(params.ssh_range)"]
@@ -246,6 +278,54 @@ def test_the_validator_rejects_a_zonal_resource_without_a_zone(template: dict[st
     bad = json.loads(json.dumps(template))
     del resource(bad, "vm")["properties"]["zone"]
     with pytest.raises(TemplateValidationError, match=r"'vm'.*need `zone`"):
+        validate_template(bad)
+
+
+def test_the_validator_rejects_two_resources_with_one_name(template: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(template))
+    # Without the check, the second `net` would replace the first, which would go unchecked.
+    bad["resources"].insert(0, {**resource(bad, "net"), "properties": {"autoCreateSubnetworks": "no"}})
+    with pytest.raises(TemplateValidationError, match=r"resources\[1\]: a second resource named 'net'"):
+        validate_template(bad)
+
+
+def test_the_validator_rejects_an_invalid_resource_name(template: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(template))
+    resource(bad, "ip")["name"] = "My_IP"
+    with pytest.raises(TemplateValidationError, match=r"'My_IP' is not a valid Compute resource name"):
+        validate_template(bad)
+
+
+def test_the_validator_rejects_a_zone_naming_an_undeclared_parameter(template: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(template))
+    resource(bad, "vm")["properties"]["zone"] = "$(params.zone)"
+    with pytest.raises(TemplateValidationError, match=r"'vm'.*properties\.zone.*parameter 'zone'.*not declare"):
+        validate_template(bad)
+
+
+def test_the_validator_rejects_a_reference_to_a_field_the_resource_does_not_have(template: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(template))
+    resource(bad, "vm")["properties"]["networkInterfaces"][0]["accessConfigs"][0]["natIP"] = "$(ref.ip.adress)"
+    with pytest.raises(TemplateValidationError, match=r"field 'adress' of compute\.v1\.address 'ip'.*`address`"):
+        validate_template(bad)
+    bad["outputs"][0]["value"] = "$(ref.net.selfLnk)"
+    resource(bad, "vm")["properties"]["networkInterfaces"][0]["accessConfigs"][0]["natIP"] = "$(ref.ip.address)"
+    with pytest.raises(TemplateValidationError, match=r"output 'network'.*field 'selfLnk'.*`selfLink`"):
+        validate_template(bad)
+
+
+@pytest.mark.parametrize("text", ["$(ref.net)", "$(params.ssh_range.value)"])
+def test_the_validator_rejects_a_malformed_placeholder(template: dict[str, Any], text: str) -> None:
+    bad = json.loads(json.dumps(template))
+    resource(bad, "allow-web")["properties"]["network"] = text
+    with pytest.raises(TemplateValidationError, match=r"'allow-web'.*properties\.network.*placeholder is"):
+        validate_template(bad)
+
+
+def test_the_validator_rejects_properties_that_are_not_an_object(template: dict[str, Any]) -> None:
+    bad = json.loads(json.dumps(template))
+    resource(bad, "net")["properties"] = ["autoCreateSubnetworks"]
+    with pytest.raises(TemplateValidationError, match=r"'net'.*`properties` must be an object"):
         validate_template(bad)
 
 

@@ -247,6 +247,13 @@ class Introspector:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise SystemExit(f"class names used twice: {duplicates}")
+        # Two JSON names with one snake_case (`IPAddress`, `ipAddress`) would silently become one field.
+        owners = [(k.class_name, k.props) for k in kinds] + [(k.class_name, k.attributes) for k in kinds]
+        for owner, fields in owners + [(m.name, m.props) for m in messages]:
+            py_names = [f.py for f in fields]
+            clashes = sorted({n for n in py_names if py_names.count(n) > 1})
+            if clashes:
+                raise SystemExit(f"{owner}: several fields have the Python name {clashes}")
         return Catalog(kinds=kinds, messages=messages)
 
     def kind(self, client: str, message: type, scope: str, shared: bool) -> Kind:

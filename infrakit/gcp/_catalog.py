@@ -23,6 +23,7 @@ from infrakit.gcp._provider import GCP
 
 __all__ = ["DependsOn", "GcpResource", "catalog"]
 
+#: What a resource's ``depends_on=`` takes: a resource, a list of them, or nothing.
 DependsOn = Resource | Sequence[Resource] | None
 
 
@@ -57,6 +58,7 @@ def runtime_spec(spec: Any) -> Any:
 
 
 def has_int64(spec: Any) -> bool:
+    """Whether a table spec holds 64-bit integers (``"int64"``, or a list or map of them)."""
     return spec == "int64" or (isinstance(spec, tuple) and spec[0] in ("list", "map") and has_int64(spec[1]))
 
 

@@ -28,6 +28,7 @@ class GcpProvider:
         return f"{prefix.lower()}-{name}"
 
     def render(self, build: Any) -> dict[str, Any]:
+        """The compute template of a checked build."""
         from infrakit.gcp._render import render  # the renderer loads only when synthesizing
 
         return render(build)

@@ -67,6 +67,7 @@ def _suggest(name: str) -> str:
 
 
 def check_name(build: Any, resource: Resource) -> None:
+    """Refuse a resource whose name is not a valid Compute name, suggesting a valid one."""
     name = resource.logical_id
     if not NAME.match(name):
         raise LogicalIdError(
@@ -81,9 +82,10 @@ class _Renderer:
     def __init__(self, build: Any) -> None:
         self.build = build
         self.where = build.name
+        self.int64 = False  # whether the expression being rendered stands for 64-bit integers
 
     def value(self, value: Any) -> Any:
-        return self.render(value, self.where)
+        return self.render(value, self.where, self.int64)
 
     def ref(self, resource: Resource) -> Any:
         return f"$(ref.{resource.logical_id}.selfLink)"
@@ -118,7 +120,9 @@ class _Renderer:
             # 64-bit integers are strings in the API's JSON; int32 fields stay numbers.
             return str(value) if int64 else value
         if isinstance(value, Expr):
-            self.where = where
+            # An expression renders its items back through value() (ik.expr_list([10, p])),
+            # which must know they are 64-bit integers too.
+            self.where, self.int64 = where, int64
             return value._render(self)
         if isinstance(value, PropertyType):
             return self.props(value, where)
@@ -210,7 +214,7 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     where = f"{r.build.name}: {resource._describe()}"
     body: dict[str, Any] = {"name": resource.logical_id, "type": resource.resource_type}
     body["properties"] = r.props(resource, where)
-    explicit = [d.logical_id for d in resource.dependencies()]
+    explicit = list(dict.fromkeys(d.logical_id for d in resource.dependencies()))
     if explicit:
         body["metadata"] = {"dependsOn": explicit}
     return body

@@ -9,7 +9,9 @@ Placeholders have no value before deployment, so they are replaced by plausible
 stand-ins of the type the field expects: ``$(ref.NAME.selfLink)`` by the URL the
 resource ``NAME`` would have, other ``$(ref.NAME.x)`` and ``$(params.x)`` by a
 parameter's default or a sample value. Each must name a resource or parameter of the
-template.
+template (wherever it stands, ``zone``/``region`` and outputs included), and a
+``$(ref.NAME.x)`` a field ``x`` of that resource's message. Resource names must be
+valid Compute names, each used once.
 
 ``google-cloud-compute`` is an optional dependency (``pip install infrakit[gcp]``); it is
 imported only when this function runs, never to define or synthesize.
@@ -41,10 +43,12 @@ class TemplateValidationError(InfrakitError, ValueError):
 
 
 class _Context:
-    def __init__(self, template: Mapping[str, Any]) -> None:
+    def __init__(self, template: Mapping[str, Any], compute_v1: Any) -> None:
+        from infrakit.gcp._render import NAME
         from infrakit.gcp._types import KINDS
 
         self.kinds = KINDS
+        self.compute_v1 = compute_v1
         resources = template.get("resources")
         if not isinstance(resources, list):
             raise TemplateValidationError("the template has no `resources` list")
@@ -52,7 +56,17 @@ class _Context:
         for i, resource in enumerate(resources):
             if not isinstance(resource, Mapping) or not isinstance(resource.get("name"), str):
                 raise TemplateValidationError(f"resources[{i}]: expected an object with a `name`, got {resource!r}")
-            self.resources[resource["name"]] = resource
+            name = resource["name"]
+            if name in self.resources:
+                raise TemplateValidationError(
+                    f"resources[{i}]: a second resource named {name!r}; each resource needs its own name"
+                )
+            if not NAME.match(name):
+                raise TemplateValidationError(
+                    f"resources[{i}]: {name!r} is not a valid Compute resource name "
+                    "(^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$)"
+                )
+            self.resources[name] = resource
         parameters = template.get("parameters") or []
         self.parameters: dict[str, Mapping[str, Any]] = {
             str(p.get("name")): p for p in parameters if isinstance(p, Mapping)
@@ -80,9 +94,22 @@ class _Context:
                     f"{where}: {text} names resource {name!r}, which is not in the template"
                     f"{did_you_mean(name, self.resources)}"
                 )
-            if attribute == "selfLink" and self.resources[name].get("type") in self.kinds:
-                default = self.url(name)
+            if attribute is None:
+                raise TemplateValidationError(f"{where}: {text}: a reference placeholder is $(ref.NAME.<field>)")
+            kind_type = self.resources[name].get("type")
+            if kind_type in self.kinds:
+                message = self.kinds[kind_type][0]
+                fields = {f.json_name for f in getattr(self.compute_v1, message).pb().DESCRIPTOR.fields}
+                if attribute not in fields:
+                    raise TemplateValidationError(
+                        f"{where}: {text} reads field {attribute!r} of {kind_type} {name!r}, which "
+                        f"compute_v1.{message} does not have{did_you_mean(attribute, fields)}"
+                    )
+                if attribute == "selfLink":
+                    default = self.url(name)
         else:
+            if attribute is not None:
+                raise TemplateValidationError(f"{where}: {text}: a parameter placeholder is $(params.NAME)")
             if name not in self.parameters:
                 raise TemplateValidationError(
                     f"{where}: {text} names parameter {name!r}, which the template does not declare"
@@ -175,8 +202,9 @@ def validate_template(template: Any) -> None:
 
     ``template`` is a synthesized :class:`~infrakit.Template` or its ``to_dict()``.
     Raises :class:`TemplateValidationError` naming the resource and field at the first
-    property that does not parse, and for a reference or parameter the template does
-    not define; returns ``None`` when the template is valid.
+    property that does not parse, for a reference or parameter the template does not
+    define (or a field the referenced resource does not have), and for an invalid or
+    repeated resource name; returns ``None`` when the template is valid.
     """
     parse_template(template)
 
@@ -190,7 +218,7 @@ def parse_template(template: Any) -> dict[str, Any]:
     body = template.to_dict() if hasattr(template, "to_dict") else template
     if not isinstance(body, Mapping):
         raise TemplateValidationError(f"expected a compute template (a dict), got {type(body).__name__}")
-    ctx = _Context(body)
+    ctx = _Context(body, compute_v1)
     parsed: dict[str, Any] = {}
     for name, resource in ctx.resources.items():
         type_name = resource.get("type")
@@ -200,11 +228,16 @@ def parse_template(template: Any) -> dict[str, Any]:
                 f"{where}: unknown resource type {type_name!r}{did_you_mean(str(type_name), ctx.kinds)}"
             )
         message_name, scope, _collection = ctx.kinds[type_name]
-        properties = dict(resource.get("properties") or {})
+        properties = resource.get("properties") or {}
+        if not isinstance(properties, Mapping):
+            raise TemplateValidationError(f"{where}: `properties` must be an object, got {properties!r}")
+        properties = dict(properties)
         if scope != "global":
             location = properties.pop(scope, None)
             if not isinstance(location, str) or not location:
                 raise TemplateValidationError(f"{where}: properties need `{scope}`, the {scope} to create it in")
+            if _PLACEHOLDER.match(location):
+                ctx.stand_in(location, _StringField(), f"{where}: properties.{scope}")
         if "name" in properties:
             raise TemplateValidationError(f"{where}: `name` belongs to the resource, not to its properties")
         message = getattr(compute_v1, message_name)
