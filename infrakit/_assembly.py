@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -124,8 +125,10 @@ def _instance_digest(instance: Instance[Any, Any]) -> str:
 
 
 class _CodeDigests:
-    """sha256 of the source that a component's template can depend on: every module file of
-    the component's top-level package, and infrakit's own.
+    """sha256 of the source that a component's template can depend on: infrakit's own, and
+    every module file of each top-level package that the component's classes come from or
+    that its module imports by name (a base class, an embedded component or a helper from a
+    reusable package); the standard library aside.
 
     Files are found on disk, not in ``sys.modules``: which modules happen to be loaded
     (infrakit loads its renderer and service modules lazily) must not change the digest,
@@ -136,14 +139,31 @@ class _CodeDigests:
         self._by_package: dict[str, str] = {}
 
     def __call__(self, component: type) -> str:
-        package = component.__module__.split(".", 1)[0]
-        digest = self._by_package.get(package)
-        if digest is None:
-            h = hashlib.sha256(_infrakit_digest().encode())
-            if package != "infrakit":
-                _hash_files(h, _module_files(sys.modules.get(package)))
-            digest = self._by_package[package] = h.hexdigest()
-        return digest
+        h = hashlib.sha256(_infrakit_digest().encode())
+        for package in _packages(component):
+            digest = self._by_package.get(package)
+            if digest is None:
+                files = hashlib.sha256()
+                _hash_files(files, _module_files(sys.modules.get(package)))
+                digest = self._by_package[package] = files.hexdigest()
+            h.update(f"{package}\0{digest}\0".encode())
+        return h.hexdigest()
+
+
+def _packages(component: type) -> list[str]:
+    """The top-level packages of the component's classes and of what its module imports."""
+    names = {cls.__module__ for cls in component.__mro__}
+    module = sys.modules.get(component.__module__)
+    for value in list(vars(module).values()) if module is not None else ():
+        if isinstance(value, types.ModuleType):
+            names.add(value.__name__)
+        elif isinstance(value, (type, types.FunctionType)):
+            names.add(value.__module__)
+    tops = {name.split(".", 1)[0] for name in names if isinstance(name, str)}
+    return sorted(tops - _NOT_HASHED - set(getattr(sys, "stdlib_module_names", ())))
+
+
+_NOT_HASHED = frozenset({"builtins", "infrakit"})  # infrakit: in every digest already
 
 
 def _module_files(module: Any) -> list[tuple[str, Path]]:
@@ -194,7 +214,8 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
-def _previous(out: Path, cache: bool) -> dict[str, Any]:
+def _previous(out: Path) -> dict[str, Any]:
+    """The instances of the assembly at ``out``; refuses a directory that is not one."""
     if not out.exists():
         return {}
     if not out.is_dir():
@@ -235,7 +256,7 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
         parameters[provider.parameter_name(key)] = spec
     entry: dict[str, Any] = {
         "provider": provider.name,
-        "component": f"{instance.component.__module__}:{instance.component.__qualname__}",
+        "component": _component_name(instance.component),
         "template": filename,
         "sha256": hashlib.sha256(data).hexdigest(),
         "inputs_sha256": _instance_digest(instance),
@@ -318,9 +339,11 @@ def synth_app(
     """Synthesize ``app`` into the assembly ``out_dir``; see :meth:`App.synth`."""
     if format not in ("json", "yaml"):
         raise AssemblyError(f"unknown format {format!r}; use json or yaml")
-    out = Path(out_dir)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise AssemblyError(f"jobs must be a whole number of processes, at least 1; got {jobs!r}")
+    out = _output_path(out_dir)
     selected = app.select(only)
-    previous = _previous(out, cache)
+    previous = _previous(out)
     code = _CodeDigests()
 
     keys: dict[str, str] = {}
@@ -385,11 +408,28 @@ def synth_app(
     return manifest
 
 
+def _output_path(out_dir: str | os.PathLike[str]) -> Path:
+    """The real path of the assembly directory: through a symlink (which stays in place, and
+    whose target is replaced), and never the current directory or one that holds it (which
+    the swap would move away from under the process)."""
+    out = Path(out_dir).resolve()
+    cwd = Path.cwd().resolve()
+    if out == cwd or out in cwd.parents:
+        raise AssemblyError(
+            f"{out_dir}: the output directory is (or holds) the current directory; choose a directory inside it"
+        )
+    return out
+
+
 def _cache_key(app: App, instance: Instance[Any, Any], code: _CodeDigests, format: str) -> str:
-    wires = [[f, ref.instance.name, ref.field, app.integration_of(ref)] for f, ref in instance.wires()]
+    # The producer's component too: the manifest names its output in its provider's spelling.
+    wires = [
+        [f, ref.instance.name, _component_name(ref.instance.component), ref.field, app.integration_of(ref)]
+        for f, ref in instance.wires()
+    ]
     material = {
         "app": app.name,
-        "component": f"{instance.component.__module__}:{instance.component.__qualname__}",
+        "component": _component_name(instance.component),
         "code": code(instance.component),
         "inputs": _instance_digest(instance),
         "wires": wires,
@@ -397,6 +437,10 @@ def _cache_key(app: App, instance: Instance[Any, Any], code: _CodeDigests, forma
         "format": format,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _component_name(component: type) -> str:
+    return f"{component.__module__}:{component.__qualname__}"
 
 
 _WRITERS = 8
@@ -443,14 +487,19 @@ def _carry(source: Path, target: Path) -> None:
 
 def _swap(staging: Path, out: Path) -> None:
     """Put the complete staging directory in place of ``out``."""
-    if out.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rename(out, retired / out.name)
-        try:
-            os.rename(staging, out)
-        except BaseException:
-            os.rename(retired / out.name, out)
-            raise
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
+    if not out.exists():
         os.rename(staging, out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    try:
+        os.rename(out, retired / out.name)
+    except BaseException:
+        os.rmdir(retired)
+        raise
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(retired / out.name, out)
+        os.rmdir(retired)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

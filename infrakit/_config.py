@@ -7,8 +7,11 @@ run as usual. Every problem is reported with the file, the key and, for YAML, th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import typing
+from collections import abc
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,12 +35,33 @@ def _strict(kind: type) -> Any:
     return structure
 
 
+_COLLECTIONS = (list, tuple, set, frozenset, abc.Sequence, abc.MutableSequence, abc.Set, abc.MutableSet)
+
+
+def _is_collection(type_: Any) -> bool:
+    return (typing.get_origin(type_) or type_) in _COLLECTIONS
+
+
 def _converter() -> Any:
     import cattrs
 
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     for kind in (str, int, float, bool):
         converter.register_structure_hook(kind, _strict(kind))
+    # cattrs builds a list from any iterable: "abc" would become ["a", "b", "c"].
+    items = converter.copy()
+
+    def only_lists(type_: Any) -> Any:
+        structure = items.get_structure_hook(type_)
+
+        def hook(value: Any, _type: Any) -> Any:
+            if not isinstance(value, list):
+                raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+            return structure(value, type_)
+
+        return hook
+
+    converter.register_structure_hook_factory(_is_collection, only_lists)
     return converter
 
 
@@ -49,21 +73,51 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[str, int]]:
             import yaml
 
             node = yaml.compose(text, Loader=yaml.SafeLoader)
+            _refuse_duplicate_yaml_keys(path, node)
             lines: dict[str, int] = {}
             if isinstance(node, yaml.MappingNode):
                 lines = {str(k.value): k.start_mark.line + 1 for k, _v in node.value}
             return yaml.safe_load(text), lines
         if suffix == ".json":
-            return json.loads(text), {}
+            return json.loads(text, object_pairs_hook=functools.partial(_json_object, path)), {}
         if suffix == ".toml":
             try:
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10
                 import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
             return tomllib.loads(text), {}
+    except ConfigError:
+        raise
     except Exception as exc:  # each parser has its own error type
         raise ConfigError(f"{path}: not valid {suffix[1:].upper()}: {exc}") from None
     raise ConfigError(f"{path}: unknown configuration format {suffix!r}; use .yaml, .yml, .json or .toml")
+
+
+def _refuse_duplicate_yaml_keys(path: Path, node: Any) -> None:
+    """YAML keeps the last of two equal keys; a configuration file that says a value
+    twice is a mistake."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise ConfigError(f"{path}:{key.start_mark.line + 1}: {key.value}: duplicate key")
+                seen.add(key.value)
+            _refuse_duplicate_yaml_keys(path, value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_yaml_keys(path, item)
+
+
+def _json_object(path: Path, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ConfigError(f"{path}: {key}: duplicate key")
+        result[key] = value
+    return result
 
 
 def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None = None) -> C:

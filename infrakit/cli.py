@@ -59,6 +59,8 @@ def load_target(target: str) -> App:
                 raise UserError(f"{location}: no such file")
             module = _import_file(path)
         else:
+            if not location or location.startswith("."):
+                raise UserError(f"{target!r} names no module or file; give path/to/file.py or package.module")
             sys.path.insert(0, os.getcwd())
             module = importlib.import_module(location)
     except (UserError, InfrakitError):
@@ -84,11 +86,16 @@ def _progress(done: int, total: int) -> None:
 def cmd_synth(args: argparse.Namespace) -> int:
     app = load_target(args.target)
     progress = _progress if sys.stderr.isatty() and not args.quiet else None
-    manifest = app.synth(
-        args.output, only=args.only, format=args.format, jobs=args.jobs, cache=not args.no_cache, progress=progress
-    )
+    try:
+        manifest = app.synth(
+            args.output, only=args.only, format=args.format, jobs=args.jobs, cache=not args.no_cache, progress=progress
+        )
+    except InfrakitError:
+        raise
+    except Exception as exc:  # raised by a component's own build code
+        raise UserError(f"synth failed: {type(exc).__name__}: {exc}") from exc
     if not args.quiet:
-        count = len(args.only) if args.only else len(manifest["instances"])
+        count = len(set(args.only)) if args.only else len(manifest["instances"])
         print(f"{args.output}: {count} template(s) and manifest.json")
     return 0
 

@@ -462,6 +462,60 @@ def test_refuses_an_output_path_that_is_a_file(tmp_path: Path) -> None:
         small_app().synth(str(target))
 
 
+def test_synth_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    target = tmp_path / "builds" / "out"
+    small_app().synth(str(target))
+    link = tmp_path / "out"
+    link.symlink_to(target, target_is_directory=True)
+    small_app(retention={"dev": 9}).synth(str(link))
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert '"MessageRetentionPeriod": 777600' in (target / "queue-dev.template.json").read_text()
+    assert _leftovers(tmp_path) == [] and _leftovers(target.parent) == []
+
+
+@pytest.mark.parametrize("spelling", [".", "absolute"])
+def test_refuses_the_current_directory_as_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    out = tmp_path / "out"
+    small_app().synth(str(out))
+    before = snapshot(out)
+    monkeypatch.chdir(out)
+    with pytest.raises(AssemblyError, match="is \\(or holds\\) the current directory"):
+        small_app(retention={"dev": 9}).synth("." if spelling == "." else str(out))
+    assert snapshot(out) == before and out.samefile(".")
+    assert _leftovers(tmp_path) == [] and _leftovers(out) == []
+
+
+def test_a_failure_to_move_the_old_assembly_aside_leaves_no_temporary_directories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import infrakit._assembly as assembly
+
+    out = tmp_path / "out"
+    small_app().synth(str(out))
+    before = snapshot(out)
+    rename = os.rename
+
+    def refuse_to_retire(source: object, target: object) -> None:
+        if ".old-" in str(target):
+            raise OSError("device busy")
+        rename(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assembly.os, "rename", refuse_to_retire)
+    with pytest.raises(OSError, match="device busy"):
+        small_app(retention={"dev": 9}).synth(str(out))
+    assert snapshot(out) == before
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("jobs", [0, -2])
+def test_jobs_below_1_is_refused(tmp_path: Path, jobs: int) -> None:
+    with pytest.raises(AssemblyError, match=f"jobs must be .* at least 1; got {jobs}"):
+        small_app().synth(str(tmp_path / "out"), jobs=jobs)
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_empty_directory_becomes_an_assembly(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -598,6 +652,102 @@ def test_a_change_to_the_component_source_invalidates_the_cache(
     synth()
     assert dict(BUILDS) == {"Probe": 1}
     monkeypatch.delitem(sys.modules, module_name, raising=False)
+
+
+def test_a_change_to_an_embedded_component_from_another_package_invalidates_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    library = textwrap.dedent(
+        """
+        import infrakit as ik
+        from infrakit.aws import sqs
+
+        @ik.outputs
+        class LibOutputs:
+            url: ik.Out[str]
+
+        @ik.inputs
+        class LibInputs:
+            days: int = 2
+
+        class Lib(ik.Component[LibInputs, LibOutputs]):
+            def build(self, inputs):
+                queue = self.add(sqs.Queue("Q", message_retention_period=inputs.days * 86400))  # MARK
+                return LibOutputs(url=queue.ref)
+        """
+    )
+    (src / "ik_probe_lib.py").write_text(library)
+    (src / "ik_probe_app.py").write_text(
+        textwrap.dedent(
+            """
+            import infrakit as ik
+            from ik_probe_lib import Lib, LibInputs, LibOutputs
+            from _app_support import BUILDS
+
+            class Uses(ik.Component[LibInputs, LibOutputs]):
+                def build(self, inputs):
+                    BUILDS["Uses"] += 1
+                    return self.embed(Lib, inputs, prefix="Lib")
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(src))
+    for name in ("ik_probe_lib", "ik_probe_app"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    lib = importlib.import_module("ik_probe_lib")
+    uses = importlib.import_module("ik_probe_app")
+
+    def synth() -> None:
+        app = ik.App("demo")
+        app.add("uses", uses.Uses)
+        app.synth(str(tmp_path / "out"))
+
+    synth()
+    BUILDS.clear()
+    synth()
+    assert dict(BUILDS) == {}
+    (src / "ik_probe_lib.py").write_text(library.replace("inputs.days * 86400", "inputs.days * 3600"))
+    importlib.reload(lib)
+    uses = importlib.reload(uses)
+    BUILDS.clear()
+    synth()
+    assert dict(BUILDS) == {"Uses": 1}
+    template = json.loads((tmp_path / "out" / "uses.template.json").read_text())
+    assert template["Resources"]["LibQ"]["Properties"]["MessageRetentionPeriod"] == 7200
+    for name in ("ik_probe_lib", "ik_probe_app"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+
+@ik.outputs
+class _AddressOutputs:
+    external_ip: ik.Out[str]
+
+
+class _AwsAddress(ik.Component[QueueInputs, _AddressOutputs]):
+    """An AWS stand-in for a GCP producer of ``external_ip``."""
+
+    def build(self, inputs: QueueInputs) -> _AddressOutputs:
+        from infrakit.aws import ec2
+
+        eip = self.add(ec2.EIP("Address"))
+        return _AddressOutputs(external_ip=eip.ref)
+
+
+def test_a_consumer_whose_producer_changes_provider_gets_a_fresh_manifest_entry(tmp_path: Path) -> None:
+    from gcp_app import Dns, DnsInputs  # examples/ is on sys.path (conftest)
+    from gcp_network import WebNetwork, WebNetworkInputs
+
+    out = tmp_path / "out"
+    aws = ik.App("web")
+    aws.add("dns", Dns, DnsInputs(address=aws.add("web", _AwsAddress).outputs.external_ip))
+    assert aws.synth(str(out))["instances"]["dns"]["parameters"]["Address"]["from"]["output"] == "ExternalIp"
+    gcp = ik.App("web")
+    web = gcp.add("web", WebNetwork, WebNetworkInputs(prefix="web"))
+    gcp.add("dns", Dns, DnsInputs(address=web.outputs.external_ip))
+    entry = gcp.synth(str(out))["instances"]["dns"]
+    assert entry["parameters"]["Address"]["from"] == {"instance": "web", "output": "external_ip"}
 
 
 # --- parallel synthesis ---------------------------------------------------------------------

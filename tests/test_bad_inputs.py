@@ -851,6 +851,33 @@ CASES = [
         "line 2",
     ),
     case(
+        "load-inputs-str-for-a-list",
+        lambda t: ik.load_inputs(ServiceInputs, _write(t, "svc.yaml", "instance_count: 2\nsubnet_ids: subnet-1\n")),
+        errors.ConfigError,
+        "svc.yaml:2",
+        "subnet_ids",
+        "expected a list",
+        "'subnet-1'",
+    ),
+    case(
+        "load-inputs-duplicate-yaml-key",
+        lambda t: ik.load_inputs(
+            NetworkInputs, _write(t, "prod.yaml", "cidr: 10.1.0.0/16\naz_count: 2\ncidr: 10.2.0.0/16\n")
+        ),
+        errors.ConfigError,
+        "prod.yaml:3",
+        "cidr",
+        "duplicate key",
+    ),
+    case(
+        "load-inputs-duplicate-json-key",
+        lambda t: ik.load_inputs(NetworkInputs, _write(t, "prod.json", '{"az_count": 2, "az_count": 3}')),
+        errors.ConfigError,
+        "prod.json",
+        "az_count",
+        "duplicate key",
+    ),
+    case(
         "load-inputs-missing-file",
         lambda t: ik.load_inputs(NetworkInputs, t / "missing.yaml"),
         errors.ConfigError,

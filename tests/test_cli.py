@@ -380,6 +380,60 @@ def test_synth_only_an_unknown_instance_is_a_user_error(tmp_path: Path) -> None:
     assert_user_error(infrakit("synth", "app.py", "--only", "topic-dve", cwd=tmp_path), "did you mean `topic-dev`?")
 
 
+@pytest.mark.parametrize("jobs", ["0", "-1"])
+def test_synth_jobs_below_1_is_a_user_error(tmp_path: Path, jobs: str) -> None:
+    write_app(tmp_path)
+    assert_user_error(infrakit("synth", "app.py", "--jobs", jobs, cwd=tmp_path), "jobs must be", "at least 1")
+    assert not (tmp_path / "infrakit.out").exists()
+
+
+def test_an_exception_in_a_components_build_is_a_user_error(tmp_path: Path) -> None:
+    (tmp_path / "boom.py").write_text(
+        textwrap.dedent(
+            """
+            import infrakit as ik
+            from _app_support import Queue
+
+            class Boom(Queue):
+                def build(self, inputs):
+                    raise KeyError("no such region")
+
+            app = ik.App("boom")
+            app.add("boom", Boom)
+            """
+        )
+    )
+    assert_user_error(infrakit("synth", "boom.py", cwd=tmp_path), "KeyError", "no such region")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["boom.py"]
+
+
+def test_synth_into_a_path_under_a_file_is_a_user_error(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    (tmp_path / "notes.txt").write_text("keep\n")
+    assert_user_error(infrakit("synth", "app.py", "-o", "notes.txt/out", cwd=tmp_path), "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "keep\n"
+
+
+def test_synth_into_the_current_directory_is_a_user_error(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    assert infrakit("synth", "app.py", cwd=tmp_path).returncode == 0
+    before = snapshot(tmp_path / "infrakit.out")
+    done = infrakit("synth", "../app.py", "-o", ".", cwd=tmp_path / "infrakit.out")
+    assert_user_error(done, "current directory")
+    assert snapshot(tmp_path / "infrakit.out") == before
+
+
+@pytest.mark.parametrize("target", ["", ":app", ".", ".app"])
+def test_a_target_naming_no_module_is_a_user_error(tmp_path: Path, target: str) -> None:
+    assert_user_error(infrakit("ls", target, cwd=tmp_path), "names no module or file")
+
+
+def test_synth_only_naming_an_instance_twice_counts_it_once(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    done = infrakit("synth", "app.py", "--only", "queue-dev", "queue-dev", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == "infrakit.out: 1 template(s) and manifest.json\n"
+
+
 def test_diff_of_a_non_assembly_is_a_user_error(tmp_path: Path) -> None:
     old, _new = _two_assemblies(tmp_path)
     (tmp_path / "plain").mkdir()
