@@ -14,6 +14,9 @@ Figures (issue 3):
   one instance's inputs changed (a network, then a service), and with nothing changed.
   Target: <= 0.3 s.
 
+**AWS CDK**, for scale: ``benchmarks/cdk/app.js`` writes the same templates with L1 constructs
+(``npm install`` in ``benchmarks/cdk`` first; skipped, saying so, without node or the packages).
+
 Both sides run from compiled bytecode. ``python benchmarks/bench_app.py [--runs N] [--pairs N]``;
 ``--profile`` also prints where the cold infrakit run spends its time (cProfile).
 """
@@ -149,6 +152,35 @@ def profile(pairs: int, where: str | None) -> None:
         pstats.Stats(str(stats)).sort_stats("tottime").print_stats(30)
 
 
+CDK = HERE / "cdk"
+
+
+def cdk_figure(pairs: int, runs: int) -> None:
+    """AWS CDK (L1 constructs, benchmarks/cdk/app.js) writing the same 1,000 templates, for
+    scale; skipped, with the reason, where node or the npm packages are missing."""
+    import shutil
+
+    node = shutil.which("node")
+    if node is None or not (CDK / "node_modules" / "aws-cdk-lib").is_dir():
+        print("\nAWS CDK: skipped (needs node and `npm install` in benchmarks/cdk)")
+        return
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-app-cdk-") as tmp:
+            start = time.perf_counter()
+            subprocess.run(
+                [node, str(CDK / "app.js"), str(Path(tmp) / "out"), str(pairs)], check=True, capture_output=True
+            )
+            times.append(time.perf_counter() - start)
+            written = len(list((Path(tmp) / "out").glob("*.template.json")))
+            if written != 2 * pairs:
+                raise SystemExit(f"CDK wrote {written} templates, expected {2 * pairs}")
+    print(
+        f"\nAWS CDK {json.loads((CDK / 'package.json').read_text())['dependencies']['aws-cdk-lib']} (L1 constructs), "
+        f"{2 * pairs} templates to disk, cold `node` process, median of {runs}: {statistics.median(times):.3f} s wall"
+    )
+
+
 def cold_table(place: str, where: str | None, pairs: int, runs: int) -> None:
     samples: dict[str, list[dict[str, Any]]] = {"infrakit": [], "troposphere": [], "infrakit jobs=2": []}
     cold("infrakit", pairs, where=where)  # warm the OS file cache for both sides
@@ -198,6 +230,8 @@ def main() -> None:
         places["tmpfs"] = "/dev/shm"  # the same, without the file system's cost of creating 1,001 files
     for place, where in places.items():
         cold_table(place, where, pairs, runs)
+
+    cdk_figure(pairs, runs)
 
     with tempfile.TemporaryDirectory(prefix="bench-app-resynth-") as tmp:
         figures = run_child(RESYNTH.format(pairs=pairs, out=str(Path(tmp) / "out"), runs=runs))

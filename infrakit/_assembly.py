@@ -137,8 +137,15 @@ class _CodeDigests:
 
     def __init__(self) -> None:
         self._by_package: dict[str, str] = {}
+        self._by_component: dict[type, str] = {}
 
     def __call__(self, component: type) -> str:
+        known = self._by_component.get(component)
+        if known is None:
+            known = self._by_component[component] = self._digest(component)
+        return known
+
+    def _digest(self, component: type) -> str:
         h = hashlib.sha256(_infrakit_digest().encode())
         for package in _packages(component):
             digest = self._by_package.get(package)
@@ -443,7 +450,7 @@ def _component_name(component: type) -> str:
     return f"{component.__module__}:{component.__qualname__}"
 
 
-_WRITERS = 8
+_WRITERS = 4
 
 
 def _run_all(writes: list[Callable[[], object]]) -> None:
