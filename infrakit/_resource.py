@@ -29,9 +29,15 @@ __all__ = [
     "BUILDING",
     "PropertyType",
     "Resource",
+    "building_prefix",
+    "check_value",
+    "collect",
     "make_property_class",
     "make_resource_class",
+    "option_field",
+    "render_props",
     "render_value",
+    "spec_type",
 ]
 
 #: The name of the component being built, for messages (set by synth).
