@@ -54,6 +54,9 @@ def building_prefix() -> str:
 
 # --- value checking against type specs ----------------------------------------------
 
+#: The integers a JSON template can hold (64-bit signed or unsigned).
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
 _SCALARS: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "json": dict, "any": Any}
 
 
@@ -96,10 +99,11 @@ def check_value(spec: Any, value: Any, lookup: Lookup) -> str | None:
     if isinstance(spec, str):
         if spec == "str":
             ok = isinstance(value, str)
-        elif spec == "int":
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif spec == "float":
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif spec == "int" or spec == "float":
+            numbers = int if spec == "int" else (int, float)
+            ok = isinstance(value, numbers) and not isinstance(value, bool)
+            if ok and isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
+                return f"expected {spec_name(spec)} within 64 bits (what a template can hold), got {value}"
         elif spec == "bool":
             ok = isinstance(value, bool)
         elif spec == "json":

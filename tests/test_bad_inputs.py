@@ -170,6 +170,16 @@ CASES = [
         "'yes'",
     ),
     case(
+        "int-beyond-64-bits",
+        lambda t: synth_adding(lambda: sqs.Queue("Q", delay_seconds=2**64)),
+        errors.PropertyTypeError,
+        B,
+        "AWS::SQS::Queue",
+        "'Q'",
+        "`delay_seconds`",
+        "within 64 bits",
+    ),
+    case(
         "int-for-str",
         lambda t: synth_adding(lambda: sqs.Queue("Q", queue_name=5)),
         errors.PropertyTypeError,

@@ -13,7 +13,7 @@ class MonitoringInputs:
     """The queue to watch (wired at deploy time) and how strictly."""
 
     queue_name: ik.Param[str] = ik.param(description="The queue to watch")
-    max_depth: int = attrs.field(default=100, validator=attrs.validators.gt(0))
+    max_depth: int = attrs.field(default=100, validator=[attrs.validators.gt(0), attrs.validators.le(1_000_000)])
     email: str | None = attrs.field(
         default=None,
         validator=attrs.validators.optional(
