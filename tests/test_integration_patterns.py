@@ -23,13 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
+import moto.server as moto_server
 import pytest
 from _app_support import Queue, Recorder, RecorderInputs, manifest
 
 import infrakit as ik
-
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
 
 REGION = "us-east-1"
 PATTERNS = ("parameters", "registry", "exports")
