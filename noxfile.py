@@ -25,17 +25,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package and on the examples, as users' code."""
-    session.install("-e", ".[test]", "mypy", "types-PyYAML")
+    """mypy --strict on the package; mypy --strict and pyright on the examples, as users' code."""
+    session.install("-e", ".[test]", "mypy", "types-PyYAML", "pyright")
     session.run("mypy", "--strict", "-p", "infrakit")
-    session.run(
-        "mypy",
-        "--strict",
-        "examples/shop",
-        "examples/gcp_network.py",
-        "examples/gcp_app.py",
-        env={"MYPYPATH": "examples"},
-    )
+    examples = ("examples/shop", "examples/gcp_network.py", "examples/gcp_app.py")
+    session.run("mypy", "--strict", *examples, env={"MYPYPATH": "examples"})
+    session.run("pyright", "--pythonversion", "3.11", *examples)
 
 
 @nox.session

@@ -473,3 +473,23 @@ def test_the_vpc_entry_matches_the_documented_shape() -> None:
     assert ("tags", "Tags", ("list", ("obj", "Tag")), False) in props
     assert ("cidr_block_associations", "CidrBlockAssociations", ("list", "str")) in attributes
     assert nested["Tag"][1] == (("key", "Key", "str", True), ("value", "Value", "str", True))
+
+
+def test_a_nested_type_named_like_a_module_class_is_spelled_through_an_alias_in_stubs() -> None:
+    # mypy reads a bare name in a method's annotation in the class scope, pyright in the
+    # module: `Policy` inside `iam.Role` must mean `Role.Policy` to both, not `iam.Policy`.
+    stub = (AWS_DIR / "iam.pyi").read_text()
+    assert "_Role_Policy: TypeAlias = Role.Policy" in stub
+    role = stub[stub.index("class Role(") : stub.index("class RolePolicy(")]
+    assert "policies: Sequence[_Role_Policy] | None = None" in role
+    assert "Sequence[Policy]" not in role
+    tree = ast.parse(stub)  # the stub stays valid Python
+    assert any(isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "_Role_Policy" for node in tree.body)
+
+
+def test_a_nested_type_named_like_its_resource_is_spelled_through_an_alias_in_stubs() -> None:
+    stub = (AWS_DIR / "cloudfront.pyi").read_text()
+    assert (
+        "_MonitoringSubscription_MonitoringSubscription: TypeAlias = MonitoringSubscription.MonitoringSubscription"
+        in stub
+    )

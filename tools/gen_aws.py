@@ -754,6 +754,7 @@ STUB_NAMES = {
     "Sequence": "collections.abc",
     "Any": "typing",
     "Literal": "typing",
+    "TypeAlias": "typing",
     "Expr": "infrakit._expr",
     "AwsProperty": "infrakit.aws._catalog",
     "AwsResource": "infrakit.aws._catalog",
@@ -773,9 +774,12 @@ class StubWriter:
     ``Metadata`` would hide the name an annotation means. Any name used in
     annotations that some class of the module also defines is imported under a
     private alias (``from builtins import list as _list``) and spelled that way.
-    Inside a resource class, nested types are named bare (``Tag``), which resolves
-    to the nested class even when one is named like the resource itself; inside a
-    nested class, they are qualified (``Bucket.Tag``).
+    Inside a resource class, nested types are named bare (``Tag``); inside a nested
+    class, they are qualified (``Bucket.Tag``). Where a bare name is also a class of the
+    module (``iam.Role.Policy`` beside the resource ``iam.Policy``; a nested type named
+    like its resource), checkers disagree on which one a method's annotation means
+    (mypy: the class scope; pyright: the module), so such a type is spelled through a
+    module-level alias (``_Role_Policy: TypeAlias = Role.Policy``) that both read alike.
     """
 
     def __init__(self, service: str, resources: Sequence[Resource]) -> None:
@@ -788,6 +792,9 @@ class StubWriter:
             defined |= {p.py_name for n in r.nested for p in n.props}
         self.names = {n: f"_{n}" if n in defined else n for n in STUB_NAMES}
         self.lines: list[str] = []
+        self.resource_names = {r.name for r in resources}
+        self.current = ""  # the resource whose class is being written
+        self.aliases: dict[str, str] = {}  # alias -> "Resource.Nested"
 
     def render(self) -> str:
         self.lines = [HEADER, f'"""{self.service} resource types."""', ""]
@@ -795,6 +802,9 @@ class StubWriter:
         for resource in self.resources:
             self.lines.append("")
             self._resource(resource)
+        if self.aliases:
+            self.lines.append("")
+            self.lines += [f"{alias}: {self.names['TypeAlias']} = {target}" for alias, target in self.aliases.items()]
         return "\n".join(self.lines) + "\n"
 
     def _imports(self) -> None:
@@ -809,6 +819,7 @@ class StubWriter:
 
     def _resource(self, r: Resource) -> None:
         n = self.names
+        self.current = r.name
         self.lines.append(f"class {r.name}({n['AwsResource']}):")
         self._docstring(r.doc or r.type_name, 1)
         for nested in r.nested:
@@ -877,6 +888,10 @@ class StubWriter:
             values = ", ".join(json.dumps(v, ensure_ascii=False) for v in arg)
             return [f"{n['Literal']}[{values}]", f"{n['Expr']}[{n['str']}]"]
         if kind == "obj":
+            if not qualifier and arg in self.resource_names:
+                alias = f"_{self.current}_{arg}"
+                self.aliases[alias] = f"{self.current}.{arg}"
+                return [alias]
             return [f"{qualifier}{arg}"]
         if kind == "list":
             accepted = [f"{n['Sequence']}[{self.accepts(arg, qualifier)}]"]

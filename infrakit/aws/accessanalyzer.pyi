@@ -3,7 +3,7 @@
 
 from builtins import property as _property
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -168,7 +168,7 @@ class Analyzer(AwsResource):
         *,
         analyzer_configuration: AnalyzerConfiguration | None = None,
         analyzer_name: str | Expr[str] | None = None,
-        archive_rules: Sequence[ArchiveRule] | None = None,
+        archive_rules: Sequence[_Analyzer_ArchiveRule] | None = None,
         tags: Sequence[Tag] | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
@@ -181,7 +181,7 @@ class Analyzer(AwsResource):
     """The configuration for the analyzer"""
     analyzer_name: str | Expr[str] | None
     """Analyzer name"""
-    archive_rules: Sequence[ArchiveRule] | None
+    archive_rules: Sequence[_Analyzer_ArchiveRule] | None
     tags: Sequence[Tag] | None
     """An array of key-value pairs to apply to this resource."""
     type: str | Expr[str]
@@ -245,3 +245,5 @@ class ArchiveRule(AwsResource):
     """The name of the archive rule."""
     @_property
     def attrs(self) -> Attrs: ...
+
+_Analyzer_ArchiveRule: TypeAlias = Analyzer.ArchiveRule

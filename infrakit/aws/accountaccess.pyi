@@ -2,7 +2,7 @@
 """AWS::AccountAccess resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -170,7 +170,7 @@ class Entitlement(AwsResource):
         /,
         *,
         application_arn: str | Expr[str],
-        entitlement: Entitlement,
+        entitlement: _Entitlement_Entitlement,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -179,7 +179,9 @@ class Entitlement(AwsResource):
     ) -> None: ...
     application_arn: str | Expr[str]
     """The ARN of the application"""
-    entitlement: Entitlement
+    entitlement: _Entitlement_Entitlement
     """The entitlement details"""
     @property
     def attrs(self) -> Attrs: ...
+
+_Entitlement_Entitlement: TypeAlias = Entitlement.Entitlement

@@ -2,7 +2,7 @@
 """AWS::BCMDataExports resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -125,7 +125,7 @@ class Export(AwsResource):
         logical_id: str,
         /,
         *,
-        export: Export,
+        export: _Export_Export,
         tags: Sequence[ResourceTag] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -133,7 +133,9 @@ class Export(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    export: Export
+    export: _Export_Export
     tags: Sequence[ResourceTag] | None
     @property
     def attrs(self) -> Attrs: ...
+
+_Export_Export: TypeAlias = Export.Export

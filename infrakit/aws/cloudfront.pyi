@@ -2,7 +2,7 @@
 """AWS::CloudFront resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -2453,7 +2453,7 @@ class MonitoringSubscription(AwsResource):
         /,
         *,
         distribution_id: str | Expr[str],
-        monitoring_subscription: MonitoringSubscription,
+        monitoring_subscription: _MonitoringSubscription_MonitoringSubscription,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2462,7 +2462,7 @@ class MonitoringSubscription(AwsResource):
     ) -> None: ...
     distribution_id: str | Expr[str]
     """The ID of the distribution that you are enabling metrics for."""
-    monitoring_subscription: MonitoringSubscription
+    monitoring_subscription: _MonitoringSubscription_MonitoringSubscription
     """A subscription configuration for additional CloudWatch metrics."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3479,3 +3479,5 @@ class VpcOrigin(AwsResource):
     """The VPC origin endpoint configuration."""
     @property
     def attrs(self) -> Attrs: ...
+
+_MonitoringSubscription_MonitoringSubscription: TypeAlias = MonitoringSubscription.MonitoringSubscription

@@ -2,7 +2,7 @@
 """AWS::Connect resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -598,7 +598,7 @@ class DataTableRecord(AwsResource):
         /,
         *,
         data_table_arn: str | Expr[str],
-        data_table_record: DataTableRecord,
+        data_table_record: _DataTableRecord_DataTableRecord,
         instance_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -607,7 +607,7 @@ class DataTableRecord(AwsResource):
         metadata: Metadata | None = None,
     ) -> None: ...
     data_table_arn: str | Expr[str]
-    data_table_record: DataTableRecord
+    data_table_record: _DataTableRecord_DataTableRecord
     instance_arn: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -2550,7 +2550,7 @@ class Queue(AwsResource):
         logical_id: str,
         /,
         *,
-        additional_email_addresses: Sequence[EmailAddress] | None = None,
+        additional_email_addresses: Sequence[_Queue_EmailAddress] | None = None,
         description: str | Expr[str] | None = None,
         hours_of_operation_arn: str | Expr[str],
         instance_arn: str | Expr[str],
@@ -2567,7 +2567,7 @@ class Queue(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    additional_email_addresses: Sequence[EmailAddress] | None
+    additional_email_addresses: Sequence[_Queue_EmailAddress] | None
     """The email addresses that agents can use when replying to or initiating email contacts"""
     description: str | Expr[str] | None
     """The description of the queue."""
@@ -4241,7 +4241,7 @@ class UserHierarchyStructure(AwsResource):
         /,
         *,
         instance_arn: str | Expr[str],
-        user_hierarchy_structure: UserHierarchyStructure | None = None,
+        user_hierarchy_structure: _UserHierarchyStructure_UserHierarchyStructure | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4250,7 +4250,7 @@ class UserHierarchyStructure(AwsResource):
     ) -> None: ...
     instance_arn: str | Expr[str]
     """The identifier of the Amazon Connect instance."""
-    user_hierarchy_structure: UserHierarchyStructure | None
+    user_hierarchy_structure: _UserHierarchyStructure_UserHierarchyStructure | None
     """Information about the hierarchy structure."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4650,3 +4650,7 @@ class Workspace(AwsResource):
     """The visibility of the workspace. Will always be set to ASSIGNED oninitial creation."""
     @property
     def attrs(self) -> Attrs: ...
+
+_DataTableRecord_DataTableRecord: TypeAlias = DataTableRecord.DataTableRecord
+_Queue_EmailAddress: TypeAlias = Queue.EmailAddress
+_UserHierarchyStructure_UserHierarchyStructure: TypeAlias = UserHierarchyStructure.UserHierarchyStructure

@@ -2,7 +2,7 @@
 """AWS::DataBrew resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata as _Metadata, UpdateReplacePolicy
@@ -600,7 +600,7 @@ class Job(AwsResource):
         outputs: Sequence[Output] | None = None,
         profile_configuration: ProfileConfiguration | None = None,
         project_name: str | Expr[str] | None = None,
-        recipe: Recipe | None = None,
+        recipe: _Job_Recipe | None = None,
         role_arn: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         timeout: int | Expr[int] | None = None,
@@ -637,7 +637,7 @@ class Job(AwsResource):
     """Profile Job configuration"""
     project_name: str | Expr[str] | None
     """Project name"""
-    recipe: Recipe | None
+    recipe: _Job_Recipe | None
     role_arn: str | Expr[str]
     """Role arn"""
     tags: Sequence[Tag] | None
@@ -1222,3 +1222,5 @@ class Schedule(AwsResource):
     tags: Sequence[Tag] | None
     @property
     def attrs(self) -> Attrs: ...
+
+_Job_Recipe: TypeAlias = Job.Recipe

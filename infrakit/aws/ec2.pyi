@@ -2,7 +2,7 @@
 """AWS::EC2 resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -3478,7 +3478,7 @@ class Instance(AwsResource):
         license_specifications: Sequence[LicenseSpecification] | None = None,
         metadata_options: MetadataOptions | None = None,
         monitoring: bool | Expr[bool] | None = None,
-        network_interfaces: Sequence[NetworkInterface] | None = None,
+        network_interfaces: Sequence[_Instance_NetworkInterface] | None = None,
         placement_group_name: str | Expr[str] | None = None,
         private_dns_name_options: PrivateDnsNameOptions | None = None,
         private_ip_address: str | Expr[str] | None = None,
@@ -3492,7 +3492,7 @@ class Instance(AwsResource):
         tags: Sequence[Tag] | None = None,
         tenancy: str | Expr[str] | None = None,
         user_data: str | Expr[str] | None = None,
-        volumes: Sequence[Volume] | None = None,
+        volumes: Sequence[_Instance_Volume] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3551,7 +3551,7 @@ class Instance(AwsResource):
     """The metadata options for the instance"""
     monitoring: bool | Expr[bool] | None
     """Specifies whether detailed monitoring is enabled for the instance."""
-    network_interfaces: Sequence[NetworkInterface] | None
+    network_interfaces: Sequence[_Instance_NetworkInterface] | None
     """The network interfaces to associate with the instance."""
     placement_group_name: str | Expr[str] | None
     """The name of an existing placement group that you want to launch the instance into (cluster | partition | spread)."""
@@ -3579,7 +3579,7 @@ class Instance(AwsResource):
     """The tenancy of the instance (if the instance is running in a VPC). An instance with a tenancy of dedicated runs on single-tenant hardware."""
     user_data: str | Expr[str] | None
     """The user data to make available to the instance."""
-    volumes: Sequence[Volume] | None
+    volumes: Sequence[_Instance_Volume] | None
     """The volumes to attach to the instance."""
     @property
     def attrs(self) -> Attrs: ...
@@ -11848,7 +11848,7 @@ class VerifiedAccessInstance(AwsResource):
         logging_configurations: VerifiedAccessLogs | None = None,
         tags: Sequence[Tag] | None = None,
         verified_access_trust_provider_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        verified_access_trust_providers: Sequence[VerifiedAccessTrustProvider] | None = None,
+        verified_access_trust_providers: Sequence[_VerifiedAccessInstance_VerifiedAccessTrustProvider] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -11867,7 +11867,7 @@ class VerifiedAccessInstance(AwsResource):
     """An array of key-value pairs to apply to this resource."""
     verified_access_trust_provider_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The IDs of the AWS Verified Access trust providers."""
-    verified_access_trust_providers: Sequence[VerifiedAccessTrustProvider] | None
+    verified_access_trust_providers: Sequence[_VerifiedAccessInstance_VerifiedAccessTrustProvider] | None
     """AWS Verified Access trust providers."""
     @property
     def attrs(self) -> Attrs: ...
@@ -12227,3 +12227,7 @@ class VolumeAttachment(AwsResource):
     """The ID of the Amazon EBS volume. The volume and instance must be within the same Availability Zone. This value can be a reference to an [AWS::EC2::Volume](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-ebs-volume.html) resource, or it can be the volume ID of an existing Amazon EBS volume."""
     @property
     def attrs(self) -> Attrs: ...
+
+_Instance_NetworkInterface: TypeAlias = Instance.NetworkInterface
+_Instance_Volume: TypeAlias = Instance.Volume
+_VerifiedAccessInstance_VerifiedAccessTrustProvider: TypeAlias = VerifiedAccessInstance.VerifiedAccessTrustProvider

@@ -2,7 +2,7 @@
 """AWS::ECR resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -300,14 +300,14 @@ class ReplicationConfiguration(AwsResource):
         logical_id: str,
         /,
         *,
-        replication_configuration: ReplicationConfiguration,
+        replication_configuration: _ReplicationConfiguration_ReplicationConfiguration,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    replication_configuration: ReplicationConfiguration
+    replication_configuration: _ReplicationConfiguration_ReplicationConfiguration
     """The replication configuration for a registry."""
     @property
     def attrs(self) -> Attrs: ...
@@ -607,3 +607,5 @@ class SigningConfiguration(AwsResource):
     """Array of signing rules that define which repositories should be signed and with which signing profiles."""
     @property
     def attrs(self) -> Attrs: ...
+
+_ReplicationConfiguration_ReplicationConfiguration: TypeAlias = ReplicationConfiguration.ReplicationConfiguration

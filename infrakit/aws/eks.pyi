@@ -2,7 +2,7 @@
 """AWS::EKS resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -154,7 +154,7 @@ class Addon(AwsResource):
         cluster_name: str | Expr[str],
         configuration_values: str | Expr[str] | None = None,
         namespace_config: NamespaceConfig | None = None,
-        pod_identity_associations: Sequence[PodIdentityAssociation] | None = None,
+        pod_identity_associations: Sequence[_Addon_PodIdentityAssociation] | None = None,
         preserve_on_delete: bool | Expr[bool] | None = None,
         resolve_conflicts: Literal["NONE", "OVERWRITE", "PRESERVE"] | Expr[str] | None = None,
         service_account_role_arn: str | Expr[str] | None = None,
@@ -175,7 +175,7 @@ class Addon(AwsResource):
     """The configuration values to use with the add-on"""
     namespace_config: NamespaceConfig | None
     """The custom namespace configuration to use with the add-on"""
-    pod_identity_associations: Sequence[PodIdentityAssociation] | None
+    pod_identity_associations: Sequence[_Addon_PodIdentityAssociation] | None
     """An array of pod identities to apply to this add-on."""
     preserve_on_delete: bool | Expr[bool] | None
     """PreserveOnDelete parameter value"""
@@ -974,7 +974,7 @@ class Cluster(AwsResource):
         access_config: AccessConfig | None = None,
         active_certificate_authority_id: str | Expr[str] | None = None,
         bootstrap_self_managed_addons: bool | Expr[bool] | None = None,
-        certificate_authority: CertificateAuthority | None = None,
+        certificate_authority: _Cluster_CertificateAuthority | None = None,
         compute_config: ComputeConfig | None = None,
         control_plane_scaling_config: ControlPlaneScalingConfig | None = None,
         deletion_protection: bool | Expr[bool] | None = None,
@@ -1008,7 +1008,7 @@ class Cluster(AwsResource):
     """The ID of the certificate authority to activate as the cluster's signing CA. Setting or changing this value activates the specified CA (the previously active CA becomes trusted)."""
     bootstrap_self_managed_addons: bool | Expr[bool] | None
     """Set this value to false to avoid creating the default networking add-ons when the cluster is created."""
-    certificate_authority: CertificateAuthority | None
+    certificate_authority: _Cluster_CertificateAuthority | None
     """The certificate authority information for the cluster, including the trust bundle and the currently active signing certificate authority."""
     compute_config: ComputeConfig | None
     """Todo: add description"""
@@ -1662,3 +1662,6 @@ class PodIdentityAssociation(AwsResource):
     """The Target Role Arn of the pod identity association."""
     @property
     def attrs(self) -> Attrs: ...
+
+_Addon_PodIdentityAssociation: TypeAlias = Addon.PodIdentityAssociation
+_Cluster_CertificateAuthority: TypeAlias = Cluster.CertificateAuthority

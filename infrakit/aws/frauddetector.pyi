@@ -2,7 +2,7 @@
 """AWS::FraudDetector resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -253,7 +253,7 @@ class Detector(AwsResource):
         description: str | Expr[str] | None = None,
         detector_id: str | Expr[str],
         detector_version_status: Literal["DRAFT", "ACTIVE"] | Expr[str] | None = None,
-        event_type: EventType,
+        event_type: _Detector_EventType,
         rule_execution_mode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | Expr[str] | None = None,
         rules: Sequence[Rule],
         tags: Sequence[Tag] | None = None,
@@ -271,7 +271,7 @@ class Detector(AwsResource):
     """The ID of the detector"""
     detector_version_status: Literal["DRAFT", "ACTIVE"] | Expr[str] | None
     """The desired detector version status for the detector"""
-    event_type: EventType
+    event_type: _Detector_EventType
     """The event type to associate this detector with."""
     rule_execution_mode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | Expr[str] | None
     rules: Sequence[Rule]
@@ -455,9 +455,9 @@ class EventType(AwsResource):
         /,
         *,
         description: str | Expr[str] | None = None,
-        entity_types: Sequence[EntityType],
+        entity_types: Sequence[_EventType_EntityType],
         event_variables: Sequence[EventVariable],
-        labels: Sequence[Label],
+        labels: Sequence[_EventType_Label],
         name: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -468,9 +468,9 @@ class EventType(AwsResource):
     ) -> None: ...
     description: str | Expr[str] | None
     """The description of the event type."""
-    entity_types: Sequence[EntityType]
+    entity_types: Sequence[_EventType_EntityType]
     event_variables: Sequence[EventVariable]
-    labels: Sequence[Label]
+    labels: Sequence[_EventType_Label]
     name: str | Expr[str]
     """The name for the event type"""
     tags: Sequence[Tag] | None
@@ -709,3 +709,7 @@ class Variable(AwsResource):
     """The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types"""
     @property
     def attrs(self) -> Attrs: ...
+
+_Detector_EventType: TypeAlias = Detector.EventType
+_EventType_EntityType: TypeAlias = EventType.EntityType
+_EventType_Label: TypeAlias = EventType.Label

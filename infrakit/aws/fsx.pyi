@@ -2,7 +2,7 @@
 """AWS::FSx resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -287,7 +287,7 @@ class FileCache(AwsResource):
         /,
         *,
         copy_tags_to_data_repository_associations: bool | Expr[bool] | None = None,
-        data_repository_associations: Sequence[DataRepositoryAssociation] | None = None,
+        data_repository_associations: Sequence[_FileCache_DataRepositoryAssociation] | None = None,
         file_cache_type: Literal["LUSTRE"] | Expr[str],
         file_cache_type_version: str | Expr[str],
         kms_key_id: str | Expr[str] | None = None,
@@ -304,7 +304,7 @@ class FileCache(AwsResource):
     ) -> None: ...
     copy_tags_to_data_repository_associations: bool | Expr[bool] | None
     """Whether tags should be copied to data repository associations"""
-    data_repository_associations: Sequence[DataRepositoryAssociation] | None
+    data_repository_associations: Sequence[_FileCache_DataRepositoryAssociation] | None
     """Data repository associations for the cache"""
     file_cache_type: Literal["LUSTRE"] | Expr[str]
     """The type of cache, which must be LUSTRE"""
@@ -1366,3 +1366,5 @@ class Volume(AwsResource):
     """The type of the volume."""
     @property
     def attrs(self) -> Attrs: ...
+
+_FileCache_DataRepositoryAssociation: TypeAlias = FileCache.DataRepositoryAssociation

@@ -2,7 +2,7 @@
 """AWS::Glue resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -1537,7 +1537,7 @@ class DataCatalogEncryptionSettings(AwsResource):
         /,
         *,
         catalog_id: str | Expr[str],
-        data_catalog_encryption_settings: DataCatalogEncryptionSettings,
+        data_catalog_encryption_settings: _DataCatalogEncryptionSettings_DataCatalogEncryptionSettings,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1546,7 +1546,7 @@ class DataCatalogEncryptionSettings(AwsResource):
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The ID of the Data Catalog in which the settings are created."""
-    data_catalog_encryption_settings: DataCatalogEncryptionSettings
+    data_catalog_encryption_settings: _DataCatalogEncryptionSettings_DataCatalogEncryptionSettings
     """Contains configuration information for maintaining Data Catalog security."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2572,12 +2572,12 @@ class Schema(AwsResource):
         logical_id: str,
         /,
         *,
-        checkpoint_version: SchemaVersion | None = None,
+        checkpoint_version: _Schema_SchemaVersion | None = None,
         compatibility: Literal["NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"] | Expr[str],
         data_format: Literal["AVRO", "JSON", "PROTOBUF"] | Expr[str],
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        registry: Registry | None = None,
+        registry: _Schema_Registry | None = None,
         schema_definition: str | Expr[str] | None = None,
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -2586,7 +2586,7 @@ class Schema(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    checkpoint_version: SchemaVersion | None
+    checkpoint_version: _Schema_SchemaVersion | None
     """Specify checkpoint version for update. This is only required to update the Compatibility."""
     compatibility: Literal["NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"] | Expr[str]
     """Compatibility setting for the schema."""
@@ -2596,7 +2596,7 @@ class Schema(AwsResource):
     """A description of the schema. If description is not provided, there will not be any default value for this."""
     name: str | Expr[str]
     """Name of the schema."""
-    registry: Registry | None
+    registry: _Schema_Registry | None
     """Identifier for the registry which the schema is part of."""
     schema_definition: str | Expr[str] | None
     """Definition for the initial schema version in plain-text."""
@@ -2637,7 +2637,7 @@ class SchemaVersion(AwsResource):
         logical_id: str,
         /,
         *,
-        schema: Schema,
+        schema: _SchemaVersion_Schema,
         schema_definition: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2645,7 +2645,7 @@ class SchemaVersion(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    schema: Schema
+    schema: _SchemaVersion_Schema
     """Identifier for the schema where the schema version will be created."""
     schema_definition: str | Expr[str]
     """Complete definition of the schema in plain-text."""
@@ -3781,3 +3781,8 @@ class Workflow(AwsResource):
     tags: str | Expr[str] | Json | None
     @property
     def attrs(self) -> Attrs: ...
+
+_DataCatalogEncryptionSettings_DataCatalogEncryptionSettings: TypeAlias = DataCatalogEncryptionSettings.DataCatalogEncryptionSettings
+_Schema_SchemaVersion: TypeAlias = Schema.SchemaVersion
+_Schema_Registry: TypeAlias = Schema.Registry
+_SchemaVersion_Schema: TypeAlias = SchemaVersion.Schema

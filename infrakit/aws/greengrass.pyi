@@ -2,7 +2,7 @@
 """AWS::Greengrass resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -63,7 +63,7 @@ class ConnectorDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: ConnectorDefinitionVersion | None = None,
+        initial_version: _ConnectorDefinition_ConnectorDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -72,7 +72,7 @@ class ConnectorDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: ConnectorDefinitionVersion | None
+    initial_version: _ConnectorDefinition_ConnectorDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -177,7 +177,7 @@ class CoreDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: CoreDefinitionVersion | None = None,
+        initial_version: _CoreDefinition_CoreDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -186,7 +186,7 @@ class CoreDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: CoreDefinitionVersion | None
+    initial_version: _CoreDefinition_CoreDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -293,7 +293,7 @@ class DeviceDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: DeviceDefinitionVersion | None = None,
+        initial_version: _DeviceDefinition_DeviceDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -302,7 +302,7 @@ class DeviceDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: DeviceDefinitionVersion | None
+    initial_version: _DeviceDefinition_DeviceDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -505,7 +505,7 @@ class FunctionDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: FunctionDefinitionVersion | None = None,
+        initial_version: _FunctionDefinition_FunctionDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -514,7 +514,7 @@ class FunctionDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: FunctionDefinitionVersion | None
+    initial_version: _FunctionDefinition_FunctionDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -733,7 +733,7 @@ class Group(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: GroupVersion | None = None,
+        initial_version: _Group_GroupVersion | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
         tags: str | Expr[str] | Json | None = None,
@@ -743,7 +743,7 @@ class Group(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: GroupVersion | None
+    initial_version: _Group_GroupVersion | None
     name: str | Expr[str]
     role_arn: str | Expr[str] | None
     tags: str | Expr[str] | Json | None
@@ -849,7 +849,7 @@ class LoggerDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: LoggerDefinitionVersion | None = None,
+        initial_version: _LoggerDefinition_LoggerDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -858,7 +858,7 @@ class LoggerDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: LoggerDefinitionVersion | None
+    initial_version: _LoggerDefinition_LoggerDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -1073,7 +1073,7 @@ class ResourceDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: ResourceDefinitionVersion | None = None,
+        initial_version: _ResourceDefinition_ResourceDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -1082,7 +1082,7 @@ class ResourceDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: ResourceDefinitionVersion | None
+    initial_version: _ResourceDefinition_ResourceDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -1295,7 +1295,7 @@ class SubscriptionDefinition(AwsResource):
         logical_id: str,
         /,
         *,
-        initial_version: SubscriptionDefinitionVersion | None = None,
+        initial_version: _SubscriptionDefinition_SubscriptionDefinitionVersion | None = None,
         name: str | Expr[str],
         tags: str | Expr[str] | Json | None = None,
         depends_on: DependsOn = None,
@@ -1304,7 +1304,7 @@ class SubscriptionDefinition(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    initial_version: SubscriptionDefinitionVersion | None
+    initial_version: _SubscriptionDefinition_SubscriptionDefinitionVersion | None
     name: str | Expr[str]
     tags: str | Expr[str] | Json | None
     @property
@@ -1353,3 +1353,12 @@ class SubscriptionDefinitionVersion(AwsResource):
     subscriptions: Sequence[Subscription]
     @property
     def attrs(self) -> Attrs: ...
+
+_ConnectorDefinition_ConnectorDefinitionVersion: TypeAlias = ConnectorDefinition.ConnectorDefinitionVersion
+_CoreDefinition_CoreDefinitionVersion: TypeAlias = CoreDefinition.CoreDefinitionVersion
+_DeviceDefinition_DeviceDefinitionVersion: TypeAlias = DeviceDefinition.DeviceDefinitionVersion
+_FunctionDefinition_FunctionDefinitionVersion: TypeAlias = FunctionDefinition.FunctionDefinitionVersion
+_Group_GroupVersion: TypeAlias = Group.GroupVersion
+_LoggerDefinition_LoggerDefinitionVersion: TypeAlias = LoggerDefinition.LoggerDefinitionVersion
+_ResourceDefinition_ResourceDefinitionVersion: TypeAlias = ResourceDefinition.ResourceDefinitionVersion
+_SubscriptionDefinition_SubscriptionDefinitionVersion: TypeAlias = SubscriptionDefinition.SubscriptionDefinitionVersion

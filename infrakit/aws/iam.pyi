@@ -2,7 +2,7 @@
 """AWS::IAM resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -79,7 +79,7 @@ class Group(AwsResource):
         group_name: str | Expr[str] | None = None,
         managed_policy_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         path: str | Expr[str] | None = None,
-        policies: Sequence[Policy] | None = None,
+        policies: Sequence[_Group_Policy] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -102,7 +102,7 @@ class Group(AwsResource):
      This parameter is optional. If it is not included, it defaults to a slash (/).
      This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     """
-    policies: Sequence[Policy] | None
+    policies: Sequence[_Group_Policy] | None
     """Adds or updates an inline policy document that is embedded in the specified IAM group. To view AWS::IAM::Group snippets, see [Declaring an Group Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-group).
       The name of each inline policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail.
       For information about limits on the number of inline policies that you can embed in a group, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
@@ -447,7 +447,7 @@ class Role(AwsResource):
         max_session_duration: int | Expr[int] | None = None,
         path: str | Expr[str] | None = None,
         permissions_boundary: str | Expr[str] | None = None,
-        policies: Sequence[Policy] | None = None,
+        policies: Sequence[_Role_Policy] | None = None,
         role_name: str | Expr[str] | None = None,
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -477,7 +477,7 @@ class Role(AwsResource):
     """The ARN of the policy used to set the permissions boundary for the role.
      For more information about permissions boundaries, see [Permissions boundaries for IAM identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) in the *IAM User Guide*.
     """
-    policies: Sequence[Policy] | None
+    policies: Sequence[_Role_Policy] | None
     """Adds or updates an inline policy document that is embedded in the specified IAM role.
      When you embed an inline policy in a role, the inline policy is used as part of the role's access (permissions) policy. The role's trust policy is created at the same time as the role. You can update a role's trust policy later. For more information about IAM roles, go to [Using Roles to Delegate Permissions and Federate Identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html).
      A role can also have an attached managed policy. For information about policies, see [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
@@ -755,7 +755,7 @@ class User(AwsResource):
         managed_policy_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         path: str | Expr[str] | None = None,
         permissions_boundary: str | Expr[str] | None = None,
-        policies: Sequence[Policy] | None = None,
+        policies: Sequence[_User_Policy] | None = None,
         tags: Sequence[Tag] | None = None,
         user_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -785,7 +785,7 @@ class User(AwsResource):
      A permissions boundary policy defines the maximum permissions that identity-based policies can grant to an entity, but does not grant permissions. Permissions boundaries do not define the maximum permissions that a resource-based policy can grant to an entity. To learn more, see [Permissions boundaries for IAM entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) in the *IAM User Guide*.
      For more information about policy types, see [Policy types](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policy-types) in the *IAM User Guide*.
     """
-    policies: Sequence[Policy] | None
+    policies: Sequence[_User_Policy] | None
     """Adds or updates an inline policy document that is embedded in the specified IAM user. To view AWS::IAM::User snippets, see [Declaring an User Resource](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-iam.html#scenario-iam-user).
       The name of each policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail.
       For information about limits on the number of inline policies that you can embed in a user, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
@@ -912,3 +912,7 @@ class VirtualMFADevice(AwsResource):
     virtual_mfa_device_name: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
+
+_Group_Policy: TypeAlias = Group.Policy
+_Role_Policy: TypeAlias = Role.Policy
+_User_Policy: TypeAlias = User.Policy

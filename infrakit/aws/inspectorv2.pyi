@@ -2,7 +2,7 @@
 """AWS::InspectorV2 resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -293,7 +293,7 @@ class CodeSecurityScanConfiguration(AwsResource):
         logical_id: str,
         /,
         *,
-        configuration: CodeSecurityScanConfiguration | None = None,
+        configuration: _CodeSecurityScanConfiguration_CodeSecurityScanConfiguration | None = None,
         level: Literal["ORGANIZATION", "ACCOUNT"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         scope_settings: ScopeSettings | None = None,
@@ -304,7 +304,7 @@ class CodeSecurityScanConfiguration(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    configuration: CodeSecurityScanConfiguration | None
+    configuration: _CodeSecurityScanConfiguration_CodeSecurityScanConfiguration | None
     """Code Security Scan Configuration"""
     level: Literal["ORGANIZATION", "ACCOUNT"] | Expr[str] | None
     """Configuration Level"""
@@ -693,3 +693,5 @@ class Filter(AwsResource):
     tags: Mapping[str, str | Expr[str]] | None
     @property
     def attrs(self) -> Attrs: ...
+
+_CodeSecurityScanConfiguration_CodeSecurityScanConfiguration: TypeAlias = CodeSecurityScanConfiguration.CodeSecurityScanConfiguration

@@ -2,7 +2,7 @@
 """AWS::KafkaConnect resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -297,7 +297,7 @@ class Connector(AwsResource):
         plugins: Sequence[Plugin],
         service_execution_role_arn: str | Expr[str],
         tags: Sequence[Tag] | None = None,
-        worker_configuration: WorkerConfiguration | None = None,
+        worker_configuration: _Connector_WorkerConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -330,7 +330,7 @@ class Connector(AwsResource):
     """The Amazon Resource Name (ARN) of the IAM role used by the connector to access Amazon S3 objects and other external resources."""
     tags: Sequence[Tag] | None
     """A collection of tags associated with a resource"""
-    worker_configuration: WorkerConfiguration | None
+    worker_configuration: _Connector_WorkerConfiguration | None
     """Specifies the worker configuration to use with the connector."""
     @property
     def attrs(self) -> Attrs: ...
@@ -475,3 +475,5 @@ class WorkerConfiguration(AwsResource):
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
+
+_Connector_WorkerConfiguration: TypeAlias = Connector.WorkerConfiguration

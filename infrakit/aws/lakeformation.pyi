@@ -2,7 +2,7 @@
 """AWS::LakeFormation resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -115,8 +115,8 @@ class DataLakeSettings(AwsResource):
         allow_external_data_filtering: bool | Expr[bool] | None = None,
         allow_full_table_external_data_access: bool | Expr[bool] | None = None,
         authorized_session_tag_value_list: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        create_database_default_permissions: Sequence[PrincipalPermissions] | None = None,
-        create_table_default_permissions: Sequence[PrincipalPermissions] | None = None,
+        create_database_default_permissions: Sequence[_DataLakeSettings_PrincipalPermissions] | None = None,
+        create_table_default_permissions: Sequence[_DataLakeSettings_PrincipalPermissions] | None = None,
         external_data_filtering_allow_list: Sequence[DataLakePrincipal] | None = None,
         mutation_type: str | Expr[str] | None = None,
         parameters: str | Expr[str] | Json | None = None,
@@ -132,8 +132,8 @@ class DataLakeSettings(AwsResource):
     allow_external_data_filtering: bool | Expr[bool] | None
     allow_full_table_external_data_access: bool | Expr[bool] | None
     authorized_session_tag_value_list: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    create_database_default_permissions: Sequence[PrincipalPermissions] | None
-    create_table_default_permissions: Sequence[PrincipalPermissions] | None
+    create_database_default_permissions: Sequence[_DataLakeSettings_PrincipalPermissions] | None
+    create_table_default_permissions: Sequence[_DataLakeSettings_PrincipalPermissions] | None
     external_data_filtering_allow_list: Sequence[DataLakePrincipal] | None
     mutation_type: str | Expr[str] | None
     parameters: str | Expr[str] | Json | None
@@ -254,7 +254,7 @@ class Permissions(AwsResource):
         data_lake_principal: DataLakePrincipal,
         permissions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         permissions_with_grant_option: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        resource: Resource,
+        resource: _Permissions_Resource,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -264,7 +264,7 @@ class Permissions(AwsResource):
     data_lake_principal: DataLakePrincipal
     permissions: Sequence[str | Expr[str]] | Expr[list[str]] | None
     permissions_with_grant_option: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    resource: Resource
+    resource: _Permissions_Resource
     @property
     def attrs(self) -> Attrs: ...
 
@@ -490,7 +490,7 @@ class PrincipalPermissions(AwsResource):
         permissions: Sequence[Literal["ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "DESCRIBE", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS", "CREATE_LF_TAG", "ASSOCIATE", "GRANT_WITH_LF_TAG_EXPRESSION"] | Expr[str]] | Expr[list[str]],
         permissions_with_grant_option: Sequence[Literal["ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "DESCRIBE", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS", "CREATE_LF_TAG", "ASSOCIATE", "GRANT_WITH_LF_TAG_EXPRESSION"] | Expr[str]] | Expr[list[str]],
         principal: DataLakePrincipal,
-        resource: Resource,
+        resource: _PrincipalPermissions_Resource,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -505,7 +505,7 @@ class PrincipalPermissions(AwsResource):
     """Indicates the ability to grant permissions (as a subset of permissions granted)."""
     principal: DataLakePrincipal
     """The principal to be granted a permission."""
-    resource: Resource
+    resource: _PrincipalPermissions_Resource
     """The resource to be granted or revoked permissions."""
     @property
     def attrs(self) -> Attrs: ...
@@ -667,7 +667,7 @@ class TagAssociation(AwsResource):
         /,
         *,
         lf_tags: Sequence[LFTagPair],
-        resource: Resource,
+        resource: _TagAssociation_Resource,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -676,7 +676,12 @@ class TagAssociation(AwsResource):
     ) -> None: ...
     lf_tags: Sequence[LFTagPair]
     """List of Lake Formation Tags to associate with the Lake Formation Resource"""
-    resource: Resource
+    resource: _TagAssociation_Resource
     """Resource to tag with the Lake Formation Tags"""
     @property
     def attrs(self) -> Attrs: ...
+
+_DataLakeSettings_PrincipalPermissions: TypeAlias = DataLakeSettings.PrincipalPermissions
+_Permissions_Resource: TypeAlias = Permissions.Resource
+_PrincipalPermissions_Resource: TypeAlias = PrincipalPermissions.Resource
+_TagAssociation_Resource: TypeAlias = TagAssociation.Resource

@@ -2,7 +2,7 @@
 """AWS::MediaConnect resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -198,10 +198,10 @@ class Bridge(AwsResource):
         egress_gateway_bridge: EgressGatewayBridge | None = None,
         ingress_gateway_bridge: IngressGatewayBridge | None = None,
         name: str | Expr[str],
-        outputs: Sequence[BridgeOutput] | None = None,
+        outputs: Sequence[_Bridge_BridgeOutput] | None = None,
         placement_arn: str | Expr[str],
         source_failover_config: FailoverConfig | None = None,
-        sources: Sequence[BridgeSource],
+        sources: Sequence[_Bridge_BridgeSource],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -212,13 +212,13 @@ class Bridge(AwsResource):
     ingress_gateway_bridge: IngressGatewayBridge | None
     name: str | Expr[str]
     """The name of the bridge."""
-    outputs: Sequence[BridgeOutput] | None
+    outputs: Sequence[_Bridge_BridgeOutput] | None
     """The outputs on this bridge."""
     placement_arn: str | Expr[str]
     """The placement Amazon Resource Number (ARN) of the bridge."""
     source_failover_config: FailoverConfig | None
     """The settings for source failover."""
-    sources: Sequence[BridgeSource]
+    sources: Sequence[_Bridge_BridgeSource]
     """The sources on this bridge."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2778,3 +2778,6 @@ class RouterOutput(AwsResource):
     tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
+
+_Bridge_BridgeOutput: TypeAlias = Bridge.BridgeOutput
+_Bridge_BridgeSource: TypeAlias = Bridge.BridgeSource

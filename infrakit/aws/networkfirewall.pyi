@@ -2,7 +2,7 @@
 """AWS::NetworkFirewall resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -449,7 +449,7 @@ class FirewallPolicy(AwsResource):
         /,
         *,
         description: str | Expr[str] | None = None,
-        firewall_policy: FirewallPolicy,
+        firewall_policy: _FirewallPolicy_FirewallPolicy,
         firewall_policy_name: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -459,7 +459,7 @@ class FirewallPolicy(AwsResource):
         metadata: Metadata | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
-    firewall_policy: FirewallPolicy
+    firewall_policy: _FirewallPolicy_FirewallPolicy
     firewall_policy_name: str | Expr[str]
     tags: Sequence[Tag] | None
     @property
@@ -504,7 +504,7 @@ class LoggingConfiguration(AwsResource):
         enable_monitoring_dashboard: bool | Expr[bool] | None = None,
         firewall_arn: str | Expr[str],
         firewall_name: str | Expr[str] | None = None,
-        logging_configuration: LoggingConfiguration,
+        logging_configuration: _LoggingConfiguration_LoggingConfiguration,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -515,7 +515,7 @@ class LoggingConfiguration(AwsResource):
     firewall_arn: str | Expr[str]
     """A resource ARN."""
     firewall_name: str | Expr[str] | None
-    logging_configuration: LoggingConfiguration
+    logging_configuration: _LoggingConfiguration_LoggingConfiguration
     @property
     def attrs(self) -> Attrs: ...
 
@@ -849,7 +849,7 @@ class RuleGroup(AwsResource):
         *,
         capacity: int | Expr[int],
         description: str | Expr[str] | None = None,
-        rule_group: RuleGroup | None = None,
+        rule_group: _RuleGroup_RuleGroup | None = None,
         rule_group_name: str | Expr[str],
         summary_configuration: SummaryConfiguration | None = None,
         tags: Sequence[Tag] | None = None,
@@ -862,7 +862,7 @@ class RuleGroup(AwsResource):
     ) -> None: ...
     capacity: int | Expr[int]
     description: str | Expr[str] | None
-    rule_group: RuleGroup | None
+    rule_group: _RuleGroup_RuleGroup | None
     rule_group_name: str | Expr[str]
     summary_configuration: SummaryConfiguration | None
     tags: Sequence[Tag] | None
@@ -992,7 +992,7 @@ class TLSInspectionConfiguration(AwsResource):
         /,
         *,
         description: str | Expr[str] | None = None,
-        tls_inspection_configuration: TLSInspectionConfiguration,
+        tls_inspection_configuration: _TLSInspectionConfiguration_TLSInspectionConfiguration,
         tls_inspection_configuration_name: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -1002,7 +1002,7 @@ class TLSInspectionConfiguration(AwsResource):
         metadata: Metadata | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
-    tls_inspection_configuration: TLSInspectionConfiguration
+    tls_inspection_configuration: _TLSInspectionConfiguration_TLSInspectionConfiguration
     tls_inspection_configuration_name: str | Expr[str]
     tags: Sequence[Tag] | None
     @property
@@ -1076,3 +1076,8 @@ class VpcEndpointAssociation(AwsResource):
     vpc_id: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
+
+_FirewallPolicy_FirewallPolicy: TypeAlias = FirewallPolicy.FirewallPolicy
+_LoggingConfiguration_LoggingConfiguration: TypeAlias = LoggingConfiguration.LoggingConfiguration
+_RuleGroup_RuleGroup: TypeAlias = RuleGroup.RuleGroup
+_TLSInspectionConfiguration_TLSInspectionConfiguration: TypeAlias = TLSInspectionConfiguration.TLSInspectionConfiguration

@@ -2,7 +2,7 @@
 """AWS::ObservabilityAdmin resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -588,7 +588,7 @@ class OrganizationTelemetryRule(AwsResource):
         logical_id: str,
         /,
         *,
-        rule: TelemetryRule,
+        rule: _OrganizationTelemetryRule_TelemetryRule,
         rule_name: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -597,7 +597,7 @@ class OrganizationTelemetryRule(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    rule: TelemetryRule
+    rule: _OrganizationTelemetryRule_TelemetryRule
     """The telemetry rule"""
     rule_name: str | Expr[str]
     """The name of the organization telemetry rule"""
@@ -1109,7 +1109,7 @@ class TelemetryRule(AwsResource):
         logical_id: str,
         /,
         *,
-        rule: TelemetryRule,
+        rule: _TelemetryRule_TelemetryRule,
         rule_name: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -1118,7 +1118,7 @@ class TelemetryRule(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    rule: TelemetryRule
+    rule: _TelemetryRule_TelemetryRule
     """The telemetry rule"""
     rule_name: str | Expr[str]
     """The name of the telemetry rule"""
@@ -1126,3 +1126,6 @@ class TelemetryRule(AwsResource):
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...
+
+_OrganizationTelemetryRule_TelemetryRule: TypeAlias = OrganizationTelemetryRule.TelemetryRule
+_TelemetryRule_TelemetryRule: TypeAlias = TelemetryRule.TelemetryRule

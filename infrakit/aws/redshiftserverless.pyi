@@ -2,7 +2,7 @@
 """AWS::RedshiftServerless resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -528,7 +528,7 @@ class Workgroup(AwsResource):
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         tags: Sequence[Tag] | None = None,
         track_name: str | Expr[str] | None = None,
-        workgroup: Workgroup | None = None,
+        workgroup: _Workgroup_Workgroup | None = None,
         workgroup_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -567,9 +567,11 @@ class Workgroup(AwsResource):
     tags: Sequence[Tag] | None
     """The map of the key-value pairs used to tag the workgroup."""
     track_name: str | Expr[str] | None
-    workgroup: Workgroup | None
+    workgroup: _Workgroup_Workgroup | None
     """Definition for workgroup resource"""
     workgroup_name: str | Expr[str]
     """The name of the workgroup."""
     @property
     def attrs(self) -> Attrs: ...
+
+_Workgroup_Workgroup: TypeAlias = Workgroup.Workgroup

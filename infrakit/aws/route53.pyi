@@ -2,7 +2,7 @@
 """AWS::Route53 resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -330,7 +330,7 @@ class HostedZone(AwsResource):
         hosted_zone_features: HostedZoneFeatures | None = None,
         hosted_zone_tags: Sequence[HostedZoneTag] | None = None,
         name: str | Expr[str] | None = None,
-        query_logging_config: QueryLoggingConfig | None = None,
+        query_logging_config: _HostedZone_QueryLoggingConfig | None = None,
         vpcs: Sequence[VPC] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -353,7 +353,7 @@ class HostedZone(AwsResource):
     """The name of the domain. Specify a fully qualified domain name, for example, *www.example.com*. The trailing dot is optional; Amazon Route 53 assumes that the domain name is fully qualified. This means that Route 53 treats *www.example.com* (without a trailing dot) and *www.example.com.* (with a trailing dot) as identical.
      If you're creating a public hosted zone, this is the name you have registered with your DNS registrar. If your domain name is registered with a registrar other than Route 53, change the name servers for your domain to the set of ``NameServers`` that are returned by the ``Fn::GetAtt`` intrinsic function.
     """
-    query_logging_config: QueryLoggingConfig | None
+    query_logging_config: _HostedZone_QueryLoggingConfig | None
     """Creates a configuration for DNS query logging. After you create a query logging configuration, Amazon Route 53 begins to publish log data to an Amazon CloudWatch Logs log group.
      DNS query logs contain information about the queries that Route 53 receives for a specified public hosted zone, such as the following:
       +  Route 53 edge location that responded to the DNS query
@@ -715,7 +715,7 @@ class RecordSetGroup(AwsResource):
         comment: str | Expr[str] | None = None,
         hosted_zone_id: str | Expr[str] | None = None,
         hosted_zone_name: str | Expr[str] | None = None,
-        record_sets: Sequence[RecordSet] | None = None,
+        record_sets: Sequence[_RecordSetGroup_RecordSet] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -725,7 +725,7 @@ class RecordSetGroup(AwsResource):
     comment: str | Expr[str] | None
     hosted_zone_id: str | Expr[str] | None
     hosted_zone_name: str | Expr[str] | None
-    record_sets: Sequence[RecordSet] | None
+    record_sets: Sequence[_RecordSetGroup_RecordSet] | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -824,3 +824,6 @@ class TrafficPolicyInstance(AwsResource):
     """The version of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone."""
     @property
     def attrs(self) -> Attrs: ...
+
+_HostedZone_QueryLoggingConfig: TypeAlias = HostedZone.QueryLoggingConfig
+_RecordSetGroup_RecordSet: TypeAlias = RecordSetGroup.RecordSet

@@ -2,7 +2,7 @@
 """AWS::SageMaker resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json as _Json, Metadata, UpdateReplacePolicy
@@ -2389,7 +2389,7 @@ class Device(AwsResource):
         logical_id: str,
         /,
         *,
-        device: Device | None = None,
+        device: _Device_Device | None = None,
         device_fleet_name: str | Expr[str],
         tags: Sequence[Tag] | None = None,
         depends_on: DependsOn = None,
@@ -2398,7 +2398,7 @@ class Device(AwsResource):
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
     ) -> None: ...
-    device: Device | None
+    device: _Device_Device | None
     """The Edge Device you want to register against a device fleet"""
     device_fleet_name: str | Expr[str]
     """The name of the edge device fleet"""
@@ -7584,7 +7584,7 @@ class ModelPackage(AwsResource):
         inference_specification: InferenceSpecification | None = None,
         metadata_properties: MetadataProperties | None = None,
         model_approval_status: Literal["Approved", "Rejected", "PendingManualApproval"] | Expr[str] | None = None,
-        model_card: ModelCard | None = None,
+        model_card: _ModelPackage_ModelCard | None = None,
         model_metrics: ModelMetrics | None = None,
         model_package_description: str | Expr[str] | None = None,
         model_package_group_name: str | Expr[str] | None = None,
@@ -7627,7 +7627,7 @@ class ModelPackage(AwsResource):
     """Metadata properties of the tracking entity, trial, or trial component."""
     model_approval_status: Literal["Approved", "Rejected", "PendingManualApproval"] | Expr[str] | None
     """The approval status of the model package."""
-    model_card: ModelCard | None
+    model_card: _ModelPackage_ModelCard | None
     """The model card associated with the model package."""
     model_metrics: ModelMetrics | None
     """A structure that contains model metrics reports."""
@@ -10942,3 +10942,6 @@ class Workteam(AwsResource):
     """The name of the work team."""
     @property
     def attrs(self) -> Attrs: ...
+
+_Device_Device: TypeAlias = Device.Device
+_ModelPackage_ModelCard: TypeAlias = ModelPackage.ModelCard

@@ -2,7 +2,7 @@
 """AWS::Serverless resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -2926,7 +2926,7 @@ class GraphQLApi(AwsResource):
         cache: Cache | None = None,
         data_sources: DataSources | None = None,
         domain_name: DomainName | None = None,
-        functions: Mapping[str, Function] | None = None,
+        functions: Mapping[str, _GraphQLApi_Function] | None = None,
         introspection_config: Any | None = None,
         logging: Logging | bool | Expr[bool] | None = None,
         name: str | Expr[str] | None = None,
@@ -2950,7 +2950,7 @@ class GraphQLApi(AwsResource):
     cache: Cache | None
     data_sources: DataSources | None
     domain_name: DomainName | None
-    functions: Mapping[str, Function] | None
+    functions: Mapping[str, _GraphQLApi_Function] | None
     introspection_config: Any | None
     logging: Logging | bool | Expr[bool] | None
     name: str | Expr[str] | None
@@ -4225,3 +4225,5 @@ class WebSocketApi(AwsResource):
     tags: Json | None
     @property
     def attrs(self) -> Attrs: ...
+
+_GraphQLApi_Function: TypeAlias = GraphQLApi.Function

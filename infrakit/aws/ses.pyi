@@ -2,7 +2,7 @@
 """AWS::SES resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -2149,7 +2149,7 @@ class Template(AwsResource):
         /,
         *,
         tags: Sequence[Tag] | None = None,
-        template: Template | None = None,
+        template: _Template_Template | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2158,7 +2158,7 @@ class Template(AwsResource):
     ) -> None: ...
     tags: Sequence[Tag] | None
     """The tags (keys and values) associated with the email template."""
-    template: Template | None
+    template: _Template_Template | None
     """The content of the email, composed of a subject line, an HTML part, and a text-only part"""
     @property
     def attrs(self) -> Attrs: ...
@@ -2314,3 +2314,5 @@ class VdmAttributes(AwsResource):
     """Preferences regarding the Guardian feature."""
     @property
     def attrs(self) -> Attrs: ...
+
+_Template_Template: TypeAlias = Template.Template

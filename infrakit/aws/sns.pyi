@@ -2,7 +2,7 @@
 """AWS::SNS resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -210,7 +210,7 @@ class Topic(AwsResource):
         kms_master_key_id: str | Expr[str] | None = None,
         maximum_message_size: int | Expr[int] | None = None,
         signature_version: str | Expr[str] | None = None,
-        subscription: Sequence[Subscription] | None = None,
+        subscription: Sequence[_Topic_Subscription] | None = None,
         tags: Sequence[Tag] | None = None,
         topic_name: str | Expr[str] | None = None,
         tracing_config: str | Expr[str] | None = None,
@@ -247,7 +247,7 @@ class Topic(AwsResource):
     maximum_message_size: int | Expr[int] | None
     signature_version: str | Expr[str] | None
     """The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS. By default, ``SignatureVersion`` is set to ``1``."""
-    subscription: Sequence[Subscription] | None
+    subscription: Sequence[_Topic_Subscription] | None
     """The SNS subscriptions (endpoints) for this topic.
       If you specify the ``Subscription`` property in the ``AWS::SNS::Topic`` resource and it creates an associated subscription resource, the associated subscription is not deleted when the ``AWS::SNS::Topic`` resource is deleted.
     """
@@ -319,3 +319,5 @@ class TopicPolicy(AwsResource):
     """The Amazon Resource Names (ARN) of the topics to which you want to add the policy. You can use the ``Ref`` function to specify an ``AWS::SNS::Topic`` resource."""
     @property
     def attrs(self) -> Attrs: ...
+
+_Topic_Subscription: TypeAlias = Topic.Subscription

@@ -2,7 +2,7 @@
 """AWS::SSO resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -260,7 +260,7 @@ class InstanceAccessControlAttributeConfiguration(AwsResource):
         /,
         *,
         access_control_attributes: Sequence[AccessControlAttribute] | None = None,
-        instance_access_control_attribute_configuration: InstanceAccessControlAttributeConfiguration | None = None,
+        instance_access_control_attribute_configuration: _InstanceAccessControlAttributeConfiguration_InstanceAccessControlAttributeConfiguration | None = None,
         instance_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -269,7 +269,7 @@ class InstanceAccessControlAttributeConfiguration(AwsResource):
         metadata: Metadata | None = None,
     ) -> None: ...
     access_control_attributes: Sequence[AccessControlAttribute] | None
-    instance_access_control_attribute_configuration: InstanceAccessControlAttributeConfiguration | None
+    instance_access_control_attribute_configuration: _InstanceAccessControlAttributeConfiguration_InstanceAccessControlAttributeConfiguration | None
     """The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use  AccessControlAttributes property instead."""
     instance_arn: str | Expr[str]
     """The ARN of the AWS SSO instance under which the operation will be executed."""
@@ -362,3 +362,5 @@ class PermissionSet(AwsResource):
     tags: Sequence[Tag] | None
     @property
     def attrs(self) -> Attrs: ...
+
+_InstanceAccessControlAttributeConfiguration_InstanceAccessControlAttributeConfiguration: TypeAlias = InstanceAccessControlAttributeConfiguration.InstanceAccessControlAttributeConfiguration

@@ -2,7 +2,7 @@
 """AWS::WAFRegional resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -416,7 +416,7 @@ class WebACL(AwsResource):
         default_action: Action,
         metric_name: str | Expr[str],
         name: str | Expr[str],
-        rules: Sequence[Rule] | None = None,
+        rules: Sequence[_WebACL_Rule] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -426,7 +426,7 @@ class WebACL(AwsResource):
     default_action: Action
     metric_name: str | Expr[str]
     name: str | Expr[str]
-    rules: Sequence[Rule] | None
+    rules: Sequence[_WebACL_Rule] | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -509,3 +509,5 @@ class XssMatchSet(AwsResource):
     xss_match_tuples: Sequence[XssMatchTuple] | None
     @property
     def attrs(self) -> Attrs: ...
+
+_WebACL_Rule: TypeAlias = WebACL.Rule

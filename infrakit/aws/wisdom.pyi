@@ -2,7 +2,7 @@
 """AWS::Wisdom resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -1817,7 +1817,7 @@ class MessageTemplate(AwsResource):
         /,
         *,
         channel_subtype: Literal["EMAIL", "SMS"] | Expr[str],
-        content: Content,
+        content: _MessageTemplate_Content,
         default_attributes: MessageTemplateAttributes | None = None,
         description: str | Expr[str] | None = None,
         grouping_configuration: GroupingConfiguration | None = None,
@@ -1834,7 +1834,7 @@ class MessageTemplate(AwsResource):
     ) -> None: ...
     channel_subtype: Literal["EMAIL", "SMS"] | Expr[str]
     """The channel subtype this message template applies to."""
-    content: Content
+    content: _MessageTemplate_Content
     """The content of the message template."""
     default_attributes: MessageTemplateAttributes | None
     """An object that specifies the default values to use for variables in the message template. This object contains different categories of key-value pairs. Each key defines a variable or placeholder in the message template. The corresponding value defines the default value for that variable."""
@@ -1999,3 +1999,5 @@ class QuickResponse(AwsResource):
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
+
+_MessageTemplate_Content: TypeAlias = MessageTemplate.Content

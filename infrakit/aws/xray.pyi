@@ -2,7 +2,7 @@
 """AWS::XRay resource types."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
 from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
@@ -255,7 +255,7 @@ class SamplingRule(AwsResource):
         /,
         *,
         rule_name: str | Expr[str] | None = None,
-        sampling_rule: SamplingRule | None = None,
+        sampling_rule: _SamplingRule_SamplingRule | None = None,
         sampling_rule_record: SamplingRuleRecord | None = None,
         sampling_rule_update: SamplingRuleUpdate | None = None,
         tags: Sequence[Tag] | None = None,
@@ -267,7 +267,7 @@ class SamplingRule(AwsResource):
     ) -> None: ...
     rule_name: str | Expr[str] | None
     """The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."""
-    sampling_rule: SamplingRule | None
+    sampling_rule: _SamplingRule_SamplingRule | None
     sampling_rule_record: SamplingRuleRecord | None
     sampling_rule_update: SamplingRuleUpdate | None
     tags: Sequence[Tag] | None
@@ -301,3 +301,5 @@ class TransactionSearchConfig(AwsResource):
     """Determines the percentage of traces indexed from CloudWatch Logs to X-Ray"""
     @property
     def attrs(self) -> Attrs: ...
+
+_SamplingRule_SamplingRule: TypeAlias = SamplingRule.SamplingRule
