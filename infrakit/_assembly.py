@@ -492,10 +492,38 @@ def _carry(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False
+    where the system cannot, so the caller falls back to two renames."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # no renameat2 in this C library
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system or kernel cannot
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
 def _swap(staging: Path, out: Path) -> None:
-    """Put the complete staging directory in place of ``out``."""
+    """Put the complete staging directory in place of ``out``: in one atomic exchange
+    where the system offers it (readers see the old assembly or the new one, never
+    neither), else by two renames (a crash between them leaves the old assembly as
+    ``.<out>.old-*`` beside the new location, never a half-written one)."""
     if not out.exists():
         os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old assembly
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     try:

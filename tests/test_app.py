@@ -502,8 +502,48 @@ def test_a_failure_to_move_the_old_assembly_aside_leaves_no_temporary_directorie
             raise OSError("device busy")
         rename(source, target)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(assembly, "_exchange", lambda a, b: False)  # the two-rename path
     monkeypatch.setattr(assembly.os, "rename", refuse_to_retire)
     with pytest.raises(OSError, match="device busy"):
+        small_app(retention={"dev": 9}).synth(str(out))
+    assert snapshot(out) == before
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2(RENAME_EXCHANGE) is Linux's")
+def test_the_new_assembly_replaces_the_old_in_one_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import infrakit._assembly as assembly
+
+    out = tmp_path / "out"
+    small_app().synth(str(out))
+    rename = os.rename
+
+    def no_rename_onto_the_assembly(source: object, target: object) -> None:
+        if Path(str(target)) == out or Path(str(source)) == out:
+            raise AssertionError("the assembly was renamed, not exchanged")
+        rename(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assembly.os, "rename", no_rename_onto_the_assembly)
+    small_app(retention={"dev": 9}).synth(str(out))
+    assert '"MessageRetentionPeriod": 777600' in (out / "queue-dev.template.json").read_text()
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2(RENAME_EXCHANGE) is Linux's")
+def test_a_failed_exchange_leaves_the_old_assembly_and_no_staging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import infrakit._assembly as assembly
+
+    out = tmp_path / "out"
+    small_app().synth(str(out))
+    before = snapshot(out)
+
+    def busy(a: Path, b: Path) -> bool:
+        raise OSError(16, "Device or resource busy", str(b))
+
+    monkeypatch.setattr(assembly, "_exchange", busy)
+    with pytest.raises(OSError, match="busy"):
         small_app(retention={"dev": 9}).synth(str(out))
     assert snapshot(out) == before
     assert _leftovers(tmp_path) == []
