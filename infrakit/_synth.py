@@ -35,8 +35,8 @@ class Template:
         return result
 
     def to_json(self) -> str:
-        """The template as JSON text (2-space indented, ending in a newline; UTF-8 characters
-        as they are) — the same text as ``json.dumps(t, indent=2, ensure_ascii=False)``."""
+        """The template as JSON text: 2-space indented, ending in a newline, UTF-8 characters
+        as they are (the layout of ``json.dumps(t, indent=2, ensure_ascii=False)``)."""
         if self._json is None:
             self._json = dumps_json(self._body).decode("utf-8")
         return self._json
@@ -53,9 +53,10 @@ class Template:
 
 
 def dumps_json(data: Any) -> bytes:
-    """Indented JSON, byte-identical to ``json.dumps(data, indent=2, ensure_ascii=False)``
-    plus a newline, written by orjson (about 70x faster than the standard library's
-    indenting encoder, which has no C implementation)."""
+    """Indented JSON in the layout of ``json.dumps(data, indent=2, ensure_ascii=False)`` plus
+    a newline (floats in their shortest form: ``1e-7`` where ``json`` writes ``1e-07``),
+    written by orjson: about 70x faster than the standard library's indenting encoder,
+    which has no C implementation."""
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError as exc:
