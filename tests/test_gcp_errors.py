@@ -59,7 +59,8 @@ def test_an_invalid_resource_name_is_refused_at_synth(name: str, suggestion: str
 
 
 def test_a_valid_63_character_name_is_accepted() -> None:
-    synth(lambda self: self.add(network("a" * 62 + "1")))
+    template = synth(lambda self: self.add(network("a" * 62 + "1")))
+    assert [r["name"] for r in template.to_dict()["resources"]] == ["a" * 62 + "1"]
 
 
 def test_two_resources_with_one_name_are_refused() -> None:
