@@ -66,7 +66,8 @@ def _converter() -> Any:
 
 
 def _parse(path: Path, text: str) -> tuple[Any, dict[str, int]]:
-    """The file's data, and the line of each top-level key (YAML only)."""
+    """The file's data, and the line of each key of the first two levels (YAML only):
+    ``{"az_count": 3, "network\0az_count": 5}``."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
@@ -76,7 +77,10 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[str, int]]:
             _refuse_duplicate_yaml_keys(path, node)
             lines: dict[str, int] = {}
             if isinstance(node, yaml.MappingNode):
-                lines = {str(k.value): k.start_mark.line + 1 for k, _v in node.value}
+                for k, v in node.value:
+                    lines[str(k.value)] = k.start_mark.line + 1
+                    if isinstance(v, yaml.MappingNode):  # a section, for load_inputs(key=...)
+                        lines.update({f"{k.value}\0{kk.value}": kk.start_mark.line + 1 for kk, _vv in v.value})
             return yaml.safe_load(text), lines
         if suffix == ".json":
             return json.loads(text, object_pairs_hook=functools.partial(_json_object, path)), {}
@@ -142,15 +146,19 @@ def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None =
         if not isinstance(data, dict) or key not in data:
             known = list(data) if isinstance(data, dict) else []
             raise ConfigError(f"{path}: no section {key!r}{did_you_mean(key, known)}")
-        data, lines, where = data[key], {}, f"{path}: {key}"
+        prefix = f"{key}\0"
+        section = {name[len(prefix) :]: line for name, line in lines.items() if name.startswith(prefix)}
+        data, lines, where = data[key], section, f"{path}: {key}"
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of {cls.__qualname__} fields, got {type(data).__name__}")
 
     def at(name: str) -> str:
+        """``file:line: section.field`` (the line where YAML gives it)."""
         line = lines.get(name)
-        return f"{where}:{line}: {name}" if line else f"{where}: {name}"
+        dotted = f"{key}.{name}" if key is not None else name
+        return f"{path}:{line}: {dotted}" if line else f"{path}: {dotted}"
 
     fields = dict(inputs_fields(cls))
     converter = _converter()

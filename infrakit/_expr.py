@@ -274,6 +274,8 @@ def value_type(value: Any) -> Any:
 def describe_value(value: Any) -> str:
     """``int 5``, ``expression <Ref Vpc.ref: str>`` — what was given, for messages."""
     if isinstance(value, Expr):
+        if getattr(value, "is_wire", False):  # another instance's output
+            return f"{value._describe()} ({type_name(value.type)})"
         return f"expression {value!r}"
     text = repr(value)
     if len(text) > 60:

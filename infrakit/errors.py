@@ -133,5 +133,10 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``" (did you mean `x`?)"`` for the closest candidate, or ``""``."""
     import difflib  # only on the error path
 
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    names = list(candidates)
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:
+        # A word the user shortened: `cidr` for `cidr_block`, `subnet` for `subnet_ids`.
+        parts = [n for n in names if word and (n.startswith(word + "_") or word in n.split("_"))]
+        close = sorted(parts, key=lambda n: (len(n), n))[:1]
     return f" (did you mean `{close[0]}`?)" if close else ""

@@ -261,7 +261,7 @@ CASES = [
         errors.WiringError,
         "ServiceInputs.vpc_id",
         "expected str",
-        "net.subnet_ids: list[str]",
+        "got output net.subnet_ids (list[str])",
     ),
     # --- enums and options --------------------------------------------------------------------
     case(
@@ -975,3 +975,14 @@ def test_an_unknown_attribute_points_at_the_users_line():
     line = sys._getframe().f_lineno - 1
     frame = _last_user_frame(raised.value)
     assert (frame.filename, frame.lineno) == (__file__, line)
+
+
+def test_a_shortened_property_name_gets_a_suggestion() -> None:
+    with pytest.raises(errors.UnknownPropertyError, match=r"unknown property `cidr` \(did you mean `cidr_block`\?\)"):
+        ec2.VPC("Vpc", cidr="10.0.0.0/16")
+
+
+def test_a_yaml_section_error_names_the_file_line_and_dotted_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, "prod.yaml", "network:\n  cidr: 10.1.0.0/16\n  az_count: 9\n")
+    with pytest.raises(errors.ConfigError, match=r"prod\.yaml:3: network\.az_count: .*must be <= 6"):
+        ik.load_inputs(NetworkInputs, path, key="network")
