@@ -547,3 +547,52 @@ def test_a_generic_base_component_can_be_subclassed_with_concrete_types() -> Non
 
     assert Worker.inputs_type is NoInputs
     assert ik.synth(Worker, NoInputs()).to_dict()["Outputs"]["Url"] == {"Value": {"Ref": "Queue"}}
+
+
+def test_a_component_with_sam_resources_declares_the_sam_transform() -> None:
+    from helpers import cfn_lint
+
+    from infrakit.aws import serverless
+
+    @ik.inputs
+    class NoInputs:
+        pass
+
+    @ik.outputs
+    class FunctionOutputs:
+        name: ik.Out[str]
+
+    class Api(ik.Component[NoInputs, FunctionOutputs]):
+        def build(self, inputs: NoInputs) -> FunctionOutputs:
+            function = self.add(
+                serverless.Function(
+                    "Handler",
+                    runtime="python3.12",
+                    handler="index.handler",
+                    inline_code="def handler(event, context):\n    return event\n",
+                )
+            )
+            return FunctionOutputs(name=function.ref)
+
+    template = ik.synth(Api, NoInputs()).to_dict()
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    assert list(template)[:3] == ["AWSTemplateFormatVersion", "Description", "Transform"]
+    assert cfn_lint(template) == []
+
+
+def test_a_component_without_sam_resources_has_no_transform() -> None:
+    from infrakit.aws import sqs
+
+    @ik.inputs
+    class NoInputs:
+        pass
+
+    @ik.outputs
+    class QueueOutputs:
+        url: ik.Out[str]
+
+    class Plain(ik.Component[NoInputs, QueueOutputs]):
+        def build(self, inputs: NoInputs) -> QueueOutputs:
+            return QueueOutputs(url=self.add(sqs.Queue("Q")).ref)
+
+    assert "Transform" not in ik.synth(Plain, NoInputs()).to_dict()

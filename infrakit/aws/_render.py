@@ -19,6 +19,9 @@ QUOTAS = {"resources": 500, "parameters": 200, "outputs": 200, "mappings": 200, 
 
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
 
+#: The transform that turns ``AWS::Serverless::*`` (SAM) resources into CloudFormation ones.
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+
 
 #: ``vpc_id`` -> ``VpcId``: a parameter's or output's name in a CloudFormation template.
 pascal = AwsProvider.parameter_name
@@ -285,6 +288,8 @@ def render(build: Any) -> dict[str, Any]:
     _check_quota(build, "mappings", len(r.mappings))
 
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(build)}
+    if any(res.resource_type.startswith("AWS::Serverless::") for res in build.resources):
+        template["Transform"] = SAM_TRANSFORM  # SAM types exist only through their transform
     if parameters:
         template["Parameters"] = parameters
     if r.mappings:
