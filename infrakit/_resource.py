@@ -211,6 +211,9 @@ class Resource:
     _props: ClassVar[tuple[Any, ...]] = ()
     _attr_specs: ClassVar[dict[str, tuple[str, Any]]] = {}
     _keywords: ClassVar[frozenset[str]] = frozenset()
+    #: A provider's own wire form of some properties, applied to their rendered values
+    #: (GCP: 64-bit integers as decimal strings): ``{py_name: function}``.
+    _wire_forms: ClassVar[dict[str, Callable[[Any], Any]]] = {}
     #: Options besides properties that may hold expressions (checked like properties).
     _option_names: ClassVar[tuple[str, ...]] = ()
 
@@ -258,6 +261,7 @@ class PropertyType:
     __slots__ = ()
     _props: ClassVar[tuple[Any, ...]] = ()
     _keywords: ClassVar[frozenset[str]] = frozenset()
+    _wire_forms: ClassVar[dict[str, Callable[[Any], Any]]] = {}
 
 
 def _checker(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) -> Callable[[Any, Any], None]:
@@ -418,7 +422,9 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
     ``where`` names the resource for messages; nested property types pass ``None``.
     """
     out: dict[str, Any] = {}
-    for py, wire, _spec, required in type(obj)._props:
+    cls = type(obj)
+    forms = cls._wire_forms
+    for py, wire, _spec, required in cls._props:
         value = getattr(obj, py)
         if value is None:
             if not required:
@@ -428,10 +434,10 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
             raise MissingPropertyError(f"{where}: required property `{py}` is missing; pass {py}=... when creating it")
         kind = type(value)
         if kind is str or kind is int or kind is bool or kind is float:
-            out[wire] = value
+            out[wire] = forms[py](value) if forms and py in forms else value
             continue
         try:
-            out[wire] = render_value(value, r)
+            out[wire] = forms[py](render_value(value, r)) if forms and py in forms else render_value(value, r)
         except _Missing as missing:
             missing.path = f".{py}{missing.path}"
             if where is None:

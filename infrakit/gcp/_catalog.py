@@ -4,9 +4,9 @@
 ``"int64"``) handed to :func:`catalog`; a resource or message class is built from its
 entry the first time it is accessed, then cached in the module.
 
-64-bit integer fields (``"int64"``) take Python ``int``\\ s; the renderer writes them as
-decimal strings, their canonical JSON form in the Compute API. Each class lists them in
-``_int64``.
+64-bit integer fields (``"int64"``) take Python ``int``\\ s and are written as decimal
+strings, their canonical JSON form in the Compute API: each class maps them to
+:func:`int64_text` in ``_wire_forms``, which the core's renderer applies.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ class GcpResource(Resource):
     provider: ClassVar[Any] = GCP
     #: ``"zone"``, ``"region"`` or ``"global"``: the keyword (and property) naming where it lives.
     scope: ClassVar[str] = "global"
-    #: Python names of the 64-bit integer properties (rendered as strings).
-    _int64: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def name(self) -> str:
@@ -55,6 +53,18 @@ def runtime_spec(spec: Any) -> Any:
     if isinstance(spec, tuple) and spec[0] in ("list", "map"):
         return (spec[0], runtime_spec(spec[1]))
     return spec
+
+
+def int64_text(value: Any) -> Any:
+    """A rendered 64-bit integer value as the API's JSON writes it: a decimal string (in
+    lists and maps too; expressions, already strings, stay as they are)."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, list):
+        return [int64_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: int64_text(v) for k, v in value.items()}
+    return value
 
 
 def has_int64(spec: Any) -> bool:
@@ -97,7 +107,7 @@ def catalog(
             doc, table_props = messages[name]
             props, int64 = _props(table_props)
             cls = make_property_class(name, qualname=name, module=module_name, doc=doc, props=props, lookup=lookup)
-        cls._int64 = int64
+        cls._wire_forms = dict.fromkeys(int64, int64_text)
         made: type = cls
         return made
 

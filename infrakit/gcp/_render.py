@@ -49,9 +49,9 @@ import typing
 from typing import Any
 
 from infrakit._contract import UNSET, Parameter
-from infrakit._expr import ConditionRef, Expr, base_type, describe_value, type_name
-from infrakit._resource import PropertyType, Resource
-from infrakit.errors import LogicalIdError, MissingPropertyError, PropertyTypeError, SynthError
+from infrakit._expr import ConditionRef, base_type, type_name
+from infrakit._resource import Resource, render_props, render_value
+from infrakit.errors import LogicalIdError, SynthError
 
 __all__ = ["NAME", "order", "render"]
 
@@ -82,10 +82,9 @@ class _Renderer:
     def __init__(self, build: Any) -> None:
         self.build = build
         self.where = build.name
-        self.int64 = False  # whether the expression being rendered stands for 64-bit integers
 
     def value(self, value: Any) -> Any:
-        return self.render(value, self.where, self.int64)
+        return render_value(value, self, self.where)
 
     def ref(self, resource: Resource) -> Any:
         return f"$(ref.{resource.logical_id}.selfLink)"
@@ -110,43 +109,11 @@ class _Renderer:
             "with a build-time input instead (an `if` in build)"
         )
 
-    # values
-
-    def render(self, value: Any, where: str, int64: bool = False) -> Any:
-        kind = type(value)
-        if kind is str or kind is bool or kind is float:
-            return value
-        if kind is int:
-            # 64-bit integers are strings in the API's JSON; int32 fields stay numbers.
-            return str(value) if int64 else value
-        if isinstance(value, Expr):
-            # An expression renders its items back through value() (ik.expr_list([10, p])),
-            # which must know they are 64-bit integers too.
-            self.where, self.int64 = where, int64
-            return value._render(self)
-        if isinstance(value, PropertyType):
-            return self.props(value, where)
-        if kind is list or kind is tuple:
-            return [self.render(v, f"{where}[{i}]", int64) for i, v in enumerate(value)]
-        if kind is dict:
-            return {k: self.render(v, f"{where}.{k}", int64) for k, v in value.items()}
-        raise PropertyTypeError(f"{where}: cannot render {describe_value(value)} into a template")
-
     def props(self, obj: Any, where: str) -> dict[str, Any]:
-        """A resource's or message's properties, under their JSON names."""
-        cls = type(obj)
-        int64: frozenset[str] = getattr(cls, "_int64", frozenset())
-        out: dict[str, Any] = {}
-        for py, wire, _spec, required in cls._props:
-            value = getattr(obj, py)
-            if value is None:
-                if required:
-                    raise MissingPropertyError(
-                        f"{where}: required property `{py}` is missing; pass {py}=... when creating it"
-                    )
-                continue
-            out[wire] = self.render(value, f"{where}.{py}", py in int64)
-        return out
+        """A resource's or message's properties, under their JSON names (64-bit integers as
+        decimal strings, through the classes' wire forms)."""
+        self.where = where
+        return render_props(obj, self, where)
 
 
 def order(build: Any) -> list[Resource]:
@@ -220,6 +187,11 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     return body
 
 
+def _output(r: _Renderer, name: str, value: Any) -> Any:
+    r.where = f"{r.build.name}: output `{name}`"
+    return r.value(value)
+
+
 def _description(build: Any) -> str:
     doc = (build.component.__doc__ or "").strip()
     first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
@@ -239,7 +211,5 @@ def render(build: Any) -> dict[str, Any]:
         check_name(build, resource)
     parameters = [_parameter(p) for p in build.parameters.values()]
     resources = [_resource(r, res) for res in order(build)]
-    outputs = [
-        {"name": name, "value": r.render(value, f"{build.name}: output `{name}`")} for name, _t, value in build.outputs
-    ]
+    outputs = [{"name": name, "value": _output(r, name, value)} for name, _t, value in build.outputs]
     return {"description": _description(build), "parameters": parameters, "resources": resources, "outputs": outputs}
