@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from infrakit._component import Build, Component, run
 from infrakit._contract import outputs_fields
 from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref
@@ -31,6 +29,8 @@ class Template:
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the template as plain JSON-compatible data."""
+        import orjson
+
         result: dict[str, Any] = orjson.loads(self.to_json())
         return result
 
@@ -56,7 +56,9 @@ def dumps_json(data: Any) -> bytes:
     """Indented JSON in the layout of ``json.dumps(data, indent=2, ensure_ascii=False)`` plus
     a newline (floats in their shortest form: ``1e-7`` where ``json`` writes ``1e-07``),
     written by orjson: about 70x faster than the standard library's indenting encoder,
-    which has no C implementation."""
+    which has no C implementation. (Imported when first writing: not at ``import infrakit``.)"""
+    import orjson
+
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError as exc:
