@@ -48,6 +48,13 @@ class Build:
         self.instance: str | None = None
         self.publish: dict[str, list[str]] = {}
 
+    def description(self) -> str:
+        """``"Name: first paragraph of the component's docstring"`` (or the name alone):
+        the template's description."""
+        doc = (self.component.__doc__ or "").strip()
+        first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
+        return f"{self.name}: {first}" if first else self.name
+
     def add(self, resource: Resource, prefix: str) -> None:
         if not isinstance(resource, Resource):
             raise DefinitionError(f"{self.name}: self.add() takes a resource, got {type(resource).__name__}")

@@ -247,13 +247,6 @@ def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> 
         _check_quota(build, "resources", len(resources))
 
 
-def _description(build: Any) -> str:
-    doc = (build.component.__doc__ or "").strip()
-    first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
-    text = f"{build.name}: {first}" if first else build.name
-    return text[:1024]
-
-
 def render(build: Any) -> dict[str, Any]:
     """The CloudFormation template of a checked build."""
     r = _Renderer(build)
@@ -287,7 +280,7 @@ def render(build: Any) -> dict[str, Any]:
     _publish(build, resources, outputs)
     _check_quota(build, "mappings", len(r.mappings))
 
-    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(build)}
+    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": build.description()[:1024]}
     if any(res.resource_type.startswith("AWS::Serverless::") for res in build.resources):
         template["Transform"] = SAM_TRANSFORM  # SAM types exist only through their transform
     if parameters:

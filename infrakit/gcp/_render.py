@@ -192,12 +192,6 @@ def _output(r: _Renderer, name: str, value: Any) -> Any:
     return r.value(value)
 
 
-def _description(build: Any) -> str:
-    doc = (build.component.__doc__ or "").strip()
-    first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
-    return f"{build.name}: {first}" if first else build.name
-
-
 def render(build: Any) -> dict[str, Any]:
     """The compute template of a checked build."""
     r = _Renderer(build)
@@ -212,4 +206,4 @@ def render(build: Any) -> dict[str, Any]:
     parameters = [_parameter(p) for p in build.parameters.values()]
     resources = [_resource(r, res) for res in order(build)]
     outputs = [{"name": name, "value": _output(r, name, value)} for name, _t, value in build.outputs]
-    return {"description": _description(build), "parameters": parameters, "resources": resources, "outputs": outputs}
+    return {"description": build.description(), "parameters": parameters, "resources": resources, "outputs": outputs}
