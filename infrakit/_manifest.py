@@ -1,0 +1,217 @@
+"""``manifest.json``: the typed on-disk contract of an assembly.
+
+One definition, many readers: the assembly writer, :func:`read_manifest`, ``infrakit diff``
+and the deployers all use these classes (as the CDK cloud-assembly schema types the CDK
+manifest). The JSON shape is documented in DESIGN.md; this module is its schema.
+
+Reading is strict about shape (a wrong type is an :class:`~infrakit.errors.AssemblyError`
+naming the JSON path) and lenient about keys it does not know, so a manifest written by a
+newer infrakit of the same ``version`` still reads.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from infrakit.errors import AssemblyError
+
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_VERSION",
+    "AssetEntry",
+    "InstanceEntry",
+    "Manifest",
+    "ParameterEntry",
+    "WireSource",
+    "read_manifest",
+]
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+@attrs.frozen
+class WireSource:
+    """Where a wired parameter's value comes from: another instance's output."""
+
+    instance: str
+    #: The output's name in the producer's template (``VpcId`` for AWS, ``vpc_id`` for GCP).
+    output: str
+
+
+@attrs.frozen
+class ParameterEntry:
+    """One parameter of an instance's template, and how the deployer gets its value.
+
+    ``source`` set: wired from another instance (``integration`` says how; ``None`` is the
+    default ``parameters`` pattern, where the deployer passes the producer's output).
+    ``secret``: the value is given at deploy time and never written anywhere.
+    ``default``: the template's default, when it has one. None of these: the deployer must be
+    given a value (``--parameter``, an environment variable or a file).
+    """
+
+    source: WireSource | None = None
+    integration: str | None = None
+    secret: bool = False
+    default: Any = None
+
+
+@attrs.frozen
+class AssetEntry:
+    """A file or directory packaged into the assembly, uploaded by ``deploy``."""
+
+    #: The packaged file, relative to the assembly directory.
+    path: str
+    sha256: str
+    #: What the asset was made from, as the user gave it (for messages only).
+    source: str = ""
+    packaging: str = "file"
+
+
+@attrs.frozen
+class InstanceEntry:
+    """One instance of the app: its provider, template file and contract."""
+
+    provider: str
+    component: str
+    template: str
+    sha256: str
+    inputs_sha256: str = ""
+    parameters: dict[str, ParameterEntry] = attrs.Factory(dict)
+    outputs: list[str] = attrs.Factory(list)
+    depends_on: list[str] = attrs.Factory(list)
+    #: Values read with ``Fn::ImportValue`` (exports pattern): no template parameter.
+    imports: dict[str, ParameterEntry] = attrs.Factory(dict)
+    #: Asset ids (keys of :attr:`Manifest.assets`) this instance's template uses.
+    assets: list[str] = attrs.Factory(list)
+    #: Output field name -> output name in the template (``vpc_id`` -> ``VpcId``).
+    output_names: dict[str, str] = attrs.Factory(dict)
+    cache_key: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Manifest:
+    """The whole ``manifest.json`` of an assembly."""
+
+    version: int = MANIFEST_VERSION
+    app: str
+    integration: str = "parameters"
+    instances: dict[str, InstanceEntry]
+    assets: dict[str, AssetEntry] = attrs.Factory(dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as JSON data, in DESIGN.md's shape (empty optional keys left out)."""
+        data: dict[str, Any] = _converter().unstructure(self)
+        return data
+
+    def consumers(self) -> dict[str, list[str]]:
+        """For every instance, the sorted names of the instances that depend on it."""
+        result: dict[str, set[str]] = {name: set() for name in self.instances}
+        for name, entry in self.instances.items():
+            for producer in entry.depends_on:
+                result.setdefault(producer, set()).add(name)
+        return {name: sorted(names) for name, names in result.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _converter() -> Any:
+    """The cattrs converter for the manifest: ``source`` is ``from`` on disk, and keys whose
+    value is the default are left out so the file keeps DESIGN.md's shape."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    converter = cattrs.Converter(forbid_extra_keys=False)
+    renamed = {"source": override(rename="from")}
+    converter.register_unstructure_hook(
+        ParameterEntry,
+        make_dict_unstructure_fn(ParameterEntry, converter, _cattrs_omit_if_default=True, **renamed),
+    )
+    converter.register_structure_hook(ParameterEntry, make_dict_structure_fn(ParameterEntry, converter, **renamed))
+    always = override(omit_if_default=False)
+    for cls in (WireSource, AssetEntry):
+        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True))
+    converter.register_unstructure_hook(
+        InstanceEntry,
+        make_dict_unstructure_fn(
+            InstanceEntry,
+            converter,
+            _cattrs_omit_if_default=True,
+            inputs_sha256=always,
+            parameters=always,
+            outputs=always,
+            depends_on=always,
+        ),
+    )
+    converter.register_unstructure_hook(
+        Manifest,
+        make_dict_unstructure_fn(
+            Manifest, converter, _cattrs_omit_if_default=True, version=always, integration=always, instances=always
+        ),
+    )
+    # Manifest fields are JSON: refuse "1" for an int or 5 for a str rather than coerce.
+    for prim in (str, int, bool):
+        converter.register_structure_hook(prim, _strict(prim))
+    converter.register_structure_hook(Any, lambda value, _t: value)
+    return converter
+
+
+def _strict(kind: type) -> Any:
+    def structure(value: Any, _type: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+    return structure
+
+
+def manifest_from_dict(data: Any, where: str = MANIFEST) -> Manifest:
+    """Structure JSON data into a :class:`Manifest`; a wrong shape is an AssemblyError
+    naming each JSON path that is wrong."""
+    if not isinstance(data, dict):
+        raise AssemblyError(f"{where}: not an infrakit manifest (expected a JSON object)")
+    if data.get("version") != MANIFEST_VERSION:
+        raise AssemblyError(
+            f"{where}: not an infrakit manifest of version {MANIFEST_VERSION} (version is {data.get('version')!r})"
+        )
+    import cattrs
+
+    try:
+        manifest: Manifest = _converter().structure(data, Manifest)
+    except cattrs.BaseValidationError as exc:
+        problems = "; ".join(cattrs.transform_error(exc, path="manifest"))
+        raise AssemblyError(f"{where}: the manifest has the wrong shape: {problems}") from None
+    for name, entry in manifest.instances.items():
+        _check_file_name(where, f"instances.{name}.template", entry.template)
+    for key, asset in manifest.assets.items():
+        _check_file_name(where, f"assets.{key}.path", asset.path)
+    return manifest
+
+
+def _check_file_name(where: str, path: str, name: str) -> None:
+    """A file named by the manifest lies inside the assembly directory: a plain file name."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise AssemblyError(f"{where}: {path} must be a file name inside the assembly directory, got {name!r}")
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> Manifest:
+    """The typed manifest of the assembly in ``directory``."""
+    path = Path(directory) / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AssemblyError(f"{directory}: not an assembly (no {MANIFEST}); run `infrakit synth` first") from None
+    except NotADirectoryError:
+        raise AssemblyError(f"{directory}: not an assembly directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssemblyError(f"{path}: cannot read the manifest: {exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise AssemblyError(f"{path}: not valid JSON: {exc}") from None
+    return manifest_from_dict(data, str(path))
