@@ -26,6 +26,7 @@ import attrs
 import infrakit
 from infrakit._app import App, Instance, OutputRef
 from infrakit._contract import UNSET
+from infrakit._describe import contract_of, provenance_of
 from infrakit._provider import PROVIDERS
 from infrakit._synth import Template, build_component, dumps_json, render_build
 from infrakit.errors import AssemblyError, InfrakitError
@@ -283,6 +284,8 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
     }
     if imports:
         entry["imports"] = imports
+    entry["contract"] = contract_of(instance.component)
+    entry["provenance"] = provenance_of(instance.component)
     return entry
 
 
@@ -451,6 +454,7 @@ def _cache_key(app: App, instance: Instance[Any, Any], code: _CodeDigests, forma
         "inputs": _instance_digest(instance),
         "wires": wires,
         "published": app.published(instance.name),
+        "provenance": provenance_of(instance.component),
         "format": format,
     }
     return hashlib.sha256(_canonical_json(material)).hexdigest()

@@ -92,6 +92,12 @@ class InstanceEntry:
     assets: list[str] = attrs.Factory(list)
     #: Output field name -> output name in the template (``vpc_id`` -> ``VpcId``).
     output_names: dict[str, str] = attrs.Factory(dict)
+    #: The component's contract (``infrakit._describe.contract_of``): input and output
+    #: fields with their types, for ``infrakit diff``'s breaking-change view.
+    contract: dict[str, Any] = attrs.Factory(dict)
+    #: What produced the template: ``{"infrakit": version, "package": {"name", "version"}}``
+    #: (``package`` only for a component from an installed distribution).
+    provenance: dict[str, Any] = attrs.Factory(dict)
     cache_key: str = ""
 
 

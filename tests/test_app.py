@@ -290,8 +290,9 @@ def test_manifest_has_the_design_shape(tmp_path: Path) -> None:
     assert written["version"] == 1 and written["app"] == "demo" and written["integration"] == "parameters"
     assert list(written["instances"]) == sorted(["queue-dev", "topic-dev", "queue-prod", "topic-prod", "tagged-dev"])
     for entry in written["instances"].values():
-        # The DESIGN keys, plus the cache key infrakit adds to re-use unchanged templates.
-        assert set(entry) == DESIGN_ENTRY_KEYS | {"cache_key"}
+        # The DESIGN keys, plus the cache key (re-use of unchanged templates), the contract
+        # (breaking-change checks) and provenance infrakit adds.
+        assert set(entry) == DESIGN_ENTRY_KEYS | {"cache_key", "contract", "provenance"}
     tagged = written["instances"]["tagged-dev"]
     assert tagged["provider"] == "aws"
     assert tagged["component"] == "_app_support:Tagged"
