@@ -31,7 +31,7 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n", 1)[0].strip()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _distributions() -> dict[str, list[str]]:
     """Top-level import name -> distribution names (``importlib.metadata``), read once."""
     from importlib import metadata
