@@ -144,23 +144,35 @@ def describe_component(component: type) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=1024)
+_PROVENANCE: dict[type, dict[str, Any]] = {}
+_CONTRACTS: dict[type, dict[str, Any]] = {}
+
+
 def provenance_of(component: type) -> dict[str, Any]:
     """What produced a component's template: infrakit's version and, for a component from an
-    installed distribution, that distribution's name and version."""
-    import infrakit
+    installed distribution, that distribution's name and version (computed once per class)."""
+    known = _PROVENANCE.get(component)
+    if known is None:
+        import infrakit
 
-    result: dict[str, Any] = {"infrakit": infrakit.__version__}
-    dist = distribution_of(component.__module__)
-    if dist is not None:
-        result["package"] = {"name": dist[0], "version": dist[1]}
-    return result
+        known = {"infrakit": infrakit.__version__}
+        dist = distribution_of(component.__module__)
+        if dist is not None:
+            known["package"] = {"name": dist[0], "version": dist[1]}
+        _PROVENANCE[component] = known
+    return known
 
 
-@functools.lru_cache(maxsize=1024)
 def contract_of(component: type) -> dict[str, Any]:
     """What the manifest records of a component's contract: ``{"inputs": {field: {"type",
-    "required", "deploy_time"}}, "outputs": {field: type}}``."""
+    "required", "deploy_time"}}, "outputs": {field: type}}`` (computed once per class)."""
+    known = _CONTRACTS.get(component)
+    if known is None:
+        known = _CONTRACTS[component] = _contract(component)
+    return known
+
+
+def _contract(component: type) -> dict[str, Any]:
     described = describe_component(component)
     return {
         "inputs": {

@@ -133,12 +133,12 @@ def _converter() -> Any:
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
     converter = cattrs.Converter(forbid_extra_keys=False)
-    renamed = {"source": override(rename="from")}
+    renamed = override(rename="from")
     converter.register_unstructure_hook(
         ParameterEntry,
-        make_dict_unstructure_fn(ParameterEntry, converter, _cattrs_omit_if_default=True, **renamed),
+        make_dict_unstructure_fn(ParameterEntry, converter, _cattrs_omit_if_default=True, source=renamed),
     )
-    converter.register_structure_hook(ParameterEntry, make_dict_structure_fn(ParameterEntry, converter, **renamed))
+    converter.register_structure_hook(ParameterEntry, make_dict_structure_fn(ParameterEntry, converter, source=renamed))
     always = override(omit_if_default=False)
     for cls in (WireSource, AssetEntry):
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True))
