@@ -158,38 +158,32 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def diff_assemblies(old_dir: str, new_dir: str) -> dict[str, list[str]]:
-    """Which instances changed between two assemblies, and which consume a changed one.
+def diff_assemblies(old_dir: str, new_dir: str) -> dict[str, Any]:
+    """Which instances changed between two assemblies, and which consume a changed one
+    (``infrakit._diff.diff_assemblies`` as JSON data)."""
+    from infrakit._diff import diff_assemblies as diff
 
-    ``changed``: added, or whose template differs; ``removed``: gone from the new one;
-    ``affected``: not changed themselves, but consuming (directly or not) a changed one.
-    """
-    from infrakit._assembly import read_manifest
-
-    old = read_manifest(old_dir)["instances"]
-    new = read_manifest(new_dir)["instances"]
-    changed = sorted(n for n, e in new.items() if n not in old or old[n].get("sha256") != e.get("sha256"))
-    consumers: dict[str, set[str]] = {n: set() for n in new}
-    for name, entry in new.items():
-        for producer in entry.get("depends_on", []):
-            consumers.setdefault(producer, set()).add(name)
-    affected: set[str] = set()
-    frontier = list(changed)
-    while frontier:
-        for consumer in consumers.get(frontier.pop(), ()):
-            if consumer not in affected and consumer not in changed:
-                affected.add(consumer)
-                frontier.append(consumer)
-    return {"changed": changed, "affected": sorted(affected), "removed": sorted(n for n in old if n not in new)}
+    return diff(old_dir, new_dir).to_dict()
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    result = diff_assemblies(args.old, args.new)
+    from infrakit._diff import diff_assemblies as diff
+
+    result = diff(args.old, args.new)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
     else:
+        data = result.to_dict()
         for key in ("changed", "affected", "removed"):
-            print(f"{key}: {', '.join(result[key]) or '-'}")
+            print(f"{key}: {', '.join(data[key]) or '-'}")
+        for change in result.contract:
+            label = "BREAKING" if change.breaking else "compatible"
+            detail = f" ({change.detail})" if change.detail else ""
+            hits = f"; consumers: {', '.join(change.consumers)}" if change.consumers else ""
+            print(f"contract: {change.instance}: {change.kind} `{change.name}`{detail}: {label}{hits}")
+    if args.fail_on_breaking and result.breaking:
+        print(f"infrakit: {len(result.breaking)} breaking contract change(s); see above", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -222,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD_DIR")
     diff.add_argument("new", metavar="NEW_DIR")
     diff.add_argument("--json", action="store_true")
+    diff.add_argument(
+        "--fail-on-breaking", action="store_true", help="exit 1 when an instance's contract changed in a breaking way"
+    )
     diff.set_defaults(run=cmd_diff)
     return parser
 
