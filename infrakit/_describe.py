@@ -259,3 +259,68 @@ def compare_contracts(
                 kind = "input-now-deploy-time" if after.get("deploy_time") else "input-now-build-time"
                 changes.append(ContractChange(instance, kind, name, True))
     return changes
+
+
+#: The entry-point group through which installed packages list their components:
+#: ``[project.entry-points."infrakit.components"] network = "acme.network:Network"``.
+ENTRY_POINT_GROUP = "infrakit.components"
+
+
+def installed_components() -> dict[str, type]:
+    """Every component that an installed distribution lists in the ``infrakit.components``
+    entry-point group, by ``<distribution>:<entry point name>``.
+
+    An entry point that does not load, or names something other than a component class, is
+    an :class:`~infrakit.errors.DefinitionError` naming the distribution and entry point.
+    """
+    from importlib import metadata
+
+    from infrakit._component import Component
+    from infrakit.errors import DefinitionError
+
+    found: dict[str, type] = {}
+    for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.value, e.name)):
+        dist = getattr(entry, "dist", None)
+        owner = f"{dist.name if dist is not None else '?'}:{entry.name}"
+        try:
+            value = entry.load()
+        except Exception as exc:
+            raise DefinitionError(
+                f"entry point {owner} ({entry.value}) in group {ENTRY_POINT_GROUP!r} does not load: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        if not (isinstance(value, type) and issubclass(value, Component)):
+            raise DefinitionError(
+                f"entry point {owner} ({entry.value}) in group {ENTRY_POINT_GROUP!r} names {value!r}, "
+                "not an ik.Component subclass"
+            )
+        found[owner] = value
+    return found
+
+
+def format_description(described: dict[str, Any]) -> str:
+    """:func:`describe_component`'s data as the text ``infrakit describe`` prints."""
+    package = described.get("package")
+    version = f"  [{package['name']} {package['version']}]" if package else ""
+    lines = [f"{described['component']}{version}"]
+    if described.get("description"):
+        lines.append(f"  {described['description']}")
+    lines.append("  inputs:")
+    for i in described["inputs"]:
+        when = "deploy-time" if i["deploy_time"] else "build-time"
+        default = "required" if i["required"] else f"default {i['default']!r}"
+        extra = [when, default]
+        if i.get("secret"):
+            extra.append("secret")
+        lines.append(f"    {i['name']}: {i['type']}  ({', '.join(extra)})")
+        if i.get("description"):
+            lines.append(f"      {i['description']}")
+        for v in i.get("validators", ()):
+            lines.append(f"      validator: {v}")
+    lines.append("  outputs:")
+    for o in described["outputs"]:
+        text = f"    {o['name']}: {o['type']}"
+        if o.get("description"):
+            text += f"  - {o['description']}"
+        lines.append(text)
+    return "\n".join(lines) + "\n"

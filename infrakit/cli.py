@@ -50,6 +50,14 @@ def _import_file(path: Path) -> Any:
 
 def load_target(target: str) -> App:
     """The app named by a CLI target: ``file.py``, ``package.module``, either with ``:NAME``."""
+    location, variable, value = _load_variable(target)
+    if not isinstance(value, App):
+        raise UserError(f"{location}:{variable} is a {type(value).__name__}, not an ik.App")
+    return value
+
+
+def _load_variable(target: str) -> tuple[str, str, Any]:
+    """``(location, variable, value)`` of a CLI target (``app`` when no ``:NAME`` is given)."""
     location, _, variable = target.partition(":")
     variable = variable or "app"
     try:
@@ -73,9 +81,7 @@ def load_target(target: str) -> App:
         value = getattr(module, variable)
     except AttributeError:
         raise UserError(f"{location} has no variable {variable!r} (name another one with {location}:NAME)") from None
-    if not isinstance(value, App):
-        raise UserError(f"{location}:{variable} is a {type(value).__name__}, not an ik.App")
-    return value
+    return location, variable, value
 
 
 def _progress(done: int, total: int) -> None:
@@ -158,6 +164,31 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_describe(args: argparse.Namespace) -> int:
+    from infrakit._component import Component
+    from infrakit._describe import describe_component, format_description, installed_components
+
+    components: list[type] = []
+    if args.installed:
+        components.extend(installed_components().values())
+    if args.target:
+        location, variable, value = _load_variable(args.target)
+        if isinstance(value, App):
+            components.extend(i.component for i in value.instances.values())
+        elif isinstance(value, type) and issubclass(value, Component):
+            components.append(value)
+        else:
+            raise UserError(f"{location}:{variable} is a {type(value).__name__}, not an ik.App or ik.Component")
+    if not args.target and not args.installed:
+        raise UserError("describe needs a TARGET (an app or a component) or --installed")
+    described = [describe_component(c) for c in dict.fromkeys(components)]
+    if args.json:
+        print(json.dumps(described, indent=2))
+    else:
+        sys.stdout.write("\n".join(format_description(d) for d in described))
+    return 0
+
+
 def diff_assemblies(old_dir: str, new_dir: str) -> dict[str, Any]:
     """Which instances changed between two assemblies, and which consume a changed one
     (``infrakit._diff.diff_assemblies`` as JSON data)."""
@@ -211,6 +242,16 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("target")
     graph.add_argument("--format", choices=("dot", "mermaid"), default="dot")
     graph.set_defaults(run=cmd_graph)
+
+    describe = commands.add_parser("describe", help="print components' contracts: inputs, outputs, package version")
+    describe.add_argument(
+        "target", nargs="?", help="an app (its components) or a component: file.py or package.module, with :NAME"
+    )
+    describe.add_argument(
+        "--installed", action="store_true", help="components that installed packages list (entry points)"
+    )
+    describe.add_argument("--json", action="store_true")
+    describe.set_defaults(run=cmd_describe)
 
     diff = commands.add_parser("diff", help="which instances changed between two assemblies")
     diff.add_argument("old", metavar="OLD_DIR")
