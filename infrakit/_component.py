@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import typing
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from infrakit._contract import UNSET, Parameter, ParamOptions, inputs_fields, is_inputs, is_outputs, outputs_fields
 from infrakit._expr import ConditionRef, Expr, ParamRef
 from infrakit._resource import Resource
 from infrakit.errors import DefinitionError, LogicalIdError, ProviderMixError, SynthError, UnboundOutputError
+
+if TYPE_CHECKING:
+    from infrakit._provider import Provider
 
 __all__ = ["Build", "Component"]
 
@@ -38,7 +41,7 @@ class Build:
         self.parameters: dict[str, Parameter] = {}
         self.conditions: dict[str, ConditionRef] = {}
         self.outputs: list[tuple[str, Any, Any]] = []  # (field, T, value)
-        self.provider: Any = None
+        self._provider: Provider | None = None
         #: Each resource's dependencies (references and depends_on), set by synth's checks.
         self.depends: dict[Resource, list[Resource]] = {}
         #: Set when synthesized as an app instance: the app's and the instance's names, and
@@ -47,6 +50,13 @@ class Build:
         self.app: str | None = None
         self.instance: str | None = None
         self.publish: dict[str, list[str]] = {}
+
+    @property
+    def provider(self) -> Provider:
+        """The provider of the component's resources (known once one has been added)."""
+        if self._provider is None:
+            raise SynthError(f"{self.name}: build added no resources; add at least one with self.add(...)")
+        return self._provider
 
     def description(self) -> str:
         """``"Name: first paragraph of the component's docstring"`` (or the name alone):
@@ -70,13 +80,13 @@ class Build:
                 "give each resource its own id"
             )
         provider = type(resource).provider
-        if self.provider is None:
-            self.provider = provider
-        elif provider is not self.provider:
+        if self._provider is None:
+            self._provider = provider
+        elif provider is not self._provider:
             first = self.resources[0]
             raise ProviderMixError(
                 f"{self.name}: {resource._describe()} is a {provider.name} resource, but the component "
-                f"already has {self.provider.name} resources ({first._describe()}); one component is one "
+                f"already has {self._provider.name} resources ({first._describe()}); one component is one "
                 "deployable unit of one provider: split it into two components"
             )
         self.by_id[lid] = resource

@@ -1,24 +1,120 @@
-"""The provider plug-in seam: what the core knows of AWS, GCP or any other provider.
+"""The provider plug-in seam: everything the core knows of AWS, GCP or any other provider.
 
-A provider is an object with ``name``, ``template_suffix``, ``render(build)``,
-``check_template(build, text)``, ``parameter_name(key)``, ``output_name(field)`` and
-``prefixed(prefix, name)`` (the id of a resource of an embedded component).
-Resource classes carry theirs (``Resource.provider``); a provider registers itself here
-when its package is imported, so an assembly's manifest can be read back by name. The
-core never imports a provider.
+A provider is an object implementing :class:`Provider`. Resource classes carry theirs
+(``Resource.provider``); a provider registers itself here when its package is imported, so
+an assembly's manifest can be read back by name. The core never imports a provider and
+never asks which provider it holds: it calls these methods.
+
+Adding a provider means: a package with resource classes whose base sets ``provider``, an
+object implementing this protocol (registered with :func:`register`), and a deployer
+returned by :meth:`Provider.deployer`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-__all__ = ["PROVIDERS", "register"]
+if TYPE_CHECKING:
+    from infrakit._component import Build
+    from infrakit._deploy import Deployer, DeploySettings
+
+__all__ = ["PROVIDERS", "Provider", "provider_named", "register", "supporting", "walk"]
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the core calls on a provider: naming, rendering, checking and deploying."""
+
+    #: Short name, as written in ``manifest.json`` (``"aws"``, ``"gcp"``).
+    name: str
+    #: How messages name the provider (``"AWS"``, ``"GCP"``).
+    label: str
+    #: The file name suffix of its templates in an assembly (``".template.json"``).
+    template_suffix: str
+    #: The integration patterns its instances can be wired through (``"parameters"`` always).
+    integrations: frozenset[str]
+    #: Its limits on one template: ``resources``, ``parameters``, ``outputs``, ``mappings``,
+    #: ``template_bytes``; a limit left out is not checked.
+    quotas: Mapping[str, int]
+
+    def parameter_name(self, key: str) -> str:
+        """A parameter's name in a template, from its snake_case key (``vpc_id``)."""
+        ...
+
+    def output_name(self, field: str) -> str:
+        """An output's name in a template, from its outputs-class field name."""
+        ...
+
+    def prefixed(self, prefix: str, name: str) -> str:
+        """The id of a resource of an embedded component (``prefix`` from ``self.embed``)."""
+        ...
+
+    def render(self, build: Build) -> dict[str, Any]:
+        """The template (JSON data) of a checked build. Refuses what the provider's template
+        language cannot hold (a condition in a compute template, a quota exceeded, ...)."""
+        ...
+
+    def check_template(self, build: Build, text: str) -> None:
+        """Checks on the rendered template's text (CloudFormation: its size)."""
+        ...
+
+    def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:
+        """Structural problems of a rendered template, read as data (a reference to nothing,
+        an unused parameter): ``infrakit.testing``'s second line behind synthesis."""
+        ...
+
+    def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
+        """The output names a rendered template publishes."""
+        ...
+
+    def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
+        """Problems found by the provider's own schema validation of a template's text
+        (AWS: cfn-lint; GCP: the ``compute_v1`` messages); imports its tools lazily."""
+        ...
+
+    def deployer(self, settings: DeploySettings) -> Deployer:
+        """The deployer of this provider's instances (imports boto3 & co. lazily)."""
+        ...
+
 
 #: Registered providers by name.
-PROVIDERS: dict[str, Any] = {}
+PROVIDERS: dict[str, Provider] = {}
 
 
-def register(provider: Any) -> Any:
+def register(provider: Provider) -> Provider:
     """Make ``provider`` known by its name; returns it."""
     PROVIDERS[provider.name] = provider
     return provider
+
+
+def provider_named(name: str) -> Provider | None:
+    """The registered provider called ``name``, importing its package if needed
+    (``infrakit.<name>``: the built-in providers register themselves on import)."""
+    found = PROVIDERS.get(name)
+    if found is None and name.isidentifier():
+        import importlib
+
+        try:
+            importlib.import_module(f"infrakit.{name}._provider")
+        except ImportError:
+            return None
+        found = PROVIDERS.get(name)
+    return found
+
+
+def supporting(integration: str) -> list[str]:
+    """The labels of the registered providers that support an integration pattern."""
+    return sorted(p.label for p in PROVIDERS.values() if integration in p.integrations)
+
+
+def walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every node of a template's JSON data with its path (``Resources.Vpc.Properties``),
+    depth first: for the providers' checks of rendered templates."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from walk(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from walk(item, f"{path}[{i}]")

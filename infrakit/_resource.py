@@ -12,7 +12,7 @@ import contextvars
 import functools
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -24,6 +24,9 @@ from infrakit.errors import (
     UnknownPropertyError,
     did_you_mean,
 )
+
+if TYPE_CHECKING:
+    from infrakit._provider import Provider
 
 __all__ = [
     "BUILDING",
@@ -207,7 +210,7 @@ class Resource:
 
     resource_type: ClassVar[str] = ""
     #: The provider plug-in that renders this resource (set by the provider's base class).
-    provider: ClassVar[Any] = None
+    provider: ClassVar[Provider]
     _props: ClassVar[tuple[Any, ...]] = ()
     _attr_specs: ClassVar[dict[str, tuple[str, Any]]] = {}
     _keywords: ClassVar[frozenset[str]] = frozenset()

@@ -14,8 +14,11 @@ from attrs import validators as v
 from hypothesis import given, settings
 
 import infrakit as ik
+from infrakit.aws import _check as cfn_check
 from infrakit.aws import ec2, fn, sqs
+from infrakit.aws._provider import AWS
 from infrakit.gcp import compute
+from infrakit.gcp._provider import GCP
 from infrakit.testing import Template, assert_contract, strategies
 from infrakit.testing import _contract as contract
 
@@ -276,7 +279,7 @@ def _fake_lint(monkeypatch: pytest.MonkeyPatch, *rule_ids: str) -> None:
         ]
 
     monkeypatch.setattr(cfnlint.api, "lint", lint)
-    contract._cfn_lint_cached.cache_clear()
+    cfn_check.cfn_lint.cache_clear()
 
 
 def test_informational_cfn_lint_messages_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,7 +297,7 @@ def test_every_cfn_lint_error_and_warning_is_listed(monkeypatch: pytest.MonkeyPa
 
 def test_without_cfn_lint_the_error_says_to_install_the_lint_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "cfnlint.api", None)
-    contract._cfn_lint_cached.cache_clear()
+    cfn_check.cfn_lint.cache_clear()
     with pytest.raises(ImportError, match=r"infrakit\[lint\]"):
         assert_contract(Network, NetworkInputs(cidr="10.9.0.0/16"))
 
@@ -378,7 +381,7 @@ _BROKEN_TEMPLATES = {
 @pytest.mark.parametrize("case", list(_BROKEN_TEMPLATES))
 def test_the_template_check_finds(case: str) -> None:
     body, expected = _BROKEN_TEMPLATES[case]
-    problems = list(contract._cfn_problems(body))
+    problems = list(AWS.template_problems(body))
     assert any(expected in p for p in problems), problems
 
 
@@ -394,7 +397,7 @@ def test_the_template_check_accepts_pseudo_parameters_and_used_parameters() -> N
             "B": {"Type": "T", "Condition": "C", "Properties": {"Z": {"Fn::GetAtt": "A.Arn"}}},
         },
     }
-    assert list(contract._cfn_problems(body)) == []
+    assert list(AWS.template_problems(body)) == []
 
 
 def test_the_template_check_finds_a_declared_output_missing_from_the_template() -> None:
@@ -409,15 +412,15 @@ def test_the_compute_check_finds_a_reference_to_no_resource() -> None:
     body = {
         "resources": [{"name": "vm", "type": "compute.v1.instance", "properties": {"disk": "$(ref.gone.selfLink)"}}]
     }
-    assert any("'gone'" in p for p in contract._compute_problems(body))
+    assert any("'gone'" in p for p in GCP.template_problems(body))
 
 
 def test_lint_results_are_reused_for_an_identical_template() -> None:
     inputs = NetworkInputs(cidr="10.1.0.0/16")
     assert_contract(Network, inputs)
-    before = contract._cfn_lint_cached.cache_info()
+    before = cfn_check.cfn_lint.cache_info()
     assert_contract(Network, inputs)
-    after = contract._cfn_lint_cached.cache_info()
+    after = cfn_check.cfn_lint.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
 
 
@@ -480,11 +483,11 @@ def test_the_compute_check_finds_an_unknown_or_unused_parameter() -> None:
         "parameters": [{"name": "region", "type": "string"}],
         "resources": [{"name": "net", "type": "compute.v1.network", "properties": {"x": "$(params.zone)"}}],
     }
-    problems = list(contract._compute_problems(body))
+    problems = list(GCP.template_problems(body))
     assert any("parameter 'zone', which is not a parameter" in p for p in problems)
     assert any("parameter 'region' is never used" in p for p in problems)
 
 
 def test_the_compute_check_finds_a_depends_on_to_no_resource() -> None:
     body = {"resources": [{"name": "vm", "type": "compute.v1.instance", "metadata": {"dependsOn": ["gone"]}}]}
-    assert any("depends on 'gone'" in p for p in contract._compute_problems(body))
+    assert any("depends on 'gone'" in p for p in GCP.template_problems(body))

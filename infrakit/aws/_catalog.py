@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from infrakit._expr import ConditionRef, describe_value
+from infrakit._provider import Provider
 from infrakit._resource import (
     PropertyType,
     Resource,
@@ -84,7 +85,7 @@ class AwsResource(Resource):
     update_replace_policy: Any = option_field(_one_of("update_replace_policy", _UPDATE_REPLACE))
     metadata: Any = option_field(_check_metadata)
 
-    provider: ClassVar[Any] = AWS
+    provider: ClassVar[Provider] = AWS
     _option_names: ClassVar[tuple[str, ...]] = ("condition", "metadata")
 
 

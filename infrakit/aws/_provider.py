@@ -1,20 +1,37 @@
-"""The AWS provider plug-in: what the core calls to render an AWS component."""
+"""The AWS provider plug-in: what the core calls to render, check and deploy an AWS component."""
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from infrakit._provider import register
+from infrakit._provider import Provider, register
 
-__all__ = ["AWS", "AwsProvider"]
+if TYPE_CHECKING:
+    from infrakit._component import Build
+    from infrakit._deploy import Deployer, DeploySettings
+
+__all__ = ["AWS", "QUOTAS", "AwsProvider"]
+
+#: CloudFormation's limits on one template.
+QUOTAS: Mapping[str, int] = {
+    "resources": 500,
+    "parameters": 200,
+    "outputs": 200,
+    "mappings": 200,
+    "template_bytes": 1_000_000,
+}
 
 
 class AwsProvider:
-    """Renders AWS components into CloudFormation templates."""
+    """Renders AWS components into CloudFormation templates (see ``infrakit.aws._render``)."""
 
     name = "aws"
+    label = "AWS"
     template_suffix = ".template.json"
+    integrations = frozenset({"parameters", "registry", "exports"})
+    quotas = QUOTAS
 
     @staticmethod
     @functools.lru_cache(maxsize=4096)
@@ -25,22 +42,43 @@ class AwsProvider:
     output_name = parameter_name
 
     @staticmethod
-    def prefixed(prefix: str, logical_id: str) -> str:
+    def prefixed(prefix: str, name: str) -> str:
         """The logical id of a resource of an embedded component: ``Db`` + ``Vpc`` -> ``DbVpc``."""
-        return prefix + logical_id
+        return prefix + name
 
-    def render(self, build: Any) -> dict[str, Any]:
+    def render(self, build: Build) -> dict[str, Any]:
         from infrakit.aws._render import render  # the renderer loads only when synthesizing
 
         return render(build)
 
-    def check_template(self, build: Any, text: str) -> None:
+    def check_template(self, build: Build, text: str) -> None:
         from infrakit.aws._render import check_size
 
         check_size(build, text)
+
+    def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:
+        from infrakit.aws._check import reference_problems
+
+        return reference_problems(body)
+
+    def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
+        return set(body.get("Outputs") or {})
+
+    def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
+        from infrakit.aws._check import cfn_lint
+
+        return list(cfn_lint(text, regions, ignore))
+
+    def deployer(self, settings: DeploySettings) -> Deployer:
+        """A ``AwsDeployer`` (``infrakit.aws._deploy``), imported now: boto3 loads only when deploying."""
+        import importlib
+
+        module = importlib.import_module("infrakit.aws._deploy")
+        deployer: Deployer = module.AwsDeployer(settings)
+        return deployer
 
     def __repr__(self) -> str:
         return "<provider aws>"
 
 
-AWS = register(AwsProvider())
+AWS: Provider = register(AwsProvider())

@@ -6,16 +6,13 @@ import re
 import typing
 from typing import Any
 
-from infrakit._contract import UNSET, Parameter
-from infrakit._expr import ConditionRef, base_type, type_name
+from infrakit._contract import UNSET, Parameter, out_options, output_name, parameter_name
+from infrakit._expr import Call, ConditionRef, Expr, GetAtt, Ref, base_type, type_name
 from infrakit._resource import Resource, render_props, render_value
-from infrakit.aws._provider import AwsProvider
+from infrakit.aws._provider import AWS, QUOTAS, AwsProvider
 from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
 
 __all__ = ["QUOTAS", "check_size", "pascal", "render"]
-
-#: CloudFormation's limits on one template.
-QUOTAS = {"resources": 500, "parameters": 200, "outputs": 200, "mappings": 200, "template_bytes": 1_000_000}
 
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
 
@@ -25,6 +22,8 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 #: ``vpc_id`` -> ``VpcId``: a parameter's or output's name in a CloudFormation template.
 pascal = AwsProvider.parameter_name
+#: Names parameters and outputs (the provider's spelling, unless a name was chosen).
+AWS_NAMES = AWS
 
 
 def registry_path(app: str, instance: str, output: str) -> str:
@@ -43,7 +42,22 @@ def _integration(p: Parameter) -> str:
 
 def _source_names(p: Parameter) -> tuple[str, str, str]:
     ref = p.source
-    return ref.instance.app.name, ref.instance.name, pascal(ref.field)
+    return ref.instance.app.name, ref.instance.name, output_name(AWS_NAMES, ref.instance.component.outputs_type, ref.field)
+
+
+def _imported_name(p: Parameter) -> Any:
+    """The export a consumer imports: the producer's declared ``export_name``, else infrakit's."""
+    ref = p.source
+    declared = out_options(ref.instance.component.outputs_type, ref.field).export_name
+    if declared is None:
+        return export_name(*_source_names(p))
+    if isinstance(declared, str) and "${" not in declared:
+        return declared
+    raise SynthError(
+        f"{p.owner} is wired through the exports integration from output `{ref.field}` of {ref.instance.name}, "
+        "whose export name is computed at deploy time; give that output a fixed export_name, or wire it "
+        "with another integration"
+    )
 
 
 def _check_id(build: Any, what: str, name: str) -> None:
@@ -95,9 +109,9 @@ class _Renderer:
 
     def param(self, parameter: Parameter) -> Any:
         if _integration(parameter) == "exports":
-            imported = {"Fn::ImportValue": export_name(*_source_names(parameter))}
+            imported = {"Fn::ImportValue": _imported_name(parameter)}
             return {"Fn::Split": [",", imported]} if _is_list(parameter.type) else imported
-        return {"Ref": pascal(parameter.key)}
+        return {"Ref": parameter_name(AWS_NAMES, parameter)}
 
     def condition(self, condition: ConditionRef) -> Any:
         return {"Condition": condition.name}
@@ -130,8 +144,14 @@ class _Renderer:
 def _parameter(p: Parameter) -> dict[str, Any]:
     options = p.options
     kind = base_type(p.type)
+    p.check_default()
     if options.aws_type:
+        from infrakit.aws._parameters import check_parameter_type
+
+        check_parameter_type(p.owner, options.aws_type, p.type)
         cfn_type = options.aws_type
+    elif kind is bool:
+        cfn_type = "String"  # CloudFormation has no boolean parameter: "true" or "false"
     elif kind is str:
         cfn_type = "String"
     elif kind in (int, float):
@@ -143,7 +163,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     else:
         raise SynthError(
             f"{p.owner}: a deploy-time parameter of type {type_name(p.type)} has no CloudFormation type; "
-            "use str, int, float, list[str] or a Literal of those"
+            "use str, int, float, bool, list[str] or a Literal of those"
         )
     if _integration(p) == "registry":
         kind = "CommaDelimitedList" if _is_list(p.type) else "String"
@@ -155,10 +175,14 @@ def _parameter(p: Parameter) -> dict[str, Any]:
         body["Description"] = options.description
     if p.default is not UNSET:
         default = p.default
-        body["Default"] = ",".join(str(v) for v in default) if isinstance(default, (list, tuple)) else default
+        if isinstance(default, (list, tuple)):
+            default = ",".join(str(v) for v in default)
+        body["Default"] = _text(default) if isinstance(default, bool) else default
     allowed = p.allowed_values()
+    if allowed is None and kind is bool:
+        allowed = (True, False)
     if allowed:
-        body["AllowedValues"] = list(allowed)
+        body["AllowedValues"] = [_text(v) if isinstance(v, bool) else v for v in allowed]
     for key, option in (
         ("AllowedPattern", options.pattern),
         ("MinLength", options.min_length),
@@ -168,9 +192,15 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     ):
         if option is not None:
             body[key] = option
+    if options.constraint_description is not None:
+        body["ConstraintDescription"] = options.constraint_description
     if options.secret:
         body["NoEcho"] = True
     return body
+
+
+def _text(flag: bool) -> str:
+    return "true" if flag else "false"
 
 
 def _is_list(kind: Any) -> bool:
@@ -207,8 +237,9 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     return body
 
 
-def _output(r: _Renderer, name: str, kind: Any, value: Any) -> dict[str, Any]:
-    r.where = f"{r.build.name}: output `{name}`"
+def _output(r: _Renderer, field: str, name: str, kind: Any, value: Any) -> dict[str, Any]:
+    r.where = f"{r.build.name}: output `{field}`"
+    options = out_options(r.build.component.outputs_type, field)
     rendered = r.value(value)
     if _is_list(kind):
         # A list is published comma-joined and consumed as a CommaDelimitedList.
@@ -217,15 +248,70 @@ def _output(r: _Renderer, name: str, kind: Any, value: Any) -> dict[str, Any]:
         rendered = "true" if rendered else "false"
     elif isinstance(rendered, (int, float)):
         rendered = str(rendered)
-    return {"Value": rendered}
+    body: dict[str, Any] = {}
+    if options.description is not None:
+        body["Description"] = options.description
+    condition = options.condition if options.condition is not None else _implied_condition(r, field, value)
+    if condition is not None:
+        if condition not in r.build.conditions:
+            raise DanglingReferenceError(
+                f"{r.where}: condition {condition!r} (ik.out(condition=...)) is never defined; define it in build "
+                "with self.condition(name, expr)"
+            )
+        body["Condition"] = condition
+    body["Value"] = rendered
+    if options.export_name is not None:
+        exported = options.export_name
+        if isinstance(exported, str) and "${" in exported:
+            exported = fn_sub(exported)
+        body["Export"] = {"Name": r.value(exported)}
+    return body
+
+
+def _implied_condition(r: _Renderer, field: str, value: Any) -> str | None:
+    """The condition of the conditional resources an output's value refers to (outside
+    ``fn.if_``, which guards its branches itself): an output of a resource that may not
+    exist must have that resource's condition."""
+    found: set[str] = set()
+    _conditions_in(value, found)
+    if len(found) > 1:
+        listed = ", ".join(sorted(found))
+        raise SynthError(
+            f"{r.build.name}: output `{field}` refers to resources of different conditions ({listed}); define a "
+            "condition that holds only when all of them do (self.condition(name, fn.and_(...))) and declare "
+            "the output with ik.out(condition=name), or guard the value with fn.if_"
+        )
+    return found.pop() if found else None
+
+
+def _conditions_in(value: Any, found: set[str]) -> None:
+    from infrakit.aws.fn import _If
+
+    if isinstance(value, _If):
+        return
+    if isinstance(value, (Ref, GetAtt)):
+        condition = getattr(value.resource, "condition", None)
+        if condition is not None:
+            found.add(condition.name if isinstance(condition, ConditionRef) else condition)
+        return
+    if isinstance(value, Expr):
+        for child in value._children():
+            _conditions_in(child, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _conditions_in(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _conditions_in(item, found)
 
 
 def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> None:
     """Publish the outputs that consumers read through the registry or exports."""
     kinds = {field: kind for field, kind, _v in build.outputs}
     for field, integrations in build.publish.items():
-        name = pascal(field)
-        if "exports" in integrations:
+        name = output_name(AWS_NAMES, build.component.outputs_type, field)
+        declared = out_options(build.component.outputs_type, field).export_name
+        if "exports" in integrations and declared is None:
             outputs[name]["Export"] = {"Name": export_name(build.app, build.instance, name)}
         if "registry" in integrations:
             logical_id = f"Registry{name}"
@@ -243,8 +329,16 @@ def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> 
                     "Description": f"{build.app}/{build.instance} output {name} (infrakit registry integration)",
                 },
             }
+            if "Condition" in outputs[name]:
+                resources[logical_id]["Condition"] = outputs[name]["Condition"]
     if build.publish:
         _check_quota(build, "resources", len(resources))
+
+
+def fn_sub(text: str) -> Any:
+    from infrakit.aws.fn import sub
+
+    return sub(text)
 
 
 def render(build: Any) -> dict[str, Any]:
@@ -259,8 +353,10 @@ def render(build: Any) -> dict[str, Any]:
     for key, p in build.parameters.items():
         if _integration(p) == "exports":
             continue  # read with Fn::ImportValue where it is used
-        name = pascal(key)
+        name = parameter_name(AWS_NAMES, p)
         _check_id(build, f"parameter (from {p.owner})", name)
+        if name in parameters:
+            raise LogicalIdError(f"{build.name}: two parameters are named {name!r} ({p.owner}); give each its own name")
         if name in build.by_id:
             raise LogicalIdError(
                 f"{build.name}: parameter {name!r} ({p.owner}) has the logical id of {build.by_id[name]._describe()}; "
@@ -274,9 +370,13 @@ def render(build: Any) -> dict[str, Any]:
         r.where = f"{build.name}: condition {name!r}"
         conditions[name] = r.value(cond.expr)
     resources = {res.logical_id: _resource(r, res) for res in build.resources}
-    outputs = {}
+    outputs: dict[str, Any] = {}
     for field, kind, value in build.outputs:
-        outputs[pascal(field)] = _output(r, pascal(field), kind, value)
+        name = output_name(AWS_NAMES, build.component.outputs_type, field)
+        _check_id(build, f"output (`{field}`)", name)
+        if name in outputs:
+            raise LogicalIdError(f"{build.name}: two outputs are named {name!r}; give each its own name")
+        outputs[name] = _output(r, field, name, kind, value)
     _publish(build, resources, outputs)
     _check_quota(build, "mappings", len(r.mappings))
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from infrakit._provider import Provider
 from infrakit._resource import Resource, make_property_class, make_resource_class
 from infrakit.errors import did_you_mean
 from infrakit.gcp._provider import GCP
@@ -36,7 +37,7 @@ class GcpResource(Resource):
     resource (``id``, ``self_link``, the ``address`` of a static address, ...).
     """
 
-    provider: ClassVar[Any] = GCP
+    provider: ClassVar[Provider] = GCP
     #: ``"zone"``, ``"region"`` or ``"global"``: the keyword (and property) naming where it lives.
     scope: ClassVar[str] = "global"
 

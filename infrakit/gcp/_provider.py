@@ -1,10 +1,15 @@
-"""The Google Cloud provider plug-in: what the core calls to render a GCP component."""
+"""The Google Cloud provider plug-in: what the core calls to render, check and deploy a GCP component."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from infrakit._provider import register
+from infrakit._provider import Provider, register
+
+if TYPE_CHECKING:
+    from infrakit._component import Build
+    from infrakit._deploy import Deployer, DeploySettings
 
 __all__ = ["GCP", "GcpProvider"]
 
@@ -13,7 +18,12 @@ class GcpProvider:
     """Renders GCP components into compute templates (see ``infrakit.gcp._render``)."""
 
     name = "gcp"
+    label = "GCP"
     template_suffix = ".compute.json"
+    #: Only the deployer passes values between compute deployments: no registry, no exports.
+    integrations = frozenset({"parameters"})
+    #: A compute template has no size or count limits of its own (each resource is one API request).
+    quotas: Mapping[str, int] = {}
 
     @staticmethod
     def parameter_name(key: str) -> str:
@@ -27,18 +37,38 @@ class GcpProvider:
         """The name of a resource of an embedded component: ``Db`` + ``net`` -> ``db-net``."""
         return f"{prefix.lower()}-{name}"
 
-    def render(self, build: Any) -> dict[str, Any]:
+    def render(self, build: Build) -> dict[str, Any]:
         """The compute template of a checked build."""
         from infrakit.gcp._render import render  # the renderer loads only when synthesizing
 
         return render(build)
 
-    def check_template(self, build: Any, text: str) -> None:
-        """Nothing to check on the text: a compute template has no size or count limits of
-        its own (each resource is one API request); everything else is checked in ``render``."""
+    def check_template(self, build: Build, text: str) -> None:
+        """Nothing to check on the text: everything is checked in ``render``."""
+
+    def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:
+        from infrakit.gcp._check import reference_problems
+
+        return reference_problems(body)
+
+    def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
+        return {str(o.get("name")) for o in body.get("outputs") or [] if isinstance(o, dict)}
+
+    def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
+        from infrakit.gcp._check import validate
+
+        return validate(text)
+
+    def deployer(self, settings: DeploySettings) -> Deployer:
+        """A ``GcpDeployer`` (``infrakit.gcp._deploy``), imported now: google-cloud-compute loads only when deploying."""
+        import importlib
+
+        module = importlib.import_module("infrakit.gcp._deploy")
+        deployer: Deployer = module.GcpDeployer(settings)
+        return deployer
 
     def __repr__(self) -> str:
         return "<provider gcp>"
 
 
-GCP = register(GcpProvider())
+GCP: Provider = register(GcpProvider())
