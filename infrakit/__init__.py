@@ -13,7 +13,7 @@ from typing import Any
 from infrakit import errors
 from infrakit._app import App, Instance, wire
 from infrakit._component import Component
-from infrakit._contract import UNSET, Out, Param, inputs, outputs, param
+from infrakit._contract import UNSET, Out, Param, inputs, out, outputs, param
 from infrakit._expr import Expr, expr_list
 from infrakit._synth import Template, synth
 
@@ -30,6 +30,7 @@ __all__ = [
     "expr_list",
     "inputs",
     "load_inputs",
+    "out",
     "outputs",
     "param",
     "synth",

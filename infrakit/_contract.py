@@ -8,6 +8,7 @@ what a component publishes, every field typed ``ik.Out[T]``.
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 import typing
@@ -22,21 +23,28 @@ else:  # pragma: no cover
     from typing_extensions import dataclass_transform
 
 from infrakit._expr import Expr, base_type, compatible, describe_value, type_name
+from infrakit._resource import building_prefix
 from infrakit.errors import DefinitionError, InfrakitError, InputValueError, PropertyTypeError, WiringError
 
 __all__ = [
     "UNSET",
     "Out",
+    "OutOptions",
     "Param",
     "ParamOptions",
     "Parameter",
+    "check_options",
     "inputs",
     "inputs_fields",
     "is_inputs",
     "is_outputs",
+    "out",
+    "out_options",
+    "output_name",
     "outputs",
     "outputs_fields",
     "param",
+    "parameter_name",
 ]
 
 T = TypeVar("T")
@@ -99,6 +107,67 @@ class ParamOptions:
     max_length: int | None = None
     min_value: float | None = None
     max_value: float | None = None
+    constraint_description: str | None = None
+    name: str | None = None
+    group: str | None = None
+    label: str | None = None
+
+
+_NAME = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def _option_error(message: str) -> DefinitionError:
+    return DefinitionError(f"{building_prefix()}ik.param: {message}")
+
+
+def _check_text(option: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise _option_error(f"{option} must be a str, got {describe_value(value)}")
+
+
+def _check_count(option: str, value: Any) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise _option_error(f"{option} must be an int of 0 or more, got {describe_value(value)}")
+
+
+def _check_number(option: str, value: Any) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value != value):
+        raise _option_error(f"{option} must be a number, got {describe_value(value)}")
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    """The pattern as a Python regex; ``None`` for a Java-only construct (``\\p{L}``) that
+    CloudFormation accepts and Python cannot check."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        if re.search(r"\\[pP]\{", pattern):
+            return None
+        raise _option_error(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+
+
+def check_options(options: ParamOptions) -> None:
+    """Refuse options of ``ik.param`` that no template could hold (raised where declared)."""
+    for option in ("description", "aws_type", "pattern", "constraint_description", "group", "label"):
+        _check_text(option, getattr(options, option))
+    if options.name is not None and (not isinstance(options.name, str) or not _NAME.match(options.name)):
+        raise _option_error(f"name must be 1 or more letters and digits, got {describe_value(options.name)}")
+    for option in ("min_length", "max_length"):
+        _check_count(option, getattr(options, option))
+    for option in ("min_value", "max_value"):
+        _check_number(option, getattr(options, option))
+    for low, high in (("min_length", "max_length"), ("min_value", "max_value")):
+        a, b = getattr(options, low), getattr(options, high)
+        if a is not None and b is not None and a > b:
+            raise _option_error(f"{low} ({a}) is greater than {high} ({b})")
+    if options.pattern is not None:
+        _compile(options.pattern)
+    if options.allowed is not None:
+        if not options.allowed:
+            raise _option_error("allowed is empty; list the values the parameter accepts")
+        for value in options.allowed:
+            if isinstance(value, Expr) or not isinstance(value, (str, int, float, bool)):
+                raise _option_error(f"allowed values must be str, int, float or bool, got {describe_value(value)}")
 
 
 def param(
@@ -113,14 +182,26 @@ def param(
     max_length: int | None = None,
     min_value: float | None = None,
     max_value: float | None = None,
+    constraint_description: str | None = None,
+    name: str | None = None,
+    group: str | None = None,
+    label: str | None = None,
 ) -> Any:
     """Configure an ``ik.Param`` field of an inputs class.
 
     ``default`` is the parameter's default; ``secret=True`` keeps the value out of every
     file infrakit writes (CloudFormation ``NoEcho``); ``allowed`` lists the values the
     parameter accepts; ``aws_type`` picks an AWS-specific parameter type such as
-    ``"AWS::EC2::VPC::Id"``; the rest are the provider's parameter constraints.
+    ``"AWS::EC2::VPC::Id"``; ``pattern``, ``min_length``, ``max_length``, ``min_value``
+    and ``max_value`` are the provider's parameter constraints, and
+    ``constraint_description`` the message shown when a value breaks them. ``name`` is the
+    parameter's name in the template (default: the field's PascalCase in CloudFormation,
+    ``vpc_id`` -> ``VpcId``); ``group`` and ``label`` arrange it in a console's form
+    (CloudFormation: ``AWS::CloudFormation::Interface``). Options are checked here, and a
+    default is checked against them at synth.
     """
+    if isinstance(allowed, (str, bytes)) or (allowed is not None and not isinstance(allowed, typing.Iterable)):
+        raise _option_error(f"allowed must be a list of values, got {describe_value(allowed)}")
     options = ParamOptions(
         secret=secret,
         description=description,
@@ -131,8 +212,83 @@ def param(
         max_length=max_length,
         min_value=min_value,
         max_value=max_value,
+        constraint_description=constraint_description,
+        name=name,
+        group=group,
+        label=label,
     )
+    check_options(options)
     return attrs.field(default=default, metadata={"infrakit.param": options})
+
+
+@attrs.frozen(kw_only=True)
+class OutOptions:
+    """How one output is declared (see :func:`out`)."""
+
+    description: str | None = None
+    condition: str | None = None
+    export_name: Any = None
+    name: str | None = None
+
+
+def out(
+    *,
+    description: str | None = None,
+    condition: str | None = None,
+    export_name: Any = None,
+    name: str | None = None,
+) -> Any:
+    """Configure an ``ik.Out`` field of an outputs class.
+
+    ``description`` documents the output; ``condition`` names a condition of the component
+    (``self.condition(name, ...)``) under which the output exists (an output bound to a
+    conditional resource gets that resource's condition by itself); ``export_name``
+    exports it for other stacks (CloudFormation ``Export``: a str, where ``${Name}``
+    placeholders name parameters, resources or pseudo parameters as in ``fn.sub``, or a
+    ``str`` expression such as ``fn.join("-", [fn.stack_name, "VpcId"])``); ``name`` is its
+    name in the template (default: the field's PascalCase in CloudFormation).
+    """
+    _check_text("description", description)
+    if condition is not None and (not isinstance(condition, str) or not _NAME.match(condition)):
+        raise DefinitionError(
+            f"ik.out: condition must be the name of a condition (letters and digits), got {describe_value(condition)}"
+        )
+    if not (export_name is None or isinstance(export_name, str)) and not (
+        isinstance(export_name, Expr) and compatible(str, export_name.type)
+    ):
+        raise DefinitionError(
+            f"ik.out: export_name must be a str or a str expression, got {describe_value(export_name)}"
+        )
+    if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
+        raise DefinitionError(f"ik.out: name must be 1 or more letters and digits, got {describe_value(name)}")
+    options = OutOptions(description=description, condition=condition, export_name=export_name, name=name)
+    return attrs.field(default=UNSET, metadata={"infrakit.out": options})
+
+
+def out_options(outputs_cls: type, field: str) -> OutOptions:
+    """The declared options of one output field (defaults for a bare ``ik.Out``)."""
+    found: OutOptions = outputs_cls.__dict__.get("__infrakit_out__", {}).get(field) or _NO_OUT_OPTIONS
+    return found
+
+
+_NO_OUT_OPTIONS = OutOptions()
+
+
+def output_name(provider: Any, outputs_cls: type, field: str) -> str:
+    """An output's name in its template: ``ik.out(name=...)``, else the provider's spelling."""
+    chosen = out_options(outputs_cls, field).name
+    return chosen if chosen is not None else str(provider.output_name(field))
+
+
+def parameter_name(provider: Any, parameter: Parameter) -> str:
+    """A parameter's name in its template: ``ik.param(name=...)`` (behind the embedding
+    prefix, if any), else the provider's spelling of its key."""
+    chosen = parameter.options.name
+    if chosen is None:
+        return str(provider.parameter_name(parameter.key))
+    field = parameter.owner.rsplit(".", 1)[-1]
+    prefix = parameter.key[: len(parameter.key) - len(field)] if parameter.key.endswith(field) else ""
+    return str(provider.parameter_name(prefix + chosen)) if prefix else chosen
 
 
 @attrs.frozen
@@ -155,6 +311,42 @@ class Parameter:
             return self.options.allowed
         if typing.get_origin(self.type) is typing.Literal:
             return typing.get_args(self.type)
+        return None
+
+    def check_default(self) -> None:
+        """Refuse a default that breaks the parameter's own constraints (``allowed``,
+        ``pattern``, lengths, ``min_value``/``max_value``): no deploy could use it."""
+        if self.default is UNSET or self.default is None:
+            return
+        values = list(self.default) if isinstance(self.default, (list, tuple)) else [self.default]
+        for value in values:
+            problem = self._problem(value)
+            if problem:
+                shown = "its default" if len(values) == 1 else f"item {value!r} of its default"
+                raise InputValueError(
+                    f"{building_prefix()}{self.owner}: {shown} {self.default!r} {problem}; change the default "
+                    "or the constraint"
+                )
+
+    def _problem(self, value: Any) -> str | None:
+        options = self.options
+        allowed = self.allowed_values()
+        if allowed is not None and value not in allowed and str(value) not in [str(a) for a in allowed]:
+            return f"is not one of the allowed values {list(allowed)!r}"
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if options.pattern is not None:
+            compiled = _compile(options.pattern)
+            if compiled is not None and not compiled.fullmatch(text):
+                return f"does not match the pattern {options.pattern!r}"
+        if options.min_length is not None and len(text) < options.min_length:
+            return f"is shorter than min_length {options.min_length}"
+        if options.max_length is not None and len(text) > options.max_length:
+            return f"is longer than max_length {options.max_length}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if options.min_value is not None and value < options.min_value:
+                return f"is less than min_value {options.min_value}"
+            if options.max_value is not None and value > options.max_value:
+                return f"is greater than max_value {options.max_value}"
         return None
 
 
@@ -363,6 +555,10 @@ def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
     made: Any = attrs.frozen(kw_only=True, field_transformer=_transformer(cls.__qualname__, hints, kind))(cls)
     made.__infrakit_kind__ = kind
     made.__infrakit_fields__ = tuple((a.name, a.metadata["infrakit.field"]) for a in attrs.fields(made))
+    if kind == "outputs":
+        made.__infrakit_out__ = {
+            a.name: a.metadata["infrakit.out"] for a in attrs.fields(made) if "infrakit.out" in a.metadata
+        }
     return typing.cast(C, made)
 
 
@@ -386,4 +582,4 @@ def outputs_fields(cls: type) -> list[tuple[str, Any]]:
 
 
 def is_param_type_supported(t: Any) -> bool:
-    return base_type(t) in (str, int, float) or t == list[str] or t == list[int] or t == list[float]
+    return base_type(t) in (str, int, float, bool) or t == list[str] or t == list[int] or t == list[float]

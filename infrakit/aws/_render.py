@@ -7,7 +7,7 @@ import typing
 from typing import Any
 
 from infrakit._contract import UNSET, Parameter, out_options, output_name, parameter_name
-from infrakit._expr import Call, ConditionRef, Expr, GetAtt, Ref, base_type, type_name
+from infrakit._expr import ConditionRef, Expr, GetAtt, Ref, base_type, type_name
 from infrakit._resource import Resource, render_props, render_value
 from infrakit.aws._provider import AWS, QUOTAS, AwsProvider
 from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
@@ -42,7 +42,11 @@ def _integration(p: Parameter) -> str:
 
 def _source_names(p: Parameter) -> tuple[str, str, str]:
     ref = p.source
-    return ref.instance.app.name, ref.instance.name, output_name(AWS_NAMES, ref.instance.component.outputs_type, ref.field)
+    return (
+        ref.instance.app.name,
+        ref.instance.name,
+        output_name(AWS_NAMES, ref.instance.component.outputs_type, ref.field),
+    )
 
 
 def _imported_name(p: Parameter) -> Any:
@@ -350,7 +354,7 @@ def render(build: Any) -> dict[str, Any]:
     for resource in build.resources:
         _check_id(build, f"{resource.resource_type} logical id", resource.logical_id)
     parameters = {}
-    for key, p in build.parameters.items():
+    for p in build.parameters.values():
         if _integration(p) == "exports":
             continue  # read with Fn::ImportValue where it is used
         name = parameter_name(AWS_NAMES, p)
