@@ -1,6 +1,6 @@
 """Generate the Google Cloud Compute catalogue from ``google.cloud.compute_v1``.
 
-Writes three files, all from one run, all marked generated:
+Writes four files, all from one run, all marked generated:
 
 ``infrakit/gcp/compute.py``
     The runtime table (format in ``infrakit._spec``): one entry per creatable kind and
@@ -10,6 +10,10 @@ Writes three files, all from one run, all marked generated:
     Typed stubs for mypy, pyright and IDEs, with the API's documentation.
 ``infrakit/gcp/_types.py``
     ``RESOURCE_TYPES`` and, per type name, its class, message, scope and collection.
+``infrakit/gcp/_methods.py``
+    The deploy engine's table: per kind, its client, the request fields naming the
+    resource, and every method that changes a deployed resource in place (see
+    :func:`kind_methods`), plus the fields documented as fixed at creation.
 
 Where the data comes from:
 
@@ -33,7 +37,7 @@ Where the data comes from:
 
 Usage::
 
-    python tools/gen_gcp.py            # (re)write the three files
+    python tools/gen_gcp.py            # (re)write the four files
     python tools/gen_gcp.py --check    # exit 1 if regenerating would change them
 """
 
@@ -570,16 +574,164 @@ def render_stubs(catalog: Catalog) -> str:
     return "".join(parts).rstrip("\n") + "\n"
 
 
+# --- the deploy engine's method table -----------------------------------------------
+
+#: Path parameters that say where, not which: every method of a kind has them.
+_WHERE = frozenset({"project", "zone", "region"})
+#: A documented rule that a field is fixed once the resource exists.
+_FIXED = re.compile(
+    r"cannot be changed|can only be set at creation|only be specified during creation"
+    r"|can be expanded after creation|cannot be updated",
+    re.IGNORECASE,
+)
+
+
+def _http_options(client: type) -> dict[str, list[dict[str, str]]]:
+    """Each method's REST options (method, uri, body), read from the client's REST transport."""
+    import importlib
+
+    module = importlib.import_module(client.__module__.rsplit(".", 1)[0] + ".transports.rest_base")
+    base = getattr(module, f"_Base{client.__name__.removesuffix('Client')}RestTransport")
+    found = {}
+    for attr, inner in vars(base).items():
+        if attr.startswith("_Base") and hasattr(inner, "_get_http_options"):
+            found[re.sub(r"(?<!^)(?=[A-Z])", "_", attr[len("_Base") :]).lower()] = inner._get_http_options()
+    return found
+
+
+def _request(client: type, method: str) -> Any:
+    hints = typing.get_type_hints(getattr(client, method))
+    (request,) = [a for a in typing.get_args(hints["request"]) if hasattr(a, "meta")]
+    return request
+
+
+def _json_fields(message: Any) -> dict[str, Any]:
+    return {fd.json_name: fd for fd in message.pb().DESCRIPTOR.fields}
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    """Whether two fields hold the same JSON (map fields: by their values' types)."""
+    if a.type != b.type or a.is_repeated != b.is_repeated:
+        return False
+    if a.type != _MESSAGE:
+        return True
+    maps = a.message_type.GetOptions().map_entry, b.message_type.GetOptions().map_entry
+    if all(maps):
+        return _same_type(a.message_type.fields_by_name["value"], b.message_type.fields_by_name["value"])
+    return not any(maps) and a.message_type.full_name == b.message_type.full_name
+
+
+def kind_methods(compute_v1: Any, kind: Kind, settable: set[str]) -> tuple[Any, ...]:
+    """``(client, name field, parent fields, insert body field, methods, fixed fields)`` of one kind.
+
+    ``methods`` are the client's in-place changes of a deployed resource, each
+    ``(method, name field, body field, mode, fields, fingerprint)``: a method whose only
+    path parameters are where the resource lives and which one it is, with a body, and
+
+    * ``patch`` / ``update`` taking the kind's own message: mode ``"patch"`` / ``"update"``,
+      covering every settable field but those documented as fixed at creation;
+    * ``set*`` / ``update*`` taking the message of one of the resource's settable fields
+      (``setMetadata`` takes ``Metadata``, ``metadata``'s type): mode ``"field"``;
+    * ``set*`` taking a request message whose every field is a settable field of the
+      resource, of the same type, or its fingerprint (``setLabels`` takes ``labels`` and
+      ``labelFingerprint``): mode ``"merge"``.
+
+    ``fingerprint`` is the JSON name of the body's fingerprint field (``""`` if none).
+    Setters come first (a change they cover is made by them), then patch, then update.
+    """
+    client = getattr(compute_v1, kind.client)
+    options = _http_options(client)
+    message = getattr(compute_v1, kind.message)
+    resource_fields = _json_fields(message)
+
+    def path_params(method: str) -> list[str]:
+        return [p.split("=")[0] for p in re.findall(r"\{([^}]+)\}", options[method][0]["uri"])]
+
+    name_field = path_params("get")[-1]
+    # A kind nested in another (a resize request of a group manager) is inserted under its parent.
+    parents = tuple(p for p in path_params("insert") if p not in _WHERE)
+    insert_body = options["insert"][0]["body"]
+    setters: list[tuple[Any, ...]] = []
+    whole: list[tuple[Any, ...]] = []
+    for method in sorted(options):
+        option = options[method][0]
+        body = option.get("body")
+        if not body or not hasattr(client, method) or method == "insert":
+            continue
+        names = set(path_params(method)) - _WHERE - set(parents)
+        if len(names) != 1:
+            continue  # a method on a part (a network interface, ...) takes more than the resource
+        (this,) = names
+        body_message = _request(client, method).meta.fields[body].message
+        body_fields = _json_fields(body_message)
+        if body_message is message and method in ("patch", "update"):
+            fingerprint = "fingerprint" if "fingerprint" in resource_fields else ""
+            whole.append((method, this, body, method, (), fingerprint))
+            continue
+        if not method.startswith(("set_", "update_")):
+            continue
+        same = [
+            j
+            for j, fd in resource_fields.items()
+            if j in settable
+            and fd.type == _MESSAGE
+            and fd.message_type.full_name == body_message.pb().DESCRIPTOR.full_name
+            and not fd.is_repeated
+        ]
+        if len(same) == 1:
+            fingerprint = "fingerprint" if "fingerprint" in body_fields else ""
+            setters.append((method, this, body, "field", (same[0],), fingerprint))
+            continue
+        if not method.startswith("set_"):
+            continue
+        fingerprints = [j for j in body_fields if j.endswith("Fingerprint")]
+        covered = [j for j in body_fields if j not in fingerprints]
+        if (
+            covered
+            and len(fingerprints) <= 1
+            and all(j in settable and j != "name" and _same_type(body_fields[j], resource_fields[j]) for j in covered)
+        ):
+            setters.append((method, this, body, "merge", tuple(covered), fingerprints[0] if fingerprints else ""))
+    whole.sort(key=lambda m: m[0] != "patch")
+    field_docs_by_json = {fd.json_name: field_docs(message).get(py, "") for fd, py in Introspector.fields(message)}
+    fixed = tuple(j for j in sorted(settable) if _FIXED.search(field_docs_by_json.get(j, "")))
+    return (kind.client, name_field, parents, insert_body, tuple(setters + whole), fixed)
+
+
+def render_methods(catalog: Catalog, compute_v1: Any) -> str:
+    table = {}
+    for k in sorted(catalog.kinds, key=lambda k: k.type_name):
+        settable = {f.wire for f in k.props if f.wire != k.scope}
+        table[k.type_name] = kind_methods(compute_v1, k, settable)
+    return (
+        f"{HEADER}\n"
+        '"""How the deploy engine calls each Compute kind\'s ``compute_v1`` client.\n\n'
+        "Read from the clients' surface (methods, request messages, REST paths) by\n"
+        "``tools/gen_gcp.py``; ``infrakit.gcp._deploy`` picks the in-place method for a change\n"
+        "from ``methods`` (the first that covers a changed field) or replaces the resource.\n"
+        '"""\n\n'
+        "# type name: (client, name field, parent fields (a kind inserted under another resource),\n"
+        "#   insert body field, methods, fields fixed at creation)\n"
+        "# method: (client method, name field, body field, mode, fields, fingerprint field)\n"
+        "#   mode: 'field' (the body is that field's message), 'merge' (the body's fields are\n"
+        "#   the resource's), 'patch' / 'update' (the body is the resource)\n"
+        f"KINDS = {_literal(table)}\n"
+    )
+
+
 # --- entry point --------------------------------------------------------------------
 
 
 def generate(catalog: Catalog | None = None) -> dict[Path, str]:
     """Every generated file's path and text."""
     catalog = catalog or introspect()
+    from google.cloud import compute_v1
+
     return {
         OUT / "compute.py": render_table(catalog),
         OUT / "compute.pyi": render_stubs(catalog),
         OUT / "_types.py": render_types(catalog),
+        OUT / "_methods.py": render_methods(catalog, compute_v1),
     }
 
 
