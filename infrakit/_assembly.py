@@ -25,7 +25,7 @@ import attrs
 
 import infrakit
 from infrakit._app import App, Instance, OutputRef
-from infrakit._contract import UNSET
+from infrakit._contract import UNSET, output_name, parameter_name
 from infrakit._describe import contract_of, provenance_of
 from infrakit._provider import PROVIDERS
 from infrakit._synth import Template, build_component, dumps_json, render_build
@@ -256,14 +256,14 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
     provider = template.build.provider
     parameters: dict[str, Any] = {}
     imports: dict[str, Any] = {}
-    for key, p in template.build.parameters.items():
+    for p in template.build.parameters.values():
         spec: dict[str, Any] = {}
         if p.source is not None:
             ref = p.source
             spec["from"] = {"instance": ref.instance.name, "output": _output_name(app, ref)}
             if ref.integration == "exports":
                 # Read with Fn::ImportValue: the template has no such parameter to pass.
-                imports[provider.parameter_name(key)] = spec
+                imports[parameter_name(provider, p)] = spec
                 continue
             if ref.integration and ref.integration != "parameters":
                 spec["integration"] = ref.integration
@@ -271,7 +271,7 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
             spec["secret"] = True
         elif p.default is not UNSET:
             spec["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
-        parameters[provider.parameter_name(key)] = spec
+        parameters[parameter_name(provider, p)] = spec
     entry: dict[str, Any] = {
         "provider": provider.name,
         "component": _component_name(instance.component),
@@ -279,7 +279,9 @@ def _entry(app: App, instance: Instance[Any, Any], template: Template, filename:
         "sha256": hashlib.sha256(data).hexdigest(),
         "inputs_sha256": _instance_digest(instance),
         "parameters": parameters,
-        "outputs": [provider.output_name(name) for name, _t, _v in template.build.outputs],
+        "outputs": [
+            output_name(provider, instance.component.outputs_type, name) for name, _t, _v in template.build.outputs
+        ],
         "depends_on": instance.depends_on(),
     }
     if imports:
@@ -296,7 +298,7 @@ def _output_name(app: App, ref: OutputRef[Any]) -> str:
     if provider is None:  # the producer was not synthesized in this run
         provider = build_component(producer.component, _resolved_inputs(app, producer)).provider
         app._providers[producer.name] = provider
-    return str(provider.output_name(ref.field))
+    return output_name(provider, producer.component.outputs_type, ref.field)
 
 
 def _render_one(app: App, instance: Instance[Any, Any], format: str) -> tuple[str, bytes, dict[str, Any]]:

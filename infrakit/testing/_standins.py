@@ -17,7 +17,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from infrakit._contract import UNSET, Parameter
+from infrakit._contract import UNSET, Parameter, parameter_name
 from infrakit._expr import base_type
 from infrakit.errors import InfrakitError
 
@@ -266,13 +266,12 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
     from infrakit._synth import build_component
 
     build = build_component(component, inputs)
-    name_of: Callable[[str], str] = build.provider.parameter_name
     chosen = dict(values)
     result: dict[str, Any] = {}
     for key, parameter in build.parameters.items():
         if parameter.default is not UNSET:
             continue
-        name = name_of(key)
+        name = parameter_name(build.provider, parameter)
         if name in chosen or key in chosen:
             result[name] = chosen.pop(name) if name in chosen else chosen.pop(key)
         else:
