@@ -1,0 +1,323 @@
+"""Component packages across versions: a platform team's package, built as wheels of two
+versions and installed, consumed by an app through a helper module; the upgrade must
+re-render exactly what uses the package (cache on == cache off), and ``infrakit diff``
+must classify the contract changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ENTRY_POINTS = """\
+[infrakit.components]
+queue = acme.queue:Queue
+"""
+
+QUEUE_V1 = '''\
+"""A queue with the platform's defaults."""
+
+import json
+from pathlib import Path
+
+import infrakit as ik
+from infrakit.aws import sqs
+
+DEFAULTS = Path(__file__).parent / "data" / "defaults.json"
+
+
+@ik.inputs
+class QueueInputs:
+    name: str = "jobs"
+
+
+@ik.outputs
+class QueueOutputs:
+    queue_url: ik.Out[str]
+    queue_name: ik.Out[str]
+
+
+class Queue(ik.Component[QueueInputs, QueueOutputs]):
+    """A work queue."""
+
+    def build(self, inputs: QueueInputs) -> QueueOutputs:
+        defaults = json.loads(DEFAULTS.read_text())
+        queue = self.add(sqs.Queue("Queue", queue_name=inputs.name, visibility_timeout=defaults["visibility"]))
+        return QueueOutputs(queue_url=queue.ref, queue_name=queue.attrs.queue_name)
+'''
+
+# v2: renames queue_name -> name (breaking), adds arn (compatible), a new required input.
+QUEUE_V2 = (
+    QUEUE_V1.replace("    queue_name: ik.Out[str]\n", "    name: ik.Out[str]\n    arn: ik.Out[str]\n")
+    .replace("queue_name=queue.attrs.queue_name)", "name=queue.attrs.queue_name, arn=queue.attrs.arn)")
+    .replace('    name: str = "jobs"\n', '    name: str = "jobs"\n    owner: str\n')
+)
+
+NAMING = '''\
+"""Naming helpers of the platform, from its data file."""
+
+import json
+from pathlib import Path
+
+
+def display_name(url: str) -> str:
+    prefix = json.loads((Path(__file__).parent / "data" / "defaults.json").read_text())["display"]
+    return f"{prefix}-{len(url)}"
+'''
+
+PLATFORM = '''\
+"""The app's one place that knows the platform package."""
+
+from acme.naming import display_name
+from acme.queue import Queue, QueueInputs
+
+__all__ = ["Queue", "QueueInputs", "display_name"]
+'''
+
+JOBS = '''\
+"""The consumer app: reaches the package only through app.platform."""
+
+import infrakit as ik
+from app import platform
+from infrakit.aws import sns
+
+
+@ik.inputs
+class AlarmInputs:
+    queue_url: ik.Param[str]
+
+
+@ik.outputs
+class AlarmOutputs:
+    topic: ik.Out[str]
+
+
+class Alarm(ik.Component[AlarmInputs, AlarmOutputs]):
+    def build(self, inputs: AlarmInputs) -> AlarmOutputs:
+        topic = self.add(sns.Topic("Topic", display_name=platform.display_name("x"), topic_name=inputs.queue_url))
+        return AlarmOutputs(topic=topic.ref)
+
+
+app = ik.App("jobs")
+for env in ("dev", "prod"):
+    q = app.add(f"queue-{env}", platform.Queue, platform.QueueInputs({inputs}))
+    app.add(f"alarm-{env}", Alarm, AlarmInputs(queue_url=q.outputs.queue_url))
+'''
+
+
+def _run(*args: str, cwd: Path, site: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(cwd)]), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def _wheel(tmp: Path, version: str, queue_source: str, visibility: int) -> Path:
+    """A real wheel (PEP 427: the package, its data file, py.typed, and a dist-info with
+    METADATA, WHEEL, entry points and a RECORD of hashes), written directly: the machine's
+    setuptools may lack the `wheel` command, and this needs no build backend."""
+    files = {
+        "acme/__init__.py": b"",
+        "acme/py.typed": b"",
+        "acme/queue.py": queue_source.encode(),
+        "acme/naming.py": NAMING.encode(),
+        "acme/data/defaults.json": json.dumps({"visibility": visibility, "display": f"d{visibility}"}).encode(),
+    }
+    info = f"acme_platform-{version}.dist-info"
+    files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: acme-platform\nVersion: {version}\n".encode()
+    files[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: infrakit-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    files[f"{info}/entry_points.txt"] = ENTRY_POINTS.encode()
+    record = []
+    for name, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(data)}")
+    record.append(f"{info}/RECORD,,")
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = tmp / f"acme_platform-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return wheel
+
+
+def _install(wheel: Path, site: Path) -> Path:
+    """Install ``wheel`` into ``site``, replacing what was there (``pip install --target
+    --upgrade`` would leave the old dist-info beside the new one, which a real environment's
+    upgrade removes); the path stays the same, as in a virtual environment."""
+    shutil.rmtree(site, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    return site
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("wheels")
+    return {
+        "1.0.0": _wheel(tmp, "1.0.0", QUEUE_V1, 30),
+        # A release that changes only the package's data file.
+        "1.0.1": _wheel(tmp, "1.0.1", QUEUE_V1, 45),
+        "2.0.0": _wheel(tmp, "2.0.0", QUEUE_V2, 45),
+    }
+
+
+def _consumer(tmp: Path, inputs: str = "") -> Path:
+    app_dir = tmp / "consumer"
+    (app_dir / "app").mkdir(parents=True, exist_ok=True)
+    (app_dir / "app" / "__init__.py").write_text("")
+    (app_dir / "app" / "platform.py").write_text(PLATFORM)
+    (app_dir / "app" / "jobs.py").write_text(JOBS.replace("{inputs}", inputs))
+    return app_dir
+
+
+def _files(directory: Path) -> dict[str, object]:
+    """The assembly's files; the manifest as data without its cache keys (how an instance was
+    looked up, not what was produced)."""
+    files: dict[str, object] = {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+    manifest = json.loads(files.pop("manifest.json"))  # type: ignore[arg-type]
+    for entry in manifest["instances"].values():
+        entry.pop("cache_key")
+    files["manifest.json"] = manifest
+    return files
+
+
+def _synth(app_dir: Path, site: Path, out: str, *extra: str) -> None:
+    _run("-m", "infrakit", "synth", "app/jobs.py", "-o", out, "-q", *extra, cwd=app_dir, site=site)
+
+
+def test_an_upgrade_that_changes_only_package_data_re_renders_what_uses_it(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    app_dir = _consumer(tmp_path)
+    site = _install(wheels["1.0.0"], tmp_path / "site")
+    _synth(app_dir, site, "out")
+    before = _files(app_dir / "out")
+    site = _install(wheels["1.0.1"], tmp_path / "site")
+    _synth(app_dir, site, "out")  # cache on
+    _synth(app_dir, site, "fresh", "--no-cache")
+    assert _files(app_dir / "out") == _files(app_dir / "fresh")
+    after = _files(app_dir / "out")
+    assert before["queue-dev.template.json"] != after["queue-dev.template.json"]
+    # The alarm's component lives in the app and reaches the package only through
+    # app.platform, two imports deep: it is re-rendered too.
+    assert before["alarm-dev.template.json"] != after["alarm-dev.template.json"]
+    # The manifest says which package version made each template.
+    entries = json.loads((app_dir / "out" / "manifest.json").read_text())["instances"]
+    assert entries["queue-dev"]["provenance"]["package"] == {"name": "acme-platform", "version": "1.0.1"}
+    assert "package" not in entries["alarm-dev"]["provenance"]
+    assert entries["alarm-dev"]["provenance"]["infrakit"]
+
+
+def test_a_major_upgrade_reports_breaking_and_compatible_contract_changes(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    app_dir = _consumer(tmp_path)
+    site = _install(wheels["1.0.0"], tmp_path / "site")
+    _synth(app_dir, site, "v1")
+    site = _install(wheels["2.0.0"], tmp_path / "site")
+    _consumer(tmp_path, inputs='owner="team-a"')  # the app now gives the new required input
+    _synth(app_dir, site, "v1-upgraded-cache")  # written from scratch: a new directory
+    (app_dir / "v2").mkdir()
+    _synth(app_dir, site, "v2")
+    _synth(app_dir, site, "v2-fresh", "--no-cache")
+    assert _files(app_dir / "v2") == _files(app_dir / "v2-fresh")
+
+    done = _run("-m", "infrakit", "diff", "v1", "v2", "--json", cwd=app_dir, site=site)
+    contract = json.loads(done.stdout)["contract"]
+    dev = {(c["kind"], c["name"]): c for c in contract if c["instance"] == "queue-dev"}
+    assert dev[("output-removed", "queue_name")]["breaking"] is True
+    assert dev[("output-added", "name")]["breaking"] is False
+    assert dev[("output-added", "arn")]["breaking"] is False
+    assert dev[("input-added", "owner")]["breaking"] is True
+    assert ("output-removed", "queue_url") not in dev
+    # Nobody wired queue_name, so no consumer is named; the alarms are unaffected by it.
+    assert "consumers" not in dev[("output-removed", "queue_name")]
+
+    failing = _run("-m", "infrakit", "diff", "v1", "v2", "--fail-on-breaking", cwd=app_dir, site=site, check=False)
+    assert failing.returncode == 1
+    assert "BREAKING" in failing.stdout and "breaking contract change" in failing.stderr
+    compatible = _run("-m", "infrakit", "diff", "v2", "v2-fresh", "--fail-on-breaking", cwd=app_dir, site=site)
+    assert compatible.returncode == 0
+
+
+def test_installed_packages_list_their_components(wheels: dict[str, Path], tmp_path: Path) -> None:
+    site = _install(wheels["1.0.0"], tmp_path / "site")
+    done = _run("-m", "infrakit", "describe", "--installed", "--json", cwd=tmp_path, site=site)
+    described = {d["component"]: d for d in json.loads(done.stdout)}
+    queue = described["acme.queue:Queue"]
+    assert queue["package"] == {"name": "acme-platform", "version": "1.0.0"}
+    assert [o["name"] for o in queue["outputs"]] == ["queue_url", "queue_name"]
+    assert queue["inputs"] == [
+        {"name": "name", "type": "str", "deploy_time": False, "required": False, "default": "jobs"}
+    ]
+    text = _run("-m", "infrakit", "describe", "--installed", cwd=tmp_path, site=site).stdout
+    assert "acme.queue:Queue  [acme-platform 1.0.0]" in text
+
+
+def test_the_package_ships_py_typed(wheels: dict[str, Path]) -> None:
+    assert "acme/py.typed" in zipfile.ZipFile(wheels["1.0.0"]).namelist()
+
+
+def test_rewiring_a_consumer_to_another_output_is_a_change(tmp_path: Path) -> None:
+    """Wiring-only change: the consumer's template is identical (same parameter), but what the
+    deployer passes differs, so diff names the consumer."""
+    app = textwrap.dedent(
+        """\
+        import infrakit as ik
+        from infrakit.aws import sqs, sns
+
+        @ik.inputs
+        class QIn:
+            pass
+
+        @ik.outputs
+        class QOut:
+            url: ik.Out[str]
+            arn: ik.Out[str]
+
+        class Q(ik.Component[QIn, QOut]):
+            def build(self, inputs: QIn) -> QOut:
+                q = self.add(sqs.Queue("Queue"))
+                return QOut(url=q.ref, arn=q.attrs.arn)
+
+        @ik.inputs
+        class TIn:
+            value: ik.Param[str]
+
+        @ik.outputs
+        class TOut:
+            topic: ik.Out[str]
+
+        class T(ik.Component[TIn, TOut]):
+            def build(self, inputs: TIn) -> TOut:
+                return TOut(topic=self.add(sns.Topic("Topic", display_name=inputs.value)).ref)
+
+        app = ik.App("rewire")
+        q = app.add("q", Q, QIn())
+        app.add("t", T, TIn(value=q.outputs.FIELD))
+        """
+    )
+    (tmp_path / "rewire.py").write_text(app.replace("FIELD", "url"))
+    _run("-m", "infrakit", "synth", "rewire.py", "-o", "old", "-q", cwd=tmp_path, site=tmp_path)
+    (tmp_path / "rewire.py").write_text(app.replace("FIELD", "arn"))
+    _run("-m", "infrakit", "synth", "rewire.py", "-o", "new", "-q", cwd=tmp_path, site=tmp_path)
+    assert (tmp_path / "old" / "t.template.json").read_bytes() == (tmp_path / "new" / "t.template.json").read_bytes()
+    result = json.loads(_run("-m", "infrakit", "diff", "old", "new", "--json", cwd=tmp_path, site=tmp_path).stdout)
+    assert result["changed"] == ["t"]
+    assert result["contract"] == []
