@@ -8,7 +8,7 @@ deployable template, on its own.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infrakit import errors
 from infrakit._app import App, Instance, wire
@@ -16,6 +16,10 @@ from infrakit._component import Component
 from infrakit._contract import UNSET, Out, Param, inputs, out, outputs, param
 from infrakit._expr import Expr, expr_list
 from infrakit._synth import Template, synth
+
+if TYPE_CHECKING:  # loaded on first use, by __getattr__
+    from infrakit._config import load_inputs
+    from infrakit._deploy import deploy, destroy, plan
 
 __all__ = [
     "UNSET",
@@ -26,6 +30,8 @@ __all__ = [
     "Out",
     "Param",
     "Template",
+    "deploy",
+    "destroy",
     "errors",
     "expr_list",
     "inputs",
@@ -33,6 +39,7 @@ __all__ = [
     "out",
     "outputs",
     "param",
+    "plan",
     "synth",
     "wire",
 ]
@@ -46,4 +53,9 @@ def __getattr__(name: str) -> Any:
         from infrakit._config import load_inputs
 
         return load_inputs
+    if name in ("plan", "deploy", "destroy"):
+        # The deployer loads on first use (boto3 & co. only when a provider's deployer starts).
+        from infrakit import _deploy
+
+        return getattr(_deploy, name)
     raise AttributeError(f"module 'infrakit' has no attribute {name!r}")

@@ -19,6 +19,7 @@ The hierarchy::
     ├── WiringError                   an app's instances wired wrongly (type mismatch, cycle, ...)
     ├── ConfigError                   a configuration file that does not load into an inputs class
     ├── AssemblyError                 an assembly directory that cannot be written or read
+    ├── DeployError                   a deploy that cannot start (missing parameter values, ...)
     └── StrategyError                 ``infrakit.testing`` cannot derive a hypothesis strategy for a field
 
 Messages name the component, the resource and the property involved, say what was
@@ -33,6 +34,7 @@ __all__ = [
     "AssemblyError",
     "ConfigError",
     "DanglingReferenceError",
+    "DeployError",
     "DefinitionError",
     "InfrakitError",
     "InputValueError",
@@ -123,6 +125,11 @@ class ConfigError(InfrakitError):
 
 class AssemblyError(InfrakitError):
     """An assembly directory that cannot be written or read."""
+
+
+class DeployError(InfrakitError):
+    """A deploy, plan or destroy that cannot go ahead: missing parameter values, an unknown
+    instance, a producer still consumed, no credentials, ... Nothing was changed."""
 
 
 class StrategyError(InfrakitError):

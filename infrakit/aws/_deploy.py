@@ -1,0 +1,578 @@
+"""Deploying AWS instances: CloudFormation change sets through boto3.
+
+One stack per instance, named ``<app>-<instance>`` and tagged ``infrakit:app`` /
+``infrakit:instance``. Every deploy creates a change set and describes it: an empty one means
+``unchanged`` (and is deleted, so a no-op redeploy changes no stack); one that removes or
+replaces a resource is executed only with ``allow_replace``. Credentials, region and
+endpoint come from boto3's standard chain (``AWS_PROFILE``, ``AWS_REGION``,
+``AWS_ENDPOINT_URL``, ...). Throttling is retried by botocore (standard retry mode, with
+backoff).
+
+boto3 is imported here only: this module loads when a deploy starts, never to synthesize.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Status, Target
+from infrakit.errors import DeployError
+
+__all__ = ["BOOTSTRAP_STACK", "TEMPLATE_BODY_LIMIT", "AwsDeployer", "bootstrap", "capabilities", "stack_name"]
+
+#: CloudFormation's limit on a template passed inline (``TemplateBody``); larger ones go
+#: through the asset bucket (``TemplateURL``).
+TEMPLATE_BODY_LIMIT = 51_200
+#: The stack ``infrakit bootstrap`` creates (one per account and region).
+BOOTSTRAP_STACK = "infrakit-bootstrap"
+#: The export of the bootstrap stack that names the asset bucket (``ik.Asset.bucket``).
+ASSET_BUCKET_EXPORT = "infrakit-asset-bucket"
+
+_NO_CHANGES = ("didn't contain changes", "No updates are to be performed", "no changes")
+_NAMED_IAM = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+}
+_BUSY = ("_IN_PROGRESS",)
+_STUCK = ("UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE_FAILED")
+
+
+def stack_name(app: str, instance: str) -> str:
+    """The stack of an instance: ``<app>-<instance>``."""
+    return f"{app}-{instance}"
+
+
+def capabilities(template: Mapping[str, Any]) -> list[str]:
+    """The capabilities CloudFormation needs to be given for ``template``: IAM for IAM
+    resources (NAMED_IAM when one is given a name), AUTO_EXPAND for a transform or macro,
+    and IAM plus AUTO_EXPAND for nested stacks (whose contents are not known here)."""
+    needs: set[str] = set()
+    resources = template.get("Resources") or {}
+    for resource in resources.values() if isinstance(resources, dict) else ():
+        kind = resource.get("Type", "") if isinstance(resource, dict) else ""
+        if not isinstance(kind, str):
+            continue
+        if kind.startswith("AWS::IAM::"):
+            needs.add("CAPABILITY_IAM")
+            name = _NAMED_IAM.get(kind)
+            if name and name in (resource.get("Properties") or {}):
+                needs.add("CAPABILITY_NAMED_IAM")
+        if kind in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application"):
+            needs |= {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}
+        if kind.startswith("AWS::Serverless::"):
+            needs |= {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+    if template.get("Transform") or _has_macro(resources):
+        needs.add("CAPABILITY_AUTO_EXPAND")
+    return sorted(needs)
+
+
+def _has_macro(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "Fn::Transform" in value or any(_has_macro(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_macro(v) for v in value)
+    return False
+
+
+def _client_error() -> type[Exception]:
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+    return ClientError  # type: ignore[no-any-return]
+
+
+def _error_text(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error") or {}
+        return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class AwsDeployer:
+    """The AWS provider's :class:`~infrakit._deploy.Deployer`: CloudFormation change sets.
+
+    One object per run, shared by the worker threads (boto3 clients are thread-safe; the
+    session is used only here, in the constructor).
+    """
+
+    #: Seconds between polls of a stack or change set; grows up to ``max_poll``.
+    poll = 0.2
+    max_poll = 5.0
+
+    def __init__(self, settings: DeploySettings | None = None) -> None:
+        import boto3  # type: ignore[import-untyped]
+        import botocore.config  # type: ignore[import-untyped]
+        import botocore.exceptions
+
+        settings = settings or DeploySettings()
+        config = botocore.config.Config(
+            retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=50, user_agent_extra="infrakit"
+        )
+        try:
+            session = boto3.session.Session(region_name=settings.region)
+            self.region: str = session.region_name or ""
+            if not self.region:
+                raise DeployError(
+                    "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, a profile's region, or --region)"
+                )
+            self.cfn: Any = session.client("cloudformation", config=config)
+            self._s3: Any = session.client("s3", config=config)
+        except botocore.exceptions.BotoCoreError as exc:
+            raise DeployError(f"cannot reach AWS: {exc}") from None
+        self._asset_bucket: str | None = None
+        #: Objects this deployer uploaded (bucket/key), for tests and reports.
+        self.uploaded: list[str] = []
+
+    # --- the Deployer protocol -------------------------------------------------------
+
+    def plan(self, target: Target) -> InstancePlan:
+        name = stack_name(target.app, target.name)
+        stack = self._stack(name)
+        template = _read_template(target.template_path)
+        if stack is None or stack["StackStatus"] in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
+            changes = tuple(
+                ResourceChange(logical_id, str(r.get("Type", "")), "Add")
+                for logical_id, r in sorted((template.get("Resources") or {}).items())
+            )
+            return InstancePlan(target.name, name, "create", changes)
+        change_set = self._create_change_set(target, stack, template, "UPDATE", use_previous=True)
+        if change_set is None:
+            return InstancePlan(target.name, name, "unchanged")
+        try:
+            described = self._wait_change_set(name, change_set)
+            if described["Status"] == "FAILED":
+                if _is_empty(described):
+                    return InstancePlan(target.name, name, "unchanged")
+                raise DeployError(f"stack {name}: CloudFormation refuses the change: {described.get('StatusReason')}")
+            return InstancePlan(target.name, name, "update", _changes(described))
+        finally:
+            self._delete_change_set(name, change_set)
+
+    def deploy(self, target: Target, *, allow_replace: bool, report: Report) -> InstanceResult:
+        name = stack_name(target.app, target.name)
+        ClientError = _client_error()
+        try:
+            template = _read_template(target.template_path)
+            stack = self._stack(name)
+            if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
+                report(
+                    f"stack {name} is in ROLLBACK_COMPLETE after a failed first create: deleting it to create it again"
+                )
+                self._delete_and_wait(name, stack, report)
+                stack = None
+            if stack is not None:
+                status = stack["StackStatus"]
+                if status.endswith(_BUSY) and status != "REVIEW_IN_PROGRESS":
+                    return InstanceResult(
+                        target.name, "failed", message=f"stack {name} is busy ({status}); deploy again when it settles"
+                    )
+                if status in _STUCK:
+                    return InstanceResult(
+                        target.name,
+                        "failed",
+                        message=f"stack {name} is {status}: fix the cause shown in its events (continue the "
+                        f"rollback in the console or with `aws cloudformation continue-update-rollback`), then "
+                        f"deploy again",
+                    )
+            self._upload_assets(target, report)
+            creating = stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS"
+            kind = "CREATE" if creating else "UPDATE"
+            change_set = self._create_change_set(target, stack, template, kind, use_previous=False)
+            if change_set is None:
+                return InstanceResult(target.name, "unchanged", outputs=self.outputs(target.app, target.name) or {})
+            described = self._wait_change_set(name, change_set)
+            if described["Status"] == "FAILED":
+                self._delete_change_set(name, change_set)
+                if _is_empty(described):
+                    return InstanceResult(target.name, "unchanged", outputs=self.outputs(target.app, target.name) or {})
+                return InstanceResult(
+                    target.name,
+                    "failed",
+                    message=f"CloudFormation refuses the change set: {described.get('StatusReason')}",
+                )
+            planned = InstancePlan(target.name, name, "create" if creating else "update", _changes(described))
+            if planned.destructive and not allow_replace and not creating:
+                self._delete_change_set(name, change_set)
+                from infrakit._deploy import _refusal
+
+                return InstanceResult(target.name, "failed", message=_refusal(planned))
+            seen = self._event_ids(name) if not creating else set()
+            self.cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
+            final, events = self._wait_stack(name, seen, report)
+            if final in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+                done: Status = "created" if final == "CREATE_COMPLETE" else "updated"
+                return InstanceResult(target.name, done, outputs=self.outputs(target.app, target.name) or {})
+            return InstanceResult(target.name, "failed", message=_failure(name, final, events))
+        except ClientError as exc:
+            return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}")
+
+    def outputs(self, app: str, name: str) -> dict[str, str] | None:
+        return self.outputs_of(stack_name(app, name))
+
+    def outputs_of(self, name: str) -> dict[str, str] | None:
+        """The outputs of stack ``name``; ``None`` when it is not deployed."""
+        stack = self._stack(name)
+        if stack is None or stack["StackStatus"] in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
+            return None
+        return {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs") or []}
+
+    def destroy(self, target: Target, *, report: Report) -> InstanceResult:
+        name = stack_name(target.app, target.name)
+        ClientError = _client_error()
+        try:
+            stack = self._stack(name)
+            if stack is None:
+                return InstanceResult(target.name, "unchanged", message="not deployed")
+            final, events = self._delete_and_wait(name, stack, report)
+        except ClientError as exc:
+            return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}")
+        if final == "DELETE_COMPLETE":
+            return InstanceResult(target.name, "deleted")
+        return InstanceResult(target.name, "failed", message=_failure(name, final, events))
+
+    # --- stacks and change sets ------------------------------------------------------
+
+    def _stack(self, name: str) -> dict[str, Any] | None:
+        ClientError = _client_error()
+        try:
+            stacks = self.cfn.describe_stacks(StackName=name)["Stacks"]
+        except ClientError as exc:
+            if "does not exist" in _error_text(exc):
+                return None
+            raise
+        live = [s for s in stacks if s.get("StackStatus") != "DELETE_COMPLETE"]
+        return live[0] if live else None
+
+    def _template_argument(self, target: Target, text: str) -> dict[str, str]:
+        data = text.encode("utf-8")
+        if len(data) <= TEMPLATE_BODY_LIMIT:
+            return {"TemplateBody": text}
+        bucket = self.asset_bucket(
+            f"instance {target.name!r}: its template is {len(data)} bytes, over "
+            f"CloudFormation's {TEMPLATE_BODY_LIMIT}-byte inline limit, so it goes through "
+            "the asset bucket"
+        )
+        key = f"templates/{hashlib.sha256(data).hexdigest()}{Path(target.entry.template).suffix}"
+        self._put_once(bucket, key, data)
+        return {"TemplateURL": f"https://s3.{self.region}.amazonaws.com/{bucket}/{key}"}
+
+    def _create_change_set(
+        self, target: Target, stack: dict[str, Any] | None, template: dict[str, Any], kind: str, *, use_previous: bool
+    ) -> str | None:
+        """Create a change set; its name, or ``None`` when the endpoint says there is nothing
+        to change."""
+        name = stack_name(target.app, target.name)
+        change_set = f"infrakit-{uuid.uuid4().hex}"
+        known = set((template.get("Parameters") or {}).keys())
+        parameters: list[dict[str, Any]] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in sorted(target.parameters.items()) if k in known
+        ]
+        if use_previous and stack is not None:
+            given = set(target.parameters)
+            deployed = {p["ParameterKey"] for p in stack.get("Parameters") or []}
+            parameters += [
+                {"ParameterKey": k, "UsePreviousValue": True}
+                for k in sorted(known - given)
+                if k in deployed
+                and (target.entry.parameters.get(k) is None or target.entry.parameters[k].default is None)
+            ]
+        text = target.template_path.read_text(encoding="utf-8")
+        try:
+            self.cfn.create_change_set(
+                StackName=name,
+                ChangeSetName=change_set,
+                ChangeSetType=kind,
+                Parameters=parameters,
+                Capabilities=capabilities(template),
+                Tags=[{"Key": "infrakit:app", "Value": target.app}, {"Key": "infrakit:instance", "Value": target.name}],
+                Description=f"infrakit deploy of {target.name}",
+                **self._template_argument(target, text),
+            )
+        except _client_error() as exc:
+            # Some endpoints refuse an empty update outright instead of failing the change set.
+            if any(text in _error_text(exc) for text in _NO_CHANGES):
+                return None
+            raise
+        return change_set
+
+    def _wait_change_set(self, name: str, change_set: str) -> dict[str, Any]:
+        delay = self.poll
+        while True:
+            described: dict[str, Any] = self.cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
+            token = described.get("NextToken")
+            while token:  # a big change set comes in pages
+                more = self.cfn.describe_change_set(StackName=name, ChangeSetName=change_set, NextToken=token)
+                described["Changes"] = [*described.get("Changes", []), *more.get("Changes", [])]
+                token = more.get("NextToken")
+            if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
+                return described
+            time.sleep(delay)
+            delay = min(delay * 1.5, self.max_poll)
+
+    def _delete_change_set(self, name: str, change_set: str) -> None:
+        try:
+            self.cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
+        except _client_error():
+            pass  # already gone (executed or never created): nothing to clean up
+
+    def _event_ids(self, name: str) -> set[str]:
+        events = self.cfn.describe_stack_events(StackName=name).get("StackEvents", [])
+        return {e["EventId"] for e in events}
+
+    def _wait_stack(self, name: str, seen: set[str], report: Report) -> tuple[str, list[dict[str, Any]]]:
+        """Stream the stack's new events until it settles; its final status and the events."""
+        delay = self.poll
+        events: list[dict[str, Any]] = []
+        while True:
+            stack = self._stack(name)
+            status = stack["StackStatus"] if stack is not None else "DELETE_COMPLETE"
+            try:
+                new = [
+                    e
+                    for e in self.cfn.describe_stack_events(StackName=stack["StackId"] if stack else name).get(
+                        "StackEvents", []
+                    )
+                    if e["EventId"] not in seen
+                ]
+            except _client_error():
+                new = []
+            for event in reversed(new):  # the API lists the newest first
+                seen.add(event["EventId"])
+                events.append(event)
+                report(_event_line(event))
+            if not status.endswith("_IN_PROGRESS"):
+                return status, events
+            time.sleep(delay)
+            delay = min(delay * 1.5, self.max_poll)
+
+    def _delete_and_wait(self, name: str, stack: dict[str, Any], report: Report) -> tuple[str, list[dict[str, Any]]]:
+        seen = self._event_ids(stack["StackId"])
+        self.cfn.delete_stack(StackName=stack["StackId"])
+        final, events = self._wait_stack_id(stack["StackId"], seen, report)
+        return final, events
+
+    def _wait_stack_id(self, stack_id: str, seen: set[str], report: Report) -> tuple[str, list[dict[str, Any]]]:
+        delay = self.poll
+        events: list[dict[str, Any]] = []
+        while True:
+            ClientError = _client_error()
+            try:
+                stack = self.cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+                status = stack["StackStatus"]
+                found = self.cfn.describe_stack_events(StackName=stack_id).get("StackEvents", [])
+            except ClientError as exc:
+                if "does not exist" in _error_text(exc):
+                    return "DELETE_COMPLETE", events
+                raise
+            for event in reversed([e for e in found if e["EventId"] not in seen]):
+                seen.add(event["EventId"])
+                events.append(event)
+                report(_event_line(event))
+            if not status.endswith("_IN_PROGRESS"):
+                return status, events
+            time.sleep(delay)
+            delay = min(delay * 1.5, self.max_poll)
+
+    # --- assets ----------------------------------------------------------------------
+
+    def asset_bucket(self, why: str = "") -> str:
+        """The bucket of the bootstrap stack (``infrakit bootstrap``)."""
+        if self._asset_bucket is None:
+            stack = self._stack(BOOTSTRAP_STACK)
+            outputs = {o["OutputKey"]: o.get("OutputValue") for o in (stack or {}).get("Outputs") or []}
+            bucket = outputs.get("AssetBucket")
+            if not bucket:
+                raise DeployError(
+                    f"{why}{'; ' if why else ''}no asset bucket in {self.region}: run `infrakit bootstrap"
+                    f" --region {self.region}` once for this account and region"
+                )
+            self._asset_bucket = str(bucket)
+        return self._asset_bucket
+
+    def _put_once(self, bucket: str, key: str, data: bytes | Path) -> bool:
+        """Upload an object unless it is there already (content-addressed keys); whether it
+        was uploaded."""
+        ClientError = _client_error()
+        try:
+            self._s3.head_object(Bucket=bucket, Key=key)
+            return False
+        except ClientError as exc:
+            if str(getattr(exc, "response", {}).get("Error", {}).get("Code")) not in ("404", "NoSuchKey", "NotFound"):
+                raise
+        body = data.read_bytes() if isinstance(data, Path) else data
+        self._s3.put_object(Bucket=bucket, Key=key, Body=body)
+        self.uploaded.append(f"{bucket}/{key}")
+        return True
+
+    def _upload_assets(self, target: Target, report: Report) -> None:
+        from infrakit._manifest import read_manifest
+
+        if not target.entry.assets:
+            return
+        assets = read_manifest(target.directory).assets
+        bucket = self.asset_bucket(f"instance {target.name!r} uses assets")
+        for asset_id in target.entry.assets:
+            asset = assets[asset_id]
+            key = asset_key(asset.sha256, asset.path)
+            if self._put_once(bucket, key, target.directory / asset.path):
+                report(f"uploaded asset {asset.source or asset.path} to s3://{bucket}/{key}")
+
+
+def asset_key(sha256: str, path: str) -> str:
+    """The object key of an asset in the asset bucket: ``assets/<sha256><suffix>``."""
+    suffix = "".join(Path(path).suffixes[-1:])
+    return f"assets/{sha256}{suffix}"
+
+
+def _read_template(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DeployError(f"{path}: cannot read the template: {exc}") from None
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as exc:
+        raise DeployError(f"{path}: not a readable template ({type(exc).__name__}); synthesize it again") from None
+    if not isinstance(data, dict):
+        raise DeployError(f"{path}: not a CloudFormation template")
+    return data
+
+
+def _is_empty(described: Mapping[str, Any]) -> bool:
+    reason = str(described.get("StatusReason") or "")
+    return any(text in reason for text in _NO_CHANGES)
+
+
+def _changes(described: Mapping[str, Any]) -> tuple[ResourceChange, ...]:
+    result: list[ResourceChange] = []
+    for change in described.get("Changes") or []:
+        rc = change.get("ResourceChange") or {}
+        if not rc:
+            continue
+        properties = sorted(
+            {
+                str((d.get("Target") or {}).get("Name") or (d.get("Target") or {}).get("Path", "")).lstrip("/")
+                for d in rc.get("Details") or []
+                if (d.get("Target") or {}).get("Attribute") == "Properties"
+            }
+            - {""}
+        )
+        replacement = rc.get("Replacement") or "False"
+        result.append(
+            ResourceChange(
+                logical_id=rc.get("LogicalResourceId", ""),
+                type=rc.get("ResourceType", ""),
+                action=_ACTION.get(str(rc.get("Action")), "Modify"),
+                replacement=_REPLACEMENT.get(str(replacement), "False"),
+                properties=tuple(properties),
+            )
+        )
+    return tuple(sorted(result, key=lambda c: c.logical_id))
+
+
+_REPLACEMENT: dict[str, Literal["True", "False", "Conditional"]] = {
+    "True": "True",
+    "False": "False",
+    "Conditional": "Conditional",
+}
+_ACTION: dict[str, Literal["Add", "Modify", "Remove"]] = {"Add": "Add", "Modify": "Modify", "Remove": "Remove"}
+
+
+def _event_line(event: Mapping[str, Any]) -> str:
+    reason = event.get("ResourceStatusReason")
+    line = f"{event.get('ResourceStatus', '')} {event.get('LogicalResourceId', '')} ({event.get('ResourceType', '')})"
+    return f"{line}: {reason}" if reason else line
+
+
+def _failure(name: str, final: str, events: Iterable[Mapping[str, Any]]) -> str:
+    failing = [
+        f"{e.get('LogicalResourceId')} ({e.get('ResourceType')}): {e.get('ResourceStatusReason') or 'no reason given'}"
+        for e in events
+        if str(e.get("ResourceStatus", "")).endswith("_FAILED")
+    ]
+    detail = "; ".join(failing) if failing else "no failing resource event was reported"
+    return f"stack {name} ended {final}: {detail}"
+
+
+# --- bootstrap ------------------------------------------------------------------------
+
+BOOTSTRAP_TEMPLATE: dict[str, Any] = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Description": "infrakit bootstrap: the bucket that holds assets and large templates",
+    "Resources": {
+        "AssetBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "Tags": [{"Key": "infrakit:app", "Value": "infrakit-bootstrap"}],
+            },
+        }
+    },
+    "Outputs": {
+        "AssetBucket": {
+            "Description": "The asset bucket",
+            "Value": {"Ref": "AssetBucket"},
+            "Export": {"Name": ASSET_BUCKET_EXPORT},
+        }
+    },
+}
+
+
+def bootstrap(settings: DeploySettings | None = None, *, report: Report | None = None) -> InstanceResult:
+    """Create (or bring up to date) the bootstrap stack with the asset bucket: versioned,
+    encrypted (SSE-S3), all public access blocked, kept when the stack is deleted."""
+    deployer = AwsDeployer(settings)
+    say: Report = report or (lambda _line: None)
+    cfn = deployer.cfn
+    stack = deployer._stack(BOOTSTRAP_STACK)
+    if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
+        say(f"stack {BOOTSTRAP_STACK} is in ROLLBACK_COMPLETE: deleting it to create it again")
+        deployer._delete_and_wait(BOOTSTRAP_STACK, stack, say)
+        stack = None
+    creating = stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS"
+    change_set = f"infrakit-{uuid.uuid4().hex}"
+    cfn.create_change_set(
+        StackName=BOOTSTRAP_STACK,
+        ChangeSetName=change_set,
+        ChangeSetType="CREATE" if creating else "UPDATE",
+        TemplateBody=json.dumps(BOOTSTRAP_TEMPLATE, indent=1, sort_keys=True),
+        Tags=[{"Key": "infrakit:app", "Value": "infrakit-bootstrap"}],
+    )
+    described = deployer._wait_change_set(BOOTSTRAP_STACK, change_set)
+    if described["Status"] == "FAILED":
+        deployer._delete_change_set(BOOTSTRAP_STACK, change_set)
+        if _is_empty(described):
+            return InstanceResult(BOOTSTRAP_STACK, "unchanged", outputs=deployer.outputs_of(BOOTSTRAP_STACK) or {})
+        return InstanceResult(BOOTSTRAP_STACK, "failed", message=str(described.get("StatusReason")))
+    seen = set() if creating else deployer._event_ids(BOOTSTRAP_STACK)
+    cfn.execute_change_set(StackName=BOOTSTRAP_STACK, ChangeSetName=change_set)
+    final, events = deployer._wait_stack(BOOTSTRAP_STACK, seen, say)
+    if final in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        done: Status = "created" if creating else "updated"
+        return InstanceResult(BOOTSTRAP_STACK, done, outputs=deployer.outputs_of(BOOTSTRAP_STACK) or {})
+    return InstanceResult(BOOTSTRAP_STACK, "failed", message=_failure(BOOTSTRAP_STACK, final, events))
