@@ -210,6 +210,7 @@ class App:
         jobs: int = 1,
         cache: bool = True,
         progress: Any = None,
+        force: bool = False,
     ) -> Any:
         """Synthesize every instance (or those in ``only``), each on its own, into the
         assembly directory ``out_dir``; returns the manifest as a dict.
@@ -218,10 +219,16 @@ class App:
         it was. With ``cache``, an instance whose component code and inputs did not
         change since the assembly in ``out_dir`` was written is not re-rendered.
         ``jobs`` > 1 synthesizes in that many processes, with identical output.
+
+        Two syntheses into one directory run one after the other (the second waits for
+        the first). A file of your own in ``out_dir`` is carried into the new assembly;
+        ``out_dir`` holding another app's assembly is refused unless ``force``.
         """
         from infrakit._assembly import synth_app
 
-        return synth_app(self, out_dir, only=only, format=format, jobs=jobs, cache=cache, progress=progress)
+        return synth_app(
+            self, out_dir, only=only, format=format, jobs=jobs, cache=cache, progress=progress, force=force
+        )
 
     def __repr__(self) -> str:
         return f"<App {self.name}: {len(self.instances)} instances>"

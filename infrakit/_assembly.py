@@ -8,10 +8,12 @@ are not re-rendered: their template files are carried over (hard-linked when pos
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import hashlib
 import json
+import math
 import os
 import shutil
 import sys
@@ -24,6 +26,7 @@ from typing import Any
 import attrs
 
 import infrakit
+from infrakit import _outdir
 from infrakit._app import App, Instance, OutputRef
 from infrakit._contract import UNSET, output_name, parameter_name
 from infrakit._describe import contract_of, provenance_of
@@ -87,28 +90,96 @@ def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Any) ->
 # --- digests ------------------------------------------------------------------------
 
 
-def _canonical(value: Any) -> Any:
-    """Inputs as plain JSON data, for a digest that is stable across processes."""
+def _canonical(value: Any, path: str = "inputs", seen: frozenset[int] = frozenset()) -> Any:
+    """Inputs as plain JSON data, by value (never through ``repr``, which may hide fields or
+    hold a memory address), for a digest that is stable across processes. A value that has
+    no such form is an :class:`AssemblyError` naming where it is."""
+    if value is None or type(value) in (str, bool, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, OutputRef):
         return {"$wire": [value.instance.name, value.field, value.integration]}
     if value is UNSET:
         return {"$unset": True}
-    if attrs.has(type(value)):
+    if id(value) in seen:
+        raise AssemblyError(f"{path} refers to itself; inputs must be plain data without cycles")
+    seen = seen | {id(value)}
+    kind = type(value)
+    name = f"{kind.__module__}:{kind.__qualname__}"
+    if attrs.has(kind):
         return {
-            "$type": type(value).__qualname__,
-            **{a.name: _canonical(getattr(value, a.name)) for a in attrs.fields(type(value))},
+            "$type": name,
+            **{a.name: _canonical(getattr(value, a.name), f"{path}.{a.name}", seen) for a in attrs.fields(kind)},
         }
+    if dataclasses.is_dataclass(value):
+        fields = dataclasses.fields(value)
+        return {"$type": name, **{f.name: _canonical(getattr(value, f.name), f"{path}.{f.name}", seen) for f in fields}}
     if isinstance(value, enum.Enum):
-        return _canonical(value.value)
+        return {"$enum": name, "value": _canonical(value.value, path, seen)}
+    if isinstance(value, (str, int)):  # a str or int subclass
+        return {"$type": name, "value": str(value) if isinstance(value, str) else int(value)}
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        items = [(_canonical(k, f"{path} key", seen), v) for k, v in value.items()]
+        keys = [_canonical_json(k).decode() for k, _v in items]
+        return {
+            "$dict": [
+                [key, _canonical(v, f"{path}[{key}]", seen)]
+                for key, (_k, v) in sorted(zip(keys, items, strict=True), key=lambda pair: pair[0])
+            ]
+        }
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        return [_canonical(v, f"{path}[{i}]", seen) for i, v in enumerate(value)]
     if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(v) for v in value), key=repr)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return {"$repr": repr(value)}
+        return {"$set": sorted((_canonical(v, f"{path} item", seen) for v in value), key=lambda c: _canonical_json(c))}
+    if isinstance(value, (bytes, bytearray)):
+        return {"$bytes": bytes(value).hex()}
+    if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return {"$ref": f"{value.__module__}:{value.__qualname__}"}
+    if isinstance(value, _BY_TEXT):
+        return {"$type": name, "value": str(value)}
+    state = getattr(value, "__dict__", None)
+    if not isinstance(state, dict):
+        state = {}
+    slots = [n for cls in kind.__mro__ for n in getattr(cls, "__slots__", ()) if n not in ("__dict__", "__weakref__")]
+    state = {**state, **{n: getattr(value, n) for n in slots if hasattr(value, n)}}
+    if state:
+        return {"$type": name, "state": _canonical(state, path, seen)}
+    text = repr(value)
+    if " at 0x" in text or text.startswith("<"):
+        raise AssemblyError(
+            f"{path}: a {kind.__qualname__} has no value infrakit can digest (its repr, {text[:60]!r}, is not its "
+            "value); use plain data, an attrs class or a dataclass in inputs, or synthesize with cache=False"
+        )
+    return {"$type": name, "repr": text}
+
+
+def _by_text_types() -> tuple[type, ...]:
+    import datetime
+    import decimal
+    import fractions
+    import ipaddress
+    import pathlib
+    import uuid
+
+    return (
+        pathlib.PurePath,
+        datetime.date,
+        datetime.time,
+        datetime.timedelta,
+        decimal.Decimal,
+        fractions.Fraction,
+        uuid.UUID,
+        ipaddress.IPv4Address,
+        ipaddress.IPv6Address,
+        ipaddress.IPv4Network,
+        ipaddress.IPv6Network,
+        complex,
+    )
+
+
+#: Values whose ``str`` is their value.
+_BY_TEXT = _by_text_types()
 
 
 def _canonical_json(data: Any) -> bytes:
@@ -122,16 +193,21 @@ def _canonical_json(data: Any) -> bytes:
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
 
-def inputs_digest(inputs: Any) -> str:
-    """sha256 of an inputs object's canonical JSON."""
-    return hashlib.sha256(_canonical_json(_canonical(inputs))).hexdigest()
+def inputs_digest(inputs: Any, where: str = "") -> str:
+    """sha256 of an inputs object's canonical JSON (by value: see :func:`_canonical`)."""
+    path = f"{where}{type(inputs).__qualname__}"
+    try:
+        data = _canonical(inputs, path)
+    except RecursionError:
+        raise AssemblyError(f"{path}: the inputs are nested too deeply to digest") from None
+    return hashlib.sha256(_canonical_json(data)).hexdigest()
 
 
 def _instance_digest(instance: Instance[Any, Any]) -> str:
     """:func:`inputs_digest` of an instance's inputs, computed once (inputs are frozen)."""
     digest: str | None = instance.__dict__.get("_inputs_sha256")
     if digest is None:
-        digest = instance.__dict__["_inputs_sha256"] = inputs_digest(instance.inputs)
+        digest = instance.__dict__["_inputs_sha256"] = inputs_digest(instance.inputs, f"instance {instance.name!r}: ")
     return digest
 
 
@@ -146,9 +222,10 @@ class _CodeDigests:
     or the manifest would differ between runs and the cache would miss.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, out: Path | None = None) -> None:
         self._by_package: dict[str, str] = {}
         self._by_component: dict[type, str] = {}
+        self._out = out  # the assembly directory: never part of a package's digest
 
     def __call__(self, component: type) -> str:
         known = self._by_component.get(component)
@@ -162,7 +239,7 @@ class _CodeDigests:
             digest = self._by_package.get(package)
             if digest is None:
                 files = hashlib.sha256()
-                _hash_files(files, _module_files(sys.modules.get(package)))
+                _hash_files(files, _module_files(sys.modules.get(package), data=True, skip=self._out))
                 digest = self._by_package[package] = files.hexdigest()
             h.update(f"{package}\0{digest}\0".encode())
         return h.hexdigest()
@@ -184,15 +261,30 @@ def _packages(component: type) -> list[str]:
 _NOT_HASHED = frozenset({"builtins", "infrakit"})  # infrakit: in every digest already
 
 
-def _module_files(module: Any) -> list[tuple[str, Path]]:
-    """``(relative name, path)`` of every ``.py`` file of a package, or a module's one file."""
+def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) -> list[tuple[str, Path]]:
+    """``(relative name, path)`` of every ``.py`` file of a package, or a module's one file.
+
+    ``data``: every other file of the package too (a ``policy.json`` that ``build`` reads),
+    except compiled bytecode, hidden files and directories, and the directory ``skip`` (an
+    assembly written inside the package)."""
     paths = list(getattr(module, "__path__", None) or ())
     if paths:
-        return sorted(
-            (f"{i}/{f.relative_to(root).as_posix()}", f)
-            for i, root in enumerate(Path(p) for p in paths)
-            for f in root.rglob("*.py")
-        )
+        found = []
+        for i, root in enumerate(Path(p) for p in paths):
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(".") and d != "__pycache__" and (skip is None or Path(folder, d) != skip)
+                )
+                for name in files:
+                    wanted = name.endswith(".py") or (
+                        data and not name.startswith(".") and not name.endswith((".pyc", ".pyo"))
+                    )
+                    f = Path(folder, name)
+                    if wanted and f.is_file():
+                        found.append((f"{i}/{f.relative_to(root).as_posix()}", f))
+        return sorted(found)
     path = getattr(module, "__file__", None)
     return [(Path(path).name, Path(path))] if path and os.path.isfile(path) else []
 
@@ -250,6 +342,33 @@ def _previous(out: Path) -> dict[str, Any]:
         raise AssemblyError(f"{out} holds a {MANIFEST} that is not infrakit's; refusing to replace it") from None
     instances: dict[str, Any] = manifest["instances"]
     return instances
+
+
+def _owned_previous(out: Path, app: App, force: bool) -> tuple[dict[str, Any], list[str]]:
+    """The previous assembly's instances, and the names of the entries of ``out`` that are not
+    infrakit's (a user's own files, carried over). An assembly of another app is refused
+    unless ``force`` (then nothing of it is reused)."""
+    previous = _previous(out)
+    if not previous and not (out / MANIFEST).is_file():
+        return {}, []
+    data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    owner = data.get("app")
+    if owner != app.name:
+        if not force:
+            raise AssemblyError(
+                f"{out} holds the assembly of app {owner!r}, not of {app.name!r}; refusing to replace it. "
+                "Choose another output directory, or pass force=True (CLI: --force) to replace it"
+            )
+        previous = {}
+    known = {MANIFEST}
+    for entry in data.get("instances", {}).values():
+        if isinstance(entry, dict) and isinstance(entry.get("template"), str):
+            known.add(entry["template"])
+    assets = data.get("assets")
+    for asset in assets.values() if isinstance(assets, dict) else ():
+        if isinstance(asset, dict) and isinstance(asset.get("path"), str):
+            known.add(asset["path"])
+    return previous, _outdir.foreign_entries(out, known)
 
 
 def _entry(app: App, instance: Instance[Any, Any], template: Template, filename: str, data: bytes) -> dict[str, Any]:
@@ -357,16 +476,46 @@ def synth_app(
     jobs: int = 1,
     cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Synthesize ``app`` into the assembly ``out_dir``; see :meth:`App.synth`."""
     if format not in ("json", "yaml"):
         raise AssemblyError(f"unknown format {format!r}; use json or yaml")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise AssemblyError(f"jobs must be a whole number of processes, at least 1; got {jobs!r}")
+    if not isinstance(out_dir, (str, os.PathLike)) or not os.fspath(out_dir):
+        raise AssemblyError(f"the output directory must be a path (str or pathlib.Path), got {out_dir!r}")
+    if isinstance(only, str):
+        raise AssemblyError(f"only takes a list of instance names, got the str {only!r}; write only=[{only!r}]")
     out = _output_path(out_dir)
     selected = app.select(only)
-    previous = _previous(out)
-    code = _CodeDigests()
+    _outdir.prepare_parent(out, out_dir)
+    # One writer at a time: the previous manifest read here must still be the one in place
+    # when the new assembly replaces it (see infrakit._outdir).
+    with _outdir.locked(out):
+        _outdir.clean_leftovers(out)
+        try:
+            return _synth_locked(app, out, selected, only, format, jobs, cache, progress, force)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise AssemblyError(
+                f"{out_dir}: cannot write the assembly{where}: {_outdir.describe_os_error(exc)}"
+            ) from exc
+
+
+def _synth_locked(
+    app: App,
+    out: Path,
+    selected: list[Instance[Any, Any]],
+    only: Sequence[str] | None,
+    format: str,
+    jobs: int,
+    cache: bool,
+    progress: Callable[[int, int], None] | None,
+    force: bool,
+) -> dict[str, Any]:
+    previous, foreign = _owned_previous(out, app, force)
+    code = _CodeDigests(out)
 
     keys: dict[str, str] = {}
     reuse: dict[str, dict[str, Any]] = {}
@@ -400,7 +549,6 @@ def synth_app(
             app._providers.setdefault(name, PROVIDERS[old["provider"]])
     rendered = _render_many(app, todo, format, jobs, tick)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         os.chmod(staging, 0o777 & ~_umask())
@@ -416,6 +564,8 @@ def synth_app(
                 writes.append(functools.partial(_carry, out / entry["template"], staging / entry["template"]))
             instances[name] = entry
         _run_all(writes)
+        # A user's own files in the assembly directory are kept, never silently deleted.
+        _outdir.carry_foreign(out, staging, foreign, {e["template"] for e in instances.values()} | {MANIFEST})
         manifest = {
             "version": MANIFEST_VERSION,
             "app": app.name,
@@ -434,7 +584,10 @@ def _output_path(out_dir: str | os.PathLike[str]) -> Path:
     """The real path of the assembly directory: through a symlink (which stays in place, and
     whose target is replaced), and never the current directory or one that holds it (which
     the swap would move away from under the process)."""
-    out = Path(out_dir).resolve()
+    try:
+        out = Path(out_dir).resolve()
+    except (RuntimeError, OSError):  # Python < 3.13 reports a symlink loop as a RuntimeError
+        raise AssemblyError(f"{out_dir}: the output path has a symbolic link loop; choose another one") from None
     cwd = Path.cwd().resolve()
     if out == cwd or out in cwd.parents:
         raise AssemblyError(

@@ -447,16 +447,20 @@ def _setting_validator(owner: str, expected: Any) -> Callable[[Any, Any, Any], N
 
 
 def _find_expr(value: Any) -> Any:
-    """The first expression in a value, looking into lists, tuples, sets and dicts."""
-    if isinstance(value, Expr):
-        return value
-    if isinstance(value, dict):
-        value = [*value.keys(), *value.values()]
-    if isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            found = _find_expr(item)
-            if found is not None:
-                return found
+    """The first expression in a value, looking into lists, tuples, sets and dicts (each
+    container once: a value that contains itself is walked without end otherwise)."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Expr):
+            return item
+        if isinstance(item, (dict, list, tuple, set, frozenset)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            items = [*item.keys(), *item.values()] if isinstance(item, dict) else list(item)
+            stack.extend(reversed(items))
     return None
 
 

@@ -424,7 +424,7 @@ def test_a_failure_while_writing_removes_the_staging_directory(tmp_path: Path, m
         raise OSError("disk full")
 
     monkeypatch.setattr(assembly, "_swap", broken_swap)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(AssemblyError, match="disk full"):
         small_app(retention={"dev": 9}).synth(str(out))
     assert snapshot(out) == before
     assert _leftovers(tmp_path) == []
@@ -505,7 +505,7 @@ def test_a_failure_to_move_the_old_assembly_aside_leaves_no_temporary_directorie
 
     monkeypatch.setattr(assembly, "_exchange", lambda a, b: False)  # the two-rename path
     monkeypatch.setattr(assembly.os, "rename", refuse_to_retire)
-    with pytest.raises(OSError, match="device busy"):
+    with pytest.raises(AssemblyError, match="device busy"):
         small_app(retention={"dev": 9}).synth(str(out))
     assert snapshot(out) == before
     assert _leftovers(tmp_path) == []
@@ -544,7 +544,7 @@ def test_a_failed_exchange_leaves_the_old_assembly_and_no_staging(
         raise OSError(16, "Device or resource busy", str(b))
 
     monkeypatch.setattr(assembly, "_exchange", busy)
-    with pytest.raises(OSError, match="busy"):
+    with pytest.raises(AssemblyError, match="busy"):
         small_app(retention={"dev": 9}).synth(str(out))
     assert snapshot(out) == before
     assert _leftovers(tmp_path) == []
