@@ -7,6 +7,8 @@
 - :class:`Template`, :class:`Match`, :class:`Capture` — assertions on a synthesized template.
 - :func:`standins`, :func:`standin_parameters` — plausible values for a component's
   undefaulted (wired) parameters, so it can be validated and deployed without its producers.
+- :func:`compute_server` — infrakit's local Compute REST server on 127.0.0.1, for deploying
+  GCP instances offline through the real ``google-cloud-compute`` clients.
 - ``infrakit.testing.pytest_plugin`` — the ``synth``, ``standins`` and ``template_snapshot``
   pytest fixtures (registered automatically when infrakit is installed).
 
@@ -20,17 +22,28 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infrakit.testing import strategies
+    from infrakit.testing._compute_server import compute_server
     from infrakit.testing._contract import assert_contract
     from infrakit.testing._match import Capture, Match
     from infrakit.testing._standins import standin_parameters, standins
     from infrakit.testing._template import Template
 
-__all__ = ["Capture", "Match", "Template", "assert_contract", "standin_parameters", "standins", "strategies"]
+__all__ = [
+    "Capture",
+    "Match",
+    "Template",
+    "assert_contract",
+    "compute_server",
+    "standin_parameters",
+    "standins",
+    "strategies",
+]
 
 # Loaded on first use, so that the pytest plugin (loaded in every pytest session) stays cheap.
 _LAZY = {
     "assert_contract": "infrakit.testing._contract",
     "Capture": "infrakit.testing._match",
+    "compute_server": "infrakit.testing._compute_server",
     "Match": "infrakit.testing._match",
     "standins": "infrakit.testing._standins",
     "standin_parameters": "infrakit.testing._standins",
