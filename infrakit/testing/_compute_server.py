@@ -401,7 +401,7 @@ class ComputeServer:
         def apply() -> None:
             self._check_references(body, project, path)
             before = copy.deepcopy(current)
-            owned = {
+            owned: dict[str, Any] = {
                 k: current[k] for k in ("kind", "id", "creationTimestamp", "selfLink", "zone", "region") if k in current
             }
             if method == "update":
