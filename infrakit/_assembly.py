@@ -238,24 +238,99 @@ class _CodeDigests:
         for package in _packages(component):
             digest = self._by_package.get(package)
             if digest is None:
-                files = hashlib.sha256()
-                _hash_files(files, _module_files(sys.modules.get(package), data=True, skip=self._out))
-                digest = self._by_package[package] = files.hexdigest()
+                digest = self._by_package[package] = _package_digest(package, self._out)
             h.update(f"{package}\0{digest}\0".encode())
         return h.hexdigest()
 
 
 def _packages(component: type) -> list[str]:
-    """The top-level packages of the component's classes and of what its module imports."""
-    names = {cls.__module__ for cls in component.__mro__}
-    module = sys.modules.get(component.__module__)
-    for value in list(vars(module).values()) if module is not None else ():
-        if isinstance(value, types.ModuleType):
-            names.add(value.__name__)
-        elif isinstance(value, (type, types.FunctionType)):
-            names.add(value.__module__)
-    tops = {name.split(".", 1)[0] for name in names if isinstance(name, str)}
-    return sorted(tops - _NOT_HASHED - set(getattr(sys, "stdlib_module_names", ())))
+    """The top-level packages whose code a component's template can depend on: those of its
+    classes, and every package reachable from its module through imports, to any depth (an
+    app's helper module that imports a reusable package counts); the standard library and
+    infrakit aside.
+
+    The walk follows module attributes (modules, classes and functions, by the module that
+    defines them) and, within a package that is hashed anyway, every loaded submodule."""
+    skip = _NOT_HASHED | set(getattr(sys, "stdlib_module_names", ()))
+    tops: set[str] = set()
+    seen: set[str] = set()
+    todo = [cls.__module__ for cls in component.__mro__]
+    while todo:
+        name = todo.pop()
+        if not isinstance(name, str) or name in seen:
+            continue
+        seen.add(name)
+        top = name.split(".", 1)[0]
+        if top in skip:
+            continue
+        if top not in tops:
+            tops.add(top)
+            todo.extend(m for m in list(sys.modules) if m.startswith(top + "."))
+        module = sys.modules.get(name)
+        for value in list(vars(module).values()) if module is not None else ():
+            if isinstance(value, types.ModuleType):
+                todo.append(value.__name__)
+            elif isinstance(value, (type, types.FunctionType)):
+                todo.append(value.__module__)
+    return sorted(tops)
+
+
+def _package_digest(package: str, skip: Path | None) -> str:
+    """sha256 of everything of a top-level package that a build can read: for a package
+    installed from a distribution, its RECORD (which lists every file it installed, data
+    files included, with their sha256); otherwise every file of it (see ``_module_files``)."""
+    module = sys.modules.get(package)
+    record = _installed_record(package, module)
+    if record is not None:
+        return hashlib.sha256(b"RECORD\0" + record).hexdigest()
+    files = hashlib.sha256()
+    _hash_files(files, _module_files(module, data=True, skip=skip))
+    return files.hexdigest()
+
+
+_RECORDS: dict[str, dict[str, Path]] = {}
+
+
+def _installed_record(package: str, module: Any) -> bytes | None:
+    """The RECORD of the distribution that installed ``package`` into the directory it was
+    imported from (a site-packages directory), or None (source trees, editable installs)."""
+    paths = list(getattr(module, "__path__", None) or ())
+    file = getattr(module, "__file__", None)
+    if paths:
+        folder = Path(paths[0]).parent
+    elif isinstance(file, str):
+        folder = Path(file).parent
+    else:
+        return None
+    index = _RECORDS.get(str(folder))
+    if index is None:
+        index = _RECORDS[str(folder)] = _record_index(folder)
+    record = index.get(package)
+    try:
+        return record.read_bytes() if record is not None else None
+    except OSError:
+        return None
+
+
+def _record_index(folder: Path) -> dict[str, Path]:
+    """Top-level name -> RECORD file, for the distributions installed in ``folder``."""
+    index: dict[str, Path] = {}
+    try:
+        infos = sorted(folder.glob("*.dist-info"))
+    except OSError:
+        return index
+    for info in infos:
+        record = info / "RECORD"
+        try:
+            lines = record.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            first = line.split(",", 1)[0].split("/", 1)[0]
+            name = first[:-3] if first.endswith(".py") else first
+            if name and not name.endswith((".dist-info", ".data")) and name != "..":
+                index.setdefault(name, record)
+    return index
 
 
 _NOT_HASHED = frozenset({"builtins", "infrakit"})  # infrakit: in every digest already
