@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from infrakit._component import Component, check_inputs
-from infrakit._contract import inputs_fields, outputs_fields
+from infrakit._contract import inputs_fields, output_aliases, outputs_fields
 from infrakit._expr import Expr, Renderer
-from infrakit.errors import DefinitionError, UnknownAttributeError, WiringError, did_you_mean
+from infrakit.errors import DefinitionError, DeprecatedOutputWarning, UnknownAttributeError, WiringError, did_you_mean
 
 __all__ = ["INTEGRATIONS", "App", "Instance", "OutputRef", "wire"]
 
@@ -72,6 +72,17 @@ class _Outputs:
             kind = self._fields[name]
         except KeyError:
             instance = self._instance
+            field = output_aliases(instance.component.outputs_type).get(name)
+            if field is not None:
+                import warnings
+
+                warnings.warn(
+                    f"instance {instance.name!r} ({instance.component.__qualname__}): output `{name}` was renamed "
+                    f"`{field}`; wire `{instance.name}.outputs.{field}` (the alias goes away in a later release)",
+                    DeprecatedOutputWarning,
+                    stacklevel=2,
+                )
+                return OutputRef(instance, field, self._fields[field])
             raise UnknownAttributeError(
                 f"instance {instance.name!r} ({instance.component.__qualname__}) has no output `{name}`"
                 f"{did_you_mean(name, self._fields)}; its outputs are: {', '.join(self._fields)}"

@@ -42,6 +42,7 @@ __all__ = [
     "out_options",
     "output_name",
     "outputs",
+    "output_aliases",
     "outputs_fields",
     "param",
     "parameter_name",
@@ -229,6 +230,8 @@ class OutOptions:
     condition: str | None = None
     export_name: Any = None
     name: str | None = None
+    #: Former names of this output, kept for a release (see :func:`out`).
+    aliases: tuple[str, ...] = ()
 
 
 def out(
@@ -237,6 +240,7 @@ def out(
     condition: str | None = None,
     export_name: Any = None,
     name: str | None = None,
+    aliases: typing.Sequence[str] = (),
 ) -> Any:
     """Configure an ``ik.Out`` field of an outputs class.
 
@@ -247,6 +251,12 @@ def out(
     placeholders name parameters, resources or pseudo parameters as in ``fn.sub``, or a
     ``str`` expression such as ``fn.join("-", [fn.stack_name, "VpcId"])``); ``name`` is its
     name in the template (default: the field's PascalCase in CloudFormation).
+
+    ``aliases`` keeps former names of a renamed output for a release: the template publishes
+    the output under each alias too (so consumers deployed against the old name keep
+    working), and wiring ``instance.outputs.<alias>`` still works, with a
+    :class:`~infrakit.errors.DeprecatedOutputWarning`, and is wired to the new name. Drop an
+    alias in a later release: ``infrakit diff`` reports that as a breaking change.
     """
     _check_text("description", description)
     if condition is not None and (not isinstance(condition, str) or not _NAME.match(condition)):
@@ -261,7 +271,13 @@ def out(
         )
     if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
         raise DefinitionError(f"ik.out: name must be 1 or more letters and digits, got {describe_value(name)}")
-    options = OutOptions(description=description, condition=condition, export_name=export_name, name=name)
+    if isinstance(aliases, str) or not all(isinstance(a, str) and a.isidentifier() for a in aliases):
+        raise DefinitionError(
+            f"ik.out: aliases must be a list of former field names (identifiers), got {describe_value(aliases)}"
+        )
+    options = OutOptions(
+        description=description, condition=condition, export_name=export_name, name=name, aliases=tuple(aliases)
+    )
     return attrs.field(default=UNSET, metadata={"infrakit.out": options})
 
 
@@ -560,10 +576,35 @@ def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
     made.__infrakit_kind__ = kind
     made.__infrakit_fields__ = tuple((a.name, a.metadata["infrakit.field"]) for a in attrs.fields(made))
     if kind == "outputs":
-        made.__infrakit_out__ = {
-            a.name: a.metadata["infrakit.out"] for a in attrs.fields(made) if "infrakit.out" in a.metadata
-        }
+        declared = {a.name: a.metadata["infrakit.out"] for a in attrs.fields(made) if "infrakit.out" in a.metadata}
+        made.__infrakit_aliases__ = _aliases(cls.__qualname__, made, declared)
+        for alias, field in made.__infrakit_aliases__.items():
+            # Published like the output itself, under the same condition.
+            declared[alias] = OutOptions(description=f"Deprecated: use {field}", condition=declared[field].condition)
+        made.__infrakit_out__ = declared
     return typing.cast(C, made)
+
+
+def _aliases(owner: str, made: Any, declared: dict[str, OutOptions]) -> dict[str, str]:
+    """``{alias: field}`` of an outputs class; an alias may not shadow a field or another alias."""
+    fields = {a.name for a in attrs.fields(made)}
+    result: dict[str, str] = {}
+    for field, options in declared.items():
+        for alias in options.aliases:
+            if alias in fields or alias in result:
+                other = alias if alias in fields else result[alias]
+                raise DefinitionError(
+                    f"{owner}.{field}: alias `{alias}` is already the name of output `{other}`; "
+                    "an alias is a former name no other output has"
+                )
+            result[alias] = field
+    return result
+
+
+def output_aliases(outputs_cls: type) -> dict[str, str]:
+    """``{former name: output field}`` of an outputs class (``ik.out(aliases=...)``)."""
+    found: dict[str, str] = outputs_cls.__dict__.get("__infrakit_aliases__", {})
+    return found
 
 
 def is_inputs(cls: Any) -> bool:

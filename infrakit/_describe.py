@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from infrakit._contract import UNSET, inputs_fields, outputs_fields
+from infrakit._contract import UNSET, inputs_fields, output_aliases, outputs_fields
 from infrakit._expr import type_name
 
 __all__ = [
@@ -133,6 +133,9 @@ def describe_component(component: type) -> dict[str, Any]:
         if description:
             entry["description"] = description
         outputs.append(entry)
+    types = {o["name"]: o["type"] for o in outputs}
+    for alias, field in output_aliases(outputs_type).items():
+        outputs.append({"name": alias, "type": types[field], "deprecated_alias_of": field})
     module = component.__module__
     dist = distribution_of(module)
     return {
@@ -320,7 +323,9 @@ def format_description(described: dict[str, Any]) -> str:
     lines.append("  outputs:")
     for o in described["outputs"]:
         text = f"    {o['name']}: {o['type']}"
-        if o.get("description"):
+        if o.get("deprecated_alias_of"):
+            text += f"  - deprecated: renamed {o['deprecated_alias_of']}"
+        elif o.get("description"):
             text += f"  - {o['description']}"
         lines.append(text)
     return "\n".join(lines) + "\n"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from infrakit._component import Build, Component, run
-from infrakit._contract import outputs_fields
+from infrakit._contract import out_options, output_aliases, outputs_fields, parameter_name
 from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref
 from infrakit._resource import BUILDING, Resource, collect
-from infrakit.errors import DanglingReferenceError, SynthError, UnusedParameterError
+from infrakit.errors import DanglingReferenceError, SynthError, UnusedConditionError, UnusedParameterError
 
 __all__ = ["Template", "build_component", "render_build", "synth"]
 
@@ -76,6 +76,10 @@ def build_component(component: type[Component[Any, Any]], inputs: Any = None) ->
         instance._build = build
         result = run(instance, inputs, build)
         build.outputs = [(name, t, getattr(result, name)) for name, t in outputs_fields(component.outputs_type)]
+        # A renamed output's former names publish the same value (ik.out(aliases=...)).
+        bound = {name: (t, value) for name, t, value in build.outputs}
+        for alias, field in output_aliases(component.outputs_type).items():
+            build.outputs.append((alias, *bound[field]))
         if not build.resources:
             raise SynthError(f"{build.name}: build added no resources; add at least one with self.add(...)")
         check_references(build)

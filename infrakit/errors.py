@@ -22,6 +22,8 @@ The hierarchy::
     ├── DeployError                   a deploy that cannot start (missing parameter values, ...)
     └── StrategyError                 ``infrakit.testing`` cannot derive a hypothesis strategy for a field
 
+    DeprecatedOutputWarning           (a DeprecationWarning) a wire through an output's former name
+
 Messages name the component, the resource and the property involved, say what was
 expected and what was given, and suggest a fix where one exists.
 """
@@ -36,6 +38,7 @@ __all__ = [
     "DanglingReferenceError",
     "DeployError",
     "DefinitionError",
+    "DeprecatedOutputWarning",
     "InfrakitError",
     "InputValueError",
     "LogicalIdError",
@@ -55,6 +58,10 @@ __all__ = [
 
 class InfrakitError(Exception):
     """Base class of every error raised for a user's mistake."""
+
+
+class DeprecatedOutputWarning(DeprecationWarning):
+    """An instance's output wired through a former name (``ik.out(aliases=...)``)."""
 
 
 class DefinitionError(InfrakitError):

@@ -321,3 +321,89 @@ def test_rewiring_a_consumer_to_another_output_is_a_change(tmp_path: Path) -> No
     result = json.loads(_run("-m", "infrakit", "diff", "old", "new", "--json", cwd=tmp_path, site=tmp_path).stdout)
     assert result["changed"] == ["t"]
     assert result["contract"] == []
+
+
+# --- renaming an output without a flag day ---------------------------------------------------
+
+ALIASED = textwrap.dedent(
+    """\
+    import infrakit as ik
+    from infrakit.aws import sqs, sns
+
+    @ik.inputs
+    class QIn:
+        pass
+
+    @ik.outputs
+    class QOut:
+        OUTPUTS
+
+    class Q(ik.Component[QIn, QOut]):
+        def build(self, inputs: QIn) -> QOut:
+            return QOut(BIND=self.add(sqs.Queue("Queue")).ref)
+
+    @ik.inputs
+    class TIn:
+        value: ik.Param[str]
+
+    @ik.outputs
+    class TOut:
+        topic: ik.Out[str]
+
+    class T(ik.Component[TIn, TOut]):
+        def build(self, inputs: TIn) -> TOut:
+            return TOut(topic=self.add(sns.Topic("Topic", display_name=inputs.value)).ref)
+
+    app = ik.App("rename")
+    q = app.add("q", Q, QIn())
+    app.add("t", T, TIn(value=q.outputs.WIRED))
+    """
+)
+
+
+def _release(tmp_path: Path, out: str, outputs: str, bind: str, wired: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "rename.py").write_text(
+        ALIASED.replace("OUTPUTS", outputs).replace("BIND", bind).replace("WIRED", wired)
+    )
+    return _run("-W", "always", "-m", "infrakit", "synth", "rename.py", "-o", out, cwd=tmp_path, site=tmp_path)
+
+
+def test_a_renamed_output_keeps_its_former_name_as_an_alias_for_a_release(tmp_path: Path) -> None:
+    _release(tmp_path, "v1", "queue_url: ik.Out[str]", "queue_url", "queue_url")
+    # v2 renames queue_url -> url, keeping the alias; the consumer is not yet updated.
+    done = _release(tmp_path, "v2", 'url: ik.Out[str] = ik.out(aliases=["queue_url"])', "url", "queue_url")
+    assert "output `queue_url` was renamed `url`" in done.stderr and "DeprecatedOutputWarning" in done.stderr
+    template = json.loads((tmp_path / "v2" / "q.template.json").read_text())
+    assert template["Outputs"]["Url"]["Value"] == template["Outputs"]["QueueUrl"]["Value"] == {"Ref": "Queue"}
+    consumer = json.loads((tmp_path / "v2" / "manifest.json").read_text())["instances"]["t"]
+    assert consumer["parameters"]["Value"]["from"] == {"instance": "q", "output": "Url"}
+    diff = json.loads(_run("-m", "infrakit", "diff", "v1", "v2", "--json", cwd=tmp_path, site=tmp_path).stdout)
+    assert [(c["kind"], c["name"], c["breaking"]) for c in diff["contract"]] == [("output-added", "url", False)]
+    assert _run("-m", "infrakit", "diff", "v1", "v2", "--fail-on-breaking", cwd=tmp_path, site=tmp_path).returncode == 0
+
+    # v3 drops the alias: breaking, and it names the consumer that was wired through it in v1.
+    _release(tmp_path, "v3", "url: ik.Out[str]", "url", "url")
+    diff = json.loads(_run("-m", "infrakit", "diff", "v1", "v3", "--json", cwd=tmp_path, site=tmp_path).stdout)
+    removed = [c for c in diff["contract"] if c["kind"] == "output-removed"]
+    assert removed == [
+        {
+            "instance": "q",
+            "kind": "output-removed",
+            "name": "queue_url",
+            "breaking": True,
+            "detail": "was str",
+            "consumers": ["t"],
+        }
+    ]
+
+
+def test_an_alias_may_not_shadow_another_output() -> None:
+    import infrakit as ik
+    from infrakit.errors import DefinitionError
+
+    with pytest.raises(DefinitionError, match=r"alias `arn` is already the name of output `arn`"):
+
+        @ik.outputs
+        class Outs:
+            url: ik.Out[str] = ik.out(aliases=["arn"])
+            arn: ik.Out[str]
