@@ -232,6 +232,8 @@ class OutOptions:
     name: str | None = None
     #: Former names of this output, kept for a release (see :func:`out`).
     aliases: tuple[str, ...] = ()
+    #: What a consumer tested alone receives for this output (see :func:`out`).
+    standin: Any = None
 
 
 def out(
@@ -241,6 +243,7 @@ def out(
     export_name: Any = None,
     name: str | None = None,
     aliases: typing.Sequence[str] = (),
+    standin: Any = None,
 ) -> Any:
     """Configure an ``ik.Out`` field of an outputs class.
 
@@ -257,6 +260,11 @@ def out(
     working), and wiring ``instance.outputs.<alias>`` still works, with a
     :class:`~infrakit.errors.DeprecatedOutputWarning`, and is wired to the new name. Drop an
     alias in a later release: ``infrakit diff`` reports that as a breaking change.
+
+    ``standin`` is the shape of the output's value for consumers tested without this
+    component (``infrakit.testing.standins``): a plain value of the output's type
+    (``"https://sqs.us-east-1.amazonaws.com/123456789012/jobs"``, ``5432``), or a callable
+    taking the consumer's parameter name and returning one.
     """
     _check_text("description", description)
     if condition is not None and (not isinstance(condition, str) or not _NAME.match(condition)):
@@ -275,8 +283,15 @@ def out(
         raise DefinitionError(
             f"ik.out: aliases must be a list of former field names (identifiers), got {describe_value(aliases)}"
         )
+    if isinstance(standin, Expr):
+        raise DefinitionError("ik.out: standin must be a plain value (or a callable making one), not an expression")
     options = OutOptions(
-        description=description, condition=condition, export_name=export_name, name=name, aliases=tuple(aliases)
+        description=description,
+        condition=condition,
+        export_name=export_name,
+        name=name,
+        aliases=tuple(aliases),
+        standin=standin,
     )
     return attrs.field(default=UNSET, metadata={"infrakit.out": options})
 

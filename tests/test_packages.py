@@ -407,3 +407,51 @@ def test_an_alias_may_not_shadow_another_output() -> None:
         class Outs:
             url: ik.Out[str] = ik.out(aliases=["arn"])
             arn: ik.Out[str]
+
+
+# --- stand-in shapes declared by the producer ------------------------------------------------
+
+
+def test_a_producer_declares_the_stand_in_shape_of_its_outputs_for_every_consumer() -> None:
+    import infrakit as ik
+    from infrakit.aws import fn, sns, sqs
+    from infrakit.testing import standins
+
+    @ik.inputs
+    class QIn:
+        pass
+
+    @ik.outputs
+    class QOut:
+        url: ik.Out[str] = ik.out(standin="https://sqs.us-east-1.amazonaws.com/123456789012/jobs")
+        port: ik.Out[int] = ik.out(standin=lambda name: 5432)
+        plain: ik.Out[str]
+
+    class Q(ik.Component[QIn, QOut]):
+        def build(self, inputs: QIn) -> QOut:
+            queue = self.add(sqs.Queue("Queue"))
+            return QOut(url=queue.ref, port=5432, plain=queue.attrs.arn)
+
+    @ik.inputs
+    class CIn:
+        url: ik.Param[str]
+        port: ik.Param[int]
+        plain: ik.Param[str]
+
+    @ik.outputs
+    class COut:
+        topic: ik.Out[str]
+
+    class C(ik.Component[CIn, COut]):
+        def build(self, inputs: CIn) -> COut:
+            topic = self.add(sns.Topic("Topic", display_name=inputs.url, topic_name=inputs.plain))
+            self.add(sns.Topic("Other", display_name=fn.sub("${P}", {"P": inputs.port})))
+            return COut(topic=topic.ref)
+
+    app = ik.App("standins")
+    q = app.add("q", Q, QIn())
+    c = app.add("c", C, CIn(url=q.outputs.url, port=q.outputs.port, plain=q.outputs.plain))
+    values = standins(C, c.inputs)
+    assert values["Url"] == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+    assert values["Port"] == 5432
+    assert values["Plain"] != "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"  # derived as before

@@ -262,6 +262,8 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
     Keys are the template's parameter names (``VpcId`` in CloudFormation, ``vpc_id`` in a
     compute template); values are typed (a ``list`` for list parameters). Pass a value
     yourself as a keyword, by template name or field name: ``standins(Service, VpcId="vpc-1")``.
+    A parameter wired to an instance's output whose component declares the output's stand-in
+    (``ik.out(standin=...)``) gets that value.
     """
     from infrakit._synth import build_component
 
@@ -275,7 +277,8 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
         if name in chosen or key in chosen:
             result[name] = chosen.pop(name) if name in chosen else chosen.pop(key)
         else:
-            result[name] = standin_value(parameter, build.provider.name)
+            declared = _declared_standin(parameter, name)
+            result[name] = declared if declared is not None else standin_value(parameter, build.provider.name)
     if chosen:
         unknown = ", ".join(sorted(chosen))
         raise InfrakitError(
@@ -283,6 +286,19 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
             f"its undefaulted parameters are: {', '.join(result) or 'none'}"
         )
     return result
+
+
+def _declared_standin(parameter: Parameter, name: str) -> Any:
+    """The stand-in that the producer of a wired parameter declares for the output it is
+    wired from (``ik.out(standin=...)``), or None."""
+    source = parameter.source
+    component = getattr(getattr(source, "instance", None), "component", None)
+    if component is None:
+        return None
+    from infrakit._contract import out_options
+
+    standin = out_options(component.outputs_type, source.field).standin
+    return standin(name) if callable(standin) else standin
 
 
 def _as_text(value: Any) -> str:
