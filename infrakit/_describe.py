@@ -9,7 +9,6 @@ that ``infrakit diff`` can tell breaking changes of a contract from compatible o
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import attrs
@@ -31,27 +30,13 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n", 1)[0].strip()
 
 
-@functools.cache
-def _distributions() -> dict[str, list[str]]:
-    """Top-level import name -> distribution names (``importlib.metadata``), read once."""
-    from importlib import metadata
-
-    return dict(metadata.packages_distributions())
-
-
-@functools.lru_cache(maxsize=256)
 def distribution_of(module: str) -> tuple[str, str] | None:
     """``(distribution name, version)`` of the installed distribution that provides
     ``module``'s top-level package, or ``None`` (a module of the app itself, not installed)."""
-    from importlib import metadata
+    from infrakit._distributions import distribution_of as find
 
-    top = module.split(".", 1)[0]
-    for name in _distributions().get(top, ()):
-        try:
-            return name, metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover - a broken installation
-            continue
-    return None
+    dist = find(module)
+    return (dist.name, dist.version) if dist is not None else None
 
 
 def _field_description(field: attrs.Attribute[Any]) -> str | None:
