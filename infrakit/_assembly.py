@@ -28,11 +28,13 @@ import attrs
 import infrakit
 from infrakit import _outdir
 from infrakit._app import App, Instance, OutputRef
+from infrakit._component import Build
 from infrakit._contract import UNSET, output_name, parameter_name
 from infrakit._describe import contract_of, provenance_of
-from infrakit._provider import PROVIDERS
+from infrakit._distributions import distribution_of
+from infrakit._provider import PROVIDERS, supporting
 from infrakit._synth import Template, build_component, dumps_json, render_build
-from infrakit.errors import AssemblyError, InfrakitError
+from infrakit.errors import AssemblyError, InfrakitError, WiringError
 
 __all__ = ["MANIFEST", "read_manifest", "synth_app", "synth_instance"]
 
@@ -279,58 +281,13 @@ def _package_digest(package: str, skip: Path | None) -> str:
     """sha256 of everything of a top-level package that a build can read: for a package
     installed from a distribution, its RECORD (which lists every file it installed, data
     files included, with their sha256); otherwise every file of it (see ``_module_files``)."""
-    module = sys.modules.get(package)
-    record = _installed_record(package, module)
+    dist = distribution_of(package)
+    record = dist.record() if dist is not None else None
     if record is not None:
         return hashlib.sha256(b"RECORD\0" + record).hexdigest()
     files = hashlib.sha256()
     _hash_files(files, _module_files(module, data=True, skip=skip))
     return files.hexdigest()
-
-
-_RECORDS: dict[str, dict[str, Path]] = {}
-
-
-def _installed_record(package: str, module: Any) -> bytes | None:
-    """The RECORD of the distribution that installed ``package`` into the directory it was
-    imported from (a site-packages directory), or None (source trees, editable installs)."""
-    paths = list(getattr(module, "__path__", None) or ())
-    file = getattr(module, "__file__", None)
-    if paths:
-        folder = Path(paths[0]).parent
-    elif isinstance(file, str):
-        folder = Path(file).parent
-    else:
-        return None
-    index = _RECORDS.get(str(folder))
-    if index is None:
-        index = _RECORDS[str(folder)] = _record_index(folder)
-    record = index.get(package)
-    try:
-        return record.read_bytes() if record is not None else None
-    except OSError:
-        return None
-
-
-def _record_index(folder: Path) -> dict[str, Path]:
-    """Top-level name -> RECORD file, for the distributions installed in ``folder``."""
-    index: dict[str, Path] = {}
-    try:
-        infos = sorted(folder.glob("*.dist-info"))
-    except OSError:
-        return index
-    for info in infos:
-        record = info / "RECORD"
-        try:
-            lines = record.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for line in lines:
-            first = line.split(",", 1)[0].split("/", 1)[0]
-            name = first[:-3] if first.endswith(".py") else first
-            if name and not name.endswith((".dist-info", ".data")) and name != "..":
-                index.setdefault(name, record)
-    return index
 
 
 _NOT_HASHED = frozenset({"builtins", "infrakit"})  # infrakit: in every digest already

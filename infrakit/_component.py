@@ -50,6 +50,11 @@ class Build:
         self.app: str | None = None
         self.instance: str | None = None
         self.publish: dict[str, list[str]] = {}
+        #: Template sections of the provider's own (CloudFormation ``Metadata``, ``Rules``,
+        #: ``Transform``, ...), kept by the provider's helpers under keys of their choosing.
+        #: Expressions inside are checked like properties (references resolve, parameters
+        #: count as used).
+        self.extras: dict[str, Any] = {}
 
     @property
     def provider(self) -> Provider:
@@ -59,8 +64,11 @@ class Build:
         return self._provider
 
     def description(self) -> str:
-        """``"Name: first paragraph of the component's docstring"`` (or the name alone):
-        the template's description."""
+        """The template's description: the component's ``description`` class attribute, else
+        ``"Name: first paragraph of the component's docstring"`` (or the name alone)."""
+        chosen = getattr(self.component, "description", None)
+        if isinstance(chosen, str):
+            return chosen
         doc = (self.component.__doc__ or "").strip()
         first = doc.split("\n\n", 1)[0].replace("\n", " ").strip() if doc else ""
         return f"{self.name}: {first}" if first else self.name
@@ -103,6 +111,8 @@ class Component(Generic[I, O]):
 
     inputs_type: ClassVar[type]
     outputs_type: ClassVar[type]
+    #: The template's description; default: the class name and its docstring's first paragraph.
+    description: ClassVar[str | None] = None
 
     _build: Build
     _prefix: str = ""

@@ -136,14 +136,8 @@ def check_references(build: Build) -> None:
                 )
             if dep not in depends[resource]:
                 depends[resource].append(dep)
-        for py, *_ in type(resource)._props:
-            value = getattr(resource, py)
-            if value is not None:
-                check(value, f"{where}: property `{py}`", resource)
-        for option in resource._option_names:
-            value = getattr(resource, option)
-            if value is not None:
-                check(value, f"{where}: {option}", resource)
+        for label, value in resource._values():
+            check(value, f"{where}: {label}", resource)
     for name, cond in build.conditions.items():
         check(cond.expr, f"{build.name}: condition {name!r}", None)
     for name, _t, value in build.outputs:

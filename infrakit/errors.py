@@ -14,6 +14,7 @@ The hierarchy::
     │   ├── LogicalIdError            invalid or duplicate logical id / resource name
     │   ├── UnboundOutputError        ``build`` left a declared output unbound
     │   ├── UnusedParameterError      a deploy-time parameter nothing uses
+    │   ├── UnusedConditionError      a condition nothing uses
     │   ├── ProviderMixError          AWS and GCP resources in one component
     │   └── QuotaError                a provider limit (resources, outputs, size, ...) exceeded
     ├── WiringError                   an app's instances wired wrongly (type mismatch, cycle, ...)
@@ -51,6 +52,7 @@ __all__ = [
     "UnboundOutputError",
     "UnknownAttributeError",
     "UnknownPropertyError",
+    "UnusedConditionError",
     "UnusedParameterError",
     "WiringError",
 ]
@@ -112,6 +114,10 @@ class UnboundOutputError(SynthError):
 
 class UnusedParameterError(SynthError):
     """A deploy-time parameter that nothing in the template uses."""
+
+
+class UnusedConditionError(SynthError):
+    """A condition that no resource, output, ``fn.if_`` or other condition uses."""
 
 
 class ProviderMixError(SynthError):

@@ -9,6 +9,7 @@ from typing import Any
 from infrakit._contract import UNSET, Parameter, out_options, output_name, parameter_name
 from infrakit._expr import ConditionRef, Expr, GetAtt, Ref, base_type, type_name
 from infrakit._resource import Resource, render_props, render_value
+from infrakit.aws._options import render_options
 from infrakit.aws._provider import AWS, QUOTAS, AwsProvider
 from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
 
@@ -221,23 +222,7 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
         properties.update(r.value(extra()))
     if properties:
         body["Properties"] = properties
-    deps = [d.logical_id for d in resource.dependencies()]
-    if deps:
-        body["DependsOn"] = deps
-    condition = resource.condition
-    if condition is not None:
-        name = condition.name if isinstance(condition, ConditionRef) else condition
-        if name not in r.build.conditions:
-            raise DanglingReferenceError(
-                f"{where}: condition {name!r} is never defined; define it with self.condition(name, expr)"
-            )
-        body["Condition"] = name
-    if resource.deletion_policy is not None:
-        body["DeletionPolicy"] = resource.deletion_policy
-    if resource.update_replace_policy is not None:
-        body["UpdateReplacePolicy"] = resource.update_replace_policy
-    if resource.metadata is not None:
-        body["Metadata"] = r.value(resource.metadata)
+    render_options(r, resource, body)
     return body
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from infrakit._expr import Call, ConditionRef, Expr, Renderer, compatible, describe_value, type_name
+from infrakit._expr import Call, ConditionRef, Expr, ParamRef, Renderer, compatible, describe_value, type_name
 from infrakit._resource import Resource, building_prefix
 from infrakit.errors import PropertyTypeError, UnknownAttributeError, did_you_mean
 
@@ -19,15 +19,21 @@ __all__ = [
     "CfnMapping",
     "account_id",
     "and_",
+    "as_str",
     "base64",
     "cidr",
+    "contains",
+    "each_member_equals",
+    "each_member_in",
     "equals",
     "find_in_map",
     "get_att",
     "get_azs",
     "if_",
     "import_value",
+    "include",
     "join",
+    "length",
     "mapping",
     "no_value",
     "not_",
@@ -35,13 +41,18 @@ __all__ = [
     "or_",
     "partition",
     "ref",
+    "ref_all",
     "region",
     "select",
     "split",
     "stack_id",
     "stack_name",
     "sub",
+    "to_json_string",
+    "transform",
     "url_suffix",
+    "value_of",
+    "value_of_all",
 ]
 
 T = TypeVar("T")
@@ -138,6 +149,8 @@ def get_att(resource: Resource, attribute: str) -> Expr[Any]:
         if wire == attribute:
             return getattr(resource.attrs, py)  # type: ignore[no-any-return]
     prefix = _DYNAMIC_ATTRIBUTES.get(resource.resource_type)
+    if prefix is None and resource.resource_type.startswith("Custom::"):
+        prefix = ""  # a custom resource returns attributes of any name
     if prefix is not None and attribute.startswith(prefix) and len(attribute) > len(prefix):
         from infrakit._expr import GetAtt
 
@@ -162,8 +175,20 @@ def sub(template: str, variables: Mapping[str, Any] | None = None) -> Expr[str]:
     if variables:
         for key, value in variables.items():
             _expect("sub", f"variable {key!r}", str | int | float, value)
-        return Call("Fn::Sub", [template, dict(variables)], str)
-    return Call("Fn::Sub", template, str)
+        return _Sub("Fn::Sub", [template, dict(variables)], str)
+    return _Sub("Fn::Sub", template, str)
+
+
+class _Sub(Call[str]):
+    """``Fn::Sub``: its text names parameters and resources too (``${Name}``)."""
+
+    __slots__ = ()
+
+    def text_names(self) -> list[str]:
+        """The parameters and resources the text names (not its own variables, pseudo
+        parameters or attributes' dotted names), which count as used."""
+        template, variables = (self.args[0], self.args[1]) if isinstance(self.args, list) else (self.args, {})
+        return [n for n in sub_names(template) if n not in variables and "." not in n and not n.startswith("AWS::")]
 
 
 def sub_names(template: str) -> list[str]:
@@ -318,18 +343,41 @@ class _Condition(Call[bool]):
     __slots__ = ()
 
     def _render(self, r: Renderer) -> Any:
-        operands = [{"Condition": a.name} if isinstance(a, ConditionRef) else r.value(a) for a in self.args]
+        operands = [_operand(r, a) if self.name != "Fn::Equals" else r.value(a) for a in self.args]
         return {self.name: operands}
 
 
+def _operand(r: Renderer, value: Any) -> Any:
+    """A condition operand: a named condition is ``{"Condition": name}``; a ``bool``
+    parameter (a "true"/"false" String) is compared with ``"true"``."""
+    if isinstance(value, ConditionRef):
+        return r.condition(value)
+    if isinstance(value, ParamRef):
+        return {"Fn::Equals": [r.value(value), "true"]}
+    return r.value(value)
+
+
+def as_condition(r: Renderer, value: Any) -> Any:
+    """Render a condition's expression: a bare ``bool`` parameter becomes ``Fn::Equals`` ``"true"``."""
+    if isinstance(value, ParamRef):
+        return {"Fn::Equals": [r.value(value), "true"]}
+    return r.value(value)
+
+
 def equals(a: Any, b: Any) -> Expr[bool]:
-    """``Fn::Equals``: a condition true when both values are equal."""
+    """``Fn::Equals``: a condition true when both values are equal. A ``bool`` is compared
+    as CloudFormation's text ``"true"``/``"false"`` (what an ``ik.Param[bool]`` holds)."""
+    operands = []
     for side, value in (("first", a), ("second", b)):
-        if not isinstance(value, (str, int, float, Expr)) or isinstance(value, bool):
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif not isinstance(value, (str, int, float, Expr)):
             raise PropertyTypeError(
-                f"{building_prefix()}fn.equals: the {side} value must be a str or number, got {describe_value(value)}"
+                f"{building_prefix()}fn.equals: the {side} value must be a str, number or bool, got "
+                f"{describe_value(value)}"
             )
-    return _Condition("Fn::Equals", [a, b], bool)
+        operands.append(value)
+    return _Condition("Fn::Equals", operands, bool)
 
 
 def and_(*conditions: Expr[bool]) -> Expr[bool]:
@@ -398,3 +446,196 @@ def find_in_map(table: CfnMapping, top_key: Str, second_key: Str) -> Expr[Any]:
         )
     kinds = {_type_of(v) for inner in table.values.values() for v in inner.values()}
     return _FindInMap("Fn::FindInMap", [table, top_key, second_key], kinds.pop() if len(kinds) == 1 else Any)
+
+
+# --- conversions ------------------------------------------------------------------------
+
+
+class _AsStr(Expr[str]):
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(str)
+        self.value = value
+
+    def _render(self, r: Renderer) -> Any:
+        return r.value(self.value)
+
+    def _children(self) -> Iterator[Any]:
+        yield self.value
+
+    def _describe(self) -> str:
+        return f"as_str({self.value._describe() if isinstance(self.value, Expr) else self.value!r})"
+
+
+def as_str(value: int | float | Expr[int] | Expr[float]) -> Expr[str]:
+    """A number as the text CloudFormation makes of it: ``fn.as_str(inputs.port)`` passes an
+    ``ik.Param[int]`` (a ``Number`` parameter, whose ``Ref`` is a string to CloudFormation)
+    where a ``str`` is expected. Renders as the value itself; it only tells type checkers."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Expr)):
+        raise PropertyTypeError(f"{building_prefix()}fn.as_str takes a number, got {describe_value(value)}")
+    if isinstance(value, Expr) and not compatible(float, value.type):
+        raise PropertyTypeError(f"{building_prefix()}fn.as_str takes a number expression, got {describe_value(value)}")
+    return _AsStr(value)
+
+
+# --- rules (the template's Rules section) -------------------------------------------------
+
+
+class _RuleCall(Call[T]):
+    """A function CloudFormation accepts only in a rule (``infrakit.aws.template.rule``)."""
+
+    __slots__ = ()
+
+    def _render(self, r: Renderer) -> Any:
+        if not getattr(r, "in_rules", False):
+            raise PropertyTypeError(
+                f"{getattr(r, 'where', '')}: fn.{_RULE_NAMES[self.name]} works only in a rule's assertions or "
+                "condition (infrakit.aws.template.rule)"
+            )
+        return {self.name: r.value(self.args)}
+
+
+_RULE_NAMES = {
+    "Fn::Contains": "contains",
+    "Fn::EachMemberEquals": "each_member_equals",
+    "Fn::EachMemberIn": "each_member_in",
+    "Fn::RefAll": "ref_all",
+    "Fn::ValueOf": "value_of",
+    "Fn::ValueOfAll": "value_of_all",
+}
+
+
+def _strings(function: str, argument: str, values: Any) -> Any:
+    if isinstance(values, Expr):
+        _expect(function, argument, list[str], values)
+        return values
+    if not isinstance(values, (list, tuple)):
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.{function}: {argument} must be a list of str, got {describe_value(values)}"
+        )
+    for i, value in enumerate(values):
+        _expect(function, f"{argument} item {i}", str, value)
+    return list(values)
+
+
+def contains(values: Sequence[Str] | Expr[list[str]], value: Str) -> Expr[bool]:
+    """``Fn::Contains`` (rules only): true when ``value`` is one of ``values``."""
+    listed = _strings("contains", "values", values)
+    _expect("contains", "value", str, value)
+    return _RuleCall("Fn::Contains", [listed, value], bool)
+
+
+def each_member_equals(values: Sequence[Str] | Expr[list[str]], value: Str) -> Expr[bool]:
+    """``Fn::EachMemberEquals`` (rules only): true when every item of ``values`` is ``value``."""
+    listed = _strings("each_member_equals", "values", values)
+    _expect("each_member_equals", "value", str, value)
+    return _RuleCall("Fn::EachMemberEquals", [listed, value], bool)
+
+
+def each_member_in(values: Sequence[Str] | Expr[list[str]], allowed: Sequence[Str] | Expr[list[str]]) -> Expr[bool]:
+    """``Fn::EachMemberIn`` (rules only): true when every item of ``values`` is in ``allowed``."""
+    listed = _strings("each_member_in", "values", values)
+    return _RuleCall("Fn::EachMemberIn", [listed, _strings("each_member_in", "allowed", allowed)], bool)
+
+
+def _parameter_type(function: str, parameter_type: Any) -> None:
+    from infrakit.aws._parameters import parameter_types
+
+    if not isinstance(parameter_type, str) or parameter_type not in parameter_types():
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.{function}: {parameter_type!r} is not a CloudFormation parameter type "
+            "(such as 'AWS::EC2::VPC::Id')"
+        )
+
+
+def ref_all(parameter_type: str) -> Expr[list[str]]:
+    """``Fn::RefAll`` (rules only): every value of an AWS-specific parameter type in the
+    account and region (``fn.ref_all("AWS::EC2::VPC::Id")``)."""
+    _parameter_type("ref_all", parameter_type)
+    return _RuleCall("Fn::RefAll", parameter_type, list[str])
+
+
+class _ValueOf(_RuleCall[Any]):
+    __slots__ = ()
+
+    def _render(self, r: Renderer) -> Any:
+        if not getattr(r, "in_rules", False):
+            return super()._render(r)
+        parameter, attribute = self.args
+        name = r.value(parameter)["Ref"]  # Fn::ValueOf names the parameter
+        return {"Fn::ValueOf": [name, attribute]}
+
+
+def value_of(parameter: Expr[Any], attribute: str) -> Expr[Any]:
+    """``Fn::ValueOf`` (rules only): an attribute (``"VpcId"``, ``"Tags"``, ...) of the AWS
+    resource an AWS-specific parameter names: ``fn.value_of(inputs.subnet, "VpcId")``."""
+    if not isinstance(parameter, ParamRef):
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.value_of takes a deploy-time parameter (an ik.Param input), got "
+            f"{describe_value(parameter)}"
+        )
+    if not isinstance(attribute, str) or not attribute:
+        raise PropertyTypeError(f"{building_prefix()}fn.value_of: the attribute must be a str, got {attribute!r}")
+    return _ValueOf("Fn::ValueOf", [parameter, attribute], Any)
+
+
+def value_of_all(parameter_type: str, attribute: str) -> Expr[list[str]]:
+    """``Fn::ValueOfAll`` (rules only): an attribute of every resource of an AWS-specific
+    parameter type in the account and region."""
+    _parameter_type("value_of_all", parameter_type)
+    if not isinstance(attribute, str) or not attribute:
+        raise PropertyTypeError(f"{building_prefix()}fn.value_of_all: the attribute must be a str, got {attribute!r}")
+    return _RuleCall("Fn::ValueOfAll", [parameter_type, attribute], list[str])
+
+
+# --- transforms -----------------------------------------------------------------------
+
+
+def length(values: Sequence[Any] | Expr[list[Any]]) -> Expr[int]:
+    """``Fn::Length`` (``AWS::LanguageExtensions``, added to the template): the number of items."""
+    if isinstance(values, Expr):
+        kind = values.type
+        if kind is not Any and kind is not list and getattr(kind, "__origin__", None) is not list:
+            raise PropertyTypeError(f"{building_prefix()}fn.length takes a list, got {describe_value(values)}")
+    elif isinstance(values, (list, tuple)):
+        values = list(values)
+    else:
+        raise PropertyTypeError(f"{building_prefix()}fn.length takes a list, got {describe_value(values)}")
+    return Call("Fn::Length", values, int)
+
+
+def to_json_string(value: Mapping[str, Any] | Sequence[Any] | Expr[Any]) -> Expr[str]:
+    """``Fn::ToJsonString`` (``AWS::LanguageExtensions``, added to the template): a dict or
+    list (which may hold expressions) as JSON text."""
+    if isinstance(value, Expr):
+        if value.type not in (dict, Any) and getattr(value.type, "__origin__", value.type) not in (list, dict):
+            raise PropertyTypeError(
+                f"{building_prefix()}fn.to_json_string takes a dict or list, got {describe_value(value)}"
+            )
+    elif isinstance(value, Mapping):
+        value = dict(value)
+    elif isinstance(value, (list, tuple)):
+        value = list(value)
+    else:
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.to_json_string takes a dict or list, got {describe_value(value)}"
+        )
+    return Call("Fn::ToJsonString", value, str)
+
+
+def transform(name: str, parameters: Mapping[str, Any] | None = None) -> Expr[Any]:
+    """``Fn::Transform``: a macro (``name``) processing the part of the template it stands in."""
+    if not isinstance(name, str) or not name:
+        raise PropertyTypeError(f"{building_prefix()}fn.transform: the name must be a str, got {describe_value(name)}")
+    body: dict[str, Any] = {"Name": name}
+    if parameters is not None:
+        body["Parameters"] = dict(parameters)
+    return Call("Fn::Transform", body, Any)
+
+
+def include(location: Str) -> Expr[Any]:
+    """``AWS::Include``: the template snippet stored at ``location`` (an ``s3://`` URI),
+    in place of this value: ``fn.include("s3://bucket/snippet.yaml")``."""
+    _expect("include", "location", str, location)
+    return transform("AWS::Include", {"Location": location})

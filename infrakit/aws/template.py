@@ -1,0 +1,143 @@
+"""CloudFormation template sections beyond resources: ``Metadata``, ``Rules``, ``Transform``
+and SAM ``Globals``, declared from inside a component's ``build``::
+
+    from infrakit.aws import fn, template
+
+    class Network(ik.Component[NetworkInputs, NetworkOutputs]):
+        description = "Network: one VPC"          # the template's Description
+
+        def build(self, inputs):
+            template.metadata(self, "Owner", {"team": "network"})
+            template.rule(self, "ProdSizes",
+                          [template.Assert(fn.contains(["m5.large"], inputs.size), "prod uses m5")],
+                          when=fn.equals(inputs.env, "prod"))
+            template.transform(self, "AWS::LanguageExtensions")
+            ...
+
+The template's ``AWS::CloudFormation::Interface`` metadata (the console's parameter groups and
+labels) is made from ``ik.param(group=..., label=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from infrakit._expr import Expr, describe_value
+from infrakit.errors import DefinitionError, LogicalIdError
+
+__all__ = ["Assert", "metadata", "rule", "sam_globals", "transform"]
+
+_NAME = re.compile(r"^[A-Za-z0-9]+$")
+#: The sections SAM's ``Globals`` accepts.
+_GLOBALS = ("Api", "Function", "HttpApi", "LayerVersion", "SimpleTable", "StateMachine", "CapacityProvider")
+#: ``template.transform`` names that infrakit also adds by itself when needed.
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+
+
+@attrs.frozen
+class Assert:
+    """One assertion of a rule: a condition (``fn.contains``, ``fn.equals``, ...) that must
+    hold for a deploy to go ahead, and the message shown when it does not."""
+
+    condition: Expr[bool]
+    description: str | None = None
+
+
+def _scope(component: Any, function: str) -> Any:
+    scope = getattr(component, "_scope", None)
+    if scope is None:
+        raise DefinitionError(
+            f"template.{function} takes the component (self) as its first argument, got {describe_value(component)}"
+        )
+    return scope()
+
+
+def _section(build: Any, name: str) -> dict[str, Any]:
+    section: dict[str, Any] = build.extras.setdefault(name, {})
+    return section
+
+
+def metadata(component: Any, key: str, value: Any) -> None:
+    """Add ``key: value`` to the template's ``Metadata`` (the value may hold expressions)."""
+    build = _scope(component, "metadata")
+    if not isinstance(key, str) or not key:
+        raise DefinitionError(f"{build.name}: template.metadata: the key must be a str, got {describe_value(key)}")
+    section = _section(build, "Metadata")
+    if key in section:
+        raise LogicalIdError(f"{build.name}: template metadata {key!r} is set twice")
+    section[key] = value
+
+
+def rule(component: Any, name: str, assertions: Sequence[Assert | Expr[bool]], *, when: Expr[bool] | None = None) -> None:
+    """Add a rule to the template's ``Rules``: before a deploy, CloudFormation checks each
+    assertion (where ``when`` holds, if given) and refuses parameter values that break one.
+    Rules see parameters only (``fn.contains``, ``fn.each_member_in``, ``fn.value_of``,
+    ``fn.equals``, ``fn.and_``, ...), not resources."""
+    build = _scope(component, "rule")
+    name = getattr(component, "_prefix", "") + name if isinstance(name, str) else name
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise LogicalIdError(f"{build.name}: rule name {name!r} must be letters and digits")
+    section = _section(build, "Rules")
+    if name in section:
+        raise LogicalIdError(f"{build.name}: rule {name!r} is defined twice")
+    if isinstance(assertions, (Assert, Expr)) or not assertions:
+        raise DefinitionError(f"{build.name}: rule {name!r}: assertions must be a non-empty list of template.Assert")
+    body: dict[str, Any] = {}
+    if when is not None:
+        body["RuleCondition"] = _boolean(build, name, "when", when)
+    listed = []
+    for item in assertions:
+        check = item if isinstance(item, Assert) else Assert(item)
+        entry: dict[str, Any] = {"Assert": _boolean(build, name, "assertion", check.condition)}
+        if check.description is not None:
+            if not isinstance(check.description, str):
+                raise DefinitionError(f"{build.name}: rule {name!r}: an assertion's description must be a str")
+            entry["AssertDescription"] = check.description
+        listed.append(entry)
+    body["Assertions"] = listed
+    section[name] = body
+
+
+def _boolean(build: Any, rule_name: str, what: str, value: Any) -> Expr[bool]:
+    if not isinstance(value, Expr) or value.type is not bool:
+        raise DefinitionError(
+            f"{build.name}: rule {rule_name!r}: the {what} must be a condition (fn.contains, fn.equals, ...), "
+            f"got {describe_value(value)}"
+        )
+    return value
+
+
+def transform(component: Any, name: str, parameters: Mapping[str, Any] | None = None) -> None:
+    """Declare a transform (macro) the template is processed with: ``"AWS::LanguageExtensions"``,
+    ``"AWS::Serverless-2016-10-31"`` (SAM, added by itself for SAM resources), or
+    ``"AWS::Include"`` with ``{"Location": "s3://..."}``. Transforms run in the order declared."""
+    build = _scope(component, "transform")
+    if not isinstance(name, str) or not name:
+        raise DefinitionError(f"{build.name}: template.transform: the name must be a str, got {describe_value(name)}")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise DefinitionError(f"{build.name}: template.transform {name!r}: parameters must be a dict")
+    listed: list[Any] = build.extras.setdefault("Transform", [])
+    entry: Any = name if parameters is None else {"Name": name, "Parameters": dict(parameters)}
+    if entry not in listed:
+        listed.append(entry)
+
+
+def sam_globals(component: Any, section: str, values: Mapping[str, Any]) -> None:
+    """Set SAM's ``Globals`` for one kind of SAM resource: ``sam_globals(self, "Function",
+    {"Runtime": "python3.12", "Timeout": 30})`` (properties in CloudFormation's spelling).
+    The template gets the SAM transform."""
+    build = _scope(component, "sam_globals")
+    if section not in _GLOBALS:
+        raise DefinitionError(
+            f"{build.name}: template.sam_globals: section {section!r} is not one of {', '.join(_GLOBALS)}"
+        )
+    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+        raise DefinitionError(f"{build.name}: template.sam_globals {section!r}: values must be a dict with str keys")
+    globals_ = _section(build, "Globals")
+    merged = dict(globals_.get(section, {}))
+    merged.update(values)
+    globals_[section] = merged
