@@ -385,6 +385,9 @@ def make_property_class(
     *,
     qualname: str,
     module: str,
+    # A provider's check of the values given against the resource's schema (AWS: patterns,
+    # lengths, ranges), after their types are known to be right.
+    check_given = getattr(cls, "_check_given", None)
     doc: str,
     props: tuple[Any, ...],
     lookup: Lookup,
@@ -403,6 +406,8 @@ def make_property_class(
     cls._props = props
     cls._keywords = frozenset(py for py, *_ in props)
     _init_guard(cls, owner, checks)
+        if check_given is not None and kwargs:
+            check_given(self, kwargs)
     return typing.cast("type[PropertyType]", cls)
 
 

@@ -113,13 +113,28 @@ def check_references(build: Build) -> None:
     """Every reference resolves inside the component, every parameter is used, and
     resources do not depend on each other in a cycle. Records ``build.depends``."""
     used: set[str] = set()
+    used_conditions: set[str] = set()
     depends: dict[Resource, list[Resource]] = {}
+    by_name: dict[str, str] = {}  # a parameter's template name -> its key, for text references
 
     def check(value: Any, where: str, owner: Resource | None) -> None:
         found: list[Expr[Any]] = []
         collect(value, found)
         for expr in found:
             _check_expr(build, expr, where, used)
+            if isinstance(expr, ConditionRef):
+                used_conditions.add(expr.name)
+            text_names = getattr(expr, "text_names", None)
+            if text_names is not None:  # names inside text (CloudFormation's Fn::Sub)
+                if not by_name:
+                    by_name.update({parameter_name(build.provider, p): k for k, p in build.parameters.items()})
+                for name in text_names():
+                    if name in by_name:
+                        used.add(by_name[name])
+                    elif owner is not None and name in build.by_id:
+                        target = build.by_id[name]
+                        if target is not owner and target not in depends[owner]:
+                            depends[owner].append(target)
             if owner is not None and isinstance(expr, (Ref, GetAtt)):
                 targets = depends[owner]
                 if expr.resource not in targets:
@@ -138,18 +153,55 @@ def check_references(build: Build) -> None:
                 depends[resource].append(dep)
         for label, value in resource._values():
             check(value, f"{where}: {label}", resource)
+    for resource in build.resources:
+        condition = getattr(resource, "condition", None)
+        if isinstance(condition, str):
+            used_conditions.add(condition)
     for name, cond in build.conditions.items():
         check(cond.expr, f"{build.name}: condition {name!r}", None)
     for name, _t, value in build.outputs:
         check(value, f"{build.name}: output `{name}`", None)
+        _refuse_secret_output(build, name, value)
+        declared = out_options(build.component.outputs_type, name)
+        if declared.condition is not None:
+            used_conditions.add(declared.condition)
+        if declared.export_name is not None:
+            check(declared.export_name, f"{build.name}: output `{name}`: export_name", None)
+    for key, extra in build.extras.items():
+        check(extra, f"{build.name}: {key}", None)
     for key, parameter in build.parameters.items():
         if key not in used:
             raise UnusedParameterError(
                 f"{build.name}: parameter `{key}` ({parameter.owner}) is never used; use it in a resource "
                 "or output, or make it a build-time setting"
             )
+    unused = [name for name in build.conditions if name not in used_conditions]
+    if unused:
+        raise UnusedConditionError(
+            f"{build.name}: condition {unused[0]!r} is never used; use it in a resource's condition=, an "
+            "fn.if_, another condition or an output's ik.out(condition=...), or remove it"
+        )
     build.depends = depends
     _check_cycles(build, depends)
+
+
+def _refuse_secret_output(build: Build, name: str, value: Any) -> None:
+    """An output is stored and shown in clear (stack outputs, the registry's String parameters,
+    exports): a secret never goes into one."""
+    found: list[Expr[Any]] = []
+    collect(value, found)
+    for expr in found:
+        if isinstance(expr, ParamRef) and expr.parameter.options.secret:
+            secret = f"secret parameter `{expr.parameter.key}` ({expr.parameter.owner})"
+        elif getattr(expr, "secret", False):
+            secret = f"the secret {expr._describe()}"
+        else:
+            continue
+        raise SynthError(
+            f"{build.name}: output `{name}` would publish {secret} in clear (outputs are stored and shown "
+            "unencrypted); pass the secret to the consumer another way, such as a dynamic reference "
+            "(fn.resolve_secret) that both components read"
+        )
 
 
 def _check_expr(build: Build, expr: Expr[Any], where: str, used: set[str]) -> None:

@@ -6,10 +6,12 @@ The hierarchy::
     ├── DefinitionError               a resource, inputs or outputs class used wrongly
     │   ├── UnknownPropertyError      (also TypeError)   keyword the resource does not have
     │   ├── PropertyTypeError         (also TypeError)   value of the wrong type or enum value
+    │   ├── PropertyValueError        (also ValueError)  value its resource schema refuses (pattern, length, range)
     │   ├── InputValueError           (also ValueError)  an inputs value its class's validators refuse
     │   └── UnknownAttributeError     (also AttributeError)  ``.attrs.x`` / get_att that does not exist
     ├── SynthError                    found while synthesizing one component
     │   ├── MissingPropertyError      required property left out
+    │   ├── SchemaError               rendered properties that break their resource schema (groups, values)
     │   ├── DanglingReferenceError    reference to a resource, parameter or condition not in the component
     │   ├── LogicalIdError            invalid or duplicate logical id / resource name
     │   ├── UnboundOutputError        ``build`` left a declared output unbound
@@ -45,8 +47,10 @@ __all__ = [
     "LogicalIdError",
     "MissingPropertyError",
     "PropertyTypeError",
+    "PropertyValueError",
     "ProviderMixError",
     "QuotaError",
+    "SchemaError",
     "StrategyError",
     "SynthError",
     "UnboundOutputError",
@@ -78,6 +82,11 @@ class PropertyTypeError(DefinitionError, TypeError):
     """A value of the wrong type, or not one of an enum's values."""
 
 
+class PropertyValueError(DefinitionError, ValueError):
+    """A property value its CloudFormation resource schema refuses: a pattern it does not
+    match, a string or array too long or too short, a number out of range (``infrakit.aws._schema``)."""
+
+
 class InputValueError(DefinitionError, ValueError):
     """A value that an inputs class's own validators (``attrs.validators.ge``, ...) refuse.
 
@@ -98,6 +107,11 @@ class SynthError(InfrakitError):
 
 class MissingPropertyError(SynthError):
     """A required property was left out."""
+
+
+class SchemaError(SynthError):
+    """A resource's rendered properties break its resource schema: a property needed with
+    another one, one of a group of alternatives, a value known only once rendered."""
 
 
 class DanglingReferenceError(SynthError):

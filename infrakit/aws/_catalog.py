@@ -86,7 +86,13 @@ class AwsResource(Resource):
     metadata: Any = option_field(_check_metadata)
 
     provider: ClassVar[Provider] = AWS
-    _option_names: ClassVar[tuple[str, ...]] = ("condition", "metadata")
+    _options: ClassVar[tuple[ResourceOption, ...]] = OPTIONS
+
+    def _check_given(self, given: Mapping[str, Any]) -> None:
+        """Check the property values given at construction against the type's schema."""
+        from infrakit.aws._schema import check_given
+
+        check_given(self, given)
 
 
 class AwsProperty(PropertyType):

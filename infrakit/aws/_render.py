@@ -11,6 +11,8 @@ from infrakit._expr import ConditionRef, Expr, GetAtt, Ref, base_type, type_name
 from infrakit._resource import Resource, render_props, render_value
 from infrakit.aws._options import render_options
 from infrakit.aws._provider import AWS, QUOTAS, AwsProvider
+from infrakit.aws._schema import check_rendered
+from infrakit.aws.fn import as_condition
 from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
 
 __all__ = ["QUOTAS", "check_size", "pascal", "render"]
@@ -102,15 +104,11 @@ class _Renderer:
         self.where = build.name
         self.mappings: dict[str, Any] = {}
         self.names: set[str] = set()  # parameters and resources, for Fn::Sub
+        self.in_rules = False  # rendering the Rules section: parameters only
+        self.language_extensions = False  # a function of AWS::LanguageExtensions was rendered
 
     def value(self, value: Any) -> Any:
         return render_value(value, self, self.where)
-
-    def ref(self, resource: Resource) -> Any:
-        return {"Ref": resource.logical_id}
-
-    def get_att(self, resource: Resource, name: str) -> Any:
-        return {"Fn::GetAtt": [resource.logical_id, name]}
 
     def param(self, parameter: Parameter) -> Any:
         if _integration(parameter) == "exports":
@@ -119,9 +117,31 @@ class _Renderer:
         return {"Ref": parameter_name(AWS_NAMES, parameter)}
 
     def condition(self, condition: ConditionRef) -> Any:
+        if self.in_rules:
+            raise SynthError(
+                f"{self.where}: a rule cannot use the template's condition {condition.name!r}; write its "
+                "expression in the rule (fn.equals, fn.and_, ...)"
+            )
         return {"Condition": condition.name}
 
+    def ref(self, resource: Resource) -> Any:
+        self._no_resources_in_rules(resource)
+        return {"Ref": resource.logical_id}
+
+    def get_att(self, resource: Resource, name: str) -> Any:
+        self._no_resources_in_rules(resource)
+        return {"Fn::GetAtt": [resource.logical_id, name]}
+
+    def _no_resources_in_rules(self, resource: Resource) -> None:
+        if self.in_rules:
+            raise SynthError(
+                f"{self.where}: a rule sees parameters only, not {resource._describe()}; rules check parameter "
+                "values before anything is deployed"
+            )
+
     def call(self, name: str, args: Any) -> Any:
+        if name in ("Fn::Length", "Fn::ToJsonString"):
+            self.language_extensions = True
         if name == "Fn::Sub":
             self._check_sub(args)
         return {name: self.value(args)}
@@ -220,6 +240,8 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     extra = getattr(resource, "extra_properties", None)
     if extra is not None:  # a custom resource's free-form properties
         properties.update(r.value(extra()))
+    else:
+        check_rendered(where, resource, properties)
     if properties:
         body["Properties"] = properties
     render_options(r, resource, body)
@@ -324,6 +346,75 @@ def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> 
         _check_quota(build, "resources", len(resources))
 
 
+def _metadata(r: _Renderer, build: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The template's Metadata: ``template.metadata`` entries, and the console's parameter
+    groups and labels (``AWS::CloudFormation::Interface``) from ``ik.param(group=, label=)``."""
+    r.where = f"{build.name}: template metadata"
+    metadata: dict[str, Any] = dict(r.value(build.extras.get("Metadata") or {}))
+    groups: dict[str, list[str]] = {}
+    labels: dict[str, Any] = {}
+    for p in build.parameters.values():
+        name = parameter_name(AWS_NAMES, p)
+        if name not in parameters:
+            continue
+        if p.options.group is not None:
+            groups.setdefault(p.options.group, []).append(name)
+        if p.options.label is not None:
+            labels[name] = {"default": p.options.label}
+    if groups or labels:
+        if INTERFACE in metadata:
+            raise SynthError(
+                f"{build.name}: template metadata {INTERFACE!r} is set by template.metadata and also made from "
+                "ik.param(group=..., label=...); use one of the two"
+            )
+        interface: dict[str, Any] = {}
+        if groups:
+            interface["ParameterGroups"] = [{"Label": {"default": g}, "Parameters": n} for g, n in groups.items()]
+        if labels:
+            interface["ParameterLabels"] = labels
+        metadata[INTERFACE] = interface
+    return metadata
+
+
+#: The metadata key of the console's parameter groups and labels.
+INTERFACE = "AWS::CloudFormation::Interface"
+
+
+def _rules(r: _Renderer, build: Any) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    r.in_rules = True
+    try:
+        for name, body in (build.extras.get("Rules") or {}).items():
+            r.where = f"{build.name}: rule {name!r}"
+            rules[name] = {
+                key: as_condition(r, value) if key == "RuleCondition" else r.value(value) for key, value in body.items()
+            }
+            rules[name]["Assertions"] = [
+                {key: as_condition(r, v) if key == "Assert" else v for key, v in entry.items()}
+                for entry in body["Assertions"]
+            ]
+    finally:
+        r.in_rules = False
+    return rules
+
+
+def _transforms(r: _Renderer, build: Any) -> list[Any]:
+    """The user's transforms, ``AWS::LanguageExtensions`` if its functions are used, and SAM's
+    if the component has SAM resources or Globals (SAM's last: it must see the others' output)."""
+    from infrakit.aws.template import LANGUAGE_EXTENSIONS
+
+    r.where = f"{build.name}: transform"
+    listed: list[Any] = list(r.value(build.extras.get("Transform") or []))
+    if r.language_extensions and LANGUAGE_EXTENSIONS not in listed:
+        listed.insert(0, LANGUAGE_EXTENSIONS)
+    sam = build.extras.get("Globals") or any(
+        res.resource_type.startswith("AWS::Serverless::") for res in build.resources
+    )
+    if sam and SAM_TRANSFORM not in listed:
+        listed.append(SAM_TRANSFORM)  # SAM types exist only through their transform
+    return listed
+
+
 def fn_sub(text: str) -> Any:
     from infrakit.aws.fn import sub
 
@@ -357,7 +448,7 @@ def render(build: Any) -> dict[str, Any]:
     for name, cond in build.conditions.items():
         _check_id(build, "condition", name)
         r.where = f"{build.name}: condition {name!r}"
-        conditions[name] = r.value(cond.expr)
+        conditions[name] = as_condition(r, cond.expr)
     resources = {res.logical_id: _resource(r, res) for res in build.resources}
     outputs: dict[str, Any] = {}
     for field, kind, value in build.outputs:
@@ -369,15 +460,29 @@ def render(build: Any) -> dict[str, Any]:
     _publish(build, resources, outputs)
     _check_quota(build, "mappings", len(r.mappings))
 
+    metadata = _metadata(r, build, parameters)
+    rules = _rules(r, build)
+    sam_globals = build.extras.get("Globals")
+    if sam_globals:
+        r.where = f"{build.name}: SAM Globals"
+        sam_globals = r.value(sam_globals)
+
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": build.description()[:1024]}
-    if any(res.resource_type.startswith("AWS::Serverless::") for res in build.resources):
-        template["Transform"] = SAM_TRANSFORM  # SAM types exist only through their transform
+    if metadata:
+        template["Metadata"] = metadata
+    transforms = _transforms(r, build)
+    if transforms:
+        template["Transform"] = transforms[0] if len(transforms) == 1 else transforms
     if parameters:
         template["Parameters"] = parameters
+    if rules:
+        template["Rules"] = rules
     if r.mappings:
         template["Mappings"] = {name: table.values for name, table in sorted(r.mappings.items())}
     if conditions:
         template["Conditions"] = conditions
+    if sam_globals:
+        template["Globals"] = sam_globals
     template["Resources"] = resources
     if outputs:
         template["Outputs"] = outputs
