@@ -287,6 +287,9 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
     attrs_init = cls.__init__  # type: ignore[misc]
     keywords = cls._keywords  # type: ignore[attr-defined]
     wire_to_py = {wire: py for py, wire, *_ in cls._props}  # type: ignore[attr-defined]
+    # A provider's check of the values given against the resource's schema (AWS: patterns,
+    # lengths, ranges), after their types are known to be right.
+    check_given = getattr(cls, "_check_given", None)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if not keywords.issuperset(kwargs):
@@ -305,6 +308,8 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
             check = checks.get(key)
             if check is not None and value is not None:
                 check(self, value)
+        if check_given is not None and kwargs:
+            check_given(self, kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     __init__.__doc__ = attrs_init.__doc__
@@ -385,9 +390,6 @@ def make_property_class(
     *,
     qualname: str,
     module: str,
-    # A provider's check of the values given against the resource's schema (AWS: patterns,
-    # lengths, ranges), after their types are known to be right.
-    check_given = getattr(cls, "_check_given", None)
     doc: str,
     props: tuple[Any, ...],
     lookup: Lookup,
@@ -406,8 +408,6 @@ def make_property_class(
     cls._props = props
     cls._keywords = frozenset(py for py, *_ in props)
     _init_guard(cls, owner, checks)
-        if check_given is not None and kwargs:
-            check_given(self, kwargs)
     return typing.cast("type[PropertyType]", cls)
 
 

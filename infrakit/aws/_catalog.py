@@ -86,7 +86,7 @@ class AwsResource(Resource):
     metadata: Any = option_field(_check_metadata)
 
     provider: ClassVar[Provider] = AWS
-    _options: ClassVar[tuple[ResourceOption, ...]] = OPTIONS
+    _option_names: ClassVar[tuple[str, ...]] = ("condition", "metadata")
 
     def _check_given(self, given: Mapping[str, Any]) -> None:
         """Check the property values given at construction against the type's schema."""
