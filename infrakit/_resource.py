@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -26,18 +26,23 @@ from infrakit.errors import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from infrakit._provider import Provider
 
 __all__ = [
     "BUILDING",
+    "DEPENDS_ON",
     "PropertyType",
     "Resource",
+    "ResourceOption",
     "building_prefix",
     "check_value",
     "collect",
     "make_property_class",
     "make_resource_class",
     "option_field",
+    "option_value",
     "render_props",
     "render_value",
     "spec_type",
@@ -197,6 +202,58 @@ def _option_checks(base: type) -> dict[str, Callable[[Any, Any], None]]:
     return {a.name: a.metadata["infrakit.check"] for a in attrs.fields(base) if "infrakit.check" in a.metadata}
 
 
+@attrs.frozen
+class ResourceOption:
+    """One resource option: how the engine treats a resource, apart from what it is.
+
+    A provider lists its options in one table (``Resource._options``), which makes the base
+    class's keywords, the checks, the rendering, the references checked at synth, and the
+    generator's stubs and reserved names. Keywords and properties share one namespace, so:
+
+    * a ``reserved`` option (the first ones: ``depends_on``, ``condition``, ...) keeps its
+      name for good: a property of that name is generated with a trailing underscore
+      (``metadata_``);
+    * any later option is a keyword unless the resource has a property of that name; then
+      the property keeps the keyword and the option is set with
+      :meth:`Resource.with_options` (``batch.ComputeEnvironment``'s ``update_policy``).
+    """
+
+    #: The keyword (``deletion_policy``).
+    name: str
+    #: Its key in the rendered resource (``DeletionPolicy``); ``""``: rendered by the provider.
+    wire: str
+    #: ``check(resource, value)``: refuses a wrong value when it is given or assigned.
+    check: Callable[[Any, Any], None]
+    #: Renders a value: ``render(renderer, resource, value)``; ``None``: ``renderer.value(value)``.
+    render: Callable[[Any, Any, Any], Any] | None = None
+    #: Its type in the generated stubs, in the generator's annotation vocabulary.
+    annotation: str = "Any"
+    #: Whether its value may hold expressions (checked like properties at synth).
+    expressions: bool = False
+    #: Whether a property of this name is renamed (``name_``) rather than shadowing it.
+    reserved: bool = False
+
+    def field(self) -> Any:
+        """The attrs field of this option's keyword."""
+        return option_field(self.check)
+
+
+def _check_depends_on_option(inst: Any, value: Any) -> None:
+    _check_depends_on(inst, value)
+
+
+#: ``depends_on=``: resources this one is created after (every provider).
+DEPENDS_ON = ResourceOption("depends_on", "", _check_depends_on_option, annotation="DependsOn", reserved=True)
+
+
+def option_value(resource: Resource, name: str) -> Any:
+    """The value of option ``name`` of ``resource`` (``None`` when not set), whether given as
+    a keyword or through :meth:`Resource.with_options`."""
+    if name in type(resource)._shadowed:
+        return (resource._set_aside or {}).get(name)
+    return getattr(resource, name, None)
+
+
 @attrs.define(eq=False, slots=True)
 class Resource:
     """Base of every generated resource class.
@@ -206,7 +263,9 @@ class Resource:
     """
 
     logical_id: str = attrs.field(on_setattr=lambda inst, _a, value: _check_logical_id(inst, value))
-    depends_on: Any = option_field(lambda inst, value: _check_depends_on(inst, value))
+    depends_on: Any = option_field(DEPENDS_ON.check)
+    #: Options set through with_options() that a property of the same name shadows.
+    _set_aside: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
 
     resource_type: ClassVar[str] = ""
     #: The provider plug-in that renders this resource (set by the provider's base class).
@@ -217,8 +276,10 @@ class Resource:
     #: A provider's own wire form of some properties, applied to their rendered values
     #: (GCP: 64-bit integers as decimal strings): ``{py_name: function}``.
     _wire_forms: ClassVar[dict[str, Callable[[Any], Any]]] = {}
-    #: Options besides properties that may hold expressions (checked like properties).
-    _option_names: ClassVar[tuple[str, ...]] = ()
+    #: The resource options of the class (the provider's table, ``depends_on`` first).
+    _options: ClassVar[tuple[ResourceOption, ...]] = (DEPENDS_ON,)
+    #: Options whose keyword a property of the same name takes (set with ``with_options``).
+    _shadowed: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def ref(self) -> Expr[str]:
@@ -233,9 +294,46 @@ class Resource:
     def _describe(self) -> str:
         return f"{self.resource_type} '{self.logical_id}'"
 
+    def with_options(self, **options: Any) -> Self:
+        """Set resource options by name and return the resource:
+        ``self.add(batch.ComputeEnvironment("Ce", ...).with_options(update_policy=...))``.
+
+        Every option can be set this way; it is the only way for an option whose keyword a
+        property of the same name takes (see ``docs/aws.md``, "Resource options").
+        """
+        table = {o.name: o for o in type(self)._options}
+        for name, value in options.items():
+            option = table.get(name)
+            if option is None:
+                raise UnknownPropertyError(
+                    f"{building_prefix()}{self._describe()}: unknown resource option `{name}`"
+                    f"{did_you_mean(name, table)}; its options are: {', '.join(table)}"
+                )
+            if name in type(self)._shadowed:
+                if value is not None:
+                    option.check(self, value)
+                self._set_aside = {**(self._set_aside or {}), name: value}
+            else:
+                setattr(self, name, value)
+        return self
+
+    def _values(self) -> Iterator[tuple[str, Any]]:
+        """Every value set on the resource that may hold expressions, with how a message names
+        it: its properties, then its options that take expressions (synth checks their
+        references)."""
+        for py, *_ in type(self)._props:
+            value = getattr(self, py)
+            if value is not None:
+                yield f"property `{py}`", value
+        for option in type(self)._options:
+            if option.expressions:
+                value = option_value(self, option.name)
+                if value is not None:
+                    yield option.name, value
+
     def dependencies(self) -> list[Resource]:
         """The resources named in ``depends_on``."""
-        deps = self.depends_on
+        deps = option_value(self, "depends_on")
         if deps is None:
             return []
         return list(deps) if isinstance(deps, (list, tuple)) else [deps]
@@ -370,8 +468,10 @@ def make_resource_class(
         return found
 
     body, checks = _fields(props, _describe_resource, resolve)
-    checks.update(_option_checks(base))
+    shadowed = frozenset(o.name for o in base._options if o.name in body)
+    checks = {**{k: c for k, c in _option_checks(base).items() if k not in shadowed}, **checks}
     cls: Any = attrs.make_class(name, body, bases=(base,), eq=False, slots=True)
+    cls._shadowed = shadowed
     holder.append(cls)
     cls.__module__ = module
     cls.__doc__ = doc

@@ -14,8 +14,9 @@ from infrakit.errors import DefinitionError, did_you_mean
 
 if TYPE_CHECKING:
     from infrakit.aws._custom import CustomResource
+    from infrakit.aws._options import CreationPolicy, UpdatePolicy
 
-__all__ = ["RESOURCE_TYPES", "CustomResource", "resource_class"]
+__all__ = ["RESOURCE_TYPES", "CreationPolicy", "CustomResource", "UpdatePolicy", "resource_class"]
 
 
 def resource_class(name: str) -> type[Any]:
@@ -38,4 +39,8 @@ def __getattr__(name: str) -> Any:
         from infrakit.aws._custom import CustomResource
 
         return CustomResource
+    if name in ("CreationPolicy", "UpdatePolicy"):
+        from infrakit.aws import _options
+
+        return getattr(_options, name)
     raise AttributeError(f"module 'infrakit.aws' has no attribute {name!r}")

@@ -13,27 +13,23 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
-from infrakit._expr import ConditionRef, describe_value
+from infrakit._expr import ConditionRef
 from infrakit._provider import Provider
-from infrakit._resource import (
-    PropertyType,
-    Resource,
-    building_prefix,
-    make_property_class,
-    make_resource_class,
-    option_field,
-)
+from infrakit._resource import PropertyType, Resource, ResourceOption, make_property_class, make_resource_class
+from infrakit.aws._options import OPTIONS, CreationPolicy, UpdatePolicy
 from infrakit.aws._provider import AWS
-from infrakit.errors import PropertyTypeError, did_you_mean
+from infrakit.errors import did_you_mean
 
 __all__ = [
     "AwsProperty",
     "AwsResource",
     "ConditionArg",
+    "CreationPolicy",
     "DeletionPolicy",
     "DependsOn",
     "Json",
     "Metadata",
+    "UpdatePolicy",
     "UpdateReplacePolicy",
     "service",
 ]
@@ -45,48 +41,14 @@ ConditionArg = str | ConditionRef | None
 Metadata = Mapping[str, Any]
 Json = Mapping[str, Any]
 
-_DELETION = ("Delete", "Retain", "RetainExceptOnCreate", "Snapshot")
-_UPDATE_REPLACE = ("Delete", "Retain", "Snapshot")
 
-
-def _one_of(option: str, allowed: tuple[str, ...]) -> Callable[[Any, Any], None]:
-    def check(inst: Any, value: Any) -> None:
-        if value is not None and value not in allowed:
-            hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
-            raise PropertyTypeError(
-                f"{building_prefix()}{inst._describe()}: {option} must be one of {', '.join(allowed)}, "
-                f"got {describe_value(value)}{hint}"
-            )
-
-    return check
-
-
-def _check_condition(inst: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, (str, ConditionRef)):
-        raise PropertyTypeError(
-            f"{building_prefix()}{inst._describe()}: condition takes a condition from self.condition(...), "
-            f"got {describe_value(value)}"
-        )
-
-
-def _check_metadata(inst: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, dict):
-        raise PropertyTypeError(
-            f"{building_prefix()}{inst._describe()}: metadata must be a dict, got {describe_value(value)}"
-        )
-
-
-@attrs.define(eq=False, slots=True)
+@attrs.define(eq=False, slots=True, these={o.name: o.field() for o in OPTIONS[1:]})
 class AwsResource(Resource):
-    """Base of every AWS CloudFormation resource class."""
-
-    condition: Any = option_field(_check_condition)
-    deletion_policy: Any = option_field(_one_of("deletion_policy", _DELETION))
-    update_replace_policy: Any = option_field(_one_of("update_replace_policy", _UPDATE_REPLACE))
-    metadata: Any = option_field(_check_metadata)
+    """Base of every AWS CloudFormation resource class; its option keywords (``condition``,
+    ``deletion_policy``, ...) come from the table ``infrakit.aws._options.OPTIONS``."""
 
     provider: ClassVar[Provider] = AWS
-    _option_names: ClassVar[tuple[str, ...]] = ("condition", "metadata")
+    _options: ClassVar[tuple[ResourceOption, ...]] = OPTIONS
 
     def _check_given(self, given: Mapping[str, Any]) -> None:
         """Check the property values given at construction against the type's schema."""

@@ -9,6 +9,7 @@ attribute name as an expression.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import attrs
@@ -103,7 +104,6 @@ class CustomResource(AwsResource):
         ("service_token", "ServiceToken", "str", True),
         ("service_timeout", "ServiceTimeout", "int", False),
     )
-    _option_names: ClassVar[tuple[str, ...]] = ("condition", "metadata", "properties")
 
     def __attrs_post_init__(self) -> None:
         # Generated classes check what they are given in __init__; this hand-written one
@@ -113,6 +113,11 @@ class CustomResource(AwsResource):
             value = getattr(self, name)
             if value is not None:
                 check(self, value)
+
+    def _values(self) -> Iterator[tuple[str, Any]]:
+        yield from super()._values()
+        if self.properties:
+            yield "properties", self.properties
 
     @property
     def resource_type(self) -> str:  # type: ignore[override]

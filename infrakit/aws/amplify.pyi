@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class App(AwsResource):
@@ -162,6 +162,8 @@ class App(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_token: str | Expr[str] | None
     auto_branch_creation_config: AutoBranchCreationConfig | None
@@ -340,6 +342,8 @@ class Branch(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_id: str | Expr[str]
     backend: Backend | None
@@ -471,6 +475,8 @@ class Domain(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_id: str | Expr[str]
     auto_sub_domain_creation_patterns: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -526,6 +532,8 @@ class Webhook(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_id: str | Expr[str] | None
     """The unique ID for an Amplify app."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -111,6 +111,8 @@ class Application(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     application_config: ApplicationConfig | None
     """The application configuration. Cannot be used when IsService is true."""
@@ -214,6 +216,8 @@ class DataIntegration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The data integration description."""
@@ -284,6 +288,8 @@ class EventIntegration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The event integration description."""

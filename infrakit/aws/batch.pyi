@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy as _UpdatePolicy, UpdateReplacePolicy
 
 
 class ComputeEnvironment(AwsResource):
@@ -318,6 +318,7 @@ class ComputeEnvironment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
     ) -> None: ...
     compute_environment_name: str | Expr[str] | None
     compute_resources: ComputeResources | None
@@ -371,6 +372,8 @@ class ConsumableResource(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: _UpdatePolicy | None = None,
     ) -> None: ...
     consumable_resource_name: str | Expr[str] | None
     """Name of ConsumableResource."""
@@ -1233,6 +1236,8 @@ class JobDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: _UpdatePolicy | None = None,
     ) -> None: ...
     consumable_resource_properties: ConsumableResourceProperties | None
     container_properties: ContainerProperties | None
@@ -1322,6 +1327,8 @@ class JobQueue(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: _UpdatePolicy | None = None,
     ) -> None: ...
     compute_environment_order: Sequence[ComputeEnvironmentOrder] | None
     job_queue_name: str | Expr[str] | None
@@ -1402,6 +1409,8 @@ class QuotaShare(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: _UpdatePolicy | None = None,
     ) -> None: ...
     capacity_limits: Sequence[QuotaShareCapacityLimit]
     """A list that specifies the quantity and type of compute capacity allocated to the quota share."""
@@ -1481,6 +1490,8 @@ class SchedulingPolicy(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: _UpdatePolicy | None = None,
     ) -> None: ...
     fairshare_policy: FairsharePolicy | None
     """Fair Share Policy for the Job Queue."""
@@ -1530,6 +1541,8 @@ class ServiceEnvironment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: _UpdatePolicy | None = None,
     ) -> None: ...
     capacity_limits: Sequence[CapacityLimit]
     service_environment_name: str | Expr[str] | None

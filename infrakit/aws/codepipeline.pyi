@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class CustomActionType(AwsResource):
@@ -111,6 +111,8 @@ class CustomActionType(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     category: Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"] | Expr[str]
     """The category of the custom action, such as a build action or a test action."""
@@ -616,6 +618,8 @@ class Pipeline(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     artifact_store: ArtifactStore | None
     """The S3 bucket where artifacts for the pipeline are stored."""
@@ -719,6 +723,8 @@ class Webhook(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     authentication: Literal["GITHUB_HMAC", "IP", "UNAUTHENTICATED"] | Expr[str]
     """Supported options are GITHUB_HMAC, IP, and UNAUTHENTICATED."""

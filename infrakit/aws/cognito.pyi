@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class IdentityPool(AwsResource):
@@ -98,6 +98,8 @@ class IdentityPool(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allow_classic_flow: bool | Expr[bool] | None
     allow_unauthenticated_identities: bool | Expr[bool]
@@ -135,6 +137,8 @@ class IdentityPoolPrincipalTag(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     identity_pool_id: str | Expr[str]
     identity_provider_name: str | Expr[str]
@@ -208,6 +212,8 @@ class IdentityPoolRoleAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     identity_pool_id: str | Expr[str]
     role_mappings: Mapping[str, RoleMapping] | None
@@ -285,6 +291,8 @@ class LogDeliveryConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     log_configurations: Sequence[LogConfiguration] | None
     user_pool_id: str | Expr[str]
@@ -335,6 +343,8 @@ class ManagedLoginBranding(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     assets: Sequence[AssetType] | None
     client_id: str | Expr[str] | None
@@ -371,6 +381,8 @@ class Terms(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     client_id: str | Expr[str] | None
     enforcement: Literal["NONE"] | Expr[str]
@@ -823,6 +835,8 @@ class UserPool(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     account_recovery_setting: AccountRecoverySetting | None
     admin_create_user_config: AdminCreateUserConfig | None
@@ -954,6 +968,8 @@ class UserPoolClient(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_token_validity: int | Expr[int] | None
     allowed_oauth_flows: Sequence[Literal["client_credentials", "code", "implicit"] | Expr[str]] | Expr[list[str]] | None
@@ -1040,6 +1056,8 @@ class UserPoolDomain(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     custom_domain_config: CustomDomainConfigType | None
     domain: str | Expr[str]
@@ -1070,6 +1088,8 @@ class UserPoolGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     group_name: str | Expr[str] | None
@@ -1101,6 +1121,8 @@ class UserPoolIdentityProvider(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     attribute_mapping: Mapping[str, str | Expr[str]] | None
     idp_identifiers: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -1275,6 +1297,8 @@ class UserPoolRegionalConfigurationAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     email_configuration: EmailConfiguration | None
     lambda_config: LambdaConfig | None
@@ -1305,6 +1329,8 @@ class UserPoolReplica(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     region_name: str | Expr[str]
     user_pool_id: str | Expr[str]
@@ -1344,6 +1370,8 @@ class UserPoolResourceServer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     identifier: str | Expr[str]
     name: str | Expr[str]
@@ -1479,6 +1507,8 @@ class UserPoolRiskConfigurationAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     account_takeover_risk_configuration: AccountTakeoverRiskConfigurationType | None
     client_id: str | Expr[str]
@@ -1507,6 +1537,8 @@ class UserPoolUICustomizationAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     css: str | Expr[str] | None
     client_id: str | Expr[str]
@@ -1550,6 +1582,8 @@ class UserPoolUser(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     client_metadata: Mapping[str, str | Expr[str]] | None
     desired_delivery_mediums: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -1581,6 +1615,8 @@ class UserPoolUserToGroupAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     group_name: str | Expr[str]
     user_pool_id: str | Expr[str]

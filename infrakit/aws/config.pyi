@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class AggregationAuthorization(AwsResource):
@@ -45,6 +45,8 @@ class AggregationAuthorization(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     authorized_account_id: str | Expr[str]
     """The 12-digit account ID of the account authorized to aggregate data."""
@@ -214,6 +216,8 @@ class ConfigRule(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     compliance: Compliance | None
     """Indicates whether an AWS resource or CC rule is compliant and provides the number of contributors that affect the compliance."""
@@ -305,6 +309,8 @@ class ConfigurationAggregator(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     account_aggregation_sources: Sequence[AccountAggregationSource] | None
     configuration_aggregator_name: str | Expr[str] | None
@@ -415,6 +421,8 @@ class ConfigurationRecorder(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     name: str | Expr[str] | None
     """The name of the configuration recorder. By default, AWS Config assigns the name "default" when creating the configuration recorder. To change the configuration recorder name, you must use the DeleteConfigurationRecorder action to delete your current configuration recorder, and then you must use the PutConfigurationRecorder command to create a configuration recorder that has the desired name."""
@@ -497,6 +505,8 @@ class ConformancePack(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     conformance_pack_input_parameters: Sequence[ConformancePackInputParameter] | None
     """A list of ConformancePackInputParameter objects."""
@@ -586,6 +596,8 @@ class Connector(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connector_configuration: ConnectorConfiguration
     """The configuration for the connector that specifies the third-party cloud provider connection details."""
@@ -627,6 +639,8 @@ class DeliveryChannel(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     config_snapshot_delivery_properties: ConfigSnapshotDeliveryProperties | None
     """The options for how often AWS Config delivers configuration snapshots to the Amazon S3 bucket."""
@@ -773,6 +787,8 @@ class OrganizationConfigRule(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     excluded_accounts: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A comma-separated list of accounts that you want to exclude from an organization AWS Config rule."""
@@ -841,6 +857,8 @@ class OrganizationConformancePack(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     conformance_pack_input_parameters: Sequence[ConformancePackInputParameter] | None
     """A list of ConformancePackInputParameter objects."""
@@ -909,6 +927,8 @@ class RemediationConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     automatic: bool | Expr[bool] | None
     config_rule_name: str | Expr[str]
@@ -965,6 +985,8 @@ class StoredQuery(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     query_description: str | Expr[str] | None
     query_expression: str | Expr[str]

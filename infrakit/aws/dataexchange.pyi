@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class DataSet(AwsResource):
@@ -60,6 +60,8 @@ class DataSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     asset_type: Literal["S3_SNAPSHOT", "REDSHIFT_DATA_SHARE", "API_GATEWAY_API", "S3_DATA_ACCESS", "LAKE_FORMATION_DATA_PERMISSION"] | Expr[str]
     """The type of asset that is added to a data set."""
@@ -196,6 +198,8 @@ class EventAction(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     action: Action
     """What occurs after a certain event."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Agent(AwsResource):
@@ -52,6 +52,8 @@ class Agent(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     activation_key: str | Expr[str] | None
     """Activation key of the Agent."""
@@ -192,6 +194,8 @@ class LocationAzureBlob(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     agent_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """Specifies the Amazon Resource Name (ARN) of the DataSync agent that can connect with your Azure Blob Storage container. If you are setting up an agentless cross-cloud transfer, you do not need to specify a value for this parameter."""
@@ -277,6 +281,8 @@ class LocationEFS(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_point_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) for the Amazon EFS Access point that DataSync uses when accessing the EFS file system."""
@@ -337,6 +343,8 @@ class LocationFSxLustre(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     fsx_filesystem_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) for the FSx for Lustre file system."""
@@ -519,6 +527,8 @@ class LocationFSxONTAP(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     protocol: Protocol | None
     """Configuration settings for NFS or SMB protocol."""
@@ -609,6 +619,8 @@ class LocationFSxOpenZFS(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     fsx_filesystem_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) for the FSx OpenZFS file system."""
@@ -706,6 +718,8 @@ class LocationFSxWindows(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cmk_secret_config: CmkSecretConfig | None
     """Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key."""
@@ -845,6 +859,8 @@ class LocationHDFS(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     agent_arns: Sequence[str | Expr[str]] | Expr[list[str]]
     """ARN(s) of the agent(s) to use for an HDFS location."""
@@ -944,6 +960,8 @@ class LocationNFS(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     mount_options: MountOptions | None
     """The NFS mount options that DataSync can use to mount your NFS share."""
@@ -1090,6 +1108,8 @@ class LocationObjectStorage(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_key: str | Expr[str] | None
     """Optional. The access key is used if credentials are required to access the self-managed object storage server."""
@@ -1174,6 +1194,8 @@ class LocationS3(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     s3_bucket_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the Amazon S3 bucket."""
@@ -1288,6 +1310,8 @@ class LocationSMB(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     agent_arns: Sequence[str | Expr[str]] | Expr[list[str]]
     """The Amazon Resource Names (ARNs) of agents to use for a Simple Message Block (SMB) location."""
@@ -1627,6 +1651,8 @@ class Task(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cloud_watch_log_group_arn: str | Expr[str] | None
     """The ARN of the Amazon CloudWatch log group that is used to monitor and log events in the task."""

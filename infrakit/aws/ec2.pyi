@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApplicationStatusCheck(AwsResource):
@@ -99,6 +99,8 @@ class ApplicationStatusCheck(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     aggregation: Literal["included", "excluded"] | Expr[str] | None
     """Whether this check is included in the rolled-up application status."""
@@ -172,6 +174,8 @@ class CapacityManagerDataExport(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     output_format: Literal["csv", "parquet"] | Expr[str]
     """The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format."""
@@ -357,6 +361,8 @@ class CapacityReservation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     availability_zone_id: str | Expr[str] | None
@@ -451,6 +457,8 @@ class CapacityReservationFleet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allocation_strategy: str | Expr[str] | None
     end_date: str | Expr[str] | None
@@ -506,6 +514,8 @@ class CarrierGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """The tags for the carrier gateway."""
@@ -539,6 +549,8 @@ class ClientVpnAuthorizationRule(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_group_id: str | Expr[str] | None
     """The ID of the group to grant access to, for example, the Active Directory group or identity provider (IdP) group. Required if `AuthorizeAllGroups` is `false` or not specified."""
@@ -772,6 +784,8 @@ class ClientVpnEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     authentication_options: Sequence[ClientAuthenticationRequest]
     authorization_policy: AuthorizationPolicy | None
@@ -823,6 +837,8 @@ class ClientVpnRoute(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     client_vpn_endpoint_id: str | Expr[str]
     """The ID of the Client VPN endpoint to which to add the route."""
@@ -859,6 +875,8 @@ class ClientVpnTargetNetworkAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     availability_zone_id: str | Expr[str] | None
@@ -908,6 +926,8 @@ class CustomerGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     bgp_asn: int | Expr[int] | None
     """For customer gateway devices that support BGP, specify the device's ASN. You must specify either ``BgpAsn`` or ``BgpAsnExtended`` when creating the customer gateway. If the ASN is larger than ``2,147,483,647``, you must use ``BgpAsnExtended``.
@@ -970,6 +990,8 @@ class DHCPOptions(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain_name: str | Expr[str] | None
     """This value is used to complete unqualified DNS hostnames."""
@@ -1611,6 +1633,8 @@ class EC2Fleet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     context: str | Expr[str] | None
     excess_capacity_termination_policy: Literal["termination", "no-termination"] | Expr[str] | None
@@ -1677,6 +1701,8 @@ class EIP(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     address: str | Expr[str] | None
     """An Elastic IP address or a carrier IP address in a Wavelength Zone."""
@@ -1734,6 +1760,8 @@ class EIPAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allocation_id: str | Expr[str] | None
     """The allocation ID. This is required."""
@@ -1783,6 +1811,8 @@ class EgressOnlyInternetGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """Any tags assigned to the egress only internet gateway."""
@@ -1821,6 +1851,8 @@ class EnclaveCertificateIamRoleAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     certificate_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the ACM certificate with which to associate the IAM role."""
@@ -1900,6 +1932,8 @@ class FlowLog(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deliver_cross_account_role: str | Expr[str] | None
     """The ARN of the IAM role that allows Amazon EC2 to publish flow logs across accounts."""
@@ -2014,6 +2048,8 @@ class FpgaImage(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A description for the AFI."""
@@ -2050,6 +2086,8 @@ class GatewayRouteTableAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     gateway_id: str | Expr[str]
     """The ID of the gateway."""
@@ -2099,6 +2137,8 @@ class Host(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     asset_id: str | Expr[str] | None
     """The ID of the Outpost hardware asset."""
@@ -2212,6 +2252,8 @@ class IPAM(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     default_resource_discovery_organizational_unit_exclusions: Sequence[IpamOrganizationalUnitExclusion] | None
     """A set of organizational unit (OU) exclusions for the default resource discovery, created with this IPAM."""
@@ -2253,6 +2295,8 @@ class IPAMAllocation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr: str | Expr[str] | None
     """Represents an IPAM custom allocation of a single IPv4 or IPv6 CIDR"""
@@ -2369,6 +2413,8 @@ class IPAMPool(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     address_family: str | Expr[str]
     """The address family of the address space in this pool. Either IPv4 or IPv6."""
@@ -2431,6 +2477,8 @@ class IPAMPoolCidr(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr: str | Expr[str] | None
     """Represents a single IPv4 or IPv6 CIDR"""
@@ -2540,6 +2588,8 @@ class IPAMPrefixListResolver(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     address_family: Literal["ipv4", "ipv6"] | Expr[str]
     """The address family of the address space in this Prefix List Resolver. Either IPv4 or IPv6."""
@@ -2597,6 +2647,8 @@ class IPAMPrefixListResolverTarget(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     desired_version: int | Expr[int] | None
     """The desired version of the Prefix List Resolver that this Target should synchronize with."""
@@ -2693,6 +2745,8 @@ class IPAMResourceDiscovery(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     operating_regions: Sequence[IpamOperatingRegion] | None
@@ -2769,6 +2823,8 @@ class IPAMResourceDiscoveryAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     ipam_id: str | Expr[str]
     """The Id of the IPAM this Resource Discovery is associated to."""
@@ -2851,6 +2907,8 @@ class IPAMScope(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     external_authority_configuration: IpamScopeExternalAuthorityConfiguration | None
@@ -2917,6 +2975,8 @@ class IPv4Pool(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """Any tags assigned to the public IPv4 pool."""
@@ -3498,6 +3558,8 @@ class Instance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_info: str | Expr[str] | None
     """This property is reserved for internal use. If you use it, the stack fails with this error: Bad property set: [Testing this property] (Service: AmazonEC2; Status Code: 400; Error Code: InvalidParameterCombination; Request ID: 0XXXXXX-49c7-4b40-8bcc-76885dcXXXXX)."""
@@ -3661,6 +3723,8 @@ class InstanceConnectEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     client_token: str | Expr[str] | None
     """The client token of the instance connect endpoint."""
@@ -3741,6 +3805,8 @@ class InstanceEventWindow(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cron_expression: str | Expr[str] | None
     """The cron expression defined for the event window. Exactly one of TimeRanges or CronExpression must be specified."""
@@ -3788,6 +3854,8 @@ class InternetGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """Any tags to assign to the internet gateway."""
@@ -3816,6 +3884,8 @@ class IpPoolRouteTableAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     public_ipv4_pool: str | Expr[str]
     """The ID of the public IPv4 pool."""
@@ -3892,6 +3962,8 @@ class IpamExternalResourceVerificationToken(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     ipam_id: str | Expr[str]
     """The ID of the IPAM that will create the token."""
@@ -3959,6 +4031,8 @@ class IpamInternetRegistryAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A description for the internet registry association."""
@@ -4023,6 +4097,8 @@ class KeyPair(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     key_format: Literal["pem", "ppk"] | Expr[str] | None
     """The format of the key pair.
@@ -5240,6 +5316,8 @@ class LaunchTemplate(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     launch_template_data: LaunchTemplateData
     """The information for the launch template."""
@@ -5282,6 +5360,8 @@ class LocalGatewayRoute(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination_cidr_block: str | Expr[str] | None
     """The CIDR block used for destination matches."""
@@ -5345,6 +5425,8 @@ class LocalGatewayRouteTable(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     local_gateway_id: str | Expr[str]
     """The ID of the local gateway."""
@@ -5398,6 +5480,8 @@ class LocalGatewayRouteTableVPCAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     local_gateway_route_table_id: str | Expr[str]
     """The ID of the local gateway route table."""
@@ -5459,6 +5543,8 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     local_gateway_route_table_id: str | Expr[str]
     """The ID of the local gateway route table."""
@@ -5527,6 +5613,8 @@ class LocalGatewayVirtualInterface(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     local_address: str | Expr[str]
     """The local address."""
@@ -5601,6 +5689,8 @@ class LocalGatewayVirtualInterfaceGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     local_bgp_asn: int | Expr[int] | None
     """The Autonomous System Number(ASN) for the local Border Gateway Protocol (BGP)"""
@@ -5703,6 +5793,8 @@ class NatGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allocation_id: str | Expr[str] | None
     """[Public NAT gateway only] The allocation ID of the Elastic IP address that's associated with the NAT gateway. This property is required for a public NAT gateway and cannot be specified with a private NAT gateway."""
@@ -5779,6 +5871,8 @@ class NetworkAcl(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """The tags for the network ACL."""
@@ -5840,6 +5934,8 @@ class NetworkAclEntry(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr_block: str | Expr[str] | None
     """The IPv4 CIDR range to allow or deny, in CIDR notation (for example, 172.16.0.0/24). Requirement is conditional: You must specify the CidrBlock or Ipv6CidrBlock property"""
@@ -5979,6 +6075,8 @@ class NetworkInsightsAccessScope(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     exclude_paths: Sequence[AccessScopePathRequest] | None
     match_paths: Sequence[AccessScopePathRequest] | None
@@ -6048,6 +6146,8 @@ class NetworkInsightsAccessScopeAnalysis(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     network_insights_access_scope_id: str | Expr[str]
     tags: Sequence[Tag] | None
@@ -6131,6 +6231,8 @@ class NetworkInsightsAnalysis(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_accounts: Sequence[str | Expr[str]] | Expr[list[str]] | None
     filter_in_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -6225,6 +6327,8 @@ class NetworkInsightsPath(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination: str | Expr[str] | None
     destination_ip: str | Expr[str] | None
@@ -6364,6 +6468,8 @@ class NetworkInterface(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connection_tracking_specification: ConnectionTrackingSpecification | None
     description: str | Expr[str] | None
@@ -6455,6 +6561,8 @@ class NetworkInterfaceAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     delete_on_termination: bool | Expr[bool] | None
     """Whether to delete the network interface when the instance terminates. By default, this value is set to ``true``."""
@@ -6494,6 +6602,8 @@ class NetworkInterfacePermission(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     aws_account_id: str | Expr[str]
     network_interface_id: str | Expr[str]
@@ -6521,6 +6631,8 @@ class NetworkPerformanceMetricSubscription(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination: str | Expr[str]
     """The target Region or Availability Zone for the metric to subscribe to."""
@@ -6576,6 +6688,8 @@ class PlacementGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     parent_group_id: str | Expr[str] | None
     """The ID of a parent placement group. Valid for strategies that support parent group linking."""
@@ -6651,6 +6765,8 @@ class PrefixList(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     address_family: Literal["IPv4", "IPv6"] | Expr[str]
     """Ip Version of Prefix List."""
@@ -6704,6 +6820,8 @@ class Route(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     carrier_gateway_id: str | Expr[str] | None
     """The ID of the carrier gateway.
@@ -6785,6 +6903,8 @@ class RouteServer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     amazon_side_asn: int | Expr[int]
     """The Amazon-side ASN of the Route Server."""
@@ -6817,6 +6937,8 @@ class RouteServerAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     route_server_id: str | Expr[str]
     """Route Server ID"""
@@ -6878,6 +7000,8 @@ class RouteServerEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     route_server_id: str | Expr[str]
     """Route Server ID"""
@@ -6964,6 +7088,8 @@ class RouteServerPeer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     bgp_options: BgpOptions
     """BGP Options"""
@@ -6994,6 +7120,8 @@ class RouteServerPropagation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     route_server_id: str | Expr[str]
     """Route Server ID"""
@@ -7040,6 +7168,8 @@ class RouteTable(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """Any tags assigned to the route table."""
@@ -7097,6 +7227,8 @@ class SecondaryNetwork(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     ipv4_cidr_block: str | Expr[str]
     """The IPv4 CIDR block for the secondary network. The CIDR block size must be between /12 and /28."""
@@ -7225,6 +7357,8 @@ class SecurityGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     group_description: str | Expr[str]
     """A description for the security group."""
@@ -7275,6 +7409,8 @@ class SecurityGroupEgress(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr_ip: str | Expr[str] | None
     """The IPv4 address range, in CIDR format.
@@ -7343,6 +7479,8 @@ class SecurityGroupIngress(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr_ip: str | Expr[str] | None
     """The IPv4 ranges"""
@@ -7419,6 +7557,8 @@ class SecurityGroupVpcAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     group_id: str | Expr[str]
     """The group ID of the specified security group."""
@@ -7448,6 +7588,8 @@ class SnapshotBlockPublicAccess(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     state: Literal["block-all-sharing", "block-new-sharing"] | Expr[str]
     """The state of EBS Snapshot Block Public Access."""
@@ -8054,6 +8196,8 @@ class SpotFleet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     spot_fleet_request_config_data: SpotFleetRequestConfigData
     tags: Sequence[Tag] | None
@@ -8091,6 +8235,8 @@ class SqlHaStandbyDetectedInstance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     instance_id: str | Expr[str]
     """The ID of the EC2 instance to enable for SQL Server high availability standby detection."""
@@ -8274,6 +8420,8 @@ class Subnet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     assign_ipv6_address_on_creation: bool | Expr[bool] | None
     """Indicates whether a network interface created in this subnet receives an IPv6 address. The default value is ``false``.
@@ -8363,6 +8511,8 @@ class SubnetCidrBlock(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     ipv6_cidr_block: str | Expr[str] | None
     """The IPv6 network range for the subnet, in CIDR notation. The subnet size must use a /64 prefix length"""
@@ -8422,6 +8572,8 @@ class SubnetCidrReservation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr: str | Expr[str]
     """The IPv4 or IPv6 CIDR range to reserve. Must lie inside the subnet's CIDR block and must not overlap an existing reservation. Supply an IPv6 range exactly as the service returns it: Amazon EC2 stores an IPv6 CIDR in RFC 5952 compressed form, and a noncanonical spelling of the same range is reported as drift because this property is create-only and read back."""
@@ -8458,6 +8610,8 @@ class SubnetNetworkAclAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     network_acl_id: str | Expr[str]
     """The ID of the network ACL"""
@@ -8488,6 +8642,8 @@ class SubnetRouteTableAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     route_table_id: str | Expr[str]
     """The ID of the route table.
@@ -8533,6 +8689,8 @@ class TrafficMirrorFilter(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The description of a traffic mirror filter."""
@@ -8600,6 +8758,8 @@ class TrafficMirrorFilterRule(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The description of the Traffic Mirror Filter rule."""
@@ -8667,6 +8827,8 @@ class TrafficMirrorSession(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The description of the Traffic Mirror session."""
@@ -8726,6 +8888,8 @@ class TrafficMirrorTarget(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The description of the Traffic Mirror target."""
@@ -8794,6 +8958,8 @@ class TransitGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     amazon_side_asn: int | Expr[int] | None
     association_default_route_table_id: str | Expr[str] | None
@@ -8869,6 +9035,8 @@ class TransitGatewayAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     options: Options | None
     """The options for the transit gateway vpc attachment."""
@@ -8939,6 +9107,8 @@ class TransitGatewayConnect(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     options: TransitGatewayConnectOptions
     """The Connect attachment options."""
@@ -9048,6 +9218,8 @@ class TransitGatewayConnectPeer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connect_peer_configuration: TransitGatewayConnectPeerConfiguration
     """The Connect peer details."""
@@ -9101,6 +9273,8 @@ class TransitGatewayMeteringPolicy(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     middlebox_attachment_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """Middle box attachment Ids"""
@@ -9146,6 +9320,8 @@ class TransitGatewayMeteringPolicyEntry(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination_cidr_block: str | Expr[str] | None
     """The list of IP addresses of the instances receiving traffic from the transit gateway"""
@@ -9240,6 +9416,8 @@ class TransitGatewayMulticastDomain(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     options: Options | None
     """The options for the transit gateway multicast domain."""
@@ -9281,6 +9459,8 @@ class TransitGatewayMulticastDomainAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     subnet_id: str | Expr[str]
     """The IDs of the subnets to associate with the transit gateway multicast domain."""
@@ -9338,6 +9518,8 @@ class TransitGatewayMulticastGroupMember(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     group_ip_address: str | Expr[str]
     """The IP address assigned to the transit gateway multicast group."""
@@ -9395,6 +9577,8 @@ class TransitGatewayMulticastGroupSource(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     group_ip_address: str | Expr[str]
     """The IP address assigned to the transit gateway multicast group."""
@@ -9456,6 +9640,8 @@ class TransitGatewayPeeringAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     peer_account_id: str | Expr[str]
     """The ID of the peer account"""
@@ -9512,6 +9698,8 @@ class TransitGatewayPolicyTable(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     transit_gateway_id: str | Expr[str]
@@ -9541,6 +9729,8 @@ class TransitGatewayPolicyTableAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     transit_gateway_attachment_id: str | Expr[str]
     """The ID of transit gateway attachment."""
@@ -9596,6 +9786,8 @@ class TransitGatewayPolicyTableEntry(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     policy_rule: TransitGatewayPolicyRule
     """The policy rule associated with the entry."""
@@ -9628,6 +9820,8 @@ class TransitGatewayRoute(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     blackhole: bool | Expr[bool] | None
     """Indicates whether to drop traffic that matches this route."""
@@ -9676,6 +9870,8 @@ class TransitGatewayRouteTable(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted."""
@@ -9702,6 +9898,8 @@ class TransitGatewayRouteTableAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     transit_gateway_attachment_id: str | Expr[str]
     """The ID of transit gateway attachment."""
@@ -9728,6 +9926,8 @@ class TransitGatewayRouteTablePropagation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     transit_gateway_attachment_id: str | Expr[str]
     """The ID of transit gateway attachment."""
@@ -9795,6 +9995,8 @@ class TransitGatewayVpcAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     add_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     options: Options | None
@@ -10117,6 +10319,8 @@ class VPC(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr_block: str | Expr[str] | None
     """The IPv4 network range for the VPC, in CIDR notation. For example, ``10.0.0.0/16``. We modify the specified CIDR block to its canonical form; for example, if you specify ``100.68.0.18/18``, we modify it to ``100.68.0.0/18``.
@@ -10188,6 +10392,8 @@ class VPCBlockPublicAccessExclusion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     internet_gateway_exclusion_mode: Literal["allow-bidirectional", "allow-egress"] | Expr[str]
     """The desired Block Public Access Exclusion Mode for a specific VPC/Subnet."""
@@ -10225,6 +10431,8 @@ class VPCBlockPublicAccessOptions(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     internet_gateway_block_mode: Literal["block-bidirectional", "block-ingress"] | Expr[str]
     """The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value"""
@@ -10269,6 +10477,8 @@ class VPCCidrBlock(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     amazon_provided_ipv6_cidr_block: bool | Expr[bool] | None
     """Requests an Amazon-provided IPv6 CIDR block with a /56 prefix length for the VPC. You cannot specify the range of IPv6 addresses, or the size of the CIDR block."""
@@ -10311,6 +10521,8 @@ class VPCDHCPOptionsAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dhcp_options_id: str | Expr[str]
     """The ID of the DHCP options set, or default to associate no DHCP options with the VPC."""
@@ -10472,6 +10684,8 @@ class VPCEncryptionControl(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     egress_only_internet_gateway_exclusion_input: Literal["enable", "disable"] | Expr[str] | None
     """Used to enable or disable EIGW exclusion"""
@@ -10586,6 +10800,8 @@ class VPCEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dns_options: DnsOptionsSpecification | None
     """Describes the DNS options for an endpoint."""
@@ -10651,6 +10867,8 @@ class VPCEndpointConnectionNotification(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connection_events: Sequence[str | Expr[str]] | Expr[list[str]]
     """The endpoint events for which to receive notifications."""
@@ -10737,6 +10955,8 @@ class VPCEndpointService(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     acceptance_required: bool | Expr[bool] | None
     contributor_insights_enabled: bool | Expr[bool] | None
@@ -10772,6 +10992,8 @@ class VPCEndpointServicePermissions(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allowed_principals: Sequence[str | Expr[str]] | Expr[list[str]] | None
     service_id: str | Expr[str]
@@ -10801,6 +11023,8 @@ class VPCGatewayAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     internet_gateway_id: str | Expr[str] | None
     """The ID of the internet gateway. You must specify either InternetGatewayId or VpnGatewayId, but not both."""
@@ -10852,6 +11076,8 @@ class VPCPeeringConnection(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     assume_role_region: str | Expr[str] | None
     """The Region code to use when calling Security Token Service (STS) to assume the PeerRoleArn, if provided. You can update this property."""
@@ -10914,6 +11140,8 @@ class VPNConcentrator(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """Any tags assigned to the VPN concentrator."""
@@ -11221,6 +11449,8 @@ class VPNConnection(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     customer_gateway_id: str | Expr[str]
     """The ID of the customer gateway at your end of the VPN connection."""
@@ -11304,6 +11534,8 @@ class VPNConnectionRoute(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination_cidr_block: str | Expr[str]
     """The CIDR block associated with the local subnet of the customer network."""
@@ -11351,6 +11583,8 @@ class VPNGateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     amazon_side_asn: int | Expr[int] | None
     """The private Autonomous System Number (ASN) for the Amazon side of a BGP session."""
@@ -11383,6 +11617,8 @@ class VPNGatewayRoutePropagation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     route_table_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The ID of the route table. The routing table must be associated with the same VPC that the virtual private gateway is attached to"""
@@ -11585,6 +11821,8 @@ class VerifiedAccessEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     application_domain: str | Expr[str] | None
     """The DNS name for users to reach your application."""
@@ -11691,6 +11929,8 @@ class VerifiedAccessGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A description for the AWS Verified Access group."""
@@ -11854,6 +12094,8 @@ class VerifiedAccessInstance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr_endpoints_custom_sub_domain: str | Expr[str] | None
     """Introduce CidrEndpointsCustomSubDomain property to represent the domain (say, ava.my-company.com)"""
@@ -12013,6 +12255,8 @@ class VerifiedAccessTrustProvider(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A description for the Amazon Web Services Verified Access trust provider."""
@@ -12097,6 +12341,8 @@ class Volume(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     auto_enable_io: bool | Expr[bool] | None
     """Indicates whether the volume is auto-enabled for I/O operations. By default, EBS disables I/O to the volume from attached EC2 instances when it determines that a volume's data is potentially inconsistent. If the consistency of the volume is not a concern, and you prefer that the volume be made available immediately if it's impaired, you can configure the volume to automatically enable I/O."""
@@ -12216,6 +12462,8 @@ class VolumeAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     device: str | Expr[str] | None
     """The device name (for example, ``/dev/sdh`` or ``xvdh``)."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Blueprint(AwsResource):
@@ -62,6 +62,8 @@ class Blueprint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     blueprint_location: str | Expr[str]
     """Specifies a path in Amazon S3 where the blueprint is published."""
@@ -243,6 +245,8 @@ class Catalog(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allow_full_table_external_data_access: Literal["True", "False"] | Expr[str] | None
     """Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation."""
@@ -379,6 +383,8 @@ class Classifier(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     csv_classifier: CsvClassifier | None
     """A classifier for comma-separated values (CSV)."""
@@ -587,6 +593,8 @@ class Connection(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The ID of the data catalog to create the catalog object in. Currently, this should be the AWS account ID."""
@@ -1123,6 +1131,8 @@ class ConnectionType(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connection_properties: ConnectionPropertiesConfiguration | None
     """Configuration that defines the base URL and additional request parameters needed during connection creation."""
@@ -1418,6 +1428,8 @@ class Crawler(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     classifiers: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of UTF-8 strings that specify the names of custom classifiers that are associated with the crawler."""
@@ -1469,6 +1481,8 @@ class CustomEntityType(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     context_words: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of context words."""
@@ -1543,6 +1557,8 @@ class DataCatalogEncryptionSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The ID of the Data Catalog in which the settings are created."""
@@ -1587,6 +1603,8 @@ class DataQualityRuleset(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     client_token: str | Expr[str] | None
     """A unique token for idempotency."""
@@ -1705,6 +1723,8 @@ class Database(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The AWS account ID for the account in which to create the catalog object."""
@@ -1750,6 +1770,8 @@ class DevEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     arguments: str | Expr[str] | Json | None
     endpoint_name: str | Expr[str] | None
@@ -1796,6 +1818,8 @@ class IdentityCenterConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     instance_arn: str | Expr[str]
     """The IAM identity center instance arn"""
@@ -1874,6 +1898,8 @@ class Integration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     """An optional set of non-secret key value pairs that contains additional contextual information about the data."""
@@ -1963,6 +1989,8 @@ class IntegrationResourceProperty(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     resource_arn: str | Expr[str]
     """The connection ARN of the source, or the database ARN of the target."""
@@ -2067,6 +2095,8 @@ class Job(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allocated_capacity: float | Expr[float] | None
     """The number of capacity units that are allocated to this job."""
@@ -2240,6 +2270,8 @@ class MLTransform(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A user-defined, long-form description text for the machine learning transform."""
@@ -2452,6 +2484,8 @@ class Partition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The name of the catalog database in which to create the partition."""
@@ -2501,6 +2535,8 @@ class Registry(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A description of the registry. If description is not provided, there will not be any default value for this."""
@@ -2585,6 +2621,8 @@ class Schema(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     checkpoint_version: _Schema_SchemaVersion | None
     """Specify checkpoint version for update. This is only required to update the Compatibility."""
@@ -2644,6 +2682,8 @@ class SchemaVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     schema: _SchemaVersion_Schema
     """Identifier for the schema where the schema version will be created."""
@@ -2671,6 +2711,8 @@ class SchemaVersionMetadata(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     key: str | Expr[str]
     """Metadata key"""
@@ -2752,6 +2794,8 @@ class SecurityConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     encryption_configuration: EncryptionConfiguration
     """The encryption configuration for the security configuration."""
@@ -2846,6 +2890,8 @@ class Session(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     command: SessionCommand
     """The SessionCommand that runs the job."""
@@ -3312,6 +3358,8 @@ class Table(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The ID of the Data Catalog in which to create the Table."""
@@ -3462,6 +3510,8 @@ class TableOptimizer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str]
     """The catalog ID of the table"""
@@ -3589,6 +3639,8 @@ class Trigger(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     actions: Sequence[Action]
     """The actions initiated by this trigger."""
@@ -3678,6 +3730,8 @@ class UsageProfile(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     configuration: ProfileConfiguration | None
     """UsageProfile configuration for supported service ex: (Jobs, Sessions)."""
@@ -3731,6 +3785,8 @@ class UserDefinedFunction(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     class_name: str | Expr[str] | None
     """The Java class that contains the function code."""
@@ -3770,6 +3826,8 @@ class Workflow(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     default_run_properties: str | Expr[str] | Json | None
     description: str | Expr[str] | None

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConnectorDefinition(AwsResource):
@@ -71,6 +71,8 @@ class ConnectorDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _ConnectorDefinition_ConnectorDefinitionVersion | None
     name: str | Expr[str]
@@ -114,6 +116,8 @@ class ConnectorDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connector_definition_id: str | Expr[str]
     connectors: Sequence[Connector]
@@ -185,6 +189,8 @@ class CoreDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _CoreDefinition_CoreDefinitionVersion | None
     name: str | Expr[str]
@@ -230,6 +236,8 @@ class CoreDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     core_definition_id: str | Expr[str]
     cores: Sequence[Core]
@@ -301,6 +309,8 @@ class DeviceDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _DeviceDefinition_DeviceDefinitionVersion | None
     name: str | Expr[str]
@@ -346,6 +356,8 @@ class DeviceDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     device_definition_id: str | Expr[str]
     devices: Sequence[Device]
@@ -513,6 +525,8 @@ class FunctionDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _FunctionDefinition_FunctionDefinitionVersion | None
     name: str | Expr[str]
@@ -641,6 +655,8 @@ class FunctionDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     default_config: DefaultConfig | None
     function_definition_id: str | Expr[str]
@@ -742,6 +758,8 @@ class Group(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _Group_GroupVersion | None
     name: str | Expr[str]
@@ -778,6 +796,8 @@ class GroupVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connector_definition_version_arn: str | Expr[str] | None
     core_definition_version_arn: str | Expr[str] | None
@@ -857,6 +877,8 @@ class LoggerDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _LoggerDefinition_LoggerDefinitionVersion | None
     name: str | Expr[str]
@@ -904,6 +926,8 @@ class LoggerDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     logger_definition_id: str | Expr[str]
     loggers: Sequence[Logger]
@@ -1081,6 +1105,8 @@ class ResourceDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _ResourceDefinition_ResourceDefinitionVersion | None
     name: str | Expr[str]
@@ -1232,6 +1258,8 @@ class ResourceDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     resource_definition_id: str | Expr[str]
     resources: Sequence[ResourceInstance]
@@ -1303,6 +1331,8 @@ class SubscriptionDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     initial_version: _SubscriptionDefinition_SubscriptionDefinitionVersion | None
     name: str | Expr[str]
@@ -1348,6 +1378,8 @@ class SubscriptionDefinitionVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     subscription_definition_id: str | Expr[str]
     subscriptions: Sequence[Subscription]

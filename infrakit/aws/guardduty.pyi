@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class CustomDetectionRuleAssociation(AwsResource):
@@ -59,6 +59,8 @@ class CustomDetectionRuleAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     mode: Literal["LIVE", "DRY_RUN"] | Expr[str]
     """Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings)."""
@@ -196,6 +198,8 @@ class Detector(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     data_sources: CFNDataSourceConfigurations | None
     enable: bool | Expr[bool]
@@ -286,6 +290,8 @@ class Filter(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     action: Literal["ARCHIVE", "NOOP"] | Expr[str] | None
     description: str | Expr[str] | None
@@ -336,6 +342,8 @@ class IPSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     activate: bool | Expr[bool] | None
     detector_id: str | Expr[str] | None
@@ -446,6 +454,8 @@ class MalwareProtectionPlan(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     actions: CFNActions | None
     """Specifies the action that is to be applied to the Malware Protection plan resource."""
@@ -477,6 +487,8 @@ class Master(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     detector_id: str | Expr[str]
     """Unique ID of the detector of the GuardDuty member account."""
@@ -509,6 +521,8 @@ class Member(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     detector_id: str | Expr[str] | None
     disable_email_notification: bool | Expr[bool] | None
@@ -577,6 +591,8 @@ class PublishingDestination(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination_properties: CFNDestinationProperties
     destination_type: Literal["S3"] | Expr[str]
@@ -642,6 +658,8 @@ class ThreatEntitySet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     activate: bool | Expr[bool] | None
     detector_id: str | Expr[str] | None
@@ -692,6 +710,8 @@ class ThreatIntelSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     activate: bool | Expr[bool] | None
     detector_id: str | Expr[str] | None
@@ -758,6 +778,8 @@ class TrustedEntitySet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     activate: bool | Expr[bool] | None
     detector_id: str | Expr[str] | None

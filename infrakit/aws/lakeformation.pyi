@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class DataCellsFilter(AwsResource):
@@ -56,6 +56,8 @@ class DataCellsFilter(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     column_names: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of columns to be included in this Data Cells Filter."""
@@ -127,6 +129,8 @@ class DataLakeSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     admins: Sequence[DataLakePrincipal] | None
     allow_external_data_filtering: bool | Expr[bool] | None
@@ -260,6 +264,8 @@ class Permissions(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     data_lake_principal: DataLakePrincipal
     permissions: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -496,6 +502,8 @@ class PrincipalPermissions(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog: str | Expr[str] | None
     """The identifier for the GLUDC. By default, the account ID. The GLUDC is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your Lake Formation environment."""
@@ -535,6 +543,8 @@ class Resource(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     hybrid_access_enabled: bool | Expr[bool] | None
     resource_arn: str | Expr[str]
@@ -563,6 +573,8 @@ class Tag(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     catalog_id: str | Expr[str] | None
     """The identifier for the Data Catalog. By default, the account ID. The Data Catalog is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your Lake Formation environment."""
@@ -673,6 +685,8 @@ class TagAssociation(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     lf_tags: Sequence[LFTagPair]
     """List of Lake Formation Tags to associate with the Lake Formation Resource"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Alias(AwsResource):
@@ -70,6 +70,8 @@ class Alias(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """A description of the alias."""
@@ -245,6 +247,8 @@ class CapacityProvider(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     capacity_provider_name: str | Expr[str] | None
     capacity_provider_scaling_config: CapacityProviderScalingConfig | None
@@ -330,6 +334,8 @@ class CodeSigningConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     allowed_publishers: AllowedPublishers
     """When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list"""
@@ -399,6 +405,8 @@ class EventInvokeConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination_config: DestinationConfig | None
     """A destination for events after they have been sent to a function for processing."""
@@ -740,6 +748,8 @@ class EventSourceMapping(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     amazon_managed_kafka_event_source_config: AmazonManagedKafkaEventSourceConfig | None
     """Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source."""
@@ -1202,6 +1212,8 @@ class Function(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     architectures: Sequence[Literal["x86_64", "arm64"] | Expr[str]] | Expr[list[str]] | None
     """The instruction set architecture that the function supports. Enter a string array with one of the valid values (arm64 or x86_64). The default value is ``x86_64``."""
@@ -1336,6 +1348,8 @@ class LayerVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     compatible_architectures: Sequence[Literal["arm64", "x86_64"] | Expr[str]] | Expr[list[str]] | None
     """A list of compatible instruction set architectures."""
@@ -1376,6 +1390,8 @@ class LayerVersionPermission(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     action: str | Expr[str]
     """The API action that grants access to the layer."""
@@ -1576,6 +1592,8 @@ class MicrovmImage(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_os_capabilities: Sequence[Literal["ALL"] | Expr[str]] | Expr[list[str]]
     base_image_arn: str | Expr[str]
@@ -1684,6 +1702,8 @@ class NetworkConnector(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     configuration: Config
     """The network configuration for the connector. Specify a VpcEgressConfiguration to enable outbound traffic routing through your VPC."""
@@ -1729,6 +1749,8 @@ class Permission(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     action: str | Expr[str]
     """The action that the principal can use on the function. For example, ``lambda:InvokeFunction`` or ``lambda:GetFunction``."""
@@ -1791,6 +1813,8 @@ class ResourcePolicy(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     policy_document: Json
     """The policy document you want to add to your LAM resource. This is formatted as a JSON string.
@@ -1854,6 +1878,8 @@ class Url(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     auth_type: Literal["AWS_IAM", "NONE"] | Expr[str]
     """Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL."""
@@ -1936,6 +1962,8 @@ class Version(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     code_sha256: str | Expr[str] | None
     """Only publish a version if the hash value matches the value that's specified. Use this option to avoid publishing a version if the function code has changed since you last updated it. Updates are not supported for this property."""
@@ -2004,6 +2032,8 @@ class WebFunction(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     function_name: str | Expr[str]
     """The name of the web function. The name can contain letters, numbers, hyphens (-), and underscores (_), and cannot begin or end with a hyphen or an underscore. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length."""
@@ -2113,6 +2143,8 @@ class WebFunctionEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     auth_type: Literal["ApplicationManaged", "IamAuth"] | Expr[str]
     """The authentication type for the endpoint."""
@@ -2287,6 +2319,8 @@ class WebFunctionRevision(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     build_config: BuildConfig
     """The build configuration for the revision."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Alarm(AwsResource):
@@ -43,6 +43,8 @@ class Alarm(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     alarm_name: str | Expr[str]
     """The name for the alarm. Specify the name of an existing alarm to update, and overwrite the previous configuration of the alarm."""
@@ -132,6 +134,8 @@ class Bucket(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_rules: AccessRules | None
     """An object that sets the public accessibility of objects in the specified bucket."""
@@ -192,6 +196,8 @@ class Certificate(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     certificate_name: str | Expr[str]
     """The name for the certificate."""
@@ -246,6 +252,8 @@ class ContactMethod(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     contact_endpoint: str | Expr[str]
     """The destination of the contact method, such as an email address or a mobile phone number."""
@@ -450,6 +458,8 @@ class Container(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     container_service_deployment: ContainerServiceDeployment | None
     """Describes a container deployment configuration of an Amazon Lightsail container service."""
@@ -551,6 +561,8 @@ class Database(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     """The Availability Zone in which to create your new database. Use the us-east-2a case-sensitive format."""
@@ -674,6 +686,8 @@ class DatabaseSnapshot(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     relational_database_name: str | Expr[str]
     """The name of the database on which to base your new snapshot."""
@@ -806,6 +820,8 @@ class Disk(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     add_ons: Sequence[AddOn] | None
     """An array of objects representing the add-ons to enable for the new instance."""
@@ -895,6 +911,8 @@ class DiskSnapshot(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     disk_name: str | Expr[str]
     """The name of the source disk from which the snapshot was created."""
@@ -1073,6 +1091,8 @@ class Distribution(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     bundle_id: str | Expr[str]
     """The bundle ID to use for the distribution."""
@@ -1173,6 +1193,8 @@ class Domain(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain_entries: Sequence[DomainEntry] | None
     """An array of key-value pairs containing information about the domain entries."""
@@ -1454,6 +1476,8 @@ class Instance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     add_ons: Sequence[AddOn] | None
     """An array of objects representing the add-ons to enable for the new instance."""
@@ -1551,6 +1575,8 @@ class InstanceSnapshot(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     instance_name: str | Expr[str]
     """The instance from which the snapshot was created."""
@@ -1617,6 +1643,8 @@ class KeyPair(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     key_pair_name: str | Expr[str]
     """The name of the key pair."""
@@ -1668,6 +1696,8 @@ class LoadBalancer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     attached_instances: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The names of the instances attached to the load balancer."""
@@ -1720,6 +1750,8 @@ class LoadBalancerTlsCertificate(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     certificate_alternative_names: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """An array of strings listing alternative domains and subdomains for your SSL/TLS certificate."""
@@ -1766,6 +1798,8 @@ class StaticIp(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     attached_to: str | Expr[str] | None
     """The instance where the static IP is attached."""

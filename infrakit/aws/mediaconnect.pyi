@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Bridge(AwsResource):
@@ -207,6 +207,8 @@ class Bridge(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     egress_gateway_bridge: EgressGatewayBridge | None
     ingress_gateway_bridge: IngressGatewayBridge | None
@@ -265,6 +267,8 @@ class BridgeOutput(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     bridge_arn: str | Expr[str]
     """The Amazon Resource Number (ARN) of the bridge."""
@@ -354,6 +358,8 @@ class BridgeSource(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     bridge_arn: str | Expr[str]
     """The Amazon Resource Number (ARN) of the bridge."""
@@ -961,6 +967,8 @@ class Flow(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     """The Availability Zone that you want to create the flow in. These options are limited to the Availability Zones within the current AWS."""
@@ -1064,6 +1072,8 @@ class FlowEntitlement(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     data_transfer_subscriber_fee_percent: int | Expr[int] | None
     """Percentage from 0-100 of the data transfer cost to be billed to the subscriber."""
@@ -1174,6 +1184,8 @@ class FlowMediaStream(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     attributes: MediaStreamAttributes | None
     """Attributes that are related to the media stream."""
@@ -1385,6 +1397,8 @@ class FlowOutput(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cidr_allow_list: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The range of IP addresses that should be allowed to initiate output requests to this flow. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."""
@@ -1553,6 +1567,8 @@ class FlowSource(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     decryption: Encryption | None
     """The type of encryption that is used on the content ingested from this source."""
@@ -1633,6 +1649,8 @@ class FlowVpcInterface(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     flow_arn: str | Expr[str]
     """The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow."""
@@ -1690,6 +1708,8 @@ class Gateway(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     egress_cidr_blocks: Sequence[str | Expr[str]] | Expr[list[str]]
     """The range of IP addresses that contribute content or initiate output requests for flows communicating with this gateway. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."""
@@ -2211,6 +2231,8 @@ class RouterInput(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     """The Availability Zone where you want to create the router input. This must be a valid Availability Zone for the region specified by regionName, or the current region if no regionName is provided."""
@@ -2349,6 +2371,8 @@ class RouterNetworkInterface(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     configuration: RouterNetworkInterfaceConfiguration
     """The configuration settings for a router network interface."""
@@ -2757,6 +2781,8 @@ class RouterOutput(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     """The Availability Zone where you want to create the router output. This must be a valid Availability Zone for the region specified by regionName, or the current region if no regionName is provided."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class CloudAutonomousVmCluster(AwsResource):
@@ -210,6 +210,8 @@ class CloudAutonomousVmCluster(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     autonomous_data_storage_size_in_tbs: float | Expr[float] | None
     """The data storage size allocated for Autonomous Databases in the Autonomous VM cluster, in TB."""
@@ -419,6 +421,8 @@ class CloudExadataInfrastructure(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     """The name of the Availability Zone (AZ) where the Exadata infrastructure is located."""
@@ -646,6 +650,8 @@ class CloudVmCluster(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cloud_exadata_infrastructure_id: str | Expr[str] | None
     """The unique identifier of the Exadata infrastructure that this VM cluster belongs to."""
@@ -769,6 +775,8 @@ class OdbNetwork(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     availability_zone: str | Expr[str] | None
     """The AWS Availability Zone (AZ) where the ODB network is located."""
@@ -863,6 +871,8 @@ class OdbPeeringConnection(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_peer_network_cidrs: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The additional CIDR blocks for the ODB peering connection."""

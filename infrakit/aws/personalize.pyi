@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Campaign(AwsResource):
@@ -79,6 +79,8 @@ class Campaign(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     campaign_config: CampaignConfig | None
     """The configuration details of a campaign."""
@@ -165,6 +167,8 @@ class Dataset(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dataset_group_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the dataset group to add the dataset to"""
@@ -218,6 +222,8 @@ class DatasetGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | Expr[str] | None
     """The domain of a Domain dataset group."""
@@ -273,6 +279,8 @@ class EventTracker(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dataset_group_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the dataset group that receives the event data."""
@@ -333,6 +341,8 @@ class Filter(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dataset_group_arn: str | Expr[str]
     """The ARN of the dataset group that the filter belongs to."""
@@ -418,6 +428,8 @@ class MetricAttribution(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dataset_group_arn: str | Expr[str]
     """The ARN of the destination dataset group."""
@@ -466,6 +478,8 @@ class Schema(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | Expr[str] | None
     """The domain of a Domain dataset group."""
@@ -668,6 +682,8 @@ class Solution(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dataset_group_arn: str | Expr[str]
     """The ARN of the dataset group that provides the training data."""

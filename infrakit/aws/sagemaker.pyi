@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json as _Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json as _Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class AIWorkloadConfig(AwsResource):
@@ -119,6 +119,8 @@ class AIWorkloadConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     ai_workload_config_name: str | Expr[str]
     """The name of the AI workload configuration. The name must be unique within your AWS account in the current AWS Region. Only lowercase letters and digits are accepted: DeleteAIWorkloadConfig lowercases the name before looking it up, so a name containing an uppercase letter produces a configuration that can be created and read but never deleted."""
@@ -218,6 +220,8 @@ class Action(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     action_name: str | Expr[str]
     """The name of the action. Must be unique to your account in an AWS Region."""
@@ -472,6 +476,8 @@ class Algorithm(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     algorithm_description: str | Expr[str] | None
     """A description of the algorithm."""
@@ -549,6 +555,8 @@ class App(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_name: str | Expr[str]
     """The name of the app."""
@@ -700,6 +708,8 @@ class AppImageConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_image_config_name: str | Expr[str]
     """The Name of the AppImageConfig."""
@@ -810,6 +820,8 @@ class Artifact(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     artifact_name: str | Expr[str] | None
     """The name of the artifact. Must be unique to your account in an AWS Region."""
@@ -1406,6 +1418,8 @@ class Cluster(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     auto_scaling: ClusterAutoScalingConfig | None
     """Configuration for cluster auto-scaling"""
@@ -1518,6 +1532,8 @@ class ClusterSchedulerConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cluster_arn: str | Expr[str]
     """ARN of the cluster."""
@@ -1590,6 +1606,8 @@ class CodeRepository(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     code_repository_name: str | Expr[str] | None
     """The name of the Git repository."""
@@ -1747,6 +1765,8 @@ class ComputeQuota(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     activation_state: Literal["Enabled", "Disabled"] | Expr[str] | None
     """Whether the compute allocation rule is active. Defaults service-side to 'Enabled' when omitted on Create."""
@@ -1830,6 +1850,8 @@ class Context(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     context_name: str | Expr[str]
     """The name of the context. Must be unique to your account in an AWS Region."""
@@ -2321,6 +2343,8 @@ class DataQualityJobDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     data_quality_app_specification: DataQualityAppSpecification
     """Container image configuration object for the monitoring job."""
@@ -2397,6 +2421,8 @@ class Device(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     device: _Device_Device | None
     """The Edge Device you want to register against a device fleet"""
@@ -2456,6 +2482,8 @@ class DeviceFleet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """Description for the edge device fleet"""
@@ -3040,6 +3068,8 @@ class Domain(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_network_access_type: Literal["PublicInternetOnly", "VpcOnly"] | Expr[str] | None
     """Specifies the VPC used for non-EFS traffic. The default value is PublicInternetOnly."""
@@ -3236,6 +3266,8 @@ class Endpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deployment_config: DeploymentConfig | None
     """Specifies deployment configuration for updating the SageMaker endpoint. Includes rollback and update policies."""
@@ -3757,6 +3789,8 @@ class EndpointConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     async_inference_config: AsyncInferenceConfig | None
     """Specifies configuration for how an endpoint performs asynchronous inference."""
@@ -3831,6 +3865,8 @@ class Experiment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """The description of the experiment."""
@@ -3926,6 +3962,8 @@ class ExperimentTrialComponent(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     display_name: str | Expr[str] | None
     end_time: str | Expr[str] | None
@@ -4096,6 +4134,8 @@ class FeatureGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
     """Description about the FeatureGroup."""
@@ -4178,6 +4218,8 @@ class Hub(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     hub_description: str | Expr[str]
     """A description of the hub."""
@@ -4246,6 +4288,8 @@ class HumanTaskUi(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     human_task_ui_name: str | Expr[str]
     """The name of the human task user interface."""
@@ -4295,6 +4339,8 @@ class Image(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     image_description: str | Expr[str] | None
     """A description of the image."""
@@ -4352,6 +4398,8 @@ class ImageVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     alias: str | Expr[str] | None
     """The alias of the image version."""
@@ -4759,6 +4807,8 @@ class InferenceComponent(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deployment_config: InferenceComponentDeploymentConfig | None
     """The deployment config for the inference component"""
@@ -4962,6 +5012,8 @@ class InferenceExperiment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     data_storage_config: DataStorageConfig | None
     """The Amazon S3 location and configuration for storing inference request and response data."""
@@ -5050,6 +5102,8 @@ class MlflowApp(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     artifact_store_uri: str | Expr[str]
     """The S3 URI for a general purpose bucket to use as the MLflow App artifact store."""
@@ -5108,6 +5162,8 @@ class MlflowTrackingServer(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     artifact_store_uri: str | Expr[str]
     """The Amazon S3 URI for MLFlow Tracking Server artifacts."""
@@ -5334,6 +5390,8 @@ class Model(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     containers: Sequence[ContainerDefinition] | None
     """Specifies the containers in the inference pipeline."""
@@ -5876,6 +5934,8 @@ class ModelBiasJobDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     endpoint_name: str | Expr[str] | None
     """The name of the endpoint used to run the monitoring job."""
@@ -6458,6 +6518,8 @@ class ModelCard(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     content: Content
     """The content of the model card."""
@@ -6940,6 +7002,8 @@ class ModelExplainabilityJobDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     endpoint_name: str | Expr[str] | None
     """The name of the endpoint used to run the monitoring job."""
@@ -7604,6 +7668,8 @@ class ModelPackage(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_inference_specifications: Sequence[AdditionalInferenceSpecificationDefinition] | None
     """An array of additional Inference Specification objects."""
@@ -7706,6 +7772,8 @@ class ModelPackageGroup(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     model_package_group_description: str | Expr[str] | None
     """The description of the model package group."""
@@ -8253,6 +8321,8 @@ class ModelQualityJobDefinition(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     endpoint_name: str | Expr[str] | None
     """The name of the endpoint used to run the monitoring job."""
@@ -8860,6 +8930,8 @@ class MonitoringSchedule(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     endpoint_name: str | Expr[str] | None
     """The name of the endpoint used to run the monitoring job."""
@@ -8943,6 +9015,8 @@ class NotebookInstance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     accelerator_types: Sequence[Literal["ml.eia1.large", "ml.eia1.medium", "ml.eia1.xlarge", "ml.eia2.large", "ml.eia2.medium", "ml.eia2.xlarge"] | Expr[str]] | Expr[list[str]] | None
     """A list of Amazon Elastic Inference (EI) instance types to associate with the notebook instance. Currently, only one instance type can be associated with a notebook instance."""
@@ -9031,6 +9105,8 @@ class NotebookInstanceLifecycleConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     notebook_instance_lifecycle_config_name: str | Expr[str] | None
     """The name of the lifecycle configuration."""
@@ -9121,6 +9197,8 @@ class PartnerApp(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_version: str | Expr[str] | None
     """The version of the PartnerApp."""
@@ -9230,6 +9308,8 @@ class Pipeline(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     parallelism_configuration: ParallelismConfiguration | None
     pipeline_definition: PipelineDefinition
@@ -9641,6 +9721,8 @@ class ProcessingJob(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     app_specification: AppSpecification
     """Configures the processing job to run a specified Docker container image."""
@@ -9812,6 +9894,8 @@ class Project(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     project_description: str | Expr[str] | None
     """The description of the project."""
@@ -10091,6 +10175,8 @@ class Space(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain_id: str | Expr[str]
     """The ID of the associated Domain."""
@@ -10142,6 +10228,8 @@ class StudioLifecycleConfig(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     studio_lifecycle_config_app_type: Literal["JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"] | Expr[str]
     """The App type that the Lifecycle Configuration is attached to."""
@@ -10270,6 +10358,8 @@ class TrialComponent(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     display_name: str | Expr[str] | None
     """The name of the component as displayed. If DisplayName isn't specified, TrialComponentName is displayed."""
@@ -10671,6 +10761,8 @@ class UserProfile(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain_id: str | Expr[str]
     """The ID of the associated Domain."""
@@ -10812,6 +10904,8 @@ class Workforce(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     cognito_config: CognitoConfig | None
     """The configuration of an Amazon Cognito workforce. A single Cognito workforce is created using and corresponds to a single Amazon Cognito user pool."""
@@ -10927,6 +11021,8 @@ class Workteam(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str]
     """A description of the work team."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Api(AwsResource):
@@ -468,6 +468,8 @@ class Api(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_log_setting: AccessLogSetting | None
     always_deploy: bool | Expr[bool] | None
@@ -537,6 +539,8 @@ class Application(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     location: str | Expr[str] | Location
     notification_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -632,6 +636,8 @@ class CapacityProvider(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     capacity_provider_name: str | Expr[str] | None
     instance_requirements: InstanceRequirements | None
@@ -689,6 +695,8 @@ class Connector(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination: ResourceReference | Sequence[ResourceReference]
     permissions: Sequence[Literal["Read", "Write"] | Expr[str]] | Expr[list[str]]
@@ -2515,6 +2523,8 @@ class Function(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     architectures: Sequence[str | Expr[str]] | Expr[list[str]] | None
     assume_role_policy_document: Json | None
@@ -2944,6 +2954,8 @@ class GraphQLApi(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     api_keys: Mapping[str, ApiKey] | None
     auth: Auth
@@ -3162,6 +3174,8 @@ class HttpApi(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_log_settings: AccessLogSettings | None
     """Settings for logging access in this stage."""
@@ -3229,6 +3243,8 @@ class LayerVersion(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     compatible_architectures: Sequence[str | Expr[str]] | Expr[list[str]] | None
     compatible_runtimes: Sequence[str | Expr[str]] | Expr[list[str]] | None
@@ -3370,6 +3386,8 @@ class MicrovmImage(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_os_capabilities: Sequence[Json | Literal["ALL"] | Expr[str]] | None
     base_image_arn: Json | str | Expr[str]
@@ -3425,6 +3443,8 @@ class NetworkConnector(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     compute_types: Sequence[Json | Literal["MicroVm", "WebFunction"] | Expr[str]] | None
     name: Json | str | Expr[str] | None
@@ -3515,6 +3535,8 @@ class SimpleTable(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     point_in_time_recovery_specification: PointInTimeRecoverySpecification | None
     primary_key: PrimaryKey | None
@@ -3929,6 +3951,8 @@ class StateMachine(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     auto_publish_alias: Any | None
     definition: Json | None
@@ -3995,6 +4019,8 @@ class WebFunction(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     auth_type: Json | str | Expr[str]
     auto_deployment_mode: Json | str | Expr[str] | None
@@ -4195,6 +4221,8 @@ class WebSocketApi(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_log_settings: AccessLogSettings | None
     """Settings for logging access in this stage."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfigurationSet(AwsResource):
@@ -194,6 +194,8 @@ class ConfigurationSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     archiving_options: ArchivingOptions | None
     """An object that defines a MailManager archive that is used to preserve emails that you send using the configuration set."""
@@ -329,6 +331,8 @@ class ConfigurationSetEventDestination(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     configuration_set_name: str | Expr[str]
     """The name of the configuration set that contains the event destination."""
@@ -388,6 +392,8 @@ class ContactList(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     contact_list_name: str | Expr[str] | None
     """The name of the contact list."""
@@ -437,6 +443,8 @@ class CustomVerificationEmailTemplate(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     failure_redirection_url: str | Expr[str]
     """The URL that the recipient of the verification email is sent to if his or her address is not successfully verified."""
@@ -486,6 +494,8 @@ class DedicatedIpPool(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     pool_name: str | Expr[str] | None
     """The name of the dedicated IP pool."""
@@ -619,6 +629,8 @@ class EmailIdentity(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     configuration_set_attributes: ConfigurationSetAttributes | None
     """Used to associate a configuration set with an email identity."""
@@ -656,6 +668,8 @@ class EmailIdentityCertificate(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     certificate_arn: str | Expr[str]
     """The ARN of the AWS Certificate Manager certificate to associate with the sender."""
@@ -708,6 +722,8 @@ class MailManagerAddonInstance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     addon_subscription_id: str | Expr[str]
     tags: Sequence[Tag] | None
@@ -752,6 +768,8 @@ class MailManagerAddonSubscription(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     addon_name: str | Expr[str]
     tags: Sequence[Tag] | None
@@ -796,6 +814,8 @@ class MailManagerAddressList(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     address_list_name: str | Expr[str] | None
     tags: Sequence[Tag] | None
@@ -856,6 +876,8 @@ class MailManagerArchive(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     archive_name: str | Expr[str] | None
     kms_key_arn: str | Expr[str] | None
@@ -987,6 +1009,8 @@ class MailManagerIngressPoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     ingress_point_configuration: IngressPointConfiguration | None
     ingress_point_name: str | Expr[str] | None
@@ -1053,6 +1077,8 @@ class MailManagerRelay(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     authentication: RelayAuthentication
     relay_name: str | Expr[str] | None
@@ -1501,6 +1527,8 @@ class MailManagerRuleSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     rule_set_name: str | Expr[str] | None
     rules: Sequence[Rule]
@@ -1725,6 +1753,8 @@ class MailManagerTrafficPolicy(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     default_action: Literal["ALLOW", "DENY"] | Expr[str]
     max_message_size_bytes: float | Expr[float] | None
@@ -1789,6 +1819,8 @@ class MultiRegionEndpoint(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     details: Details
     """Contains details of a multi-region endpoint (global-endpoint) being created."""
@@ -1848,6 +1880,8 @@ class ReceiptFilter(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     filter: Filter
     """A structure that describes the IP address filter to create, which consists of a name, an IP address range, and whether to allow or block mail from it."""
@@ -2068,6 +2102,8 @@ class ReceiptRule(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     after: str | Expr[str] | None
     """The name of an existing rule after which the new rule is placed. If this parameter is null, the new rule is inserted at the beginning of the rule list."""
@@ -2095,6 +2131,8 @@ class ReceiptRuleSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     rule_set_name: str | Expr[str] | None
     """The name of the rule set."""
@@ -2155,6 +2193,8 @@ class Template(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     tags: Sequence[Tag] | None
     """The tags (keys and values) associated with the email template."""
@@ -2249,6 +2289,8 @@ class Tenant(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     reputation_entity: ReputationEntity | None
     """The reputation configuration for the tenant. Sending status remains managed by SES."""
@@ -2307,6 +2349,8 @@ class VdmAttributes(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     dashboard_attributes: DashboardAttributes | None
     """Preferences regarding the Dashboard feature."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfigurationSet(AwsResource):
@@ -113,6 +113,8 @@ class ConfigurationSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     configuration_set_name: str | Expr[str] | None
     """The name to use for the configuration set."""
@@ -191,6 +193,8 @@ class NotifyConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     default_template_id: str | Expr[str] | None
     """The default template identifier to associate with the notify configuration. If specified, this template is used when sending messages without an explicit template identifier."""
@@ -247,6 +251,8 @@ class OptOutList(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     opt_out_list_name: str | Expr[str] | None
     """The name of the new OptOutList."""
@@ -362,6 +368,8 @@ class PhoneNumber(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deletion_protection_enabled: bool | Expr[bool] | None
     """When set to true the sender ID can't be deleted. By default this is set to false."""
@@ -488,6 +496,8 @@ class Pool(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deletion_protection_enabled: bool | Expr[bool] | None
     """When set to true the pool can't be deleted. By default this is set to false."""
@@ -579,6 +589,8 @@ class ProtectConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     country_rule_set: CountryRuleSet | None
     """An array of CountryRule containing the rules for the NumberCapability."""
@@ -654,6 +666,8 @@ class RcsAgent(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deletion_protection_enabled: bool | Expr[bool] | None
     """When set to true the RCS agent can't be deleted. By default this is false."""
@@ -732,6 +746,8 @@ class Registration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     registration_type: str | Expr[str]
     """The type of registration form to create."""
@@ -793,6 +809,8 @@ class RegistrationAttachment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     attachment_body: str | Expr[str] | None
     """The registration file to upload. The maximum file size is 1500KB and valid file extensions are PDF, JPEG and PNG."""
@@ -821,6 +839,8 @@ class ResourcePolicy(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     policy_document: Json
     """The JSON formatted resource-based policy to attach."""
@@ -867,6 +887,8 @@ class SenderId(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deletion_protection_enabled: bool | Expr[bool] | None
     """When set to true the sender ID can't be deleted. By default this is set to false."""
@@ -927,6 +949,8 @@ class VerifiedDestinationNumber(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     destination_phone_number: str | Expr[str]
     """The verified destination phone number, in E.164 format."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -79,6 +79,8 @@ class Application(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     application_provider_arn: str | Expr[str]
     """The ARN of the application provider under which the operation will run"""
@@ -115,6 +117,8 @@ class ApplicationAssignment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     application_arn: str | Expr[str]
     """The ARN of the application."""
@@ -147,6 +151,8 @@ class Assignment(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     instance_arn: str | Expr[str]
     """The sso instance that the permission set is owned."""
@@ -209,6 +215,8 @@ class Instance(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     name: str | Expr[str] | None
     """The name you want to assign to this Identity Center (SSO) Instance"""
@@ -267,6 +275,8 @@ class InstanceAccessControlAttributeConfiguration(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     access_control_attributes: Sequence[AccessControlAttribute] | None
     instance_access_control_attribute_configuration: _InstanceAccessControlAttributeConfiguration_InstanceAccessControlAttributeConfiguration | None
@@ -343,6 +353,8 @@ class PermissionSet(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     customer_managed_policy_references: Sequence[CustomerManagedPolicyReference] | None
     description: str | Expr[str] | None

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, DeletionPolicy, DependsOn, Json, Metadata, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
 
 
 class BrowserSettings(AwsResource):
@@ -63,6 +63,8 @@ class BrowserSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     browser_policy: str | Expr[str] | None
@@ -182,6 +184,8 @@ class DataProtectionSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     customer_managed_key: str | Expr[str] | None
@@ -229,6 +233,8 @@ class IdentityProvider(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     identity_provider_details: Mapping[str, str | Expr[str]]
     identity_provider_name: str | Expr[str]
@@ -297,6 +303,8 @@ class IpAccessSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     customer_managed_key: str | Expr[str] | None
@@ -347,6 +355,8 @@ class NetworkSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
@@ -431,6 +441,8 @@ class Portal(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     authentication_type: Literal["Standard", "IAM_Identity_Center"] | Expr[str] | None
@@ -537,6 +549,8 @@ class SessionLogger(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     customer_managed_key: str | Expr[str] | None
@@ -585,6 +599,8 @@ class TrustStore(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     certificate_list: Sequence[str | Expr[str]] | Expr[list[str]]
     tags: Sequence[Tag] | None
@@ -629,6 +645,8 @@ class UserAccessLoggingSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     kinesis_stream_arn: str | Expr[str]
     """Kinesis stream ARN to which log events are published."""
@@ -805,6 +823,8 @@ class UserSettings(AwsResource):
         deletion_policy: DeletionPolicy | None = None,
         update_replace_policy: UpdateReplacePolicy | None = None,
         metadata: Metadata | None = None,
+        creation_policy: CreationPolicy | None = None,
+        update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     branding_configuration: BrandingConfiguration | None
