@@ -60,6 +60,9 @@ class ResourceChange:
     replacement: Literal["True", "False", "Conditional"] = "False"
     #: Names of the changed properties (in the template's spelling), where known.
     properties: tuple[str, ...] = ()
+    #: The API methods that make an in-place change, where the provider chooses them
+    #: (GCP: ``("set_labels", "patch")``).
+    methods: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -1,0 +1,36 @@
+"""The names GCP resources get in a project: one scheme per instance.
+
+Compute names are project-global (per zone or region for zonal and regional kinds), so
+two instances of one component in one project would fight over ``web-net``. A resource
+named ``net`` in the template of instance ``web-dev`` is deployed as ``web-dev-net``;
+when that is longer than 63 characters, it is cut to 54 and ends with ``-`` and the
+first 8 hex digits of the SHA-256 of the full name, so it stays a valid, stable and
+distinct Compute name. The app checks at synth that no two instances end up with one
+deployed name (:func:`deployed_names`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+__all__ = ["deployed_name", "deployed_names"]
+
+_MAX = 63
+
+
+def deployed_name(instance: str, name: str) -> str:
+    """The name resource ``name`` of instance ``instance`` has in the project."""
+    full = re.sub(r"[^a-z0-9-]+", "-", f"{instance}-{name}".lower()).strip("-")
+    if not full[:1].isalpha():
+        full = "i-" + full
+    if len(full) <= _MAX:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[: _MAX - 9].rstrip('-')}-{digest}"
+
+
+def deployed_names(instance: str, names: Iterable[str]) -> dict[str, str]:
+    """``{deployed name: template name}`` of one instance's resources."""
+    return {deployed_name(instance, n): n for n in names}
