@@ -98,10 +98,15 @@ def spec_name(spec: Any) -> str:
     return " | ".join(spec_name(a) for a in arg)
 
 
-def check_value(spec: Any, value: Any, lookup: Lookup) -> str | None:
-    """``None`` if ``value`` fits ``spec``, else what is wrong (for a message)."""
+def check_value(spec: Any, value: Any, lookup: Lookup, numbers_as_text: bool = False) -> str | None:
+    """``None`` if ``value`` fits ``spec``, else what is wrong (for a message).
+
+    ``numbers_as_text``: a number expression may stand where a ``str`` is expected (the
+    provider turns it into text, as CloudFormation does with a ``Ref`` to a ``Number``)."""
     if isinstance(value, Expr):
         if compatible(spec_type(spec), value.type):
+            return None
+        if numbers_as_text and spec == "str" and value.type is not bool and compatible(float, value.type):
             return None
         return f"expected {spec_name(spec)}, got {describe_value(value)}"
     if isinstance(spec, str):
@@ -124,7 +129,7 @@ def check_value(spec: Any, value: Any, lookup: Lookup) -> str | None:
         if not isinstance(value, (list, tuple)):
             return f"expected {spec_name(spec)}, got {describe_value(value)}"
         for i, item in enumerate(value):
-            problem = check_value(arg, item, lookup)
+            problem = check_value(arg, item, lookup, numbers_as_text)
             if problem:
                 return f"item {i}: {problem}"
         return None
@@ -134,7 +139,7 @@ def check_value(spec: Any, value: Any, lookup: Lookup) -> str | None:
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"key {key!r}: expected str"
-            problem = check_value(arg, item, lookup)
+            problem = check_value(arg, item, lookup, numbers_as_text)
             if problem:
                 return f"key {key!r}: {problem}"
         return None
@@ -151,7 +156,7 @@ def check_value(spec: Any, value: Any, lookup: Lookup) -> str | None:
             return f"expected {cls.__qualname__}, got a dict; build it with {cls.__qualname__}(...)"
         return f"expected {cls.__qualname__}, got {describe_value(value)}"
     # union
-    if any(check_value(a, value, lookup) is None for a in arg):
+    if any(check_value(a, value, lookup, numbers_as_text) is None for a in arg):
         return None
     return f"expected {spec_name(spec)}, got {describe_value(value)}"
 
@@ -276,6 +281,9 @@ class Resource:
     #: A provider's own wire form of some properties, applied to their rendered values
     #: (GCP: 64-bit integers as decimal strings): ``{py_name: function}``.
     _wire_forms: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+    #: Whether a number expression may stand where a ``str`` is expected (CloudFormation:
+    #: a ``Ref`` to a ``Number`` parameter is a string).
+    _numbers_as_text: ClassVar[bool] = False
     #: The resource options of the class (the provider's table, ``depends_on`` first).
     _options: ClassVar[tuple[ResourceOption, ...]] = (DEPENDS_ON,)
     #: Options whose keyword a property of the same name takes (set with ``with_options``).
@@ -363,6 +371,7 @@ class PropertyType:
     _props: ClassVar[tuple[Any, ...]] = ()
     _keywords: ClassVar[frozenset[str]] = frozenset()
     _wire_forms: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+    _numbers_as_text: ClassVar[bool] = False
 
 
 def _checker(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) -> Callable[[Any, Any], None]:
@@ -371,7 +380,7 @@ def _checker(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) ->
     def check(inst: Any, value: Any) -> None:
         if value is None or type(value) is plain:  # the common case, decided without a call
             return
-        problem = check_value(spec, value, lookup)
+        problem = check_value(spec, value, lookup, type(inst)._numbers_as_text)
         if problem:
             raise PropertyTypeError(f"{building_prefix()}{owner(inst)}: property `{py}`: {problem}")
 

@@ -626,3 +626,40 @@ def test_interface_metadata_and_explicit_interface_metadata_conflict():
 
     with pytest.raises(SynthError, match=r"is set by template\.metadata and also made from"):
         ik.synth(Both)
+
+
+def test_a_number_parameter_is_accepted_where_cloudformation_takes_a_string():
+    from infrakit.aws import rds
+
+    @ik.inputs
+    class Inputs:
+        port: ik.Param[int] = 5432
+
+    def build(self, inputs):
+        self.add(ec2.SecurityGroup("Sg", group_description=inputs.port))
+        self.add(
+            rds.DBClusterParameterGroup(
+                "Params", description="x", family="aurora-postgresql16", parameters={"port": inputs.port}
+            )
+        )
+        self.add(sqs.Queue("Q", queue_name=fn.join("-", ["q", inputs.port])))
+
+    body = ik.synth(_component("NumberText", Inputs, build)).to_dict()
+    assert body["Resources"]["Sg"]["Properties"]["GroupDescription"] == {"Ref": "Port"}
+    assert cfn_lint(body) == []
+
+
+def test_a_boolean_or_list_expression_is_still_refused_where_a_string_is_expected():
+    @ik.inputs
+    class Inputs:
+        flag: ik.Param[bool] = True
+        names: ik.Param[list[str]] = ik.param(default=["a"])
+
+    with pytest.raises(PropertyTypeError, match="property `group_description`: expected str, got expression"):
+        ik.synth(
+            _component("BoolText", Inputs, lambda self, i: self.add(ec2.SecurityGroup("Sg", group_description=i.flag)))
+        )
+    with pytest.raises(PropertyTypeError, match="property `group_description`: expected str, got expression"):
+        ik.synth(
+            _component("ListText", Inputs, lambda self, i: self.add(ec2.SecurityGroup("Sg", group_description=i.names)))
+        )

@@ -49,6 +49,8 @@ class AwsResource(Resource):
 
     provider: ClassVar[Provider] = AWS
     _options: ClassVar[tuple[ResourceOption, ...]] = OPTIONS
+    #: A number (a ``Ref`` to a ``Number`` parameter) is text to CloudFormation.
+    _numbers_as_text: ClassVar[bool] = True
 
     def _check_given(self, given: Mapping[str, Any]) -> None:
         """Check the property values given at construction against the type's schema."""
@@ -61,6 +63,7 @@ class AwsProperty(PropertyType):
     """Base of every AWS nested property type class."""
 
     __slots__ = ()
+    _numbers_as_text: ClassVar[bool] = True
 
 
 def _nested_builder(name: str, module: str, doc: str, props: tuple[Any, ...]) -> Callable[[type], type]:
