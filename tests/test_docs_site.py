@@ -1,0 +1,274 @@
+"""The documentation site: `mkdocs build --strict` passes, the catalogue pages say what the
+catalogue holds, and a real browser (headless Chromium) renders the pages.
+
+The suite builds the site once per session with ``INFRAKIT_DOCS_SERVICES`` limited to a few
+AWS services (the full catalogue takes about 25 s of CPU more; .ci/run builds it in full),
+and renders every service's page in memory (``test_every_service_page_renders``).
+Chromium is required: CI installs Debian's ``chromium`` (see .ci/run); a machine without it
+fails the browser tests with the command to install it.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import docs_site  # noqa: E402
+
+SERVICES = "ec2,s3,lambda_,iam"
+QUIET = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+
+
+def _mkdocs(*args: str, cwd: Path = ROOT, services: str | None = SERVICES) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **QUIET}
+    env.pop(docs_site.SERVICES_ENV, None)
+    if services is not None:
+        env[docs_site.SERVICES_ENV] = services
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    result = _mkdocs("build", "--strict", "-d", str(out))
+    assert result.returncode == 0, result.stderr[-4000:]
+    return out
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def test_the_strict_build_writes_every_page_of_the_nav(site: Path) -> None:
+    for page in ("index.html", "getting-started/index.html", "apps/index.html", "api/infrakit/index.html"):
+        assert (site / page).is_file(), page
+    assert sorted(p.name for p in (site / "reference" / "aws").iterdir()) == ["ec2", "iam", "lambda_", "s3"]
+    assert (site / "reference" / "gcp" / "compute" / "index.html").is_file()
+
+
+def test_the_catalogue_pages_are_generated_not_committed() -> None:
+    assert not (ROOT / "docs" / "reference").exists()
+    assert not (ROOT / "docs" / "index.md").exists()
+
+
+def test_the_home_page_is_the_readme_with_site_links(site: Path) -> None:
+    page = (site / "index.html").read_text()
+    assert "A VPC with one public subnet per availability zone" in page
+    assert 'href="aws/"' in page  # README's docs/aws.md, relative to the site
+    assert "docs/aws.md</a>" in page
+
+
+def test_the_api_reference_documents_the_public_names(site: Path) -> None:
+    core = (site / "api" / "infrakit" / "index.html").read_text()
+    for name in ("infrakit.synth", "infrakit.App", "infrakit.Component", "infrakit._config.load_inputs"):
+        assert f'id="{name}"' in core, name
+    assert re.search(r"load_inputs\" class=\"doc doc-heading\">\s*infrakit.load_inputs\s", core)  # its public name
+    errors = (site / "api" / "errors" / "index.html").read_text()
+    assert 'id="infrakit.errors.InfrakitError"' in errors
+    fn = (site / "api" / "fn" / "index.html").read_text()
+    assert 'id="infrakit.aws.fn.sub"' in fn
+    testing = (site / "api" / "testing" / "index.html").read_text()
+    assert "assert_contract" in testing and "Capture" in testing
+
+
+def _minimal_site(tmp_path: Path, page: str) -> Path:
+    """A one-page site with this project's strictness and link validation settings."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(page)
+    mini = {"site_name": "t", "strict": config["strict"], "validation": config["validation"]}
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(mini))
+    return tmp_path
+
+
+def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
+    broken = _mkdocs("build", cwd=_minimal_site(tmp_path, "# Home\n\nSee [apps](apps.md).\n"), services=None)
+    assert broken.returncode != 0
+    assert "apps.md" in broken.stderr
+
+
+def test_a_broken_anchor_fails_the_build(tmp_path: Path) -> None:
+    broken = _mkdocs("build", cwd=_minimal_site(tmp_path, "# Home\n\nSee [x](#nowhere).\n"), services=None)
+    assert broken.returncode != 0
+    assert "nowhere" in broken.stderr
+
+
+# --------------------------------------------------------------------------- the catalogue pages
+
+
+def _row(page: str, resource_anchor: str, prop: str) -> list[str]:
+    """The cells of a property's row in the first table after a heading."""
+    start = page.index(resource_anchor)
+    row = re.search(rf'<tr data-property="{prop}">(.*?)</tr>', page[start:], re.S)
+    assert row is not None, (resource_anchor, prop)
+    return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", row.group(1), re.S)]
+
+
+def test_a_service_page_lists_each_property_with_type_required_and_values() -> None:
+    page = docs_site.aws_service_page("ec2")
+    assert page.startswith("# AWS::EC2\n")
+    subnet_vpc = _row(page, "## Subnet\n", "vpc_id")
+    assert subnet_vpc[:4] == ["vpc_id", "VpcId", "str", "yes"]
+    tenancy = _row(page, "## VPC\n", "instance_tenancy")
+    assert tenancy[2] == "str" and tenancy[3] == "no"
+    assert sorted(tenancy[4].split(", ")) == ["dedicated", "default", "host"]
+    assert "instance" in tenancy[5].lower()  # the schema's description, from the stub
+
+
+def test_a_service_page_links_nested_types_and_lists_attributes() -> None:
+    page = docs_site.aws_service_page("s3")
+    versioning = _row(page, "## Bucket\n", "versioning_configuration")
+    assert versioning[2] == "Bucket.VersioningConfiguration"
+    assert 'href="#Bucket-VersioningConfiguration"' in page
+    assert '<h3 id="Bucket-VersioningConfiguration"><code>s3.Bucket.VersioningConfiguration</code></h3>' in page
+    status = _row(page, 'id="Bucket-VersioningConfiguration"', "status")
+    assert status[3:5] == ["yes", "Enabled, Suspended"]
+    assert "<code>bucket.attrs.arn</code>" in page
+
+
+def test_the_gcp_page_lists_resources_scopes_and_messages() -> None:
+    page = docs_site.gcp_compute_page()
+    zone = _row(page, "### Instance\n", "zone")
+    assert zone[:4] == ["zone", "zone", "str", "yes"]
+    disks = _row(page, "### Instance\n", "disks")
+    assert disks[2] == "list[AttachedDisk]"
+    assert "`compute.Instance` · `compute.v1.instance` · zone" in page
+    assert '<h3 id="AttachedDisk"><code>compute.AttachedDisk</code></h3>' in page
+    assert "<code>instance.attrs.self_link</code>" in page
+
+
+def test_every_service_page_renders() -> None:
+    # The full catalogue, as the default `mkdocs build` renders it (Markdown only: fast).
+    modules = docs_site.aws_modules()
+    assert len(modules) > 300
+    resources = 0
+    for module in modules:
+        page = docs_site.aws_service_page(module)
+        resources += page.count("\n## ")
+        assert "<table" in page or "No properties" in page, module
+    assert resources == sum(len(docs_site.aws_table(m)) for m in modules)
+
+
+def test_descriptions_are_escaped_text() -> None:
+    assert docs_site._cell_text("a <b> & [link](https://x.example/a)\nnext") == (
+        'a &lt;b&gt; &amp; <a href="https://x.example/a">link</a><br>next'
+    )
+
+
+def test_the_services_variable_limits_the_aws_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(docs_site.SERVICES_ENV, "s3, ec2")
+    assert docs_site.selected_aws_modules() == ["ec2", "s3"]
+    monkeypatch.setenv(docs_site.SERVICES_ENV, "ec3")
+    with pytest.raises(SystemExit, match="ec3"):
+        docs_site.selected_aws_modules()
+    monkeypatch.delenv(docs_site.SERVICES_ENV)
+    assert docs_site.selected_aws_modules() == docs_site.aws_modules()
+
+
+# --------------------------------------------------------------------------- a real browser
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("headless Chromium is required for the browser tests: apt-get install chromium chromium-driver")
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _rendered_dom(url: str) -> str:
+    """The DOM after the page's scripts ran, as headless Chromium has it."""
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run(
+            [
+                _chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def _title(dom: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", dom, re.S)
+    assert found is not None
+    return html.unescape(found.group(1)).strip()
+
+
+def _search_box(dom: str) -> None:
+    # Material's search: the input, and the markup its script adds once the search is set up.
+    assert re.search(r'<input[^>]*class="md-search__input"[^>]*placeholder="Search"', dom), "no search box"
+    assert 'data-md-component="search-result"' in dom
+
+
+def test_the_browser_renders_the_home_page(served: str) -> None:
+    dom = _rendered_dom(served + "/")
+    assert _title(dom) == "infrakit"
+    _search_box(dom)
+    assert re.search(r'<h1 id="infrakit">infrakit', dom)
+    assert 'class="md-nav__link' in dom and "Getting started" in dom
+
+
+def test_the_browser_renders_a_guide(served: str) -> None:
+    dom = _rendered_dom(served + "/apps/")
+    assert _title(dom) == "Apps, wiring and the assembly - infrakit"
+    _search_box(dom)
+    assert re.search(r"<h2 id=\"integration-patterns\">Integration patterns", dom)
+
+
+def test_the_browser_renders_a_service_reference_page(served: str) -> None:
+    dom = _rendered_dom(served + "/reference/aws/ec2/")
+    assert _title(dom) == "ec2 - infrakit"
+    _search_box(dom)
+    assert re.search(r'<h2 id="vpc">VPC', dom)
+    cells = _row(dom, '<h2 id="subnet">', "vpc_id")
+    assert cells[:4] == ["vpc_id", "VpcId", "str", "yes"]
