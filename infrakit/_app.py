@@ -183,6 +183,15 @@ class App:
         integration = ref.integration or self.integration
         if integration not in INTEGRATIONS:
             raise WiringError(f"{where}: unknown integration {integration!r}")
+        options = dict(inputs_fields(type(consumer.inputs)))[field].options
+        if options is not None and options.secret and integration != "parameters":
+            # The registry stores the value in a String SSM parameter and exports in clear
+            # stack exports (read with Fn::ImportValue, no NoEcho): neither keeps a secret.
+            raise WiringError(
+                f"{where}: {type(consumer.inputs).__qualname__}.{field} is secret, but the {integration} "
+                "integration publishes the value in clear; wire it with integration='parameters', or read "
+                "the secret with a dynamic reference (fn.resolve_secret) instead of wiring it"
+            )
 
     def integration_of(self, ref: OutputRef[Any]) -> str:
         """The integration pattern of one wire (its own, else the app's)."""

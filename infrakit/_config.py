@@ -15,7 +15,7 @@ from collections import abc
 from pathlib import Path
 from typing import Any, TypeVar
 
-from infrakit._contract import inputs_fields, is_inputs
+from infrakit._contract import inputs_fields, is_inputs, redact
 from infrakit.errors import ConfigError, InfrakitError, did_you_mean
 
 __all__ = ["load_inputs"]
@@ -173,9 +173,12 @@ def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None =
             values[name] = converter.structure(value, info.type)
         except Exception as exc:  # cattrs raises grouped errors; report each leaf
             if isinstance(exc, (cattrs.BaseValidationError, cattrs.ClassValidationError)):
-                problems.extend(f"{at(name)}: {m}" for m in cattrs.transform_error(exc, path=name))
+                found = [f"{at(name)}: {m}" for m in cattrs.transform_error(exc, path=name)]
             else:
-                problems.append(f"{at(name)}: {exc}")
+                found = [f"{at(name)}: {exc}"]
+            if info.options is not None and info.options.secret:  # never a secret's value in a message
+                found = [f"{redact(m, value)} (secret: value not shown)" for m in found]
+            problems.extend(found)
     if problems:
         raise ConfigError("\n".join(problems))
     try:

@@ -452,11 +452,27 @@ def _plain_matches(expected: Any, value: Any) -> bool:
     return True  # a type we cannot check at runtime; the user's validators still run
 
 
-def _type_validator(owner: str, expected: Any) -> Callable[[Any, Any, Any], None]:
+def _type_validator(owner: str, expected: Any, secret: bool = False) -> Callable[[Any, Any, Any], None]:
     def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if secret and not isinstance(value, Expr):
+            if value is not UNSET and not _plain_matches(expected, value):
+                raise PropertyTypeError(
+                    f"{owner}: expected {type_name(expected)}, got a value of type {type(value).__name__} (secret: not shown)"
+                )
+            return
         _check_value(owner, expected, value)
 
     return check
+
+
+def redact(text: str, value: Any) -> str:
+    """``text`` with a secret ``value`` (its ``repr`` and ``str``) replaced by ``***``."""
+    if value is None or value is UNSET or isinstance(value, (bool, Expr)):
+        return text
+    for shown in {repr(value), str(value)}:
+        if len(shown) >= 1 and shown not in ("", "''"):
+            text = text.replace(shown, "***")
+    return text
 
 
 def _setting_validator(owner: str, expected: Any) -> Callable[[Any, Any, Any], None]:
@@ -519,8 +535,13 @@ def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[t
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                     raise DefinitionError(f"{owner}: a Param's default must be a plain value")
                 # The user's validators see plain values only; expressions are checked by type.
-                validator = _chain(_type_validator(owner, param_type), _plain_only(_user(owner, a.validator)))
+                validator = _chain(
+                    _type_validator(owner, param_type, options.secret),
+                    _plain_only(_user(owner, a.validator, options.secret)),
+                )
                 a = a.evolve(default=default, validator=validator)
+                if options.secret:  # never in a repr: messages, tracebacks, hypothesis examples
+                    a = a.evolve(repr=_secret_repr)
                 info = _FieldInfo("param", param_type, options)
             elif out_type is not None:
                 raise DefinitionError(f"{owner}: ik.Out[T] belongs in an @ik.outputs class; use ik.Param[T] here")
@@ -534,14 +555,19 @@ def _transformer(cls_name: str, hints: dict[str, Any], kind: str) -> Callable[[t
     return transform
 
 
+def _secret_repr(value: Any) -> str:
+    return repr(value) if value is UNSET or isinstance(value, Expr) else "'***'"
+
+
 def _chain(*validators: Any) -> Any:
     present = [v for v in validators if v is not None]
     return attrs.validators.and_(*present) if len(present) > 1 else present[0]
 
 
-def _user(owner: str, validator: Any) -> Any:
+def _user(owner: str, validator: Any, secret: bool = False) -> Any:
     """The user's own validators, their ``ValueError`` raised as an :class:`InputValueError`
-    naming the inputs class and field (``args[1:]`` kept: ``load_inputs`` finds the field there)."""
+    naming the inputs class and field (``args[1:]`` kept: ``load_inputs`` finds the field there;
+    for a secret field, the value is taken out of the message and the arguments)."""
     if validator is None:
         return None
 
@@ -551,7 +577,9 @@ def _user(owner: str, validator: Any) -> Any:
         except InfrakitError:
             raise
         except ValueError as exc:
-            message = exc.args[0] if exc.args else str(exc)
+            message = str(exc.args[0] if exc.args else exc)
+            if secret:
+                raise InputValueError(f"{owner}: {redact(message, value)} (secret: value not shown)", attr) from None
             raise InputValueError(f"{owner}: {message}", attr, *exc.args[2:]) from None
 
     return check

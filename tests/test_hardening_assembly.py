@@ -48,9 +48,9 @@ def test_a_synth_waits_while_another_holds_the_assemblys_lock(tmp_path: Path) ->
 
 def test_a_synth_that_waits_too_long_names_the_process_holding_the_lock(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with _outdir.locked(out), pytest.raises(AssemblyError, match=rf"another infrakit synth \(process {os.getpid()}\)"):
-        with _outdir.locked(out, timeout=0.05):
-            pass
+    message = rf"another infrakit synth \(process {os.getpid()}\)"
+    with _outdir.locked(out), pytest.raises(AssemblyError, match=message), _outdir.locked(out, timeout=0.05):
+        pass
 
 
 _RACER = textwrap.dedent(
@@ -92,7 +92,9 @@ def test_two_processes_synthesizing_into_one_directory_leave_a_manifest_that_mat
     for name, entry in entries.items():
         data = (out / entry["template"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
-    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *(e["template"] for e in entries.values())])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["manifest.json", *(e["template"] for e in entries.values())]
+    )
 
 
 # --- leftovers of killed runs ------------------------------------------------------------
@@ -194,7 +196,7 @@ def test_a_value_infrakit_cannot_digest_is_a_clear_error_naming_the_field() -> N
 
 
 _POLICY_COMPONENT = textwrap.dedent(
-    '''
+    """
     import json
     from pathlib import Path
 
@@ -217,7 +219,7 @@ _POLICY_COMPONENT = textwrap.dedent(
             data = json.loads((Path(__file__).parent / "policy.json").read_text())
             self.add(sqs.Queue("Q", queue_name=data["name"]))
             return PolicyOutputs()
-    '''
+    """
 )
 
 

@@ -91,7 +91,30 @@ def cfn_lint(text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tu
         rule = match.rule.id
         if rule[:1] not in ("E", "W"):  # informational messages are advice, not a broken contract
             continue
+        if rule == "W1011" and _declared_secret(text, getattr(match, "path", None) or []):
+            # "Use dynamic references over parameters for secrets": a parameter declared
+            # ik.param(secret=True) (NoEcho) is infrakit's other supported way to pass a secret.
+            continue
         path = ".".join(str(p) for p in getattr(match, "path", None) or [])
         where = f" at {path}" if path else f" (line {match.linenumber})"
         found.append(f"cfn-lint {rule}{where}: {match.message}")
     return tuple(found)
+
+
+def _declared_secret(text: str, path: list[Any]) -> bool:
+    """Whether the value at ``path`` of the template is a ``Ref`` to a ``NoEcho`` parameter."""
+    import json
+
+    body = json.loads(text)
+    node: Any = body
+    for key in path:
+        found = (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+        )
+        if not found:
+            return False
+        node = node[key]
+    if isinstance(node, dict):
+        node = node.get("Ref")
+    parameter = (body.get("Parameters") or {}).get(node) if isinstance(node, str) else None
+    return isinstance(parameter, dict) and parameter.get("NoEcho") is True

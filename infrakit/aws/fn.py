@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from infrakit._expr import Call, ConditionRef, Expr, ParamRef, Renderer, compatible, describe_value, type_name
 from infrakit._resource import Resource, building_prefix
+from infrakit.aws._dynamic import resolve_secret, resolve_ssm_secure
 from infrakit.errors import PropertyTypeError, UnknownAttributeError, did_you_mean
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "ref",
     "ref_all",
     "region",
+    "resolve_secret",
+    "resolve_ssm_secure",
     "select",
     "split",
     "stack_id",
