@@ -196,6 +196,9 @@ class ComputeServer:
         self._ips = ipaddress.ip_network("34.0.0.0/8").hosts()
         self._internal_ips = ipaddress.ip_network("10.128.0.0/9").hosts()
         self.calls: list[str] = []
+        #: How many requests were answered 429 by :meth:`throttle_next`.
+        self.throttled = 0
+        self._throttle = 0
         self.endpoint = ""
         self._http: ThreadingHTTPServer | None = None
 
@@ -222,9 +225,19 @@ class ComputeServer:
         with self._lock:
             self._failures.append((method, name, code, text))
 
+    def throttle_next(self, count: int = 1) -> None:
+        """Answer the next ``count`` requests 429 ``rateLimitExceeded``, as a busy project does."""
+        with self._lock:
+            self._throttle += count
+
     # --- dispatch ------------------------------------------------------------------
 
     def handle(self, http: str, raw_path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if self._throttle:
+                self._throttle -= 1
+                self.throttled += 1
+                raise _ApiError(429, "Rate Limit Exceeded", "rateLimitExceeded")
         split = urlsplit(raw_path)
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         for route in self._by_http.get(http, ()):

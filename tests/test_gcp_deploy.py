@@ -1,0 +1,438 @@
+"""Deploying GCP instances: GcpDeployer through the real google-cloud-compute clients (REST
+transport, anonymous credentials) against infrakit's local Compute server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gcp_network import WebNetwork, WebNetworkInputs  # examples/ is on sys.path (conftest)
+
+import infrakit as ik
+from infrakit._deploy import DeployResult, DeploySettings
+from infrakit._deploy import outputs as deployed_outputs
+from infrakit.gcp import compute
+from infrakit.gcp._deploy import GcpDeployer, choose_methods, state_key
+from infrakit.gcp._names import deployed_name
+from infrakit.testing import compute_server
+from infrakit.testing._compute_server import ComputeServer
+
+PROJECT = "deploy-test"
+ZONE = "europe-west1-b"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ComputeServer]:
+    with compute_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def settings(server: ComputeServer) -> DeploySettings:
+    return DeploySettings(project=PROJECT, gcp_endpoint=server.endpoint)
+
+
+# --- a component with a knob for every kind of change -------------------------------------
+
+
+@ik.inputs
+class KnobsInputs:
+    label: str = "blue"
+    startup: str = "echo hello"
+    tag: str = "web"
+    machine_type: str = "e2-small"
+    description: str = "knobs network"
+    cidr: str = "10.20.0.0/24"
+    with_firewall: bool = True
+    fail_zone: bool = False
+
+
+@ik.outputs
+class KnobsOutputs:
+    vm: ik.Out[str]
+    network: ik.Out[str]
+
+
+class Knobs(ik.Component[KnobsInputs, KnobsOutputs]):
+    """A network, a subnetwork, maybe a firewall, and a VM."""
+
+    def build(self, inputs: KnobsInputs) -> KnobsOutputs:
+        net = self.add(compute.Network("net", auto_create_subnetworks=False, description=inputs.description))
+        subnet = self.add(
+            compute.Subnetwork("subnet", region="europe-west1", network=net.ref, ip_cidr_range=inputs.cidr)
+        )
+        if inputs.with_firewall:
+            self.add(
+                compute.Firewall(
+                    "fw",
+                    network=net.ref,
+                    allowed=[compute.Allowed(ip_protocol="tcp", ports=["22"])],
+                    source_ranges=["0.0.0.0/0"],
+                )
+            )
+        vm = self.add(
+            compute.Instance(
+                "vm",
+                zone=ZONE,
+                machine_type=f"zones/{ZONE}/machineTypes/{inputs.machine_type}",
+                labels={"color": inputs.label},
+                metadata=compute.Metadata(items=[compute.Items(key="startup-script", value=inputs.startup)]),
+                tags=compute.Tags(items=[inputs.tag]),
+                network_interfaces=[
+                    compute.NetworkInterface(
+                        subnetwork=subnet.ref,
+                        access_configs=[compute.AccessConfig(name="nat", type="ONE_TO_ONE_NAT")],
+                    )
+                ],
+            )
+        )
+        return KnobsOutputs(vm=vm.ref, network=net.ref)
+
+
+def _synth(out: Path, instance: str, **knobs: Any) -> Path:
+    app = ik.App("knobs")
+    app.add(instance, Knobs, KnobsInputs(**knobs))
+    app.synth(str(out))
+    return out
+
+
+def _deploy(out: Path, settings: DeploySettings, **kwargs: Any) -> DeployResult:
+    return ik.deploy(str(out), yes=True, settings=settings, **kwargs)
+
+
+def _path(instance: str, collection: str, name: str, where: str = "global") -> str:
+    return f"projects/{PROJECT}/{where}/{collection}/{deployed_name(instance, name)}"
+
+
+def _mutations(server: ComputeServer, since: int) -> list[str]:
+    return [c for c in server.calls[since:] if not c.split(" ")[0].endswith((".get", ".wait"))]
+
+
+# --- deploy, redeploy ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory, settings: DeploySettings) -> tuple[Path, DeployResult]:
+    out = tmp_path_factory.mktemp("web") / "out"
+    app = ik.App("web")
+    app.add("web-dev", WebNetwork, WebNetworkInputs(prefix="web", region="europe-west1"))
+    app.synth(str(out))
+    return out, _deploy(out, settings)
+
+
+def test_deploying_the_network_example_creates_every_resource_under_instance_names(
+    web: tuple[Path, DeployResult], server: ComputeServer
+) -> None:
+    _out, result = web
+    assert result.instances["web-dev"].status == "created", result.instances["web-dev"].message
+    mine = [p for p in server.resources(PROJECT) if "/web-dev-" in p]
+    assert sorted(p.rsplit("/", 2)[1] + "/" + p.rsplit("/", 1)[1] for p in mine) == [
+        "addresses/web-dev-web-ip",
+        "firewalls/web-dev-web-allow-ssh",
+        "firewalls/web-dev-web-allow-web",
+        "instances/web-dev-web-vm",
+        "networks/web-dev-web-net",
+        "subnetworks/web-dev-web-subnet",
+    ]
+
+
+def test_references_resolve_from_the_deployed_resources(web: tuple[Path, DeployResult], server: ComputeServer) -> None:
+    _out, result = web
+    address = server.resource(_path("web-dev", "addresses", "web-ip", "regions/europe-west1"))
+    vm = server.resource(_path("web-dev", "instances", "web-vm", f"zones/{ZONE}"))
+    subnet = server.resource(_path("web-dev", "subnetworks", "web-subnet", "regions/europe-west1"))
+    assert address and vm and subnet
+    assert vm["networkInterfaces"][0]["accessConfigs"][0]["natIP"] == address["address"]
+    assert vm["networkInterfaces"][0]["subnetwork"] == subnet["selfLink"]
+    assert result.outputs["web-dev"]["external_ip"] == address["address"]
+    assert result.outputs["web-dev"]["instance"] == vm["selfLink"]
+
+
+def test_a_redeploy_is_unchanged_and_changes_nothing(
+    web: tuple[Path, DeployResult], server: ComputeServer, settings: DeploySettings
+) -> None:
+    out, first = web
+    since = len(server.calls)
+    again = _deploy(out, settings)
+    assert again.instances["web-dev"].status == "unchanged"
+    assert again.outputs == first.outputs
+    assert _mutations(server, since) == []
+
+
+def test_outputs_are_read_from_the_state_in_the_project(
+    web: tuple[Path, DeployResult], settings: DeploySettings
+) -> None:
+    out, first = web
+    assert deployed_outputs(str(out), settings=settings) == {"web-dev": dict(first.outputs["web-dev"])}
+
+
+def test_the_state_is_an_item_of_the_project_metadata(web: tuple[Path, DeployResult], server: ComputeServer) -> None:
+    import json
+
+    project = server.resource(f"projects/{PROJECT}")
+    assert project is not None
+    items = {i["key"]: i["value"] for i in project["commonInstanceMetadata"]["items"]}
+    state = json.loads(items[state_key("web", "web-dev")])
+    assert state["resources"][0]["deployed"] == "web-dev-web-net"
+    assert "lock" not in state
+    assert "35.235.240.0/20" not in items[state_key("web", "web-dev")]  # digests, never values
+
+
+# --- changes ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def knobs_dir(tmp_path_factory: pytest.TempPathFactory, settings: DeploySettings) -> Path:
+    out = _synth(tmp_path_factory.mktemp("knobs") / "out", "kn")
+    assert _deploy(out, settings).instances["kn"].status == "created"
+    return out
+
+
+@pytest.mark.parametrize(
+    ("knob", "value", "method"),
+    [
+        ("label", "green", "InstancesClient.set_labels"),
+        ("startup", "echo bye", "InstancesClient.set_metadata"),
+        ("tag", "db", "InstancesClient.set_tags"),
+        ("machine_type", "e2-medium", "InstancesClient.set_machine_type"),
+        ("description", "renamed", "NetworksClient.patch"),
+    ],
+)
+def test_a_change_is_made_in_place_with_the_kinds_method(
+    knobs_dir: Path, server: ComputeServer, settings: DeploySettings, knob: str, value: str, method: str
+) -> None:
+    _synth(knobs_dir, "kn", **{knob: value})
+    since = len(server.calls)
+    result = _deploy(knobs_dir, settings)
+    assert result.instances["kn"].status == "updated", result.instances["kn"].message
+    assert [c.split(" ")[0] for c in _mutations(server, since) if "setCommonInstanceMetadata" not in c] == [method]
+    assert _deploy(knobs_dir, settings).instances["kn"].status == "unchanged"
+    _synth(knobs_dir, "kn")  # back to the defaults for the next case
+    assert _deploy(knobs_dir, settings).instances["kn"].status == "updated"
+
+
+def test_the_label_is_changed_on_the_deployed_vm(
+    knobs_dir: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    _synth(knobs_dir, "kn", label="red")
+    _deploy(knobs_dir, settings)
+    vm = server.resource(_path("kn", "instances", "vm", f"zones/{ZONE}"))
+    assert vm is not None and vm["labels"] == {"color": "red"}
+    _synth(knobs_dir, "kn")
+    _deploy(knobs_dir, settings)
+
+
+def test_the_plan_says_which_method_and_that_nothing_is_replaced(knobs_dir: Path, settings: DeploySettings) -> None:
+    _synth(knobs_dir, "kn", label="plan", description="planned")
+    (planned,) = ik.plan(str(knobs_dir), settings=settings)
+    assert planned.action == "update" and not planned.destructive
+    assert {(c.logical_id, c.methods, c.replacement) for c in planned.changes} == {
+        ("net", ("patch",), "False"),
+        ("vm", ("set_labels",), "False"),
+    }
+    _synth(knobs_dir, "kn")
+
+
+def test_an_immutable_change_needs_allow_replace(
+    knobs_dir: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    _synth(knobs_dir, "kn", cidr="10.30.0.0/24")
+    (planned,) = ik.plan(str(knobs_dir), settings=settings)
+    replaced = {c.logical_id for c in planned.changes if c.replacement == "True"}
+    assert replaced == {"subnet", "vm"}  # the VM uses the subnetwork: it is replaced with it
+    refused = _deploy(knobs_dir, settings)
+    assert refused.instances["kn"].status == "failed"
+    assert "subnet (compute.v1.subnetwork): replaced" in refused.instances["kn"].message
+    assert "--allow-replace" in refused.instances["kn"].message
+    subnet_path = _path("kn", "subnetworks", "subnet", "regions/europe-west1")
+    assert server.resource(subnet_path)["ipCidrRange"] == "10.20.0.0/24"  # type: ignore[index]
+    done = _deploy(knobs_dir, settings, allow_replace=True)
+    assert done.instances["kn"].status == "updated", done.instances["kn"].message
+    assert server.resource(subnet_path)["ipCidrRange"] == "10.30.0.0/24"  # type: ignore[index]
+    _synth(knobs_dir, "kn")
+    assert _deploy(knobs_dir, settings, allow_replace=True).instances["kn"].status == "updated"
+
+
+def test_a_removed_resource_is_deleted_with_allow_replace(
+    knobs_dir: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    fw = _path("kn", "firewalls", "fw")
+    assert server.resource(fw) is not None
+    _synth(knobs_dir, "kn", with_firewall=False)
+    (planned,) = ik.plan(str(knobs_dir), settings=settings)
+    assert [(c.logical_id, c.action) for c in planned.changes] == [("fw", "Remove")]
+    assert _deploy(knobs_dir, settings).instances["kn"].status == "failed"
+    assert server.resource(fw) is not None
+    assert _deploy(knobs_dir, settings, allow_replace=True).instances["kn"].status == "updated"
+    assert server.resource(fw) is None
+    _synth(knobs_dir, "kn")
+    assert _deploy(knobs_dir, settings).instances["kn"].status == "updated"
+    assert server.resource(fw) is not None
+
+
+# --- failures, concurrency -------------------------------------------------------------------
+
+
+def test_an_operation_error_is_reported_and_dependents_are_skipped(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "opfail")
+    server.fail_next("insert", deployed_name("opfail", "subnet"), "QUOTA_EXCEEDED", "Quota 'SUBNETWORKS' exceeded.")
+    result = _deploy(out, settings).instances["opfail"]
+    assert result.status == "failed"
+    assert "resource subnet (compute.v1.subnetwork): insert failed: QUOTA_EXCEEDED: Quota 'SUBNETWORKS' exceeded." in (
+        result.message
+    )
+    assert "resource vm (compute.v1.instance): skipped, it depends on subnet" in result.message
+    assert server.resource(_path("opfail", "firewalls", "fw")) is not None  # independent of the failure
+    assert server.resource(_path("opfail", "instances", "vm", f"zones/{ZONE}")) is None
+    retried = _deploy(out, settings).instances["opfail"]
+    assert retried.status == "updated", retried.message
+    assert server.resource(_path("opfail", "instances", "vm", f"zones/{ZONE}")) is not None
+
+
+def test_concurrent_deploys_of_one_instance_give_one_clear_error(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "conc")
+    started, go_on = threading.Event(), threading.Event()
+    first: list[DeployResult] = []
+
+    def slow(line: str) -> None:
+        if "creating" in line and not started.is_set():
+            started.set()
+            go_on.wait(30)
+
+    thread = threading.Thread(target=lambda: first.append(_deploy(out, settings, report=slow)))
+    thread.start()
+    try:
+        assert started.wait(30)
+        second = _deploy(out, settings).instances["conc"]
+    finally:
+        go_on.set()
+        thread.join(60)
+    assert second.status == "failed"
+    assert "instance 'conc' is being deployed by another run" in second.message
+    assert first[0].instances["conc"].status == "created"
+    assert _deploy(out, settings).instances["conc"].status == "unchanged"
+
+
+def test_a_lock_taken_over_mid_deploy_is_a_clear_error(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "lost")
+    seen: list[str] = []
+
+    def meddle(line: str) -> None:
+        if "creating" in line and not seen:
+            seen.append(line)
+            GcpDeployer(settings).unlock("knobs", "lost")  # as an operator would, for a run they thought dead
+
+    result = _deploy(out, settings, report=meddle).instances["lost"]
+    assert result.status == "failed"
+    assert "its state changed while this deploy ran" in result.message
+
+
+def test_a_name_taken_by_something_else_is_a_clear_error(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import compute_v1
+
+    networks = compute_v1.NetworksClient(
+        credentials=AnonymousCredentials(), transport="rest", client_options={"api_endpoint": server.endpoint}
+    )
+    networks.insert_unary(project=PROJECT, network_resource=compute_v1.Network(name=deployed_name("taken", "net")))
+    out = _synth(tmp_path / "out", "taken")
+    result = _deploy(out, settings).instances["taken"]
+    assert result.status == "failed"
+    assert "'taken-net', which already exists in project 'deploy-test' and does not belong to this instance" in (
+        result.message
+    )
+
+
+def test_rate_limits_are_retried(tmp_path: Path, server: ComputeServer, settings: DeploySettings) -> None:
+    out = _synth(tmp_path / "out", "busy")
+    server.throttle_next(3)
+    GcpDeployer.backoff, saved = 0.001, GcpDeployer.backoff
+    try:
+        assert _deploy(out, settings).instances["busy"].status == "created"
+    finally:
+        GcpDeployer.backoff = saved
+    assert server.throttled == 3
+
+
+def test_destroy_leaves_nothing(tmp_path: Path, server: ComputeServer, settings: DeploySettings) -> None:
+    out = _synth(tmp_path / "out", "gone")
+    assert _deploy(out, settings).instances["gone"].status == "created"
+    assert any("/gone-" in p for p in server.resources(PROJECT))
+    result = ik.destroy(str(out), yes=True, settings=settings)
+    assert result.instances["gone"].status == "deleted"
+    assert not any("/gone-" in p for p in server.resources(PROJECT))
+    assert deployed_outputs(str(out), settings=settings) == {}
+    assert ik.destroy(str(out), yes=True, settings=settings).instances["gone"].status == "unchanged"
+
+
+# --- choosing methods ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_name", "changed", "methods"),
+    [
+        ("compute.v1.instance", {"labels"}, ["set_labels"]),
+        ("compute.v1.instance", {"metadata"}, ["set_metadata"]),
+        ("compute.v1.instance", {"tags"}, ["set_tags"]),
+        ("compute.v1.instance", {"machineType"}, ["set_machine_type"]),
+        ("compute.v1.instance", {"scheduling"}, ["set_scheduling"]),
+        ("compute.v1.instance", {"labels", "tags"}, ["set_labels", "set_tags"]),
+        ("compute.v1.instance", {"labels", "description"}, ["set_labels", "update"]),
+        ("compute.v1.network", {"description"}, ["patch"]),
+        ("compute.v1.firewall", {"sourceRanges"}, ["patch"]),
+        ("compute.v1.subnetwork", {"privateIpGoogleAccess"}, ["set_private_ip_google_access"]),
+        ("compute.v1.address", {"labels"}, ["set_labels"]),
+        ("compute.v1.disk", {"labels"}, ["set_labels"]),
+    ],
+)
+def test_each_kind_of_change_picks_the_method_the_client_has(
+    type_name: str, changed: set[str], methods: list[str]
+) -> None:
+    chosen = choose_methods(type_name, changed)
+    assert chosen is not None and [m[0] for m in chosen] == methods
+
+
+@pytest.mark.parametrize(
+    ("type_name", "changed"),
+    [
+        ("compute.v1.instance", {"zone"}),  # where it lives
+        ("compute.v1.subnetwork", {"ipCidrRange"}),  # documented as fixed at creation
+        ("compute.v1.address", {"description"}),  # no patch or update for addresses
+        ("compute.v1.route", {"priority"}),  # routes have no in-place method at all
+    ],
+)
+def test_a_change_no_method_makes_is_a_replacement(type_name: str, changed: set[str]) -> None:
+    assert choose_methods(type_name, changed) is None
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+def test_names_are_per_instance_and_stay_valid_when_long() -> None:
+    assert deployed_name("web-dev", "net") == "web-dev-net"
+    long = deployed_name("a-very-long-instance-name-for-production", "frontend-load-balancer-backend")
+    assert len(long) == 63 and long[-9] == "-"
+    assert long != deployed_name(
+        "a-very-long-instance-name-for-production", "frontend-load-balancer-backenD".lower()[:-1]
+    )
+    import re
+
+    assert re.match(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", long)
+
+
+def test_the_endpoint_must_be_loopback_when_plain_http() -> None:
+    from infrakit.errors import DeployError
+
+    with pytest.raises(DeployError, match="plain http on a non-loopback host"):
+        GcpDeployer(DeploySettings(project="p", gcp_endpoint="http://example.com"))
