@@ -53,7 +53,7 @@ class Distribution:
             return None
 
 
-_INDEXES: dict[str, dict[str, Path]] = {}
+_FOLDERS: dict[str, _Folder] = {}
 
 
 def distribution_of(module_name: str) -> Distribution | None:
@@ -61,14 +61,13 @@ def distribution_of(module_name: str) -> Distribution | None:
     folder it was imported from, or None (the app's own source, an editable install, the
     standard library, a module not imported)."""
     top = module_name.split(".", 1)[0]
-    module = sys.modules.get(top)
-    folder = _folder_of(module)
+    folder = _folder_of(sys.modules.get(top))
     if folder is None:
         return None
-    index = _INDEXES.get(str(folder))
-    if index is None:
-        index = _INDEXES[str(folder)] = _index(folder)
-    info = index.get(top)
+    found = _FOLDERS.get(str(folder))
+    if found is None:
+        found = _FOLDERS[str(folder)] = _Folder(folder)
+    info = found.find(top)
     return Distribution(info) if info is not None else None
 
 
@@ -81,22 +80,54 @@ def _folder_of(module: Any) -> Path | None:
     return Path(file).parent if isinstance(file, str) else None
 
 
-def _index(folder: Path) -> dict[str, Path]:
-    """Top-level name -> ``*.dist-info`` folder, for the distributions installed in ``folder``
-    (from each one's ``RECORD``: the first path segment of every file it installed)."""
-    index: dict[str, Path] = {}
-    try:
-        infos = sorted(folder.glob("*.dist-info"))
-    except OSError:
-        return index
-    for info in infos:
+def _normalized(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+class _Folder:
+    """The ``*.dist-info`` folders of one installation folder, searched cheaply first: the
+    distribution named like the package (most are), then ``top_level.txt``, and only then
+    every ``RECORD``."""
+
+    def __init__(self, folder: Path) -> None:
         try:
-            lines = (info / "RECORD").read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for line in lines:
-            first = line.split(",", 1)[0].split("/", 1)[0]
-            name = first[:-3] if first.endswith(".py") else first
-            if name and not name.endswith((".dist-info", ".data", ".pth")) and name not in ("..", "__pycache__"):
-                index.setdefault(name, info)
-    return index
+            self.infos = sorted(p for p in folder.iterdir() if p.name.endswith(".dist-info"))
+        except OSError:
+            self.infos = []
+        self._full: dict[str, Path] | None = None
+
+    def find(self, top: str) -> Path | None:
+        if not self.infos:
+            return None
+        wanted = _normalized(top)
+        for info in self.infos:
+            if _normalized(info.name.split("-", 1)[0]) == wanted and top in _record_tops(info):
+                return info
+        for info in self.infos:
+            try:
+                names = (info / "top_level.txt").read_text(encoding="utf-8").split()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if top in names and top in _record_tops(info):
+                return info
+        if self._full is None:
+            self._full = {}
+            for info in self.infos:
+                for name in _record_tops(info):
+                    self._full.setdefault(name, info)
+        return self._full.get(top)
+
+
+def _record_tops(info: Path) -> set[str]:
+    """The top-level names of the files a distribution installed (its ``RECORD``)."""
+    try:
+        lines = (info / "RECORD").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    tops = set()
+    for line in lines:
+        first = line.split(",", 1)[0].split("/", 1)[0]
+        name = first[:-3] if first.endswith(".py") else first
+        if name and not name.endswith((".dist-info", ".data", ".pth")) and name not in ("..", "__pycache__"):
+            tops.add(name)
+    return tops
