@@ -104,8 +104,13 @@ def diff_assemblies(old_dir: str | os.PathLike[str], new_dir: str | os.PathLike[
 
     ``changed``: added, or whose deployment differs (template, or what its parameters are
     given: a consumer rewired to another output is changed even if its template is not);
-    ``affected``: not changed themselves, but consuming (directly or not) a changed one;
-    ``removed``: gone from the new one; ``contract``: the contract changes of every instance
-    in both.
+    ``affected``: not changed themselves, but consuming (directly or not) an output of a
+    changed one that can have a new value (read from the two templates: see
+    :mod:`infrakit._affected`); ``removed``: gone from the new one; ``contract``: the
+    contract changes of every instance in both.
     """
-    return diff_manifests(read_manifest(old_dir), read_manifest(new_dir))
+    from infrakit._affected import affected_consumers
+
+    old, new = read_manifest(old_dir), read_manifest(new_dir)
+    result = diff_manifests(old, new)
+    return attrs.evolve(result, affected=affected_consumers(old_dir, new_dir, old, new, result.changed))

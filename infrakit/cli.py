@@ -261,6 +261,10 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-breaking", action="store_true", help="exit 1 when an instance's contract changed in a breaking way"
     )
     diff.set_defaults(run=cmd_diff)
+
+    from infrakit._deploy_cli import add_commands  # bootstrap, plan, deploy, destroy, outputs
+
+    add_commands(commands)
     return parser
 
 

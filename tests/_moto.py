@@ -6,9 +6,9 @@ runs exactly as it would against CloudFormation:
 
 - ``Fn::Cidr`` is not evaluated: ``count`` blocks of ``cidr_bits`` host bits carved in order
   from ``ip_block``.
-- Executing a change set leaves the stack without ``Outputs`` and with its old parameters:
-  the stack's template, parameters and outputs are refreshed after execution, as after an
-  ``UpdateStack``.
+- Executing a change set leaves the stack without ``Outputs``, exports and with its old
+  parameters: the stack's template, parameters, outputs and exports are refreshed after
+  execution, as after a ``CreateStack`` / ``UpdateStack``.
 - A resource that fails while a change set executes makes ExecuteChangeSet itself fail
   (moto has no failed stack states): here the failure becomes a ``CREATE_FAILED`` (or
   ``UPDATE_FAILED``) event of that resource with its reason, and the stack ends
@@ -21,6 +21,7 @@ not destroyed in the tests; destroy is shown on stacks of other resources.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import threading
@@ -103,7 +104,15 @@ def teach_moto_change_sets() -> list[tuple[Any, str, Any]]:
     def execute_or_fail(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
         _FAILING.resource = None
         try:
+            change_set = self.change_sets.get(change_set_name) or next(
+                c for c in self.change_sets.values() if c.change_set_name == change_set_name
+            )
+            # Fn::ImportValue reads the region's exports, as for a stack from CreateStack.
+            target = self.stacks[change_set.stack_id]
+            target.cross_stack_resources = target.resource_map.cross_stack_resources = self.exports
             execute(self, change_set_name, stack_name)
+            for export in target.exports:  # registered as CreateStack registers them
+                self.exports[export.name] = export
         except Exception as exc:
             change_set = self.change_sets.get(change_set_name) or next(
                 c for c in self.change_sets.values() if c.change_set_name == change_set_name
@@ -120,6 +129,7 @@ def teach_moto_change_sets() -> list[tuple[Any, str, Any]]:
                     resource_type=kind,
                     resource_status=f"{verb}_FAILED",
                     resource_status_reason=f"{type(cause).__name__}: {cause}",
+                    resource_properties="",
                 )
             )
             final = "ROLLBACK_COMPLETE" if verb == "CREATE" else "UPDATE_ROLLBACK_COMPLETE"
@@ -141,10 +151,17 @@ def restore(saved: list[tuple[Any, str, Any]]) -> None:
         setattr(owner, name, value)
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
     """The URL of a taught moto server on 127.0.0.1 (a free port), with dummy credentials
-    and ``AWS_ENDPOINT_URL`` set to it in the environment for the module's tests."""
+    and ``AWS_ENDPOINT_URL`` set to it in the environment while it runs. A test module
+    makes it a fixture::
+
+        @pytest.fixture(scope="module", autouse=True)
+        def moto_endpoint() -> Iterator[str]:
+            with moto_server() as endpoint:
+                yield endpoint
+    """
     from moto import server as moto_server
 
     patch = pytest.MonkeyPatch()
