@@ -16,10 +16,13 @@ import http.server
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -272,3 +275,38 @@ def test_the_browser_renders_a_service_reference_page(served: str) -> None:
     assert re.search(r'<h2 id="vpc">VPC', dom)
     cells = _row(dom, '<h2 id="subnet">', "vpc_id")
     assert cells[:4] == ["vpc_id", "VpcId", "str", "yes"]
+
+
+# --------------------------------------------------------------------------- the README's serve command
+
+
+def test_the_readme_command_serves_the_site() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if "mkdocs serve" in line)
+    assert command == ".venv/bin/pip install -q -e '.[docs]' && .venv/bin/mkdocs serve"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, **QUIET, docs_site.SERVICES_ENV: "ec2"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page = ""
+        for _attempt in range(240):  # the first build takes a few seconds; at most 2 minutes
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/reference/aws/ec2/", timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.5)
+        assert '<h2 id="vpc">VPC' in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
