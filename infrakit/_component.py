@@ -93,8 +93,8 @@ class Build:
         elif provider is not self._provider:
             first = self.resources[0]
             raise ProviderMixError(
-                f"{self.name}: {resource._describe()} is a {provider.name} resource, but the component "
-                f"already has {self._provider.name} resources ({first._describe()}); one component is one "
+                f"{self.name}: {resource._describe()} is a resource of {provider.label}, but the component "
+                f"already has {self._provider.label} resources ({first._describe()}); one component is one "
                 "deployable unit of one provider: split it into two components"
             )
         self.by_id[lid] = resource

@@ -163,7 +163,7 @@ def test_mixing_aws_and_gcp_resources_in_one_component_is_refused_at_add() -> No
         self.add(network())
         self.add(s3.Bucket("Bucket"))
 
-    with pytest.raises(errors.ProviderMixError, match=r"AWS::S3::Bucket 'Bucket' is a aws resource.*gcp resources"):
+    with pytest.raises(errors.ProviderMixError, match=r"AWS::S3::Bucket 'Bucket' is a resource of AWS.*has GCP resources"):
         synth(build)
 
 
@@ -174,7 +174,7 @@ def test_mixing_gcp_into_an_aws_component_is_refused_too() -> None:
         self.add(s3.Bucket("Bucket"))
         self.add(network())
 
-    with pytest.raises(errors.ProviderMixError, match=r"compute\.v1\.network 'net' is a gcp resource"):
+    with pytest.raises(errors.ProviderMixError, match=r"compute\.v1\.network 'net' is a resource of GCP"):
         synth(build)
 
 
