@@ -218,8 +218,25 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """``--version``: infrakit's version and its AWS catalogue's source (read only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        import platform
+
+        from infrakit import __version__
+        from infrakit.aws._types import SCHEMA_SOURCE
+
+        print(f"infrakit {__version__} (AWS catalogue: {SCHEMA_SOURCE}; Python {platform.python_version()})")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="infrakit", description="Synthesize and inspect infrakit apps.")
+    parser.add_argument("--version", action=_Version, help="print infrakit's version and exit")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
