@@ -18,12 +18,14 @@ from infrakit._expr import Expr, expr_list
 from infrakit._synth import Template, synth
 
 if TYPE_CHECKING:  # loaded on first use, by __getattr__
+    from infrakit._asset import Asset
     from infrakit._config import load_inputs
     from infrakit._deploy import deploy, destroy, plan
 
 __all__ = [
     "UNSET",
     "App",
+    "Asset",
     "Component",
     "Expr",
     "Instance",
@@ -53,6 +55,10 @@ def __getattr__(name: str) -> Any:
         from infrakit._config import load_inputs
 
         return load_inputs
+    if name == "Asset":
+        from infrakit._asset import Asset
+
+        return Asset
     if name in ("plan", "deploy", "destroy"):
         # The deployer loads on first use (boto3 & co. only when a provider's deployer starts).
         from infrakit import _deploy

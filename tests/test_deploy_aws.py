@@ -627,3 +627,146 @@ def test_change_set_details_become_changed_property_names() -> None:
 def test_importing_infrakit_and_defining_do_not_import_boto3() -> None:
     code = "import sys, infrakit as ik; ik.deploy; assert 'boto3' not in sys.modules, 'boto3 imported'"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode == 0
+
+
+# --- bootstrap, assets and large templates --------------------------------------------------
+
+
+def _s3(endpoint: str) -> Any:
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def bucket(moto_endpoint: str) -> str:
+    assert cli.main(["bootstrap"]) == 0
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in _stack(moto_endpoint, "infrakit-bootstrap")["Outputs"]}
+    name: str = outputs["AssetBucket"]
+    return name
+
+
+def test_bootstrap_creates_a_versioned_encrypted_private_bucket(bucket: str, moto_endpoint: str) -> None:
+    assert bucket in [b["Name"] for b in _s3(moto_endpoint).list_buckets()["Buckets"]]
+    # moto's CloudFormation ignores these bucket properties, so the deployed template is read.
+    body = _cfn(moto_endpoint).get_template(StackName="infrakit-bootstrap")["TemplateBody"]
+    properties = (json.loads(body) if isinstance(body, str) else body)["Resources"]["AssetBucket"]["Properties"]
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert properties["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+
+
+def test_bootstrap_again_changes_nothing(bucket: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _err = _run(capsys, "bootstrap", "--region", "us-east-1")
+    assert status == 0 and "unchanged" in out and bucket in out
+
+
+def test_an_asset_package_depends_on_content_names_and_modes_only(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name / "pkg").mkdir(parents=True)
+        (tmp_path / name / "pkg" / "mod.py").write_text("x = 1\n")
+        (tmp_path / name / "run.sh").write_text("#!/bin/sh\n")
+    os.utime(tmp_path / "b" / "pkg" / "mod.py", (1, 1))
+    a, b = ik.Asset(tmp_path / "a"), ik.Asset(tmp_path / "b")
+    assert a.sha256 == b.sha256 and a.data == b.data
+    assert a.key == f"assets/{a.sha256}.zip"
+    (tmp_path / "b" / "run.sh").chmod(0o755)
+    assert ik.Asset(tmp_path / "b").sha256 != a.sha256
+    (tmp_path / "b" / "run.sh").chmod(0o644)
+    (tmp_path / "b" / "pkg" / "mod.py").write_text("x = 2\n")
+    assert ik.Asset(tmp_path / "b").sha256 != a.sha256
+
+
+def test_an_asset_bucket_and_key_render_as_the_bootstrap_export_and_the_content_key(tmp_path: Path) -> None:
+    (tmp_path / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+    asset = ik.Asset(tmp_path / "handler.py")
+
+    @ik.inputs
+    class Nothing:
+        pass
+
+    @ik.outputs
+    class Out:
+        url: ik.Out[str]
+
+    class UsesAsset(ik.Component[Nothing, Out]):
+        def build(self, inputs: Nothing) -> Out:
+            queue = self.add(
+                sqs.Queue(
+                    "Q",
+                    tags=[sqs.Queue.Tag(key="bucket", value=asset.bucket), sqs.Queue.Tag(key="key", value=asset.key)],
+                )
+            )
+            return Out(url=queue.ref)
+
+    body = json.loads(ik.synth(UsesAsset).to_json())
+    tags = body["Resources"]["Q"]["Properties"]["Tags"]
+    assert tags == [
+        {"Key": "bucket", "Value": {"Fn::ImportValue": "infrakit-asset-bucket"}},
+        {"Key": "key", "Value": f"assets/{asset.sha256}.py"},
+    ]
+
+
+def test_deploy_uploads_an_instances_assets_once(
+    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], moto_endpoint: str
+) -> None:
+    # The assembly is given its asset as the assembly writer records one: the package file
+    # beside the templates, an entry in the manifest's assets and the instance's list.
+    from infrakit._manifest import MANIFEST, read_manifest
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('hi')\n")
+    asset = ik.Asset(tmp_path / "src")
+    app = ik.App("assets")
+    app.add("queue", Queue)
+    out = tmp_path / "out"
+    app.synth(out)
+    manifest = read_manifest(out)
+    entry = attrs.evolve(manifest.instances["queue"], assets=[asset.id])
+    manifest = attrs.evolve(manifest, instances={"queue": entry}, assets={asset.id: asset.entry()})
+    (out / asset.filename).write_bytes(asset.data)
+    (out / MANIFEST).write_text(json.dumps(manifest.to_dict()))
+
+    status, _out, err = _run(capsys, "deploy", str(out), "--yes")
+    assert status == 0
+    assert f"uploaded asset {asset.source} to s3://{bucket}/{asset.key}" in err
+    assert _s3(moto_endpoint).get_object(Bucket=bucket, Key=asset.key)["Body"].read() == asset.data
+    status, _out, err = _run(capsys, "deploy", str(out), "--yes")
+    assert status == 0 and "uploaded asset" not in err
+
+
+@ik.inputs
+class ManyInputs:
+    count: int = 60
+
+
+@ik.outputs
+class ManyOutputs:
+    first: ik.Out[str]
+
+
+class ManyQueues(ik.Component[ManyInputs, ManyOutputs]):
+    """Enough queues, with long tags, for a template over CloudFormation's inline limit."""
+
+    def build(self, inputs: ManyInputs) -> ManyOutputs:
+        queues = [
+            self.add(sqs.Queue(f"Queue{i}", tags=[sqs.Queue.Tag(key=f"k{j}", value="v" * 200) for j in range(4)]))
+            for i in range(inputs.count)
+        ]
+        return ManyOutputs(first=queues[0].ref)
+
+
+def test_a_template_over_the_inline_limit_goes_through_the_asset_bucket(
+    bucket: str, tmp_path: Path, moto_endpoint: str
+) -> None:
+    app = ik.App("large")
+    app.add("queues", ManyQueues)
+    app.synth(tmp_path / "out")
+    template = next((tmp_path / "out").glob("queues.*"))
+    assert template.stat().st_size > 51_200
+    result = ik.deploy(tmp_path / "out", yes=True)
+    assert result.instances["queues"].status == "created", result.instances["queues"].message
+    keys = [o["Key"] for o in _s3(moto_endpoint).list_objects_v2(Bucket=bucket, Prefix="templates/")["Contents"]]
+    assert len(keys) == 1 and keys[0].endswith(".json")
+    assert ik.destroy(tmp_path / "out", yes=True).ok

@@ -31,8 +31,7 @@ __all__ = ["BOOTSTRAP_STACK", "TEMPLATE_BODY_LIMIT", "AwsDeployer", "bootstrap",
 TEMPLATE_BODY_LIMIT = 51_200
 #: The stack ``infrakit bootstrap`` creates (one per account and region).
 BOOTSTRAP_STACK = "infrakit-bootstrap"
-#: The export of the bootstrap stack that names the asset bucket (``ik.Asset.bucket``).
-ASSET_BUCKET_EXPORT = "infrakit-asset-bucket"
+from infrakit._asset import ASSET_BUCKET_EXPORT  # noqa: E402  (the export ik.Asset.bucket reads)
 
 _NO_CHANGES = ("didn't contain changes", "No updates are to be performed", "no changes")
 _NAMED_IAM = {
@@ -422,15 +421,15 @@ class AwsDeployer:
         bucket = self.asset_bucket(f"instance {target.name!r} uses assets")
         for asset_id in target.entry.assets:
             asset = assets[asset_id]
-            key = asset_key(asset.sha256, asset.path)
+            key = asset_key(asset.path)
             if self._put_once(bucket, key, target.directory / asset.path):
                 report(f"uploaded asset {asset.source or asset.path} to s3://{bucket}/{key}")
 
 
-def asset_key(sha256: str, path: str) -> str:
-    """The object key of an asset in the asset bucket: ``assets/<sha256><suffix>``."""
-    suffix = "".join(Path(path).suffixes[-1:])
-    return f"assets/{sha256}{suffix}"
+def asset_key(path: str) -> str:
+    """The object key of an asset in the asset bucket: ``assets/<sha256><suffix>`` (its file
+    in the assembly is ``asset.<sha256><suffix>``)."""
+    return "assets/" + path.removeprefix("asset.")
 
 
 def _read_template(path: Path) -> dict[str, Any]:
