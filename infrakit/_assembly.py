@@ -32,14 +32,81 @@ from infrakit._component import Build
 from infrakit._contract import UNSET, output_name, parameter_name
 from infrakit._describe import contract_of, provenance_of
 from infrakit._distributions import distribution_of
-from infrakit._provider import PROVIDERS, supporting
+from infrakit._manifest import (
+    MANIFEST,
+    MANIFEST_VERSION,
+    InstanceEntry,
+    Manifest,
+    ParameterEntry,
+    WireSource,
+    read_manifest,
+)
+from infrakit._provider import PROVIDERS, Provider, supporting
 from infrakit._synth import Template, build_component, dumps_json, render_build
-from infrakit.errors import AssemblyError, InfrakitError, WiringError
+from infrakit._tags import instance_tags
+from infrakit.errors import AssemblyError, InfrakitError, SynthError, WiringError
 
-__all__ = ["MANIFEST", "read_manifest", "synth_app", "synth_instance"]
+__all__ = ["MANIFEST", "MANIFEST_VERSION", "Session", "read_manifest", "synth_app", "synth_instance"]
 
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
+
+class Session:
+    """One synthesis of an app: what it learns about the instances while it runs (each one's
+    provider, its outputs' names in its template, its inputs digest), kept here rather than
+    written into the :class:`~infrakit._app.App`, which only describes the instances.
+
+    ``previous`` is the assembly being replaced: its entries name the outputs of instances
+    that are not rendered in this run, so a consumer synthesized alone (``--only``) never
+    re-runs its producer's ``build``.
+    """
+
+    def __init__(self, app: App, previous: dict[str, InstanceEntry] | None = None) -> None:
+        self.app = app
+        self.providers: dict[str, Provider] = {}
+        self.output_names: dict[str, dict[str, str]] = {}
+        self._digests: dict[str, str] = {}
+        for name, entry in (previous or {}).items():
+            provider = PROVIDERS.get(entry.provider)
+            if provider is not None and name in app.instances:
+                self.providers[name] = provider
+            if entry.output_names:
+                self.output_names[name] = dict(entry.output_names)
+
+    def learned(self, instance: Instance[Any, Any], build: Build) -> None:
+        """Record what rendering ``instance`` told: its provider and its outputs' names."""
+        self.providers[instance.name] = build.provider
+        self.output_names[instance.name] = {
+            name: output_name(build.provider, instance.component.outputs_type, name) for name, _t, _v in build.outputs
+        }
+
+    def output_name(self, ref: OutputRef[Any]) -> str:
+        """The name of a wired output in its producer's template: from this run or the previous
+        assembly; else in the spelling every registered provider agrees on (an output given its
+        own name); else, as a last resort, the producer is built (not rendered) to learn its
+        provider."""
+        producer = ref.instance
+        known = self.output_names.get(producer.name, {}).get(ref.field)
+        if known is not None:
+            return known
+        outputs_type = producer.component.outputs_type
+        provider = self.providers.get(producer.name)
+        if provider is None:
+            spellings = {output_name(p, outputs_type, ref.field) for p in PROVIDERS.values()}
+            if len(spellings) == 1:
+                return spellings.pop()
+            provider = build_component(producer.component, _resolved_inputs(self.app, producer)).provider
+            self.providers[producer.name] = provider
+        return output_name(provider, outputs_type, ref.field)
+
+    def digest(self, instance: Instance[Any, Any]) -> str:
+        """:func:`inputs_digest` of an instance's inputs, computed once (inputs are frozen)."""
+        digest = self._digests.get(instance.name)
+        if digest is None:
+            digest = inputs_digest(instance.inputs, f"instance {instance.name!r}: ")
+            tags = instance_tags(instance)
+            if tags:  # ik.tags on the app or instance shape the template too
+                digest = hashlib.sha256(f"{digest}\0".encode() + _canonical_json(tags)).hexdigest()
+            self._digests[instance.name] = digest
+        return digest
 
 
 # --- one instance -------------------------------------------------------------------
@@ -53,39 +120,46 @@ def _resolved_inputs(app: App, instance: Instance[Any, Any]) -> Any:
     return attrs.evolve(instance.inputs, **changes) if changes else instance.inputs
 
 
-def synth_instance(app: App, instance: Instance[Any, Any]) -> Template:
-    """Synthesize one instance from its component and its own inputs only."""
+def synth_instance(app: App, instance: Instance[Any, Any], session: Session | None = None) -> Template:
+    """Synthesize one instance from its component and its own inputs only (recording its
+    provider and output names in ``session``)."""
     try:
         build = build_component(instance.component, _resolved_inputs(app, instance))
     except InfrakitError as exc:
         raise type(exc)(f"instance {instance.name!r}: {exc}") from None
     build.app, build.instance = app.name, instance.name
+    build.outer_tags = instance_tags(instance)
     build.publish = app.published(instance.name)
     _check_cross_provider(app, instance, build)
     try:
         template = render_build(build)
     except InfrakitError as exc:
         raise type(exc)(f"instance {instance.name!r}: {exc}") from None
-    app._providers[instance.name] = build.provider
+    if session is not None:
+        session.learned(instance, build)
     return template
 
 
-def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Any) -> None:
-    from infrakit.errors import WiringError
+def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Build) -> None:
+    """Refuse a wire whose integration pattern the instance's provider does not support."""
+    provider = build.provider
 
-    provider = build.provider.name
+    def works_between(integration: str) -> str:
+        labels = supporting(integration)
+        return f"works between {' and '.join(labels)} instances only" if labels else "is supported by no provider"
+
     for field, ref in instance.wires():
         integration = app.integration_of(ref)
-        if integration != "parameters" and provider != "aws":
+        if integration not in provider.integrations:
             raise WiringError(
                 f"app {app.name!r}: {instance.name}.{field} <- {ref.instance.name}.{ref.field}: the {integration} "
-                f"integration works between AWS instances only; use integration='parameters'"
+                f"integration {works_between(integration)}; use integration='parameters'"
             )
-    if build.publish and provider != "aws":
+    unsupported = sorted({k for v in build.publish.values() for k in v} - provider.integrations)
+    if unsupported:
         raise WiringError(
-            f"app {app.name!r}: instance {instance.name!r} is a {provider} instance, but consumers read its outputs "
-            f"through {', '.join(sorted({k for v in build.publish.values() for k in v}))}; that works between AWS "
-            "instances only"
+            f"app {app.name!r}: instance {instance.name!r} is a {provider.label} instance, but consumers read its "
+            f"outputs through {', '.join(unsupported)}; that {works_between(unsupported[0])}"
         )
 
 
@@ -205,14 +279,6 @@ def inputs_digest(inputs: Any, where: str = "") -> str:
     return hashlib.sha256(_canonical_json(data)).hexdigest()
 
 
-def _instance_digest(instance: Instance[Any, Any]) -> str:
-    """:func:`inputs_digest` of an instance's inputs, computed once (inputs are frozen)."""
-    digest: str | None = instance.__dict__.get("_inputs_sha256")
-    if digest is None:
-        digest = instance.__dict__["_inputs_sha256"] = inputs_digest(instance.inputs, f"instance {instance.name!r}: ")
-    return digest
-
-
 class _CodeDigests:
     """sha256 of the source that a component's template can depend on: infrakit's own, and
     every module file of each top-level package that the component's classes come from or
@@ -286,7 +352,7 @@ def _package_digest(package: str, skip: Path | None) -> str:
     if record is not None:
         return hashlib.sha256(b"RECORD\0" + record).hexdigest()
     files = hashlib.sha256()
-    _hash_files(files, _module_files(module, data=True, skip=skip))
+    _hash_files(files, _module_files(sys.modules.get(package), data=True, skip=skip))
     return files.hexdigest()
 
 
@@ -342,24 +408,11 @@ def _infrakit_digest() -> str:
 # --- the assembly -------------------------------------------------------------------
 
 
-def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
-    """The manifest of an assembly directory."""
-    path = Path(directory) / MANIFEST
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AssemblyError(f"{directory}: not an assembly (no {MANIFEST}); run `infrakit synth` first") from None
-    except (OSError, ValueError) as exc:
-        raise AssemblyError(f"{path}: cannot read the manifest: {exc}") from None
-    if manifest.get("version") != MANIFEST_VERSION or not isinstance(manifest.get("instances"), dict):
-        raise AssemblyError(f"{path}: not an infrakit manifest of version {MANIFEST_VERSION}")
-    return manifest
-
-
-def _previous(out: Path) -> dict[str, Any]:
-    """The instances of the assembly at ``out``; refuses a directory that is not one."""
+def _previous(out: Path) -> Manifest | None:
+    """The manifest of the assembly at ``out`` (``None``: no assembly there yet); refuses a
+    directory that is not an assembly."""
     if not out.exists():
-        return {}
+        return None
     if not out.is_dir():
         raise AssemblyError(f"{out} exists and is not a directory; choose another output directory")
     if not (out / MANIFEST).exists():
@@ -367,24 +420,22 @@ def _previous(out: Path) -> dict[str, Any]:
             raise AssemblyError(
                 f"{out} is not empty and holds no {MANIFEST}; refusing to replace it (choose another output directory)"
             )
-        return {}
+        return None
     try:
-        manifest = read_manifest(out)
-    except AssemblyError:
-        raise AssemblyError(f"{out} holds a {MANIFEST} that is not infrakit's; refusing to replace it") from None
-    instances: dict[str, Any] = manifest["instances"]
-    return instances
+        return read_manifest(out)
+    except AssemblyError as exc:
+        raise AssemblyError(f"{out} holds a {MANIFEST} that is not infrakit's; refusing to replace it: {exc}") from None
 
 
-def _owned_previous(out: Path, app: App, force: bool) -> tuple[dict[str, Any], list[str]]:
+def _owned_previous(out: Path, app: App, force: bool) -> tuple[dict[str, InstanceEntry], list[str]]:
     """The previous assembly's instances, and the names of the entries of ``out`` that are not
     infrakit's (a user's own files, carried over). An assembly of another app is refused
     unless ``force`` (then nothing of it is reused)."""
-    previous = _previous(out)
-    if not previous and not (out / MANIFEST).is_file():
+    manifest = _previous(out)
+    if manifest is None:
         return {}, []
-    data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    owner = data.get("app")
+    previous = dict(manifest.instances)
+    owner = manifest.app
     if owner != app.name:
         if not force:
             raise AssemblyError(
@@ -392,68 +443,55 @@ def _owned_previous(out: Path, app: App, force: bool) -> tuple[dict[str, Any], l
                 "Choose another output directory, or pass force=True (CLI: --force) to replace it"
             )
         previous = {}
-    known = {MANIFEST}
-    for entry in data.get("instances", {}).values():
-        if isinstance(entry, dict) and isinstance(entry.get("template"), str):
-            known.add(entry["template"])
-    assets = data.get("assets")
-    for asset in assets.values() if isinstance(assets, dict) else ():
-        if isinstance(asset, dict) and isinstance(asset.get("path"), str):
-            known.add(asset["path"])
+    known = {MANIFEST, *(entry.template for entry in manifest.instances.values())}
+    known |= {asset.path for asset in manifest.assets.values()}
     return previous, _outdir.foreign_entries(out, known)
 
 
-def _entry(app: App, instance: Instance[Any, Any], template: Template, filename: str, data: bytes) -> dict[str, Any]:
-    provider = template.build.provider
-    parameters: dict[str, Any] = {}
-    imports: dict[str, Any] = {}
-    for p in template.build.parameters.values():
-        spec: dict[str, Any] = {}
+def _entry(
+    session: Session, instance: Instance[Any, Any], template: Template, filename: str, data: bytes
+) -> InstanceEntry:
+    build = template.build
+    provider = build.provider
+    parameters: dict[str, ParameterEntry] = {}
+    imports: dict[str, ParameterEntry] = {}
+    for p in build.parameters.values():
+        name = parameter_name(provider, p)
         if p.source is not None:
             ref = p.source
-            spec["from"] = {"instance": ref.instance.name, "output": _output_name(app, ref)}
+            source = WireSource(instance=ref.instance.name, output=session.output_name(ref))
             if ref.integration == "exports":
                 # Read with Fn::ImportValue: the template has no such parameter to pass.
-                imports[parameter_name(provider, p)] = spec
+                imports[name] = ParameterEntry(source=source)
                 continue
-            if ref.integration and ref.integration != "parameters":
-                spec["integration"] = ref.integration
-        if p.options.secret:
-            spec["secret"] = True
-        elif p.default is not UNSET:
-            spec["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
-        parameters[parameter_name(provider, p)] = spec
-    entry: dict[str, Any] = {
-        "provider": provider.name,
-        "component": _component_name(instance.component),
-        "template": filename,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "inputs_sha256": _instance_digest(instance),
-        "parameters": parameters,
-        "outputs": [
-            output_name(provider, instance.component.outputs_type, name) for name, _t, _v in template.build.outputs
-        ],
-        "depends_on": instance.depends_on(),
-    }
-    if imports:
-        entry["imports"] = imports
-    entry["contract"] = contract_of(instance.component)
-    entry["provenance"] = provenance_of(instance.component)
-    return entry
+            integration = ref.integration if ref.integration and ref.integration != "parameters" else None
+        else:
+            source, integration = None, None
+        default = None
+        if not p.options.secret and p.default is not UNSET:
+            default = list(p.default) if isinstance(p.default, tuple) else p.default
+        parameters[name] = ParameterEntry(
+            source=source, integration=integration, secret=p.options.secret, default=default
+        )
+    names = session.output_names[instance.name]
+    return InstanceEntry(
+        provider=provider.name,
+        component=_component_name(instance.component),
+        template=filename,
+        sha256=hashlib.sha256(data).hexdigest(),
+        inputs_sha256=session.digest(instance),
+        parameters=parameters,
+        outputs=[names[field] for field, _t, _v in build.outputs],
+        depends_on=instance.depends_on(),
+        imports=imports,
+        output_names=names,
+        contract=contract_of(instance.component),
+        provenance=provenance_of(instance.component),
+    )
 
 
-def _output_name(app: App, ref: OutputRef[Any]) -> str:
-    """The name of a wired output in its producer's template."""
-    producer = ref.instance
-    provider = app._providers.get(producer.name)
-    if provider is None:  # the producer was not synthesized in this run
-        provider = build_component(producer.component, _resolved_inputs(app, producer)).provider
-        app._providers[producer.name] = provider
-    return output_name(provider, producer.component.outputs_type, ref.field)
-
-
-def _render_one(app: App, instance: Instance[Any, Any], format: str) -> tuple[str, bytes, dict[str, Any]]:
-    template = synth_instance(app, instance)
+def _render_one(session: Session, instance: Instance[Any, Any], format: str) -> tuple[str, bytes, InstanceEntry]:
+    template = synth_instance(session.app, instance, session)
     suffix = template.build.provider.template_suffix
     if format == "yaml":
         suffix = suffix.rsplit(".", 1)[0] + ".yaml"
@@ -461,27 +499,27 @@ def _render_one(app: App, instance: Instance[Any, Any], format: str) -> tuple[st
     else:
         data = template.to_json().encode("utf-8")
     filename = instance.name + suffix
-    return filename, data, _entry(app, instance, template, filename, data)
+    return filename, data, _entry(session, instance, template, filename, data)
 
 
-_FORKED: tuple[App, str] | None = None
+_FORKED: tuple[Session, str] | None = None
 
 
-def _render_forked(name: str) -> tuple[str, bytes, dict[str, Any]]:
+def _render_forked(name: str) -> tuple[str, bytes, InstanceEntry]:
     assert _FORKED is not None
-    app, format = _FORKED
-    return _render_one(app, app.instances[name], format)
+    session, format = _FORKED
+    return _render_one(session, session.app.instances[name], format)
 
 
 def _render_many(
-    app: App, todo: list[Instance[Any, Any]], format: str, jobs: int, tick: Callable[[], None]
-) -> dict[str, tuple[str, bytes, dict[str, Any]]]:
-    results: dict[str, tuple[str, bytes, dict[str, Any]]] = {}
+    session: Session, todo: list[Instance[Any, Any]], format: str, jobs: int, tick: Callable[[], None]
+) -> dict[str, tuple[str, bytes, InstanceEntry]]:
+    results: dict[str, tuple[str, bytes, InstanceEntry]] = {}
     if jobs > 1 and len(todo) > jobs and sys.platform != "win32":
         import multiprocessing
 
         global _FORKED
-        _FORKED = (app, format)
+        _FORKED = (session, format)
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 chunk = max(1, len(todo) // (jobs * 8))
@@ -494,7 +532,7 @@ def _render_many(
             _FORKED = None
         return results
     for instance in todo:
-        results[instance.name] = _render_one(app, instance, format)
+        results[instance.name] = _render_one(session, instance, format)
         tick()
     return results
 
@@ -548,15 +586,16 @@ def _synth_locked(
 ) -> dict[str, Any]:
     previous, foreign = _owned_previous(out, app, force)
     code = _CodeDigests(out)
+    session = Session(app, previous)
 
     keys: dict[str, str] = {}
-    reuse: dict[str, dict[str, Any]] = {}
+    reuse: dict[str, InstanceEntry] = {}
     todo: list[Instance[Any, Any]] = []
     for instance in selected:
-        key = _cache_key(app, instance, code, format)
+        key = _cache_key(session, instance, code, format)
         keys[instance.name] = key
         old = previous.get(instance.name)
-        if cache and old is not None and old.get("cache_key") == key and _intact(out, old):
+        if cache and old is not None and old.cache_key == key and _intact(out, old):
             reuse[instance.name] = old
         else:
             todo.append(instance)
@@ -575,41 +614,55 @@ def _synth_locked(
             progress(done[0], total)
 
     # A consumer rendered now names its producers' outputs in the manifest, in the
-    # producer's provider's spelling: known from the manifest for a carried-over producer.
-    for name, old in reuse.items():
-        if old.get("provider") in PROVIDERS:
-            app._providers.setdefault(name, PROVIDERS[old["provider"]])
-    rendered = _render_many(app, todo, format, jobs, tick)
+    # producer's provider's spelling: the session knows them from the previous manifest.
+    rendered = _render_many(session, todo, format, jobs, tick)
 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         os.chmod(staging, 0o777 & ~_umask())
-        instances: dict[str, Any] = {}
+        instances: dict[str, InstanceEntry] = {}
         writes: list[Callable[[], object]] = []
         for name in sorted(set(rendered) | set(reuse)):
             if name in rendered:
                 filename, data, entry = rendered[name]
                 writes.append(functools.partial(_write_new, os.path.join(staging, filename), data))
-                entry["cache_key"] = keys[name]
+                entry = attrs.evolve(entry, cache_key=keys[name])
             else:
                 entry = reuse[name]
-                writes.append(functools.partial(_carry, out / entry["template"], staging / entry["template"]))
+                writes.append(functools.partial(_carry, out / entry.template, staging / entry.template))
             instances[name] = entry
+        _check_shared_names(app, instances, rendered, out)
         _run_all(writes)
         # A user's own files in the assembly directory are kept, never silently deleted.
-        _outdir.carry_foreign(out, staging, foreign, {e["template"] for e in instances.values()} | {MANIFEST})
-        manifest = {
-            "version": MANIFEST_VERSION,
-            "app": app.name,
-            "integration": app.integration,
-            "instances": instances,
-        }
+        _outdir.carry_foreign(out, staging, foreign, {e.template for e in instances.values()} | {MANIFEST})
+        manifest = Manifest(app=app.name, integration=app.integration, instances=instances).to_dict()
         (staging / MANIFEST).write_bytes(dumps_json(manifest))
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def _check_shared_names(
+    app: App, instances: dict[str, InstanceEntry], rendered: dict[str, tuple[str, bytes, InstanceEntry]], out: Path
+) -> None:
+    """Refuse two instances deploying one name where a provider's names are shared by every
+    deployment (GCP: project-global); the provider says which names, with ``shared_names``."""
+    seen: dict[str, tuple[str, str]] = {}
+    for name, entry in sorted(instances.items()):
+        names_of = getattr(PROVIDERS.get(entry.provider), "shared_names", None)
+        if names_of is None:
+            continue
+        data = rendered[name][1] if name in rendered else (out / entry.template).read_bytes()
+        for key, resource in names_of(name, data):
+            if key in seen and seen[key][0] != name:
+                other, theirs = seen[key]
+                raise SynthError(
+                    f"app {app.name!r}: instances {other!r} and {name!r} would both deploy {key} (resource {theirs!r} "
+                    f"of {other!r}, resource {resource!r} of {name!r}); rename one of the resources or instances"
+                )
+            seen[key] = (name, resource)
 
 
 def _output_path(out_dir: str | os.PathLike[str]) -> Path:
@@ -628,7 +681,8 @@ def _output_path(out_dir: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _cache_key(app: App, instance: Instance[Any, Any], code: _CodeDigests, format: str) -> str:
+def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigests, format: str) -> str:
+    app = session.app
     # The producer's component too: the manifest names its output in its provider's spelling.
     wires = [
         [f, ref.instance.name, _component_name(ref.instance.component), ref.field, app.integration_of(ref)]
@@ -638,7 +692,7 @@ def _cache_key(app: App, instance: Instance[Any, Any], code: _CodeDigests, forma
         "app": app.name,
         "component": _component_name(instance.component),
         "code": code(instance.component),
-        "inputs": _instance_digest(instance),
+        "inputs": session.digest(instance),
         "wires": wires,
         "published": app.published(instance.name),
         "provenance": provenance_of(instance.component),
@@ -692,13 +746,13 @@ def _umask() -> int:
     return mask
 
 
-def _intact(out: Path, entry: dict[str, Any]) -> bool:
+def _intact(out: Path, entry: InstanceEntry) -> bool:
     """Whether a previous template file is there with the digest its manifest records."""
     try:
-        data = (out / entry["template"]).read_bytes()
-    except (OSError, KeyError, TypeError):
+        data = (out / entry.template).read_bytes()
+    except OSError:
         return False
-    return hashlib.sha256(data).hexdigest() == entry.get("sha256")
+    return hashlib.sha256(data).hexdigest() == entry.sha256
 
 
 def _carry(source: Path, target: Path) -> None:

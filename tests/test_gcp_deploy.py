@@ -416,19 +416,7 @@ def test_a_change_no_method_makes_is_a_replacement(type_name: str, changed: set[
     assert choose_methods(type_name, changed) is None
 
 
-# --- names --------------------------------------------------------------------------------
-
-
-def test_names_are_per_instance_and_stay_valid_when_long() -> None:
-    assert deployed_name("web-dev", "net") == "web-dev-net"
-    long = deployed_name("a-very-long-instance-name-for-production", "frontend-load-balancer-backend")
-    assert len(long) == 63 and long[-9] == "-"
-    assert long != deployed_name(
-        "a-very-long-instance-name-for-production", "frontend-load-balancer-backenD".lower()[:-1]
-    )
-    import re
-
-    assert re.match(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", long)
+# --- connection ---------------------------------------------------------------------------
 
 
 def test_the_endpoint_must_be_loopback_when_plain_http() -> None:

@@ -6,7 +6,7 @@ named ``net`` in the template of instance ``web-dev`` is deployed as ``web-dev-n
 when that is longer than 63 characters, it is cut to 54 and ends with ``-`` and the
 first 8 hex digits of the SHA-256 of the full name, so it stays a valid, stable and
 distinct Compute name. The app checks at synth that no two instances end up with one
-deployed name (:func:`deployed_names`).
+deployed name (:func:`shared_names`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-__all__ = ["deployed_name", "deployed_names"]
+__all__ = ["deployed_name", "deployed_names", "shared_names"]
 
 _MAX = 63
 
@@ -34,3 +34,25 @@ def deployed_name(instance: str, name: str) -> str:
 def deployed_names(instance: str, names: Iterable[str]) -> dict[str, str]:
     """``{deployed name: template name}`` of one instance's resources."""
     return {deployed_name(instance, n): n for n in names}
+
+
+def shared_names(instance: str, template: bytes) -> list[tuple[str, str]]:
+    """``(where/collection/deployed name, template name)`` of each resource of an instance's
+    compute template (JSON or YAML): two instances of one app must not share one."""
+    from infrakit.gcp._types import KINDS
+
+    text = template.decode("utf-8")
+    if text.lstrip().startswith("{"):
+        import json
+
+        body = json.loads(text)
+    else:
+        import yaml
+
+        body = yaml.safe_load(text)
+    found = []
+    for resource in body.get("resources", []):
+        _message, scope, collection = KINDS.get(resource.get("type"), ("", "global", resource.get("type")))
+        where = "global" if scope == "global" else f"{scope}s/{(resource.get('properties') or {}).get(scope)}"
+        found.append((f"{where}/{collection}/{deployed_name(instance, resource['name'])}", resource["name"]))
+    return found

@@ -47,9 +47,14 @@ class GcpProvider:
         """Nothing to check on the text: everything is checked in ``render``."""
 
     def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:
-        from infrakit.gcp._check import reference_problems
+        """References to nothing, unused parameters, and the resources' properties parsed
+        into their ``compute_v1`` messages (the built-in schema check of compute templates)."""
+        import json
 
-        return reference_problems(body)
+        from infrakit.gcp._check import reference_problems, validate
+
+        problems = list(reference_problems(body))
+        return problems or validate(json.dumps(body, sort_keys=True))
 
     def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
         return {str(o.get("name")) for o in body.get("outputs") or [] if isinstance(o, dict)}
@@ -58,6 +63,14 @@ class GcpProvider:
         from infrakit.gcp._check import validate
 
         return validate(text)
+
+    @staticmethod
+    def shared_names(instance: str, template: bytes) -> list[tuple[str, str]]:
+        """The project-global names an instance's resources get (``<instance>-<name>``): the app
+        refuses two instances with one (see ``infrakit.gcp._names``)."""
+        from infrakit.gcp._names import shared_names
+
+        return shared_names(instance, template)
 
     def deployer(self, settings: DeploySettings) -> Deployer:
         """A ``GcpDeployer`` (``infrakit.gcp._deploy``), imported now: google-cloud-compute loads only when deploying."""
