@@ -1,8 +1,10 @@
 """The example components' own contract tests: what a user of infrakit writes.
 
 Each component is property-tested over the inputs it accepts (``strategies.inputs``),
-its contract checked (``assert_contract``: synth, references, parameters, cfn-lint or
-the compute_v1 messages, determinism), then its template asserted on.
+its contract checked (``assert_contract``: synth, references, parameters, the built-in
+schema check — CloudFormation resource schemas or the compute_v1 messages — determinism,
+in a second process too), then its template asserted on. cfn-lint runs with
+``pytest --infrakit-lint``; tests/test_cfn_lint.py lints these components' templates always.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from shop.service import Service, ServiceInputs
 
 from infrakit.testing import Match, assert_contract, standins, strategies
 
-# Every distinct template is linted once (assert_contract caches by text); keep it brisk.
-EXAMPLES = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The built-in schema check costs milliseconds a template: a hundred examples each.
+EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @EXAMPLES

@@ -225,6 +225,46 @@ class Nondeterministic(ik.Component[QueueInputs, QueueOutputs]):
         return QueueOutputs(queue_url=queue.ref)
 
 
+class SetOrdered(ik.Component[QueueInputs, QueueOutputs]):
+    """Makes one queue per name of a set: the order (and so the template) follows the hash seed."""
+
+    def build(self, inputs: QueueInputs) -> QueueOutputs:
+        names = {"orders", "payments", "refunds", "invoices", "shipments", "returns"}
+        queues = [
+            self.add(sqs.Queue(f"Queue{i}", queue_name=name, kms_master_key_id=inputs.kms_key_id))
+            for i, name in enumerate(names)
+        ]
+        return QueueOutputs(queue_url=queues[0].ref)
+
+
+def test_a_build_that_depends_on_the_hash_seed_is_caught_in_a_second_process() -> None:
+    assert_contract(SetOrdered, QueueInputs(), cross_process=False)  # one process: consistent
+    with pytest.raises(AssertionError, match=r"(?s)synthesis differs in another process.*PYTHONHASHSEED="):
+        assert_contract(SetOrdered, QueueInputs(), cross_process=True)
+
+
+def test_a_deterministic_component_passes_the_second_process() -> None:
+    assert_contract(Network, NetworkInputs(cidr="10.2.0.0/16"), cross_process=True)
+
+
+def test_the_second_process_runs_once_per_component_and_inputs_class() -> None:
+    key = ("test_testing_contract.SetOrdered", "test_testing_contract.QueueInputs")
+    contract._CROSS_CHECKED.discard(key)
+    with pytest.raises(AssertionError, match="another process"):
+        assert_contract(SetOrdered, QueueInputs())
+    assert key in contract._CROSS_CHECKED
+    assert_contract(SetOrdered, QueueInputs())  # not again this session
+
+
+def test_a_local_component_cannot_be_checked_in_a_second_process_when_asked() -> None:
+    class Local(Network):
+        pass
+
+    assert_contract(Local, NetworkInputs())  # auto: skipped, as documented
+    with pytest.raises(AssertionError, match="not importable by its module and name"):
+        assert_contract(Local, NetworkInputs(), cross_process=True)
+
+
 def test_two_syntheses_that_differ_are_caught_with_a_diff() -> None:
     with pytest.raises(
         AssertionError, match=r"(?s)two syntheses differ.*\n\s+-\s+\"QueueName\": \"queue-\d+\"\n\s+\+\s+\"QueueName\""
@@ -232,7 +272,7 @@ def test_two_syntheses_that_differ_are_caught_with_a_diff() -> None:
         assert_contract(Nondeterministic, QueueInputs(), lint=False)
 
 
-# --- schema validity (cfn-lint) -------------------------------------------------------
+# --- schema validity: built in by default, cfn-lint when asked ---------------------------
 
 
 @ik.inputs
@@ -258,16 +298,16 @@ class Loose(ik.Component[LooseInputs, LooseOutputs]):
 
 def test_a_schema_error_found_by_cfn_lint_fails_the_contract() -> None:
     with pytest.raises(AssertionError, match=r"cfn-lint E\d+ at Resources\.Vpc\.Properties\.CidrBlock: .*not-a-cidr"):
-        assert_contract(Loose, LooseInputs(cidr="not-a-cidr"))
+        assert_contract(Loose, LooseInputs(cidr="not-a-cidr"), lint=True)
 
 
 def test_a_cfn_lint_warning_fails_the_contract() -> None:
     with pytest.raises(AssertionError, match=r"cfn-lint W3010 at Resources\.Subnet\.Properties\.AvailabilityZone"):
-        assert_contract(Loose, LooseInputs(zone="us-east-1a"))
+        assert_contract(Loose, LooseInputs(zone="us-east-1a"), lint=True)
 
 
 def test_ignored_cfn_lint_checks_do_not_fail_the_contract() -> None:
-    assert_contract(Loose, LooseInputs(zone="us-east-1a"), ignore_checks=["W3010"])
+    assert_contract(Loose, LooseInputs(zone="us-east-1a"), ignore_checks=["W3010"], lint=True)
 
 
 def _fake_lint(monkeypatch: pytest.MonkeyPatch, *rule_ids: str) -> None:
@@ -284,13 +324,13 @@ def _fake_lint(monkeypatch: pytest.MonkeyPatch, *rule_ids: str) -> None:
 
 def test_informational_cfn_lint_messages_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_lint(monkeypatch, "I3011")
-    assert_contract(Network, NetworkInputs(cidr="10.7.0.0/16"))
+    assert_contract(Network, NetworkInputs(cidr="10.7.0.0/16"), lint=True)
 
 
 def test_every_cfn_lint_error_and_warning_is_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_lint(monkeypatch, "E3002", "W2001", "I3011")
     with pytest.raises(AssertionError) as caught:
-        assert_contract(Network, NetworkInputs(cidr="10.8.0.0/16"))
+        assert_contract(Network, NetworkInputs(cidr="10.8.0.0/16"), lint=True)
     message = str(caught.value)
     assert "E3002 said so" in message and "W2001 said so" in message and "I3011" not in message
 
@@ -299,11 +339,134 @@ def test_without_cfn_lint_the_error_says_to_install_the_lint_extra(monkeypatch: 
     monkeypatch.setitem(sys.modules, "cfnlint.api", None)
     cfn_check.cfn_lint.cache_clear()
     with pytest.raises(ImportError, match=r"infrakit\[lint\]"):
-        assert_contract(Network, NetworkInputs(cidr="10.9.0.0/16"))
+        assert_contract(Network, NetworkInputs(cidr="10.9.0.0/16"), lint=True)
 
 
-def test_lint_false_skips_schema_validation() -> None:
+def test_lint_false_skips_cfn_lint() -> None:
     assert_contract(Loose, LooseInputs(cidr="not-a-cidr"), lint=False)
+
+
+def test_cfn_lint_does_not_run_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INFRAKIT_LINT", raising=False)
+    _fake_lint(monkeypatch, "E3002")
+    assert_contract(Network, NetworkInputs(cidr="10.6.0.0/16"))
+
+
+def test_the_session_default_turns_cfn_lint_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_lint(monkeypatch, "E3002")
+    contract.set_lint_default(True)
+    try:
+        with pytest.raises(AssertionError, match="E3002 said so"):
+            assert_contract(Network, NetworkInputs(cidr="10.5.0.0/16"))
+    finally:
+        contract.set_lint_default(None)
+
+
+def test_the_environment_turns_cfn_lint_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_lint(monkeypatch, "E3002")
+    monkeypatch.setenv("INFRAKIT_LINT", "1")
+    with pytest.raises(AssertionError, match="E3002 said so"):
+        assert_contract(Network, NetworkInputs(cidr="10.4.0.0/16"))
+
+
+@ik.inputs
+class AclInputs:
+    ipv6: bool = False
+
+
+@ik.outputs
+class AclOutputs:
+    entry: ik.Out[str]
+
+
+class AclEntry(ik.Component[AclInputs, AclOutputs]):
+    """Gives both an IPv4 and (when asked) an IPv6 range: the schema allows exactly one."""
+
+    def build(self, inputs: AclInputs) -> AclOutputs:
+        acl = self.add(ec2.NetworkAcl("Acl", vpc_id="vpc-1"))
+        entry = self.add(
+            ec2.NetworkAclEntry(
+                "Entry",
+                network_acl_id=acl.ref,
+                protocol=-1,
+                rule_action="allow",
+                rule_number=100,
+                cidr_block="10.0.0.0/8",
+                ipv6_cidr_block="::/0" if inputs.ipv6 else None,
+            )
+        )
+        return AclOutputs(entry=entry.ref)
+
+
+def test_hypothesis_finds_a_schema_violation_without_cfn_lint() -> None:
+    with pytest.raises(AssertionError, match=r"ipv6=True.*SchemaError.*AWS::EC2::NetworkAclEntry 'Entry'.*exactly one"):
+        _search(AclEntry, strategies.inputs(AclInputs))
+
+
+@ik.inputs
+class RetentionInputs:
+    days: int = attrs.field(default=4, validator=[v.ge(0), v.le(1000)])
+
+
+@ik.outputs
+class RetentionOutputs:
+    queue_url: ik.Out[str]
+
+
+class Retention(ik.Component[RetentionInputs, RetentionOutputs]):
+    """Keeps messages for a number of days, which the inputs let be zero."""
+
+    def build(self, inputs: RetentionInputs) -> RetentionOutputs:
+        queue = self.add(sqs.Queue("Queue", message_retention_period=inputs.days * 86400))
+        return RetentionOutputs(queue_url=queue.ref)
+
+
+def test_hypothesis_finds_a_value_out_of_its_schema_range() -> None:
+    with pytest.raises(AssertionError, match=r"days=0.*PropertyValueError.*message_retention_period.*>= 60"):
+        _search(Retention, strategies.inputs(RetentionInputs))
+
+
+def test_the_schema_check_of_a_template_is_part_of_the_template_problems() -> None:
+    body = ik.synth(Network, NetworkInputs()).to_dict()
+    body["Resources"]["Vpc"]["Properties"]["InstanceTenancy"] = "shared"
+    assert any("InstanceTenancy: expected one of" in p for p in AWS.template_problems(body))
+
+
+# --- expression reprs and nulls ---------------------------------------------------------
+
+
+@ik.inputs
+class LeakInputs:
+    leak: typing.Literal["none", "repr", "null"] = "none"
+
+
+@ik.outputs
+class LeakOutputs:
+    vpc_id: ik.Out[str]
+
+
+class Leak(ik.Component[LeakInputs, LeakOutputs]):
+    """Writes an expression's repr, or a null, into its metadata."""
+
+    def build(self, inputs: LeakInputs) -> LeakOutputs:
+        vpc = self.add(ec2.VPC("Vpc", cidr_block="10.0.0.0/16"))
+        note: Any = {"none": "plain", "repr": f"made by {vpc.ref!r}", "null": None}[inputs.leak]
+        self.add(ec2.InternetGateway("Gateway", metadata={"Note": note}))
+        return LeakOutputs(vpc_id=vpc.ref)
+
+
+def test_an_expression_repr_in_a_template_breaks_the_contract() -> None:
+    # Synthesis refuses it already; the contract's own scan of the template is a second line.
+    with pytest.raises(AssertionError, match=r"leak='repr'.*Resources\.Gateway\.Metadata\.Note holds the"):
+        assert_contract(Leak, LeakInputs(leak="repr"))
+    body = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q-<ParamRef name: str>"}}}}
+    assert [p.split(" holds")[0] for p in contract._leak_problems(body)] == ["Resources.Q.Properties.QueueName"]
+    assert list(contract._leak_problems({"Description": "<html> is fine"})) == []
+
+
+def test_a_null_in_a_template_breaks_the_contract() -> None:
+    with pytest.raises(AssertionError, match=r"Resources\.Gateway\.Metadata\.Note is null"):
+        assert_contract(Leak, LeakInputs(leak="null"))
 
 
 # --- quotas and messages ----------------------------------------------------------------
@@ -417,9 +580,9 @@ def test_the_compute_check_finds_a_reference_to_no_resource() -> None:
 
 def test_lint_results_are_reused_for_an_identical_template() -> None:
     inputs = NetworkInputs(cidr="10.1.0.0/16")
-    assert_contract(Network, inputs)
+    assert_contract(Network, inputs, lint=True)
     before = cfn_check.cfn_lint.cache_info()
-    assert_contract(Network, inputs)
+    assert_contract(Network, inputs, lint=True)
     after = cfn_check.cfn_lint.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
 

@@ -79,6 +79,31 @@ def test_the_synth_fixture_checks_the_contract_on_request(project: pytest.Pytest
     result.stdout.fnmatch_lines(["*AssertionError: Unbound with its default inputs: synthesis failed*queue_url*"])
 
 
+LINT_DEFAULT = """
+from infrakit.testing._contract import lint_by_default
+
+def test_lint_default():
+    print(f"lint by default: {lint_by_default()}")
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "expected"),
+    [((), "", False), (("--infrakit-lint",), "", True), ((), "[pytest]\ninfrakit_lint = true\n", True)],
+    ids=["default", "option", "ini"],
+)
+def test_infrakit_lint_turns_cfn_lint_on_for_the_session(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], ini: str, expected: bool
+) -> None:
+    monkeypatch.delenv("INFRAKIT_LINT", raising=False)
+    project.makepyfile(test_lint=LINT_DEFAULT)
+    if ini:
+        project.makeini(ini)
+    result = run(project, "-s", *args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*lint by default: {expected}*"])
+
+
 def test_the_standins_fixture_gives_values_for_wired_parameters(project: pytest.Pytester) -> None:
     project.makepyfile(
         test_queue="""

@@ -57,9 +57,14 @@ class AwsProvider:
         check_size(build, text)
 
     def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:
-        from infrakit.aws._check import reference_problems
+        """References to nothing, unused parameters, and every resource's properties checked
+        against its schema (built in, no cfn-lint: ``infrakit.aws._schema``)."""
+        import itertools
 
-        return reference_problems(body)
+        from infrakit.aws._check import reference_problems
+        from infrakit.aws._schema import template_problems
+
+        return itertools.chain(reference_problems(body), template_problems(body))
 
     def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
         return set(body.get("Outputs") or {})

@@ -10,17 +10,48 @@ entry point when infrakit is installed:
   syrupy, one ``__snapshots__/<test module>/<test>.template.json`` per snapshot, written
   or updated with ``pytest --snapshot-update``.
 
+And one option: ``pytest --infrakit-lint`` (or ``infrakit_lint = true`` in the ini file)
+makes every ``assert_contract`` without an explicit ``lint=`` run the provider's linter
+(cfn-lint) besides the built-in schema check.
+
 This module imports nothing heavy: pytest loads it in every session.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-__all__ = ["standins", "synth", "template_snapshot"]
+__all__ = ["pytest_addoption", "pytest_configure", "pytest_unconfigure", "standins", "synth", "template_snapshot"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("infrakit")
+    group.addoption(
+        "--infrakit-lint",
+        action="store_true",
+        default=None,
+        help="assert_contract also lints every template with the provider's linter (cfn-lint)",
+    )
+    parser.addini("infrakit_lint", "assert_contract also lints with cfn-lint (true/false)", type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    option = config.getoption("infrakit_lint", None)
+    enabled = bool(option) if option is not None else bool(config.getini("infrakit_lint"))
+    if enabled:
+        from infrakit.testing._contract import set_lint_default
+
+        set_lint_default(True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    module = sys.modules.get("infrakit.testing._contract")
+    if module is not None:
+        module.set_lint_default(None)
 
 
 @pytest.fixture
