@@ -234,6 +234,12 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from infrakit.aws._import import import_file
+
+    return import_file(args.template, output=args.output, name=args.name)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="infrakit", description="Synthesize and inspect infrakit apps.")
     parser.add_argument("--version", action=_Version, help="print infrakit's version and exit")
@@ -278,6 +284,12 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-breaking", action="store_true", help="exit 1 when an instance's contract changed in a breaking way"
     )
     diff.set_defaults(run=cmd_diff)
+
+    imported = commands.add_parser("import", help="turn a CloudFormation template into a component module")
+    imported.add_argument("template", help="the template file (JSON, or YAML with short-form tags)")
+    imported.add_argument("-o", "--output", help="the Python module to write (default: standard output)")
+    imported.add_argument("--name", help="the component class name (default: from the template's file name)")
+    imported.set_defaults(run=cmd_import)
 
     from infrakit._deploy_cli import add_commands  # bootstrap, plan, deploy, destroy, outputs
 

@@ -14,9 +14,10 @@ from infrakit.errors import DefinitionError, did_you_mean
 
 if TYPE_CHECKING:
     from infrakit.aws._custom import CustomResource
+    from infrakit.aws._import import ImportProblem, import_template
     from infrakit.aws._options import CreationPolicy, UpdatePolicy
 
-__all__ = ["RESOURCE_TYPES", "CreationPolicy", "CustomResource", "UpdatePolicy", "resource_class"]
+__all__ = ["RESOURCE_TYPES", "CreationPolicy", "CustomResource", "ImportProblem", "import_template", "UpdatePolicy", "resource_class"]
 
 
 def resource_class(name: str) -> type[Any]:
@@ -39,6 +40,10 @@ def __getattr__(name: str) -> Any:
         from infrakit.aws._custom import CustomResource
 
         return CustomResource
+    if name in ("import_template", "ImportProblem"):
+        from infrakit.aws import _import
+
+        return getattr(_import, name)
     if name in ("CreationPolicy", "UpdatePolicy"):
         from infrakit.aws import _options
 

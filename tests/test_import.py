@@ -1,0 +1,271 @@
+"""`infrakit import`: every template of tests/import_templates/ imports, synthesizes back to
+the same template (key order, long/short intrinsic forms and coerced literals aside), and
+cfn-lint finds nothing new in the result; what cannot be expressed is reported, by path."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import _lint_text
+
+import infrakit as ik
+from infrakit.aws._import import ImportProblem, TemplateImportError, class_name, import_template, load_template
+from infrakit.cli import main
+
+HERE = Path(__file__).parent
+TEMPLATES = sorted(
+    p
+    for p in (HERE / "import_templates").iterdir()
+    if p.suffix in (".yaml", ".yml", ".json") and p.name != "expected_problems.json"
+)
+
+#: What each template of the collection cannot express yet (JSON paths), by file name.
+#: A template not listed here imports completely and must round-trip.
+EXPECTED_PROBLEMS: dict[str, list[str]] = json.loads((HERE / "import_templates" / "expected_problems.json").read_text())
+
+
+def normalize(template: Any) -> Any:
+    """A template in one canonical form: what CloudFormation reads the same way compares equal.
+
+    Only three differences are ignored: key order (dicts compare unordered), the short and
+    long forms of intrinsics (``Fn::GetAtt: "A.B"`` vs ``["A", "B"]``, a lone ``DependsOn``
+    name vs a one-item list), and literals CloudFormation coerces (``"22"``/``22``,
+    ``"true"``/``true``)."""
+
+    def walk(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if k == "Fn::GetAtt" and isinstance(v, str):
+                    v = v.split(".", 1)
+                out[k] = walk(v, k)
+            return out
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if key == "DependsOn" and isinstance(value, str):
+            return [value]
+        return value
+
+    return walk(template)
+
+
+@functools.cache
+def imported(path: Path) -> tuple[str, tuple[ImportProblem, ...]]:
+    source, problems = import_template(path.read_text(), name=class_name(path.stem))
+    return source, tuple(problems)
+
+
+def complete() -> list[Path]:
+    return [p for p in TEMPLATES if p.name not in EXPECTED_PROBLEMS]
+
+
+@pytest.fixture(scope="module")
+def modules_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every complete template's generated module, written once for the module's tests."""
+    out = tmp_path_factory.mktemp("imported")
+    for path in complete():
+        (out / f"imported_{path.stem}.py").write_text(imported(path)[0])
+    return out
+
+
+def load_module(path: Path) -> Any:
+    name = f"_infrakit_imported_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def findings(text: str) -> set[tuple[str, str]]:
+    """cfn-lint's errors and warnings as (rule, path) pairs, comparable across JSON and YAML
+    (a lone ``DependsOn`` name and a one-item list are one form)."""
+    return {
+        (rule, re.sub(r"/DependsOn/0\)$", "/DependsOn)", shown.rsplit("(", 1)[-1]))
+        for rule, _sev, shown in _lint_text(text)
+        if rule[:1] in "EW"
+    }
+
+
+def test_the_collection_is_large_and_varied() -> None:
+    assert len(TEMPLATES) >= 25
+    assert {p.suffix for p in TEMPLATES} >= {".yaml", ".json"}
+    assert set(EXPECTED_PROBLEMS) <= {p.name for p in TEMPLATES}
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_import_reports_exactly_what_cannot_be_expressed(path: Path) -> None:
+    _source, problems = imported(path)
+    assert sorted({p.path for p in problems}) == sorted(EXPECTED_PROBLEMS.get(path.name, []))
+
+
+@pytest.mark.parametrize("path", complete(), ids=[p.name for p in complete()])
+def test_imported_component_synthesizes_the_same_template(path: Path, modules_dir: Path) -> None:
+    module = load_module(modules_dir / f"imported_{path.stem}.py")
+    template = ik.synth(getattr(module, class_name(path.stem))).to_dict()
+    assert normalize(template) == normalize(load_template(path.read_text()))
+
+
+@pytest.mark.parametrize("path", complete(), ids=[p.name for p in complete()])
+def test_cfn_lint_finds_nothing_new_in_the_imported_template(path: Path, modules_dir: Path) -> None:
+    module = load_module(modules_dir / f"imported_{path.stem}.py")
+    template = ik.synth(getattr(module, class_name(path.stem)))
+    assert findings(template.to_json()) - findings(path.read_text()) == set()
+
+
+def test_generated_modules_pass_ruff_and_mypy_strict(modules_dir: Path) -> None:
+    files = sorted(str(p) for p in modules_dir.glob("*.py"))
+    assert files
+    root = HERE.parent
+    bin_dir = Path(sys.executable).parent
+    fmt = subprocess.run(
+        [bin_dir / "ruff", "format", "--check", "--diff", *files], capture_output=True, text=True, cwd=root
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    lint = subprocess.run([bin_dir / "ruff", "check", *files], capture_output=True, text=True, cwd=root)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    typed = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent", *files],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+
+
+# --- reading templates ----------------------------------------------------------------
+
+
+def test_short_form_tags_read_as_their_long_form() -> None:
+    data = load_template(
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n"
+        "      BucketName: !Sub '${AWS::StackName}-x'\n"
+        "      Tags: [{Key: a, Value: !GetAtt Q.Arn}, {Key: b, Value: !Select [0, !GetAZs '']}]\n"
+        "      X: !If [C, !Ref 'AWS::NoValue', !Join ['', [a, !Base64 b]]]\n"
+        "AWSTemplateFormatVersion: 2010-09-09\n"
+    )
+    props = data["Resources"]["B"]["Properties"]
+    assert props["BucketName"] == {"Fn::Sub": "${AWS::StackName}-x"}
+    assert props["Tags"][0]["Value"] == {"Fn::GetAtt": ["Q", "Arn"]}
+    assert props["Tags"][1]["Value"] == {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
+    assert props["X"] == {"Fn::If": ["C", {"Ref": "AWS::NoValue"}, {"Fn::Join": ["", ["a", {"Fn::Base64": "b"}]]}]}
+    assert data["AWSTemplateFormatVersion"] == "2010-09-09"  # a string, not a date
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[1, 2]", "a mapping of sections"),
+        ("{not json", "not valid JSON"),
+        ("a: [", "not valid YAML"),
+        ("Parameters: {}\n", "no Resources section"),
+    ],
+)
+def test_text_that_is_not_a_template_is_refused(text: str, message: str) -> None:
+    with pytest.raises(TemplateImportError, match=message):
+        import_template(text)
+
+
+def test_a_parameter_name_that_is_not_camel_case_is_kept_with_name(tmp_path: Path) -> None:
+    text = json.dumps(
+        {
+            "Description": "d",
+            "Parameters": {"subnetA": {"Type": "String"}, "VPCId": {"Type": "String"}},
+            "Resources": {
+                "T": {
+                    "Type": "AWS::SNS::Topic",
+                    "Properties": {"TopicName": {"Fn::Join": ["", [{"Ref": "subnetA"}, {"Ref": "VPCId"}]]}},
+                }
+            },
+        }
+    )
+    source, problems = import_template(text, name="Names")
+    assert problems == []
+    assert 'name="subnetA"' in source
+    (tmp_path / "names.py").write_text(source)
+    template = ik.synth(load_module(tmp_path / "names.py").Names).to_dict()
+    assert set(template["Parameters"]) == {"subnetA", "VPCId"}
+
+
+def test_what_cannot_be_expressed_is_reported_with_its_path() -> None:
+    text = json.dumps(
+        {
+            "Description": "d",
+            "Parameters": {"Unused": {"Type": "String"}},
+            "Resources": {
+                "T": {
+                    "Type": "AWS::SNS::Topic",
+                    "Properties": {"TopicName": {"Fn::Transform": {"Name": "Upper", "Parameters": {}}}, "Bogus": 1},
+                },
+                "X": {"Type": "AWS::Nope::Thing"},
+            },
+        }
+    )
+    _source, problems = import_template(text)
+    assert sorted(p.path for p in problems) == [
+        "Parameters.Unused",
+        "Resources.T.Properties.Bogus",
+        "Resources.T.Properties.TopicName.Fn::Transform",
+        "Resources.X.Type",
+    ]
+
+
+def test_coerced_literals_are_written_in_their_typed_form() -> None:
+    text = json.dumps(
+        {
+            "Description": "d",
+            "Resources": {
+                "G": {
+                    "Type": "AWS::EC2::SecurityGroup",
+                    "Properties": {
+                        "GroupDescription": "x",
+                        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": "22", "ToPort": "22"}],
+                    },
+                },
+                "V": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16", "EnableDnsSupport": "true"}},
+            },
+        }
+    )
+    source, problems = import_template(text)
+    assert problems == []
+    assert "from_port=22, to_port=22" in source
+    assert "enable_dns_support=True" in source
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def test_cli_writes_the_module_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = complete()[0]
+    out = tmp_path / "stack.py"
+    assert main(["import", str(path), "-o", str(out), "--name", "Stack"]) == 0
+    module = load_module(out)
+    assert normalize(ik.synth(module.Stack).to_dict()) == normalize(load_template(path.read_text()))
+
+
+def test_cli_lists_each_problem_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = sorted(EXPECTED_PROBLEMS)[0]
+    out = tmp_path / "partial.py"
+    assert main(["import", str(HERE / "import_templates" / name), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    for where in EXPECTED_PROBLEMS[name]:
+        assert f"{where}:" in err
+    assert out.exists()  # the module is still written, for review
+
+
+def test_cli_refuses_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", str(tmp_path / "nope.yaml")]) == 1
+    assert "nope.yaml" in capsys.readouterr().err
