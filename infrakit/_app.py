@@ -112,8 +112,7 @@ class Instance(Generic[I, O]):
     @property
     def provider(self) -> str:
         """``"aws"`` or ``"gcp"``, known once the instance has been synthesized."""
-        provider = self.app._providers.get(self.name)
-        return str(provider.name) if provider is not None else ""
+        return self.app._synthesized.get(self.name, "")
 
     def wires(self) -> list[tuple[str, OutputRef[Any]]]:
         """``(input field, output)`` for every wired ``Param`` input."""
@@ -148,7 +147,8 @@ class App:
         self._folded: dict[str, str] = {}  # lower-cased name -> name: file systems may fold case
         # producer name -> {output field -> integrations other than "parameters"}
         self._published: dict[str, dict[str, set[str]]] = {}
-        self._providers: dict[str, Any] = {}  # instance name -> provider plug-in, once known
+        # instance name -> provider name, from the manifest of this app's last synth
+        self._synthesized: dict[str, str] = {}
 
     def add(self, name: str, component: type[Component[I, O]], inputs: I | None = None) -> Instance[I, O]:
         """Add a named instance of ``component``; returns it (use ``.outputs`` to wire it)."""
@@ -244,11 +244,15 @@ class App:
         the first). A file of your own in ``out_dir`` is carried into the new assembly;
         ``out_dir`` holding another app's assembly is refused unless ``force``.
         """
+        # Imported here: an App describes instances; the assembly writer, which reads the App,
+        # is loaded only when asked to write one (and never imports back at import time).
         from infrakit._assembly import synth_app
 
-        return synth_app(
+        manifest = synth_app(
             self, out_dir, only=only, format=format, jobs=jobs, cache=cache, progress=progress, force=force
         )
+        self._synthesized = {name: entry["provider"] for name, entry in manifest["instances"].items()}
+        return manifest
 
     def __repr__(self) -> str:
         return f"<App {self.name}: {len(self.instances)} instances>"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,9 @@ def manifest_from_dict(data: Any, where: str = MANIFEST) -> Manifest:
         )
     import cattrs
 
+    wrong = list(_container_problems(Manifest, data, "manifest"))
+    if wrong:
+        raise AssemblyError(f"{where}: the manifest has the wrong shape: {'; '.join(wrong)}")
     try:
         manifest: Manifest = _converter().structure(data, Manifest)
     except cattrs.BaseValidationError as exc:
@@ -197,6 +201,30 @@ def manifest_from_dict(data: Any, where: str = MANIFEST) -> Manifest:
     for key, asset in manifest.assets.items():
         _check_file_name(where, f"assets.{key}.path", asset.path)
     return manifest
+
+
+def _container_problems(cls: Any, data: Any, path: str) -> typing.Iterator[str]:
+    """JSON arrays and objects where the classes expect lists and mappings (cattrs would take a
+    string for a list of its characters), field by field, with each wrong value's path."""
+    if not isinstance(data, dict):
+        return
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        key = "from" if field.name == "source" else field.name
+        if key not in data:
+            continue
+        value, kind = data[key], field.type
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        origin = typing.get_origin(kind)
+        if origin is list and not isinstance(value, list):
+            yield f"{path}.{key} must be a JSON array, got {type(value).__name__} {value!r}"
+        elif origin is dict:
+            if not isinstance(value, dict):
+                yield f"{path}.{key} must be a JSON object, got {type(value).__name__} {value!r}"
+            elif attrs.has(args[-1]):
+                for name, item in value.items():
+                    yield from _container_problems(args[-1], item, f"{path}.{key}.{name}")
+        elif len(args) == 1 and attrs.has(args[0]):
+            yield from _container_problems(args[0], value, f"{path}.{key}")
 
 
 def _check_file_name(where: str, path: str, name: str) -> None:

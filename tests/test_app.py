@@ -291,8 +291,9 @@ def test_manifest_has_the_design_shape(tmp_path: Path) -> None:
     assert list(written["instances"]) == sorted(["queue-dev", "topic-dev", "queue-prod", "topic-prod", "tagged-dev"])
     for entry in written["instances"].values():
         # The DESIGN keys, plus the cache key (re-use of unchanged templates), the contract
-        # (breaking-change checks) and provenance infrakit adds.
-        assert set(entry) == DESIGN_ENTRY_KEYS | {"cache_key", "contract", "provenance"}
+        # (breaking-change checks), provenance, and each output field's name in the template
+        # (so a consumer synthesized alone never re-runs its producer) that infrakit adds.
+        assert set(entry) == DESIGN_ENTRY_KEYS | {"cache_key", "contract", "provenance", "output_names"}
     tagged = written["instances"]["tagged-dev"]
     assert tagged["provider"] == "aws"
     assert tagged["component"] == "_app_support:Tagged"
