@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import typing
 from collections import abc
@@ -28,6 +29,8 @@ def _strict(kind: type) -> Any:
         ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
+        if kind is float and ok and not math.isfinite(value):
+            raise TypeError(f"expected a finite float (a template cannot hold NaN or infinity), got {value!r}")
         if not ok:
             raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
         return value

@@ -8,6 +8,7 @@ what a component publishes, every field typed ``ik.Out[T]``.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import types
@@ -418,7 +419,14 @@ def _check_value(owner: str, expected: Any, value: Any) -> None:
         error = WiringError if getattr(value, "is_wire", False) else PropertyTypeError
         raise error(f"{owner}: expected {type_name(expected)}, got {describe_value(value)}")
     if not _plain_matches(expected, value):
-        raise PropertyTypeError(f"{owner}: expected {type_name(expected)}, got {describe_value(value)}")
+        finite = " (a finite number: a template cannot hold NaN or infinity)" if _not_finite(value) else ""
+        raise PropertyTypeError(f"{owner}: expected {type_name(expected)}{finite}, got {describe_value(value)}")
+
+
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, (list, tuple)) and any(_not_finite(v) for v in value)
 
 
 def _plain_matches(expected: Any, value: Any) -> bool:
@@ -433,8 +441,8 @@ def _plain_matches(expected: Any, value: Any) -> bool:
         return any(_plain_matches(a, value) for a in typing.get_args(expected))
     if expected is type(None):
         return value is None
-    if expected is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is float:  # NaN and infinity: JSON (so a template) cannot hold them
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if origin in (list, tuple, set, frozenset) or origin is typing.Sequence:

@@ -11,6 +11,8 @@ through the :class:`Renderer` protocol.
 
 from __future__ import annotations
 
+import re
+import reprlib
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -65,28 +67,89 @@ class Expr(Generic[T_co]):
         """Sub-values that may hold further expressions."""
         return iter(())
 
+    # An expression has no value while synthesizing. Every Python operation that would need
+    # one raises, instead of quietly using the expression object itself: `if i.env == "prod"`
+    # would always be False, `{"dev": "a"}.get(i.env)` always None, `range(i.count)` a
+    # TypeError without context.
+
+    def _no_value(self, use: str, fix: str) -> PropertyTypeError:
+        from infrakit._resource import building_prefix  # _resource imports this module
+
+        return PropertyTypeError(f"{building_prefix()}{self!r} has no value at synth time; it cannot be {use}. {fix}")
+
     def __bool__(self) -> bool:
-        raise PropertyTypeError(
-            f"{self!r} has no value at synth time; it cannot be used as a Python bool. "
-            "Decide at deploy time with a condition and fn.if_, or use a build-time input."
+        raise self._no_value(
+            "used as a Python bool",
+            "Decide at deploy time with a condition and fn.if_, or use a build-time input.",
+        )
+
+    def __eq__(self, other: object) -> bool:
+        raise self._no_value(
+            "compared with == or != (or looked up with `in`) in Python",
+            "Compare at deploy time with fn.equals(...) in a condition (self.condition), or use a build-time input.",
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return self.__eq__(other)
+
+    def __hash__(self) -> int:
+        raise self._no_value(
+            "hashed (a dict key, a set member, dict.get)",
+            "Look values up at deploy time with fn.mapping and fn.find_in_map, or use a build-time input.",
+        )
+
+    def _order(self, other: object) -> bool:
+        raise self._no_value(
+            "compared with <, <=, > or >= in Python",
+            "Decide at deploy time with a condition, or use a build-time input.",
+        )
+
+    __lt__ = __le__ = __gt__ = __ge__ = _order
+
+    def __contains__(self, item: object) -> bool:
+        raise self._no_value(
+            "searched with `in`",
+            "Test at deploy time with a condition (fn.contains, fn.equals), or use a build-time input.",
         )
 
     def __iter__(self) -> Iterator[Any]:
-        raise PropertyTypeError(
-            f"{self!r} has no value at synth time; it cannot be iterated. "
-            "Pick items with fn.select(i, ...), or use a build-time input."
+        raise self._no_value("iterated", "Pick items with fn.select(i, ...), or use a build-time input.")
+
+    def __len__(self) -> int:
+        raise self._no_value("measured with len()", "Use a build-time input for anything that counts.")
+
+    def __getitem__(self, key: object) -> Any:
+        raise self._no_value("indexed", "Pick items with fn.select(i, ...), or use a build-time input.")
+
+    def _number(self) -> Any:
+        raise self._no_value(
+            "used as a Python number (range(), an index, int(), float())",
+            "Counts that shape the template are build-time inputs: declare the field as a plain int.",
         )
 
+    __index__ = __int__ = __float__ = _number
+
+    def _arithmetic(self, other: object) -> Any:
+        raise self._no_value(
+            "computed with in Python (+, -, *, /, %)",
+            "Build strings at deploy time with fn.sub or fn.join; compute numbers with build-time inputs.",
+        )
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _arithmetic
+
     def __format__(self, spec: str) -> str:
-        raise PropertyTypeError(
-            f"{self!r} has no value at synth time; it cannot be formatted into a Python string. "
-            "Build the string at deploy time with fn.sub or fn.join."
+        raise self._no_value(
+            "formatted into a Python string",
+            "Build the string at deploy time with fn.sub or fn.join.",
         )
 
     def __str__(self) -> str:
         return self.__format__("")
 
     def __repr__(self) -> str:
+        # Used in messages, so it must not raise. A repr that ends up inside a template
+        # (f"{x!r}", str([x])) is found when the template is rendered (find_expression_text).
         return f"<{type(self).__name__} {self._describe()}: {type_name(self.type)}>"
 
     def _describe(self) -> str:
@@ -277,7 +340,45 @@ def describe_value(value: Any) -> str:
         if getattr(value, "is_wire", False):  # another instance's output
             return f"{value._describe()} ({type_name(value.type)})"
         return f"expression {value!r}"
-    text = repr(value)
+    text = _SHORT.repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
+
+
+def _short_repr() -> reprlib.Repr:
+    # A bounded repr: a value nested 1,000 levels deep, or one that contains itself, would
+    # exceed the recursion limit in the built-in repr while describing the mistake.
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 3, 60, 60
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def _expression_classes() -> set[str]:
+    names: set[str] = set()
+    todo: list[type] = [Expr]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+_EXPRESSION_TEXT: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def find_expression_text(text: str) -> str | None:
+    """The first ``repr`` of an expression inside ``text`` (a template's JSON), if any: the
+    trace of an expression formatted into a Python string (``f"{x!r}"``, ``str([x])``)."""
+    if "<" not in text:
+        return None
+    names = frozenset(_expression_classes())
+    pattern = _EXPRESSION_TEXT.get(names)
+    if pattern is None:
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = _EXPRESSION_TEXT[names] = re.compile(rf"<(?:{alternatives}) [^<>\n]*?: [^<>\n]*>")
+    found = pattern.search(text)
+    return found.group(0) if found else None

@@ -9,7 +9,9 @@ so a wrong type or an unknown keyword fails on the user's own line.
 from __future__ import annotations
 
 import contextvars
+import enum
 import functools
+import math
 import typing
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -117,6 +119,8 @@ def check_value(spec: Any, value: Any, lookup: Lookup, numbers_as_text: bool = F
             ok = isinstance(value, numbers) and not isinstance(value, bool)
             if ok and isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
                 return f"expected {spec_name(spec)} within 64 bits (what a template can hold), got {value}"
+            if ok and isinstance(value, float) and not math.isfinite(value):
+                return f"expected a finite {spec_name(spec)} (JSON has no NaN or infinity), got {value}"
         elif spec == "bool":
             ok = isinstance(value, bool)
         elif spec == "json":
@@ -523,14 +527,35 @@ def make_property_class(
 # --- rendering ----------------------------------------------------------------------
 
 
-class _Missing(Exception):
-    """A required property missing in a nested property type; the path grows as it
-    propagates, so the happy path builds no location strings."""
+class _Located(Exception):
+    """A problem deep inside a property value; the path grows as it propagates, so the
+    happy path builds no location strings."""
+
+    path = ""
+
+
+class _Missing(_Located):
+    """A required property missing in a nested property type."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
-        self.path = ""
+
+
+class _NotFinite(_Located):
+    """A value a template cannot hold, deep inside a property value: NaN or infinity (JSON
+    has neither), an object that is no template value."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def error(self, where: str) -> PropertyTypeError:
+        return PropertyTypeError(f"{where}{self.path}: {self.detail}")
+
+
+def _nan(value: float) -> _NotFinite:
+    return _NotFinite(f"{value} cannot be written into a template (JSON has no NaN or infinity); give a finite number")
 
 
 def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
@@ -550,11 +575,18 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
                 raise _Missing(py)
             raise MissingPropertyError(f"{where}: required property `{py}` is missing; pass {py}=... when creating it")
         kind = type(value)
-        if kind is str or kind is int or kind is bool or kind is float:
-            out[wire] = forms[py](value) if forms and py in forms else value
-            continue
         try:
+            if kind is str or kind is int or kind is bool or kind is float:
+                if kind is float and not math.isfinite(value):
+                    raise _nan(value)
+                out[wire] = forms[py](value) if forms and py in forms else value
+                continue
             out[wire] = forms[py](render_value(value, r)) if forms and py in forms else render_value(value, r)
+        except _NotFinite as bad:
+            bad.path = f".{py}{bad.path}"
+            if where is None:
+                raise
+            raise bad.error(f"{where}: property `{py}`{bad.path[len(py) + 1 :]}") from None
         except _Missing as missing:
             missing.path = f".{py}{missing.path}"
             if where is None:
@@ -568,8 +600,21 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
 
 def render_value(value: Any, r: Any, where: str = "") -> Any:
     """Render any property value: expressions, property types, lists and dicts."""
+    if where:  # a renderer's own call (metadata, outputs, conditions): say where a NaN is
+        try:
+            return _render_value(value, r, where)
+        except _NotFinite as bad:
+            raise bad.error(where) from None
+    return _render_value(value, r, where)
+
+
+def _render_value(value: Any, r: Any, where: str) -> Any:
     kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float:
+    if kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        if not math.isfinite(value):
+            raise _nan(value)
         return value
     if isinstance(value, Expr):
         return value._render(r)
@@ -580,7 +625,7 @@ def render_value(value: Any, r: Any, where: str = "") -> Any:
         for i, item in enumerate(value):
             try:
                 result.append(render_value(item, r))
-            except _Missing as missing:
+            except _Located as missing:
                 missing.path = f"[{i}]{missing.path}"
                 raise
         return result
@@ -589,13 +634,21 @@ def render_value(value: Any, r: Any, where: str = "") -> Any:
         for key, item in value.items():
             try:
                 rendered[key] = render_value(item, r)
-            except _Missing as missing:
+            except _Located as missing:
                 missing.path = f"[{key!r}]{missing.path}"
                 raise
         return rendered
     if value is None:
         return None
-    raise PropertyTypeError(f"{where or building_prefix()}: cannot render {describe_value(value)} into a template")
+    if isinstance(value, enum.Enum):  # an enum member stands for its value
+        return _render_value(value.value, r, where)
+    for plain in (str, int, float):  # a subclass of a plain type (not bool: bool is final)
+        if isinstance(value, plain):
+            return _render_value(plain(value), r, where)
+    raise _NotFinite(
+        f"cannot render {describe_value(value)} into a template; give str, int, float, bool, list, dict, "
+        "a property type or an expression"
+    )
 
 
 def collect(value: Any, found: list[Expr[Any]]) -> None:

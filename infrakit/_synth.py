@@ -6,9 +6,15 @@ from typing import Any
 
 from infrakit._component import Build, Component, run
 from infrakit._contract import out_options, output_aliases, outputs_fields, parameter_name
-from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref
-from infrakit._resource import BUILDING, Resource, collect
-from infrakit.errors import DanglingReferenceError, SynthError, UnusedConditionError, UnusedParameterError
+from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref, find_expression_text
+from infrakit._resource import BUILDING, Resource, building_prefix, collect
+from infrakit.errors import (
+    DanglingReferenceError,
+    PropertyTypeError,
+    SynthError,
+    UnusedConditionError,
+    UnusedParameterError,
+)
 
 __all__ = ["Template", "build_component", "render_build", "synth"]
 
@@ -62,7 +68,34 @@ def dumps_json(data: Any) -> bytes:
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError as exc:
-        raise SynthError(f"cannot write the template as JSON: {exc}") from None
+        where = _unwritable(data)
+        at = f" at {where}" if where else ""
+        raise SynthError(f"{building_prefix()}cannot write the template as JSON{at}: {exc}") from None
+
+
+def _unwritable(data: Any) -> str:
+    """The path of the first value JSON text cannot hold (a str with a lone surrogate, a key
+    that is not a str), for the message; ``""`` if none is found."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return path.lstrip(".") or "the top level"
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    return f"{path.lstrip('.')} (key {key!r})"
+                try:
+                    key.encode("utf-8")
+                except UnicodeEncodeError:
+                    return f"{path.lstrip('.')} (key {key!r})"
+                stack.append((f"{path}.{key}", value))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node))
+    return ""
 
 
 def build_component(component: type[Component[Any, Any]], inputs: Any = None) -> Build:
@@ -103,10 +136,36 @@ def render_build(build: Build) -> Template:
     token = BUILDING.set(build.name)
     try:
         template = Template(build.provider.render(build), build)
-        build.provider.check_template(build, template.to_json())
+        text = template.to_json()
+        _refuse_expression_text(build, template, text)
+        build.provider.check_template(build, text)
     finally:
         BUILDING.reset(token)
     return template
+
+
+def _refuse_expression_text(build: Build, template: Template, text: str) -> None:
+    """An expression formatted into a Python string (``f"q-{x!r}"``, ``str([x])``) leaves its
+    repr in the template instead of a deploy-time value: refuse it, naming where it is."""
+    found = find_expression_text(text)
+    if found is None:
+        return
+    where = "the template"
+    stack: list[tuple[str, Any]] = [("", template._body)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str) and found in node:
+            where = path.lstrip(".")
+            break
+        if isinstance(node, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node))
+    raise PropertyTypeError(
+        f"{build.name}: {where} holds the text {found!r}: an expression was formatted into a Python string "
+        "(f-string with !r, str() of a list, %r) and has no value at synth time; build the string at deploy "
+        "time with fn.sub or fn.join"
+    )
 
 
 def check_references(build: Build) -> None:
@@ -119,7 +178,13 @@ def check_references(build: Build) -> None:
 
     def check(value: Any, where: str, owner: Resource | None) -> None:
         found: list[Expr[Any]] = []
-        collect(value, found)
+        try:
+            collect(value, found)
+        except RecursionError:
+            raise PropertyTypeError(
+                f"{where}: the value contains itself or is nested too deeply (a template holds plain, "
+                "finite JSON data); build it without cycles"
+            ) from None
         for expr in found:
             _check_expr(build, expr, where, used)
             if isinstance(expr, ConditionRef):

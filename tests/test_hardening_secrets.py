@@ -142,14 +142,15 @@ def test_dynamic_reference_forms() -> None:
     from infrakit.aws import secretsmanager
 
     secret = secretsmanager.Secret("Secret")
-    cases = {
-        fn.resolve_secret("app"): "{{resolve:secretsmanager:app}}",
-        fn.resolve_secret(
-            "app", version_stage="AWSPREVIOUS"
-        ): "{{resolve:secretsmanager:app:SecretString::AWSPREVIOUS:}}",
-        fn.resolve_ssm_secure("/app/pw", 3): "{{resolve:ssm-secure:/app/pw:3}}",
-    }
-    for expr, expected in cases.items():
+    cases = [
+        (fn.resolve_secret("app"), "{{resolve:secretsmanager:app}}"),
+        (
+            fn.resolve_secret("app", version_stage="AWSPREVIOUS"),
+            "{{resolve:secretsmanager:app:SecretString::AWSPREVIOUS:}}",
+        ),
+        (fn.resolve_ssm_secure("/app/pw", 3), "{{resolve:ssm-secure:/app/pw:3}}"),
+    ]
+    for expr, expected in cases:
         assert expr._render(None) == expected  # type: ignore[arg-type]
 
     def build(self: ik.Component[ik.Any, ik.Any], _inputs: object) -> DbOutputs:  # type: ignore[name-defined]

@@ -66,6 +66,8 @@ Int = int | Expr[int]
 def _type_of(value: Any) -> Any:
     if isinstance(value, Expr):
         return value.type
+    if value is None:  # never a value of a CloudFormation function (it would render null)
+        return type(None)
     if isinstance(value, bool):
         return bool
     if isinstance(value, (int, float, str)):
@@ -145,6 +147,11 @@ def get_att(resource: Resource, attribute: str) -> Expr[Any]:
     or its Python name; same as ``resource.attrs.<name>``."""
     if not isinstance(resource, Resource):
         raise PropertyTypeError(f"{building_prefix()}fn.get_att takes a resource, got {describe_value(resource)}")
+    if not isinstance(attribute, str):
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.get_att: the attribute of {resource._describe()} must be its name as a str "
+            f'("Arn" or "arn"), got {describe_value(attribute)}'
+        )
     specs = type(resource)._attr_specs
     if attribute in specs:
         return getattr(resource.attrs, attribute)  # type: ignore[no-any-return]
@@ -175,8 +182,14 @@ def sub(template: str, variables: Mapping[str, Any] | None = None) -> Expr[str]:
         raise PropertyTypeError(
             f"{building_prefix()}fn.sub: the template must be a str, got {describe_value(template)}"
         )
+    if variables is not None and not isinstance(variables, Mapping):
+        raise PropertyTypeError(
+            f"{building_prefix()}fn.sub: variables must be a dict of name to value, got {describe_value(variables)}"
+        )
     if variables:
         for key, value in variables.items():
+            if not isinstance(key, str):
+                raise PropertyTypeError(f"{building_prefix()}fn.sub: variable names must be str, got {key!r}")
             _expect("sub", f"variable {key!r}", str | int | float, value)
         return _Sub("Fn::Sub", [template, dict(variables)], str)
     return _Sub("Fn::Sub", template, str)
