@@ -17,11 +17,34 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from infrakit._contract import inputs_fields, is_inputs, redact
+from infrakit._expr import describe_value, type_name
 from infrakit.errors import ConfigError, InfrakitError, did_you_mean
 
 __all__ = ["load_inputs"]
 
 C = TypeVar("C")
+
+
+class _Mismatch(TypeError):
+    """A value that does not fit its field's type; the message is shown as it is, in the
+    same words as the inputs class's own check (``expected 'dev' | 'prod', got str 'staging'``)."""
+
+
+def _format(exc: BaseException, type_: Any) -> str:
+    import cattrs.v
+
+    return str(exc) if isinstance(exc, _Mismatch) else cattrs.v.format_exception(exc, type_)
+
+
+def _is_literal(type_: Any) -> bool:
+    origin: Any = typing.get_origin(type_)
+    return origin is typing.Literal
+
+
+def _literal(value: Any, type_: Any) -> Any:
+    if not any(value == allowed and type(value) is type(allowed) for allowed in typing.get_args(type_)):
+        raise _Mismatch(f"expected {type_name(type_)}, got {describe_value(value)}")
+    return value
 
 
 def _strict(kind: type) -> Any:
@@ -32,7 +55,7 @@ def _strict(kind: type) -> Any:
         if kind is float and ok and not math.isfinite(value):
             raise TypeError(f"expected a finite float (a template cannot hold NaN or infinity), got {value!r}")
         if not ok:
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+            raise _Mismatch(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
         return value
 
     return structure
@@ -51,6 +74,7 @@ def _converter() -> Any:
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     for kind in (str, int, float, bool):
         converter.register_structure_hook(kind, _strict(kind))
+    converter.register_structure_hook_func(_is_literal, _literal)
     # cattrs builds a list from any iterable: "abc" would become ["a", "b", "c"].
     items = converter.copy()
 
@@ -59,7 +83,7 @@ def _converter() -> Any:
 
         def hook(value: Any, _type: Any) -> Any:
             if not isinstance(value, list):
-                raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+                raise _Mismatch(f"expected a list, got {type(value).__name__} {value!r}")
             return structure(value, type_)
 
         return hook
@@ -127,12 +151,19 @@ def _json_object(path: Path, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None = None) -> C:
+def load_inputs(cls: type[C], path: str | os.PathLike[str], /, *, key: str | None = None, **overrides: Any) -> C:
     """Read an instance of the inputs class ``cls`` from a YAML, JSON or TOML file.
 
     ``key`` selects one top-level section (for example one environment of a file that
     holds several). Values are checked against the field types and the class's
     validators; errors name the file, the key and, for YAML, the line.
+
+    Keyword arguments set fields on top of the file (they win over it): wire a
+    deploy-time parameter to another instance's output, or override a setting::
+
+        ik.load_inputs(ServiceInputs, "config/prod.yaml", key="service", vpc_id=net.outputs.vpc_id)
+
+    They are checked by the inputs class like any value.
     """
     import cattrs
 
@@ -164,6 +195,12 @@ def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None =
         return f"{path}:{line}: {dotted}" if line else f"{path}: {dotted}"
 
     fields = dict(inputs_fields(cls))
+    for name in overrides:
+        if name not in fields:
+            raise ConfigError(
+                f"load_inputs({cls.__qualname__}, ...): {name}= is not a field of {cls.__qualname__}"
+                f"{did_you_mean(name, fields)}"
+            )
     converter = _converter()
     problems: list[str] = []
     values: dict[str, Any] = {}
@@ -176,7 +213,7 @@ def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None =
             values[name] = converter.structure(value, info.type)
         except Exception as exc:  # cattrs raises grouped errors; report each leaf
             if isinstance(exc, (cattrs.BaseValidationError, cattrs.ClassValidationError)):
-                found = [f"{at(name)}: {m}" for m in cattrs.transform_error(exc, path=name)]
+                found = [f"{at(name)}: {m}" for m in cattrs.transform_error(exc, path=name, format_exception=_format)]
             else:
                 found = [f"{at(name)}: {exc}"]
             if info.options is not None and info.options.secret:  # never a secret's value in a message
@@ -184,11 +221,17 @@ def load_inputs(cls: type[C], path: str | os.PathLike[str], *, key: str | None =
             problems.extend(found)
     if problems:
         raise ConfigError("\n".join(problems))
+    values.update(overrides)
     try:
         return cls(**values)
     except (InfrakitError, ValueError, TypeError) as exc:
         attribute = exc.args[1] if len(exc.args) > 1 else None
         field = getattr(attribute, "name", None)
-        prefix = at(field) if field else where
+        if field is None:  # the class's type checks name the field in the message
+            field = next((n for n in overrides if f"{cls.__qualname__}.{n}:" in str(exc)), None)
+        if field in overrides:
+            prefix = f"load_inputs({cls.__qualname__}, {str(path)!r}, {field}=...)"
+        else:
+            prefix = at(field) if field else where
         message = exc.args[0] if isinstance(exc, ValueError) and exc.args else str(exc)
         raise ConfigError(f"{prefix}: {message}") from None

@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 import sys
+import typing
 from pathlib import Path
+
+import attrs
+import pytest
+
+import infrakit as ik
+from infrakit import errors
+from infrakit.aws import ec2
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,3 +38,83 @@ def test_the_package_version_is_the_project_version() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert infrakit.__version__ == project["version"]
+
+
+# --------------------------------------------------------------------------- one message for a bad Literal
+
+
+@ik.inputs
+class EnvInputs:
+    environment: typing.Literal["dev", "prod"] = "dev"
+    regions: list[typing.Literal["eu", "us"]] = attrs.field(factory=list)
+    vpc_id: ik.Param[str] = "vpc-0"
+    az_count: int = attrs.field(default=2, validator=attrs.validators.ge(1))
+
+
+def _load_error(tmp_path: Path, text: str, **overrides: object) -> str:
+    config = tmp_path / "env.yaml"
+    config.write_text(text)
+    with pytest.raises(errors.ConfigError) as caught:
+        ik.load_inputs(EnvInputs, config, **overrides)
+    return str(caught.value)
+
+
+def test_a_bad_literal_reads_the_same_from_a_file_and_from_the_constructor(tmp_path: Path) -> None:
+    with pytest.raises(errors.PropertyTypeError) as constructed:
+        EnvInputs(environment="staging")  # type: ignore[arg-type]
+    expected = "expected 'dev' | 'prod', got str 'staging'"
+    assert str(constructed.value).endswith(f"EnvInputs.environment: {expected}")
+    assert _load_error(tmp_path, "environment: staging\n") == f"{tmp_path / 'env.yaml'}:1: environment: {expected}"
+
+
+def test_a_bad_literal_inside_a_list_names_the_item(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "regions: [eu, asia]\n")
+    assert message == f"{tmp_path / 'env.yaml'}:1: regions: expected 'eu' | 'us', got str 'asia' @ regions[1]"
+
+
+def test_a_literal_value_of_another_type_is_refused(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "regions: [eu]\nenvironment: 1\n")
+    assert message.endswith("environment: expected 'dev' | 'prod', got int 1")
+
+
+# --------------------------------------------------------------------------- load_inputs(..., field=value)
+
+
+def test_load_inputs_keywords_set_fields_on_top_of_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "env.yaml"
+    config.write_text("environment: prod\naz_count: 3\n")
+    loaded = ik.load_inputs(EnvInputs, config, az_count=4, vpc_id="vpc-9")
+    assert (loaded.environment, loaded.az_count, loaded.vpc_id) == ("prod", 4, "vpc-9")
+
+
+def test_load_inputs_wires_a_parameter_to_another_instances_output(tmp_path: Path) -> None:
+    @ik.outputs
+    class NetOutputs:
+        vpc_id: ik.Out[str]
+
+    class Net(ik.Component[EnvInputs, NetOutputs]):
+        def build(self, inputs: EnvInputs) -> NetOutputs:
+            vpc = self.add(ec2.VPC("Vpc", cidr_block="10.0.0.0/16", tags=[ec2.VPC.Tag(key="vpc", value=inputs.vpc_id)]))
+            return NetOutputs(vpc_id=vpc.ref)
+
+    config = tmp_path / "env.yaml"
+    config.write_text("environment: prod\n")
+    app = ik.App("wired")
+    net = app.add("net", Net, EnvInputs())
+    consumer = app.add("consumer", Net, ik.load_inputs(EnvInputs, config, vpc_id=net.outputs.vpc_id))
+    manifest = app.synth(str(tmp_path / "out"))
+    assert manifest["instances"]["consumer"]["parameters"]["VpcId"] == {"from": {"instance": "net", "output": "VpcId"}}
+    assert consumer.inputs.environment == "prod"
+
+
+def test_load_inputs_refuses_a_keyword_that_is_not_a_field(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "{}\n", vpcid="vpc-1")
+    assert message == "load_inputs(EnvInputs, ...): vpcid= is not a field of EnvInputs (did you mean `vpc_id`?)"
+
+
+def test_a_bad_keyword_value_is_blamed_on_the_keyword_not_the_file(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "environment: prod\n", az_count=0)
+    assert message.startswith(f"load_inputs(EnvInputs, {str(tmp_path / 'env.yaml')!r}, az_count=...): ")
+    assert "must be >= 1: 0" in message
+    message = _load_error(tmp_path, "environment: prod\n", environment="staging")
+    assert "environment=...): EnvInputs.environment: expected 'dev' | 'prod', got str 'staging'" in message

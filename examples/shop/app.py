@@ -20,13 +20,16 @@ for environment in ("dev", "prod"):
     net = app.add(
         f"network-{environment}", Network, ik.load_inputs(NetworkInputs, CONFIG / f"{environment}.yaml", key="network")
     )
+    # Settings from the file, parameters wired to the network instance.
     svc = app.add(
         f"service-{environment}",
         Service,
-        ServiceInputs(
+        ik.load_inputs(
+            ServiceInputs,
+            CONFIG / f"{environment}.yaml",
+            key="service",
             vpc_id=net.outputs.vpc_id,
             subnet_ids=net.outputs.subnet_ids,
-            retention_days=4 if environment == "dev" else 14,
         ),
     )
     app.add(
