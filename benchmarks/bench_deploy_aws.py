@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "examples")]
@@ -31,11 +32,12 @@ with _moto.moto_server() as endpoint:
 """
 
 
-def _shop(name: str):  # noqa: ANN202
-    import infrakit as ik
+def _shop(name: str) -> Any:
     from shop.monitoring import Monitoring, MonitoringInputs
     from shop.network import Network, NetworkInputs
     from shop.service import Service, ServiceInputs
+
+    import infrakit as ik
 
     config = ROOT / "examples" / "shop" / "config"
     app = ik.App(name)
@@ -50,9 +52,10 @@ def _shop(name: str):  # noqa: ANN202
     return app
 
 
-def _many(name: str, count: int = 50):  # noqa: ANN202
-    import infrakit as ik
+def _many(name: str, count: int = 50) -> Any:
     from _app_support import Queue, QueueInputs
+
+    import infrakit as ik
 
     app = ik.App(name)
     for i in range(count):
