@@ -118,3 +118,42 @@ def test_a_bad_keyword_value_is_blamed_on_the_keyword_not_the_file(tmp_path: Pat
     assert "must be >= 1: 0" in message
     message = _load_error(tmp_path, "environment: prod\n", environment="staging")
     assert "environment=...): EnvInputs.environment: expected 'dev' | 'prod', got str 'staging'" in message
+
+
+# --------------------------------------------------------------------------- the README's first example is true
+
+
+def _readme_network() -> dict[str, typing.Any]:
+    import re
+
+    block = re.search(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(), re.M | re.S)
+    assert block is not None
+    namespace: dict[str, typing.Any] = {"__name__": "readme"}
+    exec(compile(block.group(1).replace("print(", "(lambda *a: None)("), "README.md", "exec"), namespace)
+    template: dict[str, typing.Any] = namespace["template"].to_dict()
+    return template
+
+
+def test_the_readme_network_has_a_public_subnet_per_availability_zone() -> None:
+    resources = _readme_network()["Resources"]
+    by_type: dict[str, list[tuple[str, dict[str, typing.Any]]]] = {}
+    for logical_id, resource in resources.items():
+        by_type.setdefault(resource["Type"], []).append((logical_id, resource))
+    [(gateway, _)] = by_type["AWS::EC2::InternetGateway"]
+    [(attachment_id, attachment)] = by_type["AWS::EC2::VPCGatewayAttachment"]
+    assert attachment["Properties"] == {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": gateway}}
+    [(table, _)] = by_type["AWS::EC2::RouteTable"]
+    [(_, route)] = by_type["AWS::EC2::Route"]
+    assert route["Properties"]["DestinationCidrBlock"] == "0.0.0.0/0"
+    assert route["Properties"]["GatewayId"] == {"Ref": gateway}
+    assert route["Properties"]["RouteTableId"] == {"Ref": table}
+    assert route["DependsOn"] in (attachment_id, [attachment_id])  # the gateway is attached first
+    subnets = {logical_id for logical_id, _ in by_type["AWS::EC2::Subnet"]}
+    assert len(subnets) == 3  # az_count=3
+    assert all(r["Properties"]["MapPublicIpOnLaunch"] is True for _, r in by_type["AWS::EC2::Subnet"])
+    associated = {
+        a["Properties"]["SubnetId"]["Ref"]
+        for _, a in by_type["AWS::EC2::SubnetRouteTableAssociation"]
+        if a["Properties"]["RouteTableId"] == {"Ref": table}
+    }
+    assert associated == subnets
