@@ -44,7 +44,7 @@ from infrakit._manifest import (
 from infrakit._provider import PROVIDERS, Provider, supporting
 from infrakit._synth import Template, build_component, dumps_json, render_build
 from infrakit._tags import instance_tags
-from infrakit.errors import AssemblyError, InfrakitError, SynthError, WiringError
+from infrakit.errors import AssemblyError, SynthError, WiringError, error_context
 
 __all__ = ["MANIFEST", "MANIFEST_VERSION", "Session", "read_manifest", "synth_app", "synth_instance"]
 
@@ -123,18 +123,16 @@ def _resolved_inputs(app: App, instance: Instance[Any, Any]) -> Any:
 def synth_instance(app: App, instance: Instance[Any, Any], session: Session | None = None) -> Template:
     """Synthesize one instance from its component and its own inputs only (recording its
     provider and output names in ``session``)."""
-    try:
+    # An error names the instance (a field, and a prefix of its message): the same exception,
+    # its class, cause and traceback kept.
+    with error_context(instance=instance.name):
         build = build_component(instance.component, _resolved_inputs(app, instance))
-    except InfrakitError as exc:
-        raise type(exc)(f"instance {instance.name!r}: {exc}") from None
-    build.app, build.instance = app.name, instance.name
-    build.outer_tags = instance_tags(instance)
-    build.publish = app.published(instance.name)
+        build.app, build.instance = app.name, instance.name
+        build.outer_tags = instance_tags(instance)
+        build.publish = app.published(instance.name)
     _check_cross_provider(app, instance, build)
-    try:
+    with error_context(instance=instance.name):
         template = render_build(build)
-    except InfrakitError as exc:
-        raise type(exc)(f"instance {instance.name!r}: {exc}") from None
     if session is not None:
         session.learned(instance, build)
     return template

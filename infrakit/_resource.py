@@ -293,6 +293,12 @@ class Resource:
     #: Options whose keyword a property of the same name takes (set with ``with_options``).
     _shadowed: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def _tags_field(cls) -> str | None:
+        """The keyword of the property that holds the resource's tags (``None``: the type is
+        not taggable); providers' base classes know it."""
+        return None
+
     @property
     def ref(self) -> Expr[str]:
         """The resource's reference."""
@@ -385,8 +391,17 @@ def _checker(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) ->
         if value is None or type(value) is plain:  # the common case, decided without a call
             return
         problem = check_value(spec, value, lookup, type(inst)._numbers_as_text)
+        if problem and isinstance(inst, Resource) and py == type(inst)._tags_field():
+            from infrakit._tags import tags_fit
+
+            if tags_fit(value):  # ik.Tag objects or a {key: value} dict: rendered in the type's shape
+                return
         if problem:
-            raise PropertyTypeError(f"{building_prefix()}{owner(inst)}: property `{py}`: {problem}")
+            raise PropertyTypeError(
+                f"{building_prefix()}{owner(inst)}: property `{py}`: {problem}",
+                resource=getattr(inst, "logical_id", None),
+                property=py,
+            )
 
     return check
 
@@ -411,7 +426,11 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
                 else did_you_mean(unknown, keywords)
             )
             where = f"{cls.resource_type} '{args[0]}'" if args and issubclass(cls, Resource) else owner(self)
-            raise UnknownPropertyError(f"{building_prefix()}{where}: unknown property `{unknown}`{hint}")
+            raise UnknownPropertyError(
+                f"{building_prefix()}{where}: unknown property `{unknown}`{hint}",
+                resource=args[0] if args and isinstance(args[0], str) and issubclass(cls, Resource) else None,
+                property=unknown,
+            )
         attrs_init(self, *args, **kwargs)
         if args and type(args[0]) is not str:
             _check_logical_id(self, args[0])
@@ -573,7 +592,11 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
                 continue
             if where is None:
                 raise _Missing(py)
-            raise MissingPropertyError(f"{where}: required property `{py}` is missing; pass {py}=... when creating it")
+            raise MissingPropertyError(
+                f"{where}: required property `{py}` is missing; pass {py}=... when creating it",
+                resource=getattr(obj, "logical_id", None),
+                property=py,
+            )
         kind = type(value)
         try:
             if kind is str or kind is int or kind is bool or kind is float:
@@ -593,7 +616,9 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
                 raise
             raise MissingPropertyError(
                 f"{where}: required property `{missing.name}` of `{py}{missing.path[len(py) + 1 :]}` is missing; "
-                f"pass {missing.name}=... when creating it"
+                f"pass {missing.name}=... when creating it",
+                resource=getattr(obj, "logical_id", None),
+                property=f"{py}{missing.path[len(py) + 1 :]}.{missing.name}",
             ) from None
     return out
 

@@ -10,10 +10,12 @@ from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref, find_expre
 from infrakit._resource import BUILDING, Resource, building_prefix, collect
 from infrakit.errors import (
     DanglingReferenceError,
+    InfrakitError,
     PropertyTypeError,
     SynthError,
     UnusedConditionError,
     UnusedParameterError,
+    add_context,
 )
 
 __all__ = ["Template", "build_component", "render_build", "synth"]
@@ -116,6 +118,9 @@ def build_component(component: type[Component[Any, Any]], inputs: Any = None) ->
         if not build.resources:
             raise SynthError(f"{build.name}: build added no resources; add at least one with self.add(...)")
         check_references(build)
+    except InfrakitError as exc:
+        add_context(exc, component=build.name)
+        raise
     finally:
         BUILDING.reset(token)
     return build
@@ -139,6 +144,9 @@ def render_build(build: Build) -> Template:
         text = template.to_json()
         _refuse_expression_text(build, template, text)
         build.provider.check_template(build, text)
+    except InfrakitError as exc:
+        add_context(exc, component=build.name)
+        raise
     finally:
         BUILDING.reset(token)
     return template

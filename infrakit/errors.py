@@ -10,6 +10,7 @@ The hierarchy::
     │   ├── InputValueError           (also ValueError)  an inputs value its class's validators refuse
     │   └── UnknownAttributeError     (also AttributeError)  ``.attrs.x`` / get_att that does not exist
     ├── SynthError                    found while synthesizing one component
+    │   ├── TemplateValidationError   (also ValueError) a rendered template its provider's schema refuses
     │   ├── MissingPropertyError      required property left out
     │   ├── SchemaError               rendered properties that break their resource schema (groups, values)
     │   ├── DanglingReferenceError    reference to a resource, parameter or condition not in the component
@@ -29,13 +30,25 @@ The hierarchy::
 
 Messages name the component, the resource and the property involved, say what was
 expected and what was given, and suggest a fix where one exists.
+
+Every error also carries its context as fields, for tools that filter or group errors
+without parsing text: ``component`` (the component class being built), ``instance`` (the app
+instance), ``resource`` (a resource's logical id) and ``property`` (a property or option
+name), each ``None`` where it does not apply. A raise site sets what it knows
+(``PropertyTypeError(msg, resource="Vpc", property="cidr_block")``); :func:`error_context`
+fills in the rest as the error passes through synthesis (the same exception object, its
+class, cause and traceback kept), and prefixes ``instance 'name': `` to its message, which
+the code raising it could not know.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
+import contextlib
+from collections.abc import Iterable, Iterator
 
 __all__ = [
+    "CONTEXT_FIELDS",
     "AssemblyError",
     "ConfigError",
     "DanglingReferenceError",
@@ -53,17 +66,62 @@ __all__ = [
     "SchemaError",
     "StrategyError",
     "SynthError",
+    "TemplateValidationError",
     "UnboundOutputError",
     "UnknownAttributeError",
     "UnknownPropertyError",
     "UnusedConditionError",
     "UnusedParameterError",
     "WiringError",
+    "add_context",
+    "error_context",
 ]
 
 
+#: The context fields every :class:`InfrakitError` carries.
+CONTEXT_FIELDS = ("component", "instance", "resource", "property")
+
+
 class InfrakitError(Exception):
-    """Base class of every error raised for a user's mistake."""
+    """Base class of every error raised for a user's mistake.
+
+    ``component``, ``instance``, ``resource`` and ``property`` say where it happened
+    (``None``: not known or not applicable); ``message`` is the text without the context
+    prefix that :func:`error_context` adds.
+    """
+
+    component: str | None = None
+    instance: str | None = None
+    resource: str | None = None
+    property: str | None = None
+    _prefix: str = ""
+
+    def __init__(
+        self,
+        *args: object,
+        component: str | None = None,
+        instance: str | None = None,
+        resource: str | None = None,
+        property: str | None = None,
+    ) -> None:
+        super().__init__(*args)
+        for name, value in zip(CONTEXT_FIELDS, (component, instance, resource, property), strict=True):
+            if value is not None:
+                setattr(self, name, value)
+
+    # (``builtins.property``: the class's own ``property`` field shadows the name here)
+    @builtins.property
+    def message(self) -> str:
+        """The message as raised, without the context prefix."""
+        return super().__str__()
+
+    @builtins.property
+    def context(self) -> dict[str, str]:
+        """The context fields that are set, by name."""
+        return {name: value for name in CONTEXT_FIELDS if (value := getattr(self, name)) is not None}
+
+    def __str__(self) -> str:
+        return self._prefix + self.message
 
 
 class DeprecatedOutputWarning(DeprecationWarning):
@@ -93,7 +151,8 @@ class InputValueError(DefinitionError, ValueError):
     ``args`` are ``(message, attribute, ...)`` as attrs' validators give them.
     """
 
-    def __str__(self) -> str:
+    @builtins.property
+    def message(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
@@ -159,8 +218,43 @@ class DeployError(InfrakitError):
     instance, a producer still consumed, no credentials, ... Nothing was changed."""
 
 
+class TemplateValidationError(SynthError, ValueError):
+    """A rendered template that its provider's own schema refuses (a compute template whose
+    properties do not parse into their ``compute_v1`` messages)."""
+
+
 class StrategyError(InfrakitError):
     """``infrakit.testing.strategies`` cannot derive valid values for a field: pass an override."""
+
+
+def add_context(exc: InfrakitError, **fields: str | None) -> InfrakitError:
+    """Fill the context fields of ``exc`` that are not set yet (the innermost context, nearest
+    the mistake, wins) and return it. A new ``instance`` also prefixes the message with
+    ``instance 'name': ``, as the message's author could not know it."""
+    for name, value in fields.items():
+        if name not in CONTEXT_FIELDS:
+            raise TypeError(f"unknown error context field {name!r}; use one of {', '.join(CONTEXT_FIELDS)}")
+        if value is not None and getattr(exc, name) is None:
+            setattr(exc, name, value)
+            if name == "instance":
+                exc._prefix = f"instance {value!r}: " + exc._prefix
+    return exc
+
+
+@contextlib.contextmanager
+def error_context(**fields: str | None) -> Iterator[None]:
+    """Annotate every :class:`InfrakitError` raised inside the block with context fields
+    (:func:`add_context`) and re-raise the same exception, keeping its class, cause and
+    traceback::
+
+        with error_context(instance="service-prod"):
+            build_component(...)
+    """
+    try:
+        yield
+    except InfrakitError as exc:
+        add_context(exc, **fields)
+        raise
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -17,7 +17,15 @@ from infrakit._manifest import Manifest
 from infrakit._provider import PROVIDERS, Provider, supporting
 from infrakit.aws import sqs
 from infrakit.aws._provider import AWS
-from infrakit.errors import AssemblyError
+from infrakit.errors import (
+    AssemblyError,
+    InfrakitError,
+    MissingPropertyError,
+    PropertyTypeError,
+    TemplateValidationError,
+    add_context,
+    error_context,
+)
 from infrakit.gcp._provider import GCP
 
 BUILDS: list[str] = []
@@ -122,3 +130,76 @@ def test_an_instance_knows_its_provider_once_synthesized(tmp_path: Path) -> None
     assert app.instances["queue"].provider == ""
     app.synth(str(tmp_path / "out"))
     assert app.instances["queue"].provider == "aws"
+
+
+# --- structured errors -------------------------------------------------------------------
+
+
+class Broken(ik.Component[QueueInputs, QueueOutputs]):
+    def build(self, inputs: QueueInputs) -> QueueOutputs:
+        queue = self.add(sqs.Queue("Queue", queue_name=inputs.name))
+        queue.delay_seconds = "soon"  # a str for an int: refused where it is assigned
+        return QueueOutputs(queue_url=queue.ref)
+
+
+def test_an_error_carries_its_context_as_fields_and_names_the_instance_as_before(tmp_path: Path) -> None:
+    app = ik.App("errors")
+    app.add("broken-dev", Broken, QueueInputs())
+    with pytest.raises(PropertyTypeError) as caught:
+        app.synth(str(tmp_path / "out"))
+    error = caught.value
+    assert error.context == {
+        "component": "Broken",
+        "instance": "broken-dev",
+        "resource": "Queue",
+        "property": "delay_seconds",
+    }
+    assert str(error).startswith("instance 'broken-dev': Broken: AWS::SQS::Queue 'Queue': property `delay_seconds`")
+    assert error.message == str(error).removeprefix("instance 'broken-dev': ")
+
+
+def test_the_context_keeps_the_users_frame_in_the_traceback(tmp_path: Path) -> None:
+    app = ik.App("errors")
+    app.add("broken-dev", Broken, QueueInputs())
+    with pytest.raises(PropertyTypeError) as caught:
+        app.synth(str(tmp_path / "out"))
+    frames = [entry.name for entry in caught.traceback]
+    assert "build" in frames  # Broken.build's line, where the bad value was assigned
+    # The same exception re-raised, not a copy raised `from None` (which hid the cause).
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__ is False
+
+
+def test_a_missing_property_names_the_resource_and_property_fields() -> None:
+    from infrakit.aws import ec2
+
+    @ik.outputs
+    class NoOutputs:
+        pass
+
+    class Subnetless(ik.Component[QueueInputs, NoOutputs]):
+        def build(self, inputs: QueueInputs) -> NoOutputs:
+            self.add(ec2.Subnet("Subnet"))
+            return NoOutputs()
+
+    with pytest.raises(MissingPropertyError) as caught:
+        ik.synth(Subnetless)
+    assert caught.value.resource == "Subnet" and caught.value.property == "vpc_id"
+    assert (
+        caught.value.component == "test_a_missing_property_names_the_resource_and_property_fields.<locals>.Subnetless"
+    )
+
+
+def test_error_context_fills_only_what_is_unset_and_rejects_unknown_fields() -> None:
+    error = InfrakitError("boom", resource="Inner")
+    with pytest.raises(InfrakitError) as caught, error_context(resource="Outer", instance="i"):
+        raise error
+    assert caught.value is error and error.resource == "Inner" and str(error) == "instance 'i': boom"
+    with pytest.raises(TypeError, match="unknown error context field"):
+        add_context(InfrakitError("x"), stack="s")
+
+
+def test_template_validation_error_lives_in_errors_and_at_its_old_path() -> None:
+    from infrakit.gcp import validate
+
+    assert validate.TemplateValidationError is TemplateValidationError
+    assert issubclass(TemplateValidationError, InfrakitError) and issubclass(TemplateValidationError, ValueError)

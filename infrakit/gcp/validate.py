@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from infrakit.errors import InfrakitError, did_you_mean
+from infrakit.errors import TemplateValidationError, did_you_mean
 
 __all__ = ["TemplateValidationError", "parse_template", "validate_template"]
 
@@ -36,10 +36,6 @@ _SCOPE_PATHS = {"zone": ("zones", "us-central1-a"), "region": ("regions", "us-ce
 _STRING, _BOOL, _MESSAGE, _BYTES, _ENUM = 9, 8, 11, 12, 14
 _FLOATS = {1, 2}
 _INT64 = {3, 4, 6, 16, 18}
-
-
-class TemplateValidationError(InfrakitError, ValueError):
-    """A compute template whose properties do not parse into their ``compute_v1`` messages."""
 
 
 class _Context:
