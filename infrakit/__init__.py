@@ -16,6 +16,7 @@ from infrakit._component import Component
 from infrakit._contract import UNSET, Out, Param, inputs, out, outputs, param
 from infrakit._expr import Expr, expr_list
 from infrakit._synth import Template, synth
+from infrakit._tags import Tag, tags
 
 if TYPE_CHECKING:  # loaded on first use, by __getattr__
     from infrakit._asset import Asset
@@ -31,6 +32,7 @@ __all__ = [
     "Instance",
     "Out",
     "Param",
+    "Tag",
     "Template",
     "deploy",
     "destroy",
@@ -43,6 +45,7 @@ __all__ = [
     "param",
     "plan",
     "synth",
+    "tags",
     "wire",
 ]
 

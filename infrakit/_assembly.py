@@ -42,6 +42,7 @@ from infrakit._manifest import (
     read_manifest,
 )
 from infrakit._provider import PROVIDERS, Provider, supporting
+from infrakit._tags import instance_tags
 from infrakit._synth import Template, build_component, dumps_json, render_build
 from infrakit._tags import instance_tags
 from infrakit.errors import AssemblyError, SynthError, WiringError, error_context
@@ -128,6 +129,7 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
     with error_context(instance=instance.name):
         build = build_component(instance.component, _resolved_inputs(app, instance))
         build.app, build.instance = app.name, instance.name
+    build.outer_tags = instance_tags(instance)
         build.outer_tags = instance_tags(instance)
         build.publish = app.published(instance.name)
     _check_cross_provider(app, instance, build)

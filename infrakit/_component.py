@@ -55,6 +55,12 @@ class Build:
         #: Expressions inside are checked like properties (references resolve, parameters
         #: count as used).
         self.extras: dict[str, Any] = {}
+        #: Tags (``ik.tags``): the app's and instance's (set when synthesized as an app
+        #: instance), and each component's as ``(embedding prefix, {key: value})``; which
+        #: component added each resource (its embedding prefix) decides which apply.
+        self.outer_tags: dict[str, Any] = {}
+        self.tags: list[tuple[str, dict[str, Any]]] = []
+        self.prefixes: dict[Resource, str] = {}
 
     @property
     def provider(self) -> Provider:
@@ -98,6 +104,7 @@ class Build:
                 "deployable unit of one provider: split it into two components"
             )
         self.by_id[lid] = resource
+        self.prefixes[resource] = prefix
         self.resources.append(resource)
 
 

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 from infrakit.errors import DefinitionError, did_you_mean
 
 if TYPE_CHECKING:
+    from infrakit._tags import Tag
     from infrakit.aws._custom import CustomResource
     from infrakit.aws._import import ImportProblem, import_template
     from infrakit.aws._options import CreationPolicy, UpdatePolicy
 
-__all__ = ["RESOURCE_TYPES", "CreationPolicy", "CustomResource", "ImportProblem", "import_template", "UpdatePolicy", "resource_class"]
+__all__ = ["RESOURCE_TYPES", "Tag", "CreationPolicy", "CustomResource", "ImportProblem", "import_template", "UpdatePolicy", "resource_class"]
 
 
 def resource_class(name: str) -> type[Any]:
@@ -40,6 +41,10 @@ def __getattr__(name: str) -> Any:
         from infrakit.aws._custom import CustomResource
 
         return CustomResource
+    if name == "Tag":  # one tag type for every taggable resource (also ik.Tag)
+        from infrakit._tags import Tag
+
+        return Tag
     if name in ("import_template", "ImportProblem"):
         from infrakit.aws import _import
 

@@ -52,6 +52,13 @@ class AwsResource(Resource):
     #: A number (a ``Ref`` to a ``Number`` parameter) is text to CloudFormation.
     _numbers_as_text: ClassVar[bool] = True
 
+    @classmethod
+    def _tags_field(cls) -> str | None:
+        """The keyword of the type's tags property (from the schemas' tagging metadata)."""
+        from infrakit.aws._tags import tags_field
+
+        return tags_field(cls)
+
     def _check_given(self, given: Mapping[str, Any]) -> None:
         """Check the property values given at construction against the type's schema."""
         from infrakit.aws._schema import check_given

@@ -12,6 +12,7 @@ from infrakit._resource import Resource, render_props, render_value
 from infrakit.aws._options import render_options
 from infrakit.aws._provider import AWS, QUOTAS, AwsProvider
 from infrakit.aws._schema import check_rendered
+from infrakit.aws._tags import render_tags
 from infrakit.aws.fn import as_condition
 from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, SynthError
 
@@ -241,6 +242,7 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     if extra is not None:  # a custom resource's free-form properties
         properties.update(r.value(extra()))
     else:
+        render_tags(r, r.build, resource, properties, where)
         check_rendered(where, resource, properties)
     if properties:
         body["Properties"] = properties

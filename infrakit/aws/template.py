@@ -121,9 +121,11 @@ def transform(component: Any, name: str, parameters: Mapping[str, Any] | None = 
     if parameters is not None and not isinstance(parameters, Mapping):
         raise DefinitionError(f"{build.name}: template.transform {name!r}: parameters must be a dict")
     listed: list[Any] = build.extras.setdefault("Transform", [])
-    entry: Any = name if parameters is None else {"Name": name, "Parameters": dict(parameters)}
-    if entry not in listed:
-        listed.append(entry)
+    if parameters is None:
+        if not any(item is name or (isinstance(item, str) and item == name) for item in listed):
+            listed.append(name)
+    else:
+        listed.append({"Name": name, "Parameters": dict(parameters)})
 
 
 def sam_globals(component: Any, section: str, values: Mapping[str, Any]) -> None:
