@@ -1,19 +1,19 @@
 """Deploying synthesized templates to moto's CloudFormation, on 127.0.0.1 only.
 
-moto 5.2.5 does not evaluate ``Fn::Cidr``; the fixture teaches it (with the documented
-semantics: ``count`` blocks of ``cidr_bits`` host bits carved in order from ``ip_block``)
-so the template deployed is exactly what infrakit synthesized.
+moto 5.2.5 does not evaluate ``Fn::Cidr``; the fixture teaches it (``tests/_moto.py``, with
+the documented semantics: ``count`` blocks of ``cidr_bits`` host bits carved in order from
+``ip_block``) so the template deployed is exactly what infrakit synthesized.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from _moto import teach_moto_fn_cidr as _teach_moto_fn_cidr
 from moto import server as moto_server
 from shop.network import Network, NetworkInputs
 from shop.service import Service, ServiceInputs
@@ -30,22 +30,6 @@ _DUMMY_ENV = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
-
-
-def _teach_moto_fn_cidr() -> Any:
-    from moto.cloudformation import parsing
-
-    original = parsing.clean_json
-
-    def clean_json(resource_json: Any, resources_map: Any) -> Any:
-        if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
-            block, count, bits = (original(a, resources_map) for a in resource_json["Fn::Cidr"])
-            network = ipaddress.ip_network(block)
-            return [str(n) for n in network.subnets(new_prefix=network.max_prefixlen - int(bits))][: int(count)]
-        return original(resource_json, resources_map)
-
-    parsing.clean_json = clean_json
-    return original
 
 
 @pytest.fixture(scope="module")
