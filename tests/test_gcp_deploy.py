@@ -424,3 +424,23 @@ def test_the_endpoint_must_be_loopback_when_plain_http() -> None:
 
     with pytest.raises(DeployError, match="plain http on a non-loopback host"):
         GcpDeployer(DeploySettings(project="p", gcp_endpoint="http://example.com"))
+
+
+def test_the_cli_plans_deploys_and_prints_outputs_of_a_gcp_instance(
+    tmp_path: Path, server: ComputeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from infrakit import cli
+
+    out = str(_synth(tmp_path / "out", "cli"))
+    where = ["--project", PROJECT, "--gcp-endpoint", server.endpoint]
+    assert cli.main(["plan", out, "--json", *where]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert planned["instances"][0]["action"] == "create"
+    assert {c["logical_id"] for c in planned["instances"][0]["changes"]} == {"net", "subnet", "fw", "vm"}
+    assert cli.main(["deploy", out, "--yes", *where]) == 0
+    capsys.readouterr()
+    assert cli.main(["outputs", out, "--json", *where]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["cli"]["network"].endswith(f"/global/networks/{deployed_name('cli', 'net')}")
