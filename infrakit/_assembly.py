@@ -129,7 +129,6 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
     with error_context(instance=instance.name):
         build = build_component(instance.component, _resolved_inputs(app, instance))
         build.app, build.instance = app.name, instance.name
-    build.outer_tags = instance_tags(instance)
         build.outer_tags = instance_tags(instance)
         build.publish = app.published(instance.name)
     _check_cross_provider(app, instance, build)
