@@ -371,8 +371,157 @@ def test_has_parameter_checks_its_definition(template: Template) -> None:
 
 
 def test_find_outputs_and_parameters_filter_by_pattern(template: Template) -> None:
-    assert list(template.find_outputs({"Value": {"Ref": Match.any_value()}})) == ["VpcId"]
-    assert list(template.find_parameters({"Default": Match.any_value()})) == ["Env"]
+    assert list(template.find_outputs("*", {"Value": {"Ref": Match.any_value()}})) == ["VpcId"]
+    assert list(template.find_parameters("*", {"Default": Match.any_value()})) == ["Env"]
+
+
+# --- CDK parity -----------------------------------------------------------------------
+
+
+def test_find_outputs_and_parameters_take_a_logical_id_or_a_star(template: Template) -> None:
+    assert list(template.find_outputs("VpcId")) == ["VpcId"]
+    assert list(template.find_outputs("*")) == ["VpcId", "SubnetCount"]
+    assert template.find_outputs("Nope") == {}
+    assert list(template.find_parameters("Env", {"Default": "dev"})) == ["Env"]
+    assert template.find_parameters("Env", {"Default": "prod"}) == {}
+    assert list(template.find_parameters("vpc_id")) == ["VpcId"]  # the field name, as has_parameter
+
+
+def test_find_outputs_refuses_a_pattern_in_place_of_the_logical_id(template: Template) -> None:
+    with pytest.raises(TypeError, match=r"logical id or '\*' first"):
+        template.find_outputs({"Value": "2"})  # type: ignore[arg-type]
+
+
+def test_has_output_with_a_star_matches_any_output(template: Template) -> None:
+    template.has_output("*", {"Value": "2"})
+    _fails(r"no output matching", template.has_output, "*", {"Value": "3"})
+
+
+def test_string_like_regexp_is_multi_line() -> None:
+    user_data = Template(
+        {"Resources": {"I": {"Type": "AWS::EC2::Instance", "Properties": {"UserData": "#!/bin/sh\nyum -y update\n"}}}}
+    )
+    user_data.has_resource_properties("AWS::EC2::Instance", {"UserData": Match.string_like_regexp(r"^yum -y update$")})
+
+
+def test_a_plain_dict_inside_not_is_matched_exactly(template: Template) -> None:
+    # {"Key": "env"} matches {"Key": "env", "Value": "dev"} partially, but not exactly.
+    template.has_resource_properties("AWS::EC2::VPC", {"Tags": [Match.not_({"Key": "env"}), Match.any_value()]})
+    _fails(
+        r"expected not to match",
+        template.has_resource_properties,
+        "AWS::EC2::VPC",
+        {"Tags": [Match.not_({"Key": "env", "Value": "dev"}), Match.any_value()]},
+    )
+
+
+def test_not_on_a_missing_key_fails(template: Template) -> None:
+    _fails(
+        r"Properties\.InstanceTenancy: Missing key",
+        template.has_resource_properties,
+        "AWS::EC2::VPC",
+        {"InstanceTenancy": Match.not_("dedicated")},
+    )
+
+
+def test_exact_matches_deeply_and_exactly(template: Template) -> None:
+    template.has_resource_properties("AWS::EC2::Subnet", {"VpcId": Match.exact({"Ref": "Vpc"})})
+    _fails(
+        r"Tags\[0\]\.Value: unexpected key",
+        template.has_resource_properties,
+        "AWS::EC2::VPC",
+        {"Tags": Match.exact([{"Key": "env"}, {"Key": "team", "Value": "net"}])},
+    )
+    with pytest.raises(TypeError):
+        Match.exact(Match.any_value())
+
+
+def test_serialized_json_parses_a_string_then_matches() -> None:
+    policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}'
+    body = Template({"Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {"Doc": policy}}}})
+    body.has_resource_properties(
+        "AWS::SNS::Topic", {"Doc": Match.serialized_json({"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]})}
+    )
+    _fails(
+        r"unexpected key",
+        body.has_resource_properties,
+        "AWS::SNS::Topic",
+        {"Doc": Match.serialized_json({"Version": "2012-10-17"})},
+    )
+    _fails(
+        r"expected JSON as a string",
+        Template(CFN).has_resource_properties,
+        "AWS::EC2::VPC",
+        {"EnableDnsHostnames": Match.serialized_json(True)},
+    )
+
+
+def test_capture_as_boolean(template: Template) -> None:
+    captured = Capture()
+    template.has_resource_properties("AWS::EC2::VPC", {"EnableDnsHostnames": captured})
+    assert captured.as_boolean() is True
+    with pytest.raises(AssertionError, match="a boolean"):
+        cidr = Capture()
+        template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": cidr})
+        cidr.as_boolean()
+
+
+def test_resource_properties_count_is(template: Template) -> None:
+    template.resource_properties_count_is("AWS::EC2::Subnet", {"VpcId": {"Ref": "Vpc"}}, 2)
+    template.resource_properties_count_is("AWS::EC2::Subnet", {"MapPublicIpOnLaunch": True}, 1)
+    _fails(
+        r"has 1 AWS::EC2::Subnet resources whose properties match",
+        template.resource_properties_count_is,
+        "AWS::EC2::Subnet",
+        {"MapPublicIpOnLaunch": True},
+        2,
+    )
+
+
+def test_template_matches_the_whole_template_partially(template: Template) -> None:
+    template.template_matches({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
+    _fails(
+        r"Resources\.Queue\.Type: expected",
+        template.template_matches,
+        {"Resources": {"Queue": {"Type": "AWS::SNS::Topic"}}},
+    )
+
+
+MAPPED = {
+    "Mappings": {"Regions": {"us-east-1": {"Ami": "ami-1"}}},
+    "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}},
+    "Parameters": {"Env": {"Type": "String"}},
+    "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Condition": "IsProd"}},
+}
+
+
+def test_mappings_and_conditions_can_be_found_and_asserted() -> None:
+    mapped = Template(MAPPED)
+    mapped.has_mapping("Regions", {"us-east-1": {"Ami": "ami-1"}})
+    mapped.has_mapping("*")
+    assert list(mapped.find_mappings("*", {"us-east-1": Match.any_value()})) == ["Regions"]
+    mapped.has_condition("IsProd", {"Fn::Equals": [{"Ref": "Env"}, "prod"]})
+    assert list(mapped.find_conditions("IsProd")) == ["IsProd"]
+    _fails(r"no mapping 'Zones'", mapped.has_mapping, "Zones")
+    _fails(r"no conditions", Template(CFN).has_condition, "*")
+
+
+CYCLIC = {
+    "Resources": {
+        "A": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["B", "Arn"]}}},
+        },
+        "B": {"Type": "AWS::SQS::Queue", "DependsOn": "C"},
+        "C": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${A.QueueName}-topic"}}},
+    }
+}
+
+
+def test_a_template_with_a_dependency_cycle_is_refused_when_loaded() -> None:
+    with pytest.raises(AssertionError, match=r"dependency cycle: A -> B -> C -> A"):
+        Template(CYCLIC)
+    Template(CYCLIC, skip_cyclical_dependencies_check=True).resource_count_is("AWS::SQS::Queue", 2)
 
 
 # --- what a Template wraps ----------------------------------------------------------

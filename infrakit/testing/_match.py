@@ -229,7 +229,8 @@ class _Absent(Matcher):
 
 class _Regexp(Matcher):
     def __init__(self, pattern: str) -> None:
-        self.regex = re.compile(pattern)
+        # As CDK compiles it (flags "gm"): ^ and $ match at every line, for user data.
+        self.regex = re.compile(pattern, re.MULTILINE)
 
     def test(self, actual: Any, path: str = "") -> MatchResult:
         if actual is MISSING:
@@ -244,15 +245,41 @@ class _Regexp(Matcher):
 
 class _Not(Matcher):
     def __init__(self, pattern: Any) -> None:
-        self.inner = _matcher(pattern, partial=True)
+        # A plain dict or list in not_ is matched exactly, as CDK does: not_({"A": 1})
+        # passes {"A": 1, "B": 2}.
+        self.inner = _matcher(pattern, partial=False)
 
     def test(self, actual: Any, path: str = "") -> MatchResult:
+        if actual is MISSING:
+            return MatchResult().fail(path, f"Missing key; expected a value not matching {show(self.inner)}")
         if self.inner.test(actual, path).ok:
             return MatchResult().fail(path, f"expected not to match {show(self.inner)}, got {show(actual)}")
         return MatchResult()
 
     def __repr__(self) -> str:
         return f"Match.not_({self.inner!r})"
+
+
+class _SerializedJson(Matcher):
+    def __init__(self, pattern: Any) -> None:
+        if isinstance(pattern, Capture):
+            raise TypeError("Match.serialized_json cannot capture the parsed value directly; nest the Capture inside")
+        self.inner = _matcher(pattern, partial=False)
+
+    def test(self, actual: Any, path: str = "") -> MatchResult:
+        if actual is MISSING:
+            return _missing(path, self)
+        if not isinstance(actual, str):
+            return MatchResult().fail(path, f"expected JSON as a string, got {show(actual)}")
+        try:
+            parsed = json.loads(actual)
+        except ValueError as exc:
+            return MatchResult().fail(path, f"invalid JSON string ({exc}): {show(actual)}")
+        result = self.inner.test(parsed, f"{path}(parsed JSON)" if path else "(parsed JSON)")
+        return result
+
+    def __repr__(self) -> str:
+        return f"Match.serialized_json({self.inner!r})"
 
 
 class Match:
@@ -292,16 +319,33 @@ class Match:
 
     @staticmethod
     def string_like_regexp(pattern: str) -> Matcher:
-        """A string in which the regular expression ``pattern`` finds a match (``re.search``)."""
+        """A string in which the regular expression ``pattern`` finds a match (``re.search``,
+        multi-line as in CDK: ``^`` and ``$`` also match at each line)."""
         return _Regexp(pattern)
 
     @staticmethod
     def not_(pattern: Any) -> Matcher:
-        """Anything that does not match ``pattern``."""
+        """A value that is present and does not match ``pattern`` (a plain dict or list in it
+        is matched exactly, as :meth:`exact`). A missing key fails ("Missing key")."""
         return _Not(pattern)
+
+    @staticmethod
+    def exact(pattern: Any) -> Matcher:
+        """Deep exact matching: objects with exactly these keys, arrays with exactly these
+        items, all the way down (matchers nested inside still apply)."""
+        if isinstance(pattern, Matcher):
+            raise TypeError("Match.exact cannot directly hold another matcher; nest it inside an object or array")
+        return _matcher(pattern, partial=False)
+
+    @staticmethod
+    def serialized_json(pattern: Any) -> Matcher:
+        """A string holding JSON whose parsed value matches ``pattern`` (exactly, for a plain
+        dict or list): ``Match.serialized_json({"Version": "2012-10-17", ...})``."""
+        return _SerializedJson(pattern)
 
 
 _KINDS: dict[str, tuple[Any, str]] = {
+    "boolean": (bool, "a boolean"),
     "string": (str, "a string"),
     "array": (list, "an array"),
     "object": (dict, "an object"),
@@ -311,8 +355,8 @@ _KINDS: dict[str, tuple[Any, str]] = {
 class Capture(Matcher):
     """Matches ``pattern`` (anything present, by default) and records the value it matched.
 
-    After an assertion, ``as_string()``, ``as_number()``, ``as_array()``, ``as_object()``
-    return the captured value; when a pattern matched several times (several resources,
+    After an assertion, ``as_string()``, ``as_number()``, ``as_boolean()``, ``as_array()``,
+    ``as_object()`` return the captured value; when a pattern matched several times (several resources,
     several array items), ``next()`` moves to the next value and says whether there was one.
     """
 
@@ -362,6 +406,10 @@ class Capture(Matcher):
     def as_string(self) -> str:
         """The captured value, which must be a string."""
         return str(self._current("string"))
+
+    def as_boolean(self) -> bool:
+        """The captured value, which must be a boolean."""
+        return bool(self._current("boolean"))
 
     def as_number(self) -> float:
         """The captured value, which must be a number."""

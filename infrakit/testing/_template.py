@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,7 @@ class Template:
     Patterns are described in :class:`infrakit.testing.Match`.
     """
 
-    def __init__(self, template: Any) -> None:
+    def __init__(self, template: Any, *, skip_cyclical_dependencies_check: bool = False) -> None:
         from infrakit._synth import Template as SynthTemplate
 
         #: The ``ik.Template`` this wraps (``None`` for a template given as a dict).
@@ -53,6 +54,12 @@ class Template:
         self.compute = "Resources" not in body and "resources" in body
         #: ``"aws"`` or ``"gcp"``.
         self.provider = self.source.provider if self.source is not None else ("gcp" if self.compute else "aws")
+        if not skip_cyclical_dependencies_check:
+            cycle = self._cycle()
+            if cycle:
+                raise AssertionError(
+                    "Template is undeployable, these resources have a dependency cycle: " + " -> ".join(cycle)
+                )
 
     @classmethod
     def from_synth(cls, component: Any, inputs: Any = None) -> Template:
@@ -62,9 +69,88 @@ class Template:
         return cls(ik.synth(component, inputs))
 
     @classmethod
-    def from_json(cls, text: str) -> Template:
+    def from_json(cls, text: str, *, skip_cyclical_dependencies_check: bool = False) -> Template:
         """A template read from its JSON text."""
-        return cls(json.loads(text))
+        return cls(json.loads(text), skip_cyclical_dependencies_check=skip_cyclical_dependencies_check)
+
+    # --- the whole template ----------------------------------------------------------
+
+    def template_matches(self, expected: Any) -> None:
+        """Assert that the whole template matches ``expected`` (a plain dict matches
+        deep-partially, like :meth:`Match.object_like`; use ``Match.object_equals`` or
+        ``Match.exact`` for an exact match)."""
+        result = match_value(expected, self._body)
+        if not result.ok:
+            raise AssertionError(f"Template does not match {show(expected, 400)}:\n{result.describe()}")
+        result.commit()
+
+    def _cycle(self) -> list[str]:
+        """A dependency cycle among the resources (Ref, Fn::GetAtt, Fn::Sub names, DependsOn,
+        compute ``$(ref.NAME...)``), as the ids along it; ``[]`` when there is none."""
+        resources = self._resources()
+        graph = {name: sorted(self._dependencies(body, resources) - {name}) for name, body in resources.items()}
+        state: dict[str, int] = {}
+        trail: list[str] = []
+
+        def visit(name: str) -> list[str]:
+            state[name] = 1
+            trail.append(name)
+            for target in graph.get(name, ()):
+                if state.get(target) == 1:
+                    return [*trail[trail.index(target) :], target]
+                if target not in state:
+                    found = visit(target)
+                    if found:
+                        return found
+            state[name] = 2
+            trail.pop()
+            return []
+
+        for name in graph:
+            if name not in state:
+                found = visit(name)
+                if found:
+                    return found
+        return []
+
+    def _dependencies(self, body: Any, resources: Mapping[str, Any]) -> set[str]:
+        found: set[str] = set()
+        if not isinstance(body, Mapping):
+            return found
+        if self.compute:
+            metadata = body.get("metadata")
+            depends = metadata.get("dependsOn") if isinstance(metadata, Mapping) else None
+            found.update(d for d in depends or [] if d in resources)
+            for text in _strings(body.get("properties")):
+                found.update(n for n in _COMPUTE_REF.findall(text) if n in resources)
+            return found
+        depends = body.get("DependsOn")
+        found.update(d for d in ([depends] if isinstance(depends, str) else depends or []) if d in resources)
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Mapping):
+                if len(node) == 1:
+                    ((key, value),) = node.items()
+                    if key == "Ref" and value in resources:
+                        found.add(value)
+                    elif key == "Fn::GetAtt":
+                        target = value[0] if isinstance(value, list) and value else str(value).split(".", 1)[0]
+                        if target in resources:
+                            found.add(target)
+                    elif key == "Fn::Sub":
+                        text = value[0] if isinstance(value, list) and value else value
+                        if isinstance(text, str):
+                            found.update(
+                                n.split(".", 1)[0] for n in _SUB_NAME.findall(text) if n.split(".", 1)[0] in resources
+                            )
+                for item in node.values():
+                    walk(item)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(body.get("Properties"))
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         """A copy of the template."""
@@ -126,6 +212,17 @@ class Template:
     def has_resource_properties(self, resource_type: str, props: Any) -> None:
         """Assert a resource of ``resource_type`` whose properties match ``props``."""
         self._has(resource_type, props, properties=True)
+
+    def resource_properties_count_is(self, resource_type: str, props: Any, count: int) -> None:
+        """Assert exactly ``count`` resources of ``resource_type`` whose properties match
+        ``props``."""
+        results = self._results(resource_type, props, properties=True)
+        matched = [name for name, result in results.items() if result.ok]
+        if len(matched) != count:
+            raise AssertionError(
+                f"Template has {len(matched)} {resource_type} resources whose properties match {show(props, 400)}, "
+                f"expected {count}: {', '.join(matched) or 'none'}"
+            )
 
     def resource_count_is(self, resource_type: str, count: int) -> None:
         """Assert exactly ``count`` resources of ``resource_type``."""
@@ -212,33 +309,76 @@ class Template:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{hint}; its resource types are: {', '.join(types) or 'none'}"
 
-    # --- outputs and parameters ----------------------------------------------------
+    # --- outputs, parameters, mappings and conditions -----------------------------------
 
-    def find_outputs(self, props: Any = None) -> dict[str, Any]:
-        """The outputs (by name) matching ``props`` (all of them if ``props`` is None)."""
-        return self._find("Outputs", "outputs", props)
+    def find_outputs(self, logical_id: str = "*", props: Any = None) -> dict[str, Any]:
+        """The outputs named ``logical_id`` (``"*"``: any) matching ``props`` (all, if None)."""
+        return self._find("find_outputs", "Outputs", "outputs", logical_id, props)
 
-    def find_parameters(self, props: Any = None) -> dict[str, Any]:
-        """The parameters (by name) matching ``props`` (all of them if ``props`` is None)."""
-        return self._find("Parameters", "parameters", props)
+    def find_parameters(self, logical_id: str = "*", props: Any = None) -> dict[str, Any]:
+        """The parameters named ``logical_id`` (``"*"``: any) matching ``props`` (all, if None)."""
+        return self._find("find_parameters", "Parameters", "parameters", logical_id, props)
+
+    def find_mappings(self, logical_id: str = "*", props: Any = None) -> dict[str, Any]:
+        """The mappings named ``logical_id`` (``"*"``: any) matching ``props`` (all, if None)."""
+        return self._find("find_mappings", "Mappings", "mappings", logical_id, props)
+
+    def find_conditions(self, logical_id: str = "*", props: Any = None) -> dict[str, Any]:
+        """The conditions named ``logical_id`` (``"*"``: any) matching ``props`` (all, if None)."""
+        return self._find("find_conditions", "Conditions", "conditions", logical_id, props)
 
     def has_output(self, name: str, props: Any = None) -> None:
-        """Assert an output ``name`` (as in the template, or the snake_case field name),
-        whose definition matches ``props`` if given (e.g. ``{"Value": {"Ref": "Vpc"}}``)."""
+        """Assert an output ``name`` (as in the template, or the snake_case field name; ``"*"``:
+        any output), whose definition matches ``props`` if given (``{"Value": {"Ref": "Vpc"}}``)."""
         self._has_named("output", "Outputs", "outputs", name, props)
 
     def has_parameter(self, name: str, props: Any = None) -> None:
-        """Assert a parameter ``name`` (as in the template, or the snake_case field name),
-        whose definition matches ``props`` if given (e.g. ``{"Type": "AWS::EC2::VPC::Id"}``)."""
+        """Assert a parameter ``name`` (as in the template, or the snake_case field name;
+        ``"*"``: any), whose definition matches ``props`` if given (``{"Type": "AWS::EC2::VPC::Id"}``)."""
         self._has_named("parameter", "Parameters", "parameters", name, props)
 
-    def _find(self, cfn: str, compute: str, props: Any) -> dict[str, Any]:
+    def has_mapping(self, name: str, props: Any = None) -> None:
+        """Assert a mapping ``name`` (``"*"``: any) whose table matches ``props`` if given."""
+        self._has_named("mapping", "Mappings", "mappings", name, props)
+
+    def has_condition(self, name: str, props: Any = None) -> None:
+        """Assert a condition ``name`` (``"*"``: any) whose expression matches ``props`` if given."""
+        self._has_named("condition", "Conditions", "conditions", name, props)
+
+    def _find(self, method: str, cfn: str, compute: str, logical_id: Any, props: Any) -> dict[str, Any]:
+        if not isinstance(logical_id, str):
+            raise TypeError(
+                f"{method} takes a logical id or '*' first, then the pattern: {method}('*', {show(logical_id, 60)})"
+            )
         entries = self._section(cfn, compute)
+        if logical_id != "*":
+            names = self._candidates(logical_id)
+            entries = {name: body for name, body in entries.items() if name in names}
         return {
             name: copy.deepcopy(body) for name, body in entries.items() if props is None or match_value(props, body).ok
         }
 
+    def _candidates(self, name: str) -> tuple[str, ...]:
+        from infrakit.aws._provider import AwsProvider
+
+        return (name,) if self.compute else (name, AwsProvider.parameter_name(name))
+
     def _has_named(self, section: str, cfn: str, compute: str, name: str, props: Any) -> None:
+        if name == "*":
+            entries = self._section(cfn, compute)
+            if not entries:
+                raise AssertionError(f"Template has no {section}s")
+            if props is None:
+                return
+            results = {key: match_value(props, body) for key, body in entries.items()}
+            matched = [r for r in results.values() if r.ok]
+            if matched:
+                for result in matched:
+                    result.commit()
+                return
+            lines = [f"Template has no {section} matching {show(props, 400)}; its {section}s:"]
+            lines += [f"  {key}:\n{result.describe('    ')}" for key, result in list(results.items())[:_SHOWN]]
+            raise AssertionError("\n".join(lines))
         found, body = self._named(section, cfn, compute, name)
         if props is None:
             return
@@ -248,3 +388,17 @@ class Template:
                 f"Template's {section} {found!r} does not match {show(props, 400)}:\n{result.describe()}"
             )
         result.commit()
+
+
+_COMPUTE_REF = re.compile(r"\$\(ref\.([^.)]+)")
+_SUB_NAME = re.compile(r"\$\{(?!!)([^}]+)\}")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
