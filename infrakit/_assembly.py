@@ -28,6 +28,7 @@ import attrs
 import infrakit
 from infrakit import _outdir
 from infrakit._app import App, Instance, OutputRef
+from infrakit._asset import Asset, assets_in, known_asset, remember_assets
 from infrakit._component import Build
 from infrakit._contract import UNSET, output_name, parameter_name
 from infrakit._describe import contract_of, provenance_of
@@ -35,6 +36,7 @@ from infrakit._distributions import distribution_of
 from infrakit._manifest import (
     MANIFEST,
     MANIFEST_VERSION,
+    AssetEntry,
     InstanceEntry,
     Manifest,
     ParameterEntry,
@@ -42,10 +44,9 @@ from infrakit._manifest import (
     read_manifest,
 )
 from infrakit._provider import PROVIDERS, Provider, supporting
-from infrakit._tags import instance_tags
 from infrakit._synth import Template, build_component, dumps_json, render_build
 from infrakit._tags import instance_tags
-from infrakit.errors import AssemblyError, SynthError, WiringError, error_context
+from infrakit.errors import AssemblyError, InfrakitError, SynthError, WiringError, error_context
 
 __all__ = ["MANIFEST", "MANIFEST_VERSION", "Session", "read_manifest", "synth_app", "synth_instance"]
 
@@ -486,6 +487,7 @@ def _entry(
         output_names=names,
         contract=contract_of(instance.component),
         provenance=provenance_of(instance.component),
+        assets=assets_in(data),
     )
 
 
@@ -504,10 +506,11 @@ def _render_one(session: Session, instance: Instance[Any, Any], format: str) -> 
 _FORKED: tuple[Session, str] | None = None
 
 
-def _render_forked(name: str) -> tuple[str, bytes, InstanceEntry]:
+def _render_forked(name: str) -> tuple[tuple[str, bytes, InstanceEntry], list[Asset]]:
     assert _FORKED is not None
     session, format = _FORKED
-    return _render_one(session, session.app.instances[name], format)
+    result = _render_one(session, session.app.instances[name], format)
+    return result, [known_asset(i) for i in result[2].assets]  # the parent may not know them
 
 
 def _render_many(
@@ -522,10 +525,11 @@ def _render_many(
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 chunk = max(1, len(todo) // (jobs * 8))
-                for instance, result in zip(
+                for instance, (result, assets) in zip(
                     todo, pool.imap(_render_forked, [i.name for i in todo], chunksize=chunk), strict=False
                 ):
                     results[instance.name] = result
+                    remember_assets(assets)
                     tick()
         finally:
             _FORKED = None
@@ -594,7 +598,7 @@ def _synth_locked(
         key = _cache_key(session, instance, code, format)
         keys[instance.name] = key
         old = previous.get(instance.name)
-        if cache and old is not None and old.cache_key == key and _intact(out, old):
+        if cache and old is not None and old.cache_key == key and _intact(out, old) and _assets_current(out, old):
             reuse[instance.name] = old
         else:
             todo.append(instance)
@@ -631,10 +635,28 @@ def _synth_locked(
                 writes.append(functools.partial(_carry, out / entry.template, staging / entry.template))
             instances[name] = entry
         _check_shared_names(app, instances, rendered, out)
+        # Each asset an instance uses: packaged now (rendered instances) or carried over.
+        assets: dict[str, AssetEntry] = {}
+        carried = any(reuse[n].assets for n in instances if n not in rendered)
+        previous_assets = read_manifest(out).assets if carried else {}
+        for name, entry in instances.items():
+            for asset_id in entry.assets:
+                if asset_id in assets:
+                    continue
+                if name in rendered:
+                    asset = known_asset(asset_id)
+                    assets[asset_id] = asset.entry()
+                    writes.append(functools.partial(_write_new, os.path.join(staging, asset.filename), asset.data))
+                else:
+                    assets[asset_id] = previous_assets[asset_id]
+                    writes.append(
+                        functools.partial(_carry, out / assets[asset_id].path, staging / assets[asset_id].path)
+                    )
         _run_all(writes)
         # A user's own files in the assembly directory are kept, never silently deleted.
-        _outdir.carry_foreign(out, staging, foreign, {e.template for e in instances.values()} | {MANIFEST})
-        manifest = Manifest(app=app.name, integration=app.integration, instances=instances).to_dict()
+        written = {e.template for e in instances.values()} | {a.path for a in assets.values()} | {MANIFEST}
+        _outdir.carry_foreign(out, staging, foreign, written)
+        manifest = Manifest(app=app.name, integration=app.integration, instances=instances, assets=assets).to_dict()
         (staging / MANIFEST).write_bytes(dumps_json(manifest))
         _swap(staging, out)
     except BaseException:
@@ -752,6 +774,20 @@ def _intact(out: Path, entry: InstanceEntry) -> bool:
     except OSError:
         return False
     return hashlib.sha256(data).hexdigest() == entry.sha256
+
+
+def _assets_current(out: Path, entry: InstanceEntry) -> bool:
+    """Whether every asset a cached instance uses still packages to the same bytes: an
+    asset's files are not part of the cache key (the component reads them in ``build``)."""
+    if not entry.assets:
+        return True
+    from infrakit._asset import package
+
+    try:
+        recorded = read_manifest(out).assets
+        return all(hashlib.sha256(package(recorded[i].source)[0]).hexdigest() == i for i in entry.assets)
+    except (InfrakitError, KeyError, OSError):
+        return False
 
 
 def _carry(source: Path, target: Path) -> None:

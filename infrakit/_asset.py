@@ -15,27 +15,45 @@ account and region), so templates name no account-specific bucket and need no pa
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import io
 import os
+import re
 import stat
-import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from infrakit._expr import Call, Expr
 from infrakit.errors import DefinitionError
 
-__all__ = ["ASSET_BUCKET_EXPORT", "Asset", "package"]
+__all__ = ["ASSET_BUCKET_EXPORT", "Asset", "assets_in", "known_asset", "package", "remember_assets"]
 
 #: The export of the bootstrap stack that names the asset bucket.
 ASSET_BUCKET_EXPORT = "infrakit-asset-bucket"
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
-#: The assets used by the component being built (collected by the assembly writer).
-USED: contextvars.ContextVar[list[Asset] | None] = contextvars.ContextVar("infrakit_assets", default=None)
+#: Every asset created in this process, by id: the assembly writer packs those whose key a
+#: template holds.
+_KNOWN: dict[str, Asset] = {}
+_KEY = re.compile(rb"assets/([0-9a-f]{64})")
+
+
+def assets_in(template: bytes) -> list[str]:
+    """The ids of the known assets whose key the template text holds, sorted."""
+    return sorted({m.decode() for m in _KEY.findall(template)} & set(_KNOWN))
+
+
+def known_asset(asset_id: str) -> Asset:
+    """The asset created in this process with this id."""
+    return _KNOWN[asset_id]
+
+
+def remember_assets(assets: Iterable[Asset]) -> None:
+    """Make assets created in another process (a synth worker) known here."""
+    for asset in assets:
+        _KNOWN.setdefault(asset.id, asset)
 
 
 def package(path: str | os.PathLike[str]) -> tuple[bytes, str]:
@@ -46,6 +64,8 @@ def package(path: str | os.PathLike[str]) -> tuple[bytes, str]:
         return source.read_bytes(), "".join(source.suffixes[-1:])
     if not source.is_dir():
         raise DefinitionError(f"ik.Asset({str(path)!r}): no such file or directory")
+    import zipfile
+
     buffer = io.BytesIO()
     files = sorted(
         (p.relative_to(source).as_posix(), p) for p in source.rglob("*") if p.is_file() and not p.is_symlink()
@@ -68,6 +88,8 @@ class Asset:
         lambda_.Function("Fn", code=lambda_.Function.Code(s3_bucket=code.bucket, s3_key=code.key), ...)
 
     The path is read when the asset is created (relative paths from the current directory).
+    An instance uses the assets whose ``.key`` its template holds: ``synth`` writes their
+    packages into the assembly and lists them in the manifest.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -76,9 +98,7 @@ class Asset:
         self.sha256 = hashlib.sha256(self.data).hexdigest()
         #: The file name of the package in the assembly directory, and its object key's tail.
         self.filename = f"asset.{self.sha256}{suffix}"
-        used = USED.get()
-        if used is not None and all(a.sha256 != self.sha256 for a in used):
-            used.append(self)
+        _KNOWN.setdefault(self.sha256, self)
 
     @property
     def id(self) -> str:

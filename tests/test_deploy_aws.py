@@ -708,30 +708,84 @@ def test_an_asset_bucket_and_key_render_as_the_bootstrap_export_and_the_content_
     ]
 
 
-def test_deploy_uploads_an_instances_assets_once(
-    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], moto_endpoint: str
-) -> None:
-    # The assembly is given its asset as the assembly writer records one: the package file
-    # beside the templates, an entry in the manifest's assets and the instance's list.
-    from infrakit._manifest import MANIFEST, read_manifest
+@ik.inputs
+class CodeInputs:
+    source: str = "."
+
+
+@ik.outputs
+class CodeOutputs:
+    url: ik.Out[str]
+
+
+class TaggedWithCode(ik.Component[CodeInputs, CodeOutputs]):
+    """A queue tagged with an asset's bucket and key (as a function would use them)."""
+
+    def build(self, inputs: CodeInputs) -> CodeOutputs:
+        code = ik.Asset(inputs.source)
+        queue = self.add(
+            sqs.Queue(
+                "Q", tags=[sqs.Queue.Tag(key="bucket", value=code.bucket), sqs.Queue.Tag(key="key", value=code.key)]
+            )
+        )
+        return CodeOutputs(url=queue.ref)
+
+
+def _code_app(source: Path) -> ik.App:
+    app = ik.App("assets")
+    app.add("code", TaggedWithCode, CodeInputs(source=str(source)))
+    app.add("plain", Queue)
+    return app
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_synth_packs_an_instances_assets_into_the_assembly_and_lists_them(tmp_path: Path, jobs: int) -> None:
+    from infrakit._manifest import read_manifest
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("print('hi')\n")
     asset = ik.Asset(tmp_path / "src")
-    app = ik.App("assets")
-    app.add("queue", Queue)
-    out = tmp_path / "out"
-    app.synth(out)
-    manifest = read_manifest(out)
-    entry = attrs.evolve(manifest.instances["queue"], assets=[asset.id])
-    manifest = attrs.evolve(manifest, instances={"queue": entry}, assets={asset.id: asset.entry()})
-    (out / asset.filename).write_bytes(asset.data)
-    (out / MANIFEST).write_text(json.dumps(manifest.to_dict()))
+    app = _code_app(tmp_path / "src")
+    for _ in range(2):  # the second synth carries the instance (and its asset) over
+        app.synth(tmp_path / "out", jobs=jobs)
+        manifest = read_manifest(tmp_path / "out")
+        assert manifest.instances["code"].assets == [asset.id]
+        assert manifest.instances["plain"].assets == []
+        assert manifest.assets[asset.id].path == asset.filename
+        assert (tmp_path / "out" / asset.filename).read_bytes() == asset.data
 
+
+def test_a_changed_asset_is_packed_again_although_the_instance_is_cached(tmp_path: Path) -> None:
+    from infrakit._manifest import read_manifest
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("v = 1\n")
+    app = _code_app(tmp_path / "src")
+    app.synth(tmp_path / "out")
+    first = read_manifest(tmp_path / "out").instances["code"].assets
+    (tmp_path / "src" / "app.py").write_text("v = 2\n")
+    app.synth(tmp_path / "out")
+    manifest = read_manifest(tmp_path / "out")
+    assert manifest.instances["code"].assets == [ik.Asset(tmp_path / "src").id] != first
+    assert sorted(manifest.assets) == manifest.instances["code"].assets
+    assert not (tmp_path / "out" / f"asset.{first[0]}.zip").exists()
+
+
+def test_deploy_uploads_an_instances_assets_once(
+    bucket: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], moto_endpoint: str
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('deployed')\n")
+    asset = ik.Asset(tmp_path / "src")
+    out = tmp_path / "out"
+    _code_app(tmp_path / "src").synth(out)
     status, _out, err = _run(capsys, "deploy", str(out), "--yes")
     assert status == 0
     assert f"uploaded asset {asset.source} to s3://{bucket}/{asset.key}" in err
+    assert err.count("uploaded asset") == 1
     assert _s3(moto_endpoint).get_object(Bucket=bucket, Key=asset.key)["Body"].read() == asset.data
+    tags = _cfn(moto_endpoint).describe_stack_resource(StackName="assets-code", LogicalResourceId="Q")
+    assert tags["StackResourceDetail"]["ResourceStatus"].endswith("COMPLETE")
     status, _out, err = _run(capsys, "deploy", str(out), "--yes")
     assert status == 0 and "uploaded asset" not in err
 
