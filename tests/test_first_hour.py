@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import subprocess
 import sys
 import typing
@@ -124,8 +125,6 @@ def test_a_bad_keyword_value_is_blamed_on_the_keyword_not_the_file(tmp_path: Pat
 
 
 def _readme_network() -> dict[str, typing.Any]:
-    import re
-
     block = re.search(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(), re.M | re.S)
     assert block is not None
     namespace: dict[str, typing.Any] = {"__name__": "readme"}
@@ -157,3 +156,38 @@ def test_the_readme_network_has_a_public_subnet_per_availability_zone() -> None:
         if a["Properties"]["RouteTableId"] == {"Ref": table}
     }
     assert associated == subnets
+
+
+# --------------------------------------------------------------------------- `pip install -e .` and type checkers
+
+
+def test_an_editable_install_is_a_path_entry_that_mypy_follows(tmp_path: Path) -> None:
+    # setuptools' default editable install for a flat layout is an import hook that mypy and
+    # pyright cannot follow ("cannot find implementation or library stub for infrakit").
+    env = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    python = env / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", "-e", str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [site] = [p for p in (env / "lib").glob("python3.*/site-packages")]
+    [pth] = site.glob("__editable__*infrakit*.pth")
+    assert pth.read_text().strip() == str(ROOT)
+    assert not list(site.glob("__editable__*finder*.py"))
+    user = tmp_path / "user.py"
+    user.write_text(
+        "import infrakit as ik\nfrom infrakit.aws import ec2\n\n"
+        'vpc = ec2.VPC("Vpc", cidr_block="10.0.0.0/16")\n'
+        "reveal_type(vpc.attrs.cidr_block)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable", str(python), str(user)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout
+    assert re.search(r'Revealed type is "infrakit\._expr\.Expr\[(builtins\.)?str\]"', result.stdout), result.stdout
