@@ -663,3 +663,22 @@ def test_a_boolean_or_list_expression_is_still_refused_where_a_string_is_expecte
         ik.synth(
             _component("ListText", Inputs, lambda self, i: self.add(ec2.SecurityGroup("Sg", group_description=i.names)))
         )
+
+
+def test_assert_contract_knows_chosen_output_names_and_parameters_used_in_rules():
+    from infrakit.testing import assert_contract
+
+    @ik.inputs
+    class Inputs:
+        env: ik.Param[str] = "dev"
+
+    @ik.outputs
+    class Outs:
+        url: ik.Out[str] = ik.out(name="QueueURL")
+
+    def build(self, inputs):
+        template.rule(self, "KnownEnv", [fn.contains(["dev", "prod"], inputs.env)])
+        return Outs(url=self.add(sqs.Queue("Q")).ref)
+
+    template_ = assert_contract(_component("RuleOnly", Inputs, build, Outs), None)
+    template_.has_output("QueueURL")

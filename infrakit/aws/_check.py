@@ -27,10 +27,15 @@ def reference_problems(body: Mapping[str, Any]) -> Iterator[str]:
         if name not in conditions:
             yield f"{where} uses condition {name!r}, which is not defined"
 
-    sections = [("Resources", resources), ("Outputs", body.get("Outputs") or {}), ("Conditions", conditions)]
+    sections = [
+        ("Resources", resources),
+        ("Outputs", body.get("Outputs") or {}),
+        ("Conditions", conditions),
+        ("Rules", body.get("Rules") or {}),
+    ]
     for section, entries in sections:
         for key, entry in entries.items():
-            if section != "Conditions" and isinstance(entry, dict):
+            if section in ("Resources", "Outputs") and isinstance(entry, dict):
                 if isinstance(entry.get("Condition"), str):
                     yield from condition(entry["Condition"], f"{section}.{key}")
                 depends = entry.get("DependsOn")
@@ -60,6 +65,12 @@ def reference_problems(body: Mapping[str, Any]) -> Iterator[str]:
                             used.add(base)
                         elif base not in resources:
                             yield f"{path}: ${{{name}}} names nothing in the template"
+                elif function == "Fn::ValueOf" and section == "Rules":
+                    read = args[0] if isinstance(args, list) and args else None
+                    if isinstance(read, str) and read in parameters:
+                        used.add(read)
+                    else:
+                        yield f"{path} reads parameter {read!r}, which is not a parameter of the template"
                 elif function == "Fn::If":
                     yield from condition(args[0] if isinstance(args, list) and args else None, path)
                 elif function == "Condition" and section == "Conditions" and isinstance(args, str):

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from infrakit._contract import UNSET, _plain_matches
+from infrakit._contract import UNSET, _plain_matches, output_name
 from infrakit._expr import Expr, compatible, describe_value, type_name
 from infrakit.testing._template import Template
 
@@ -117,7 +117,11 @@ def assert_contract(
 
 def _output_problems(synthesized: Any, body: dict[str, Any]) -> Iterator[str]:
     published = synthesized.build.provider.published_outputs(body)
-    name_of = synthesized.build.provider.output_name
+    outputs_type = synthesized.build.component.outputs_type
+
+    def name_of(field: str) -> str:
+        return output_name(synthesized.build.provider, outputs_type, field)
+
     for field, expected, value in synthesized.build.outputs:
         if value is UNSET or value is None:
             yield f"output `{field}` is not bound"
