@@ -8,7 +8,7 @@ import typing
 import pytest
 
 import infrakit as ik
-from infrakit.aws import fn, sqs, ssm
+from infrakit.aws import ec2, fn, sqs, ssm
 from infrakit.errors import InfrakitError
 from infrakit.testing import assert_contract, standin_parameters, standins
 
@@ -151,10 +151,73 @@ def test_a_value_for_no_such_parameter_is_refused() -> None:
         standins(Service, Stage="prod")
 
 
+def _consumer_of(**options: typing.Any) -> type[typing.Any]:
+    @ik.inputs
+    class Patterned:
+        code: ik.Param[str] = ik.param(**options)
+
+    @ik.outputs
+    class Nothing:
+        pass
+
+    class Consumer(ik.Component[Patterned, Nothing]):
+        def build(self, inputs: Patterned) -> Nothing:
+            self.add(ssm.Parameter("P", type="String", value=inputs.code))
+            return Nothing()
+
+    return Consumer
+
+
+def test_a_standin_follows_the_parameters_pattern() -> None:
+    assert standins(_consumer_of(pattern="[0-9]{4}")) == {"Code": "0000"}
+    found = standins(_consumer_of(pattern=r"[A-Z]{2}-[0-9]+", min_length=5))["Code"]
+    assert re.fullmatch(r"[A-Z]{2}-[0-9]+", found) and len(found) >= 5
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("vpc_cidr", r"10\.\d+\.0\.0/16"),
+        ("subnet_cidr", r"10\.\d+\.1\.0/24"),
+        ("ipv6_cidr_block", r"2001:db8:[0-9a-f]*::/56"),
+        ("bastion_ip", r"10\.0\.0\.\d+"),
+        ("alert_email", r"standin@example\.com"),
+        ("api_domain", r"standin\.example\.com"),
+        ("target_region", r"us-east-1"),
+        ("listener_port", r"443"),
+    ],
+)
+def test_a_standin_is_shaped_by_the_parameters_name(name: str, shape: str) -> None:
+    from infrakit.testing._standins import _shaped
+
+    shaped = _shaped(name, "aws", 0)
+    assert shaped is not None and re.fullmatch(shape, shaped), shaped
+
+
+def test_a_cidr_parameter_gets_a_cidr_that_a_subnet_accepts() -> None:
+    @ik.inputs
+    class SubnetInputs:
+        vpc_id: ik.Param[str] = ik.param(aws_type="AWS::EC2::VPC::Id")
+        vpc_cidr: ik.Param[str]
+
+    @ik.outputs
+    class SubnetOutputs:
+        subnet_id: ik.Out[str]
+
+    class OneSubnet(ik.Component[SubnetInputs, SubnetOutputs]):
+        def build(self, inputs: SubnetInputs) -> SubnetOutputs:
+            subnet = self.add(ec2.Subnet("Subnet", vpc_id=inputs.vpc_id, cidr_block=inputs.vpc_cidr))
+            return SubnetOutputs(subnet_id=subnet.ref)
+
+    values = standins(OneSubnet)
+    assert values["VpcCidr"] == "10.0.0.0/16"
+    assert values["VpcId"].startswith("vpc-")
+
+
 def test_a_pattern_no_standin_fits_is_a_clear_error() -> None:
     @ik.inputs
     class Patterned:
-        code: ik.Param[str] = ik.param(pattern="[0-9]{4}")
+        code: ik.Param[str] = ik.param(pattern="[0-9]{4}", max_length=3)
 
     @ik.outputs
     class Nothing:

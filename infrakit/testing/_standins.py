@@ -141,11 +141,48 @@ def _hint_names(parameter: Parameter) -> list[str]:
     return names
 
 
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+
+
+def _shaped(name: str, provider: str, index: int) -> str | None:
+    """A value shaped like what the name says it holds (a CIDR, an IP address, an email,
+    a host name, a region, an account, a port), or ``None``."""
+    words = _words(name)
+    if not words:
+        return None
+    if "cidr" in words or "cidrs" in words or name.endswith("ip_cidr_range"):
+        if "ipv6" in words:
+            return f"2001:db8:{index:x}::/56"
+        if provider == "gcp":
+            return f"10.{128 + index}.0.0/20"
+        return f"10.{index}.1.0/24" if "subnet" in words else f"10.{index}.0.0/16"
+    if words[-1] in ("ip", "ips") or words[-2:] == ["ip", "address"] or words[-1] == "ipv4":
+        return f"10.0.0.{10 + index}"
+    if "ipv6" in words and words[-1] in ("address", "ip"):
+        return f"2001:db8::{10 + index:x}"
+    if "email" in words or "emails" in words:
+        return f"standin{index or ''}@example.com"
+    if words[-1] in ("domain", "hostname", "host", "fqdn") or words[-2:] == ["dns", "name"]:
+        return f"standin{index or ''}.example.com"
+    if words[-1] == "region":
+        return "us-central1" if provider == "gcp" else REGION
+    if words[-1] in ("account", "account_id") or words[-2:] == ["account", "id"]:
+        return ACCOUNT
+    if words[-1] == "port":
+        return str(443 + index)
+    return None
+
+
 def _string(parameter: Parameter, provider: str, index: int = 0) -> str:
     key = parameter.key if index == 0 else f"{parameter.key}{index}"
     if parameter.options.secret:
         return "Standin0Secret1Value"
     names = _hint_names(parameter)
+    for name in names:
+        shaped = _shaped(name, provider, index)
+        if shaped is not None:
+            return shaped
     if provider == "gcp":
         for name in names:
             for word, make in _GCP_HINTS:
@@ -185,7 +222,7 @@ def _aws_typed(parameter: Parameter, aws_type: str) -> Any:
 
 def _number(parameter: Parameter) -> int | float:
     options = parameter.options
-    value: float = 1
+    value: float = 443 if any(_words(n)[-1:] == ["port"] for n in _hint_names(parameter)) else 1
     if options.min_value is not None:
         value = max(value, options.min_value)
     if options.max_value is not None:
@@ -218,6 +255,28 @@ def _fitted(parameter: Parameter, value: str) -> str:
     return value
 
 
+def _from_pattern(parameter: Parameter) -> str | None:
+    """The simplest string of the parameter's pattern and lengths (hypothesis's shrunk
+    example: deterministic), or ``None`` if none is found."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    options = parameter.options
+    try:
+        strategy = st.from_regex(options.pattern or "", fullmatch=True)
+        chosen: str = find(
+            strategy,
+            lambda text: _fits(parameter, text),
+            settings=settings(
+                database=None, derandomize=True, max_examples=200, suppress_health_check=list(HealthCheck)
+            ),
+        )
+    except (NoSuchExample, ValueError, TypeError, re.error):
+        return None
+    return chosen
+
+
 def standin_value(parameter: Parameter, provider: str = "aws") -> Any:
     """A plausible value for one parameter (a ``str``, a number, or a list for list types).
 
@@ -246,6 +305,10 @@ def standin_value(parameter: Parameter, provider: str = "aws") -> Any:
             value = _string(parameter, provider)
     if isinstance(value, str):
         value = _fitted(parameter, value)
+    if not _fits(parameter, value) and options.pattern is not None:
+        drawn = _from_pattern(parameter)
+        if drawn is not None:
+            value = [drawn] * len(value) if isinstance(value, list) else drawn
     if not _fits(parameter, value):
         raise InfrakitError(
             f"standins: no stand-in fits parameter `{parameter.key}` ({parameter.owner}): the value {value!r} does "
