@@ -273,6 +273,12 @@ def class_name(stem: str) -> str:
 # --- the importer -----------------------------------------------------------------------
 
 
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
 def _capabilities() -> dict[str, bool]:
     """Which parts of the template language this infrakit has (the importer writes only those)."""
     import importlib
@@ -294,6 +300,8 @@ def _capabilities() -> dict[str, bool]:
         "policies": options is not None and hasattr(options, "UpdatePolicy"),
         "as_str": hasattr(importlib.import_module("infrakit.aws.fn"), "as_str"),
         "sub_uses": hasattr(importlib.import_module("infrakit.aws.fn"), "_Sub"),
+        "template": _has_module("infrakit.aws.template"),
+        "language_extensions": hasattr(importlib.import_module("infrakit.aws.fn"), "to_json_string"),
     }
 
 
@@ -353,6 +361,8 @@ class _Param:
     kind: Any  # runtime type of a Ref; _NUMBER for Number parameters until decided
     chosen_name: bool = False  # the template name differs from the field's CamelCase
     literal: list[str] | None = None  # a String parameter's AllowedValues, typed as a Literal
+    group: str | None = None  # the console's parameter group and label
+    label: str | None = None
     uses: int = 0
     sub_uses: int = 0
     sites: list[tuple[Any, str]] = attrs.Factory(list)  # (expected spec type, path) for Number params
@@ -404,40 +414,203 @@ class _Importer:
         version = data.get("AWSTemplateFormatVersion")
         if version is not None and str(version) != "2010-09-09":
             self.problem("AWSTemplateFormatVersion", f"infrakit writes version 2010-09-09, not {version!r}")
-        for section in ("Metadata", "Rules", "Globals"):
-            if section in data:
-                self.problem(section, _CANNOT[section])
+        if not self.caps["template"]:
+            for section in ("Metadata", "Rules", "Globals"):
+                if section in data:
+                    self.problem(section, _CANNOT[section])
         if not self.caps["description"] and "Description" in data:
             self.problem("Description", _CANNOT["Description"])
         elif "Description" not in data:
             self.problem("Description", "the template has no Description; infrakit always writes one")
         elif not isinstance(data["Description"], str):
             self.problem("Description", "a Description is a string")
-        self._transform(data.get("Transform"))
         self.names.update({self.name, f"{self.name}Inputs", f"{self.name}Outputs"})
         self._mappings(data.get("Mappings") or {})
         self._parameters(data.get("Parameters") or {})
         self._resource_classes(data.get("Resources") or {})
+        transform_lines = self._transform(data.get("Transform"))
         condition_lines = self._conditions(data.get("Conditions") or {})
         output_fields, output_values = self._outputs(data.get("Outputs") or {})
         resource_lines = self._resources()
+        section_lines: list[Node] = []
+        if self.caps["template"]:
+            section_lines += self._metadata(data.get("Metadata"))
+            section_lines += self._rules(data.get("Rules"))
+            section_lines += self._globals(data.get("Globals"))
         self._decide_numbers()
         self._check_uses()
-        return self._module(condition_lines, resource_lines, output_fields, output_values)
+        return self._module(
+            [*transform_lines, *condition_lines], [*resource_lines, *section_lines], output_fields, output_values
+        )
 
-    def _transform(self, transform: Any) -> None:
+    # -- template sections ------------------------------------------------------------------
+
+    def _section_call(self, function: str, *args: Node) -> Node:
+        self.modules.add("template")
+        return call(f"template.{function}", atom("self"), *args)
+
+    def _metadata(self, metadata: Any) -> list[Node]:
+        if metadata is None:
+            return []
+        if not isinstance(metadata, dict):
+            self.problem("Metadata", "must be a mapping")
+            return []
+        lines = []
+        for key, value in metadata.items():
+            if key == _INTERFACE and self._interface(value):
+                continue
+            where = f"Metadata.{key}"
+            lines.append(self._section_call("metadata", atom(py_str(str(key))), self._any(value, where)))
+        return lines
+
+    def _interface(self, value: Any) -> bool:
+        """Whether the console's parameter groups and labels are written as ``ik.param(group=,
+        label=)`` (they are when that gives back the same metadata; else they are kept as is)."""
+        if not isinstance(value, dict) or not set(value) <= {"ParameterGroups", "ParameterLabels"}:
+            return False
+        groups = value.get("ParameterGroups") or []
+        labels = value.get("ParameterLabels") or {}
+        if not isinstance(groups, list) or not isinstance(labels, dict):
+            return False
+        grouped: dict[str, str] = {}
+        for group in groups:
+            ok = isinstance(group, dict) and set(group) == {"Label", "Parameters"}
+            label = group.get("Label") if ok else None
+            members = group.get("Parameters") if ok else None
+            if not (isinstance(label, dict) and set(label) == {"default"} and isinstance(label["default"], str)):
+                return False
+            if not isinstance(members, list) or not members or label["default"] in grouped.values():
+                return False
+            for member in members:
+                if member not in self.params or member in grouped:
+                    return False
+                grouped[member] = label["default"]
+        for name, label in labels.items():
+            if name not in self.params or not (isinstance(label, dict) and set(label) == {"default"}):
+                return False
+            if not isinstance(label["default"], str):
+                return False
+        # Groups are written in the order their parameters are declared: declare them so.
+        order = [*grouped, *(n for n in self.params if n not in grouped)]
+        self.params = {n: self.params[n] for n in order}
+        for name, p in self.params.items():
+            p.group = grouped.get(name)
+            p.label = labels[name]["default"] if name in labels else None
+        return True
+
+    def _rules(self, rules: Any) -> list[Node]:
+        if rules is None:
+            return []
+        if not isinstance(rules, dict):
+            self.problem("Rules", "must be a mapping")
+            return []
+        lines = []
+        for name, body in rules.items():
+            path = f"Rules.{name}"
+            if not isinstance(body, dict) or not isinstance(body.get("Assertions"), list):
+                self.problem(path, "a rule needs a list of Assertions")
+                continue
+            for key in body:
+                if key not in ("RuleCondition", "Assertions"):
+                    self.problem(f"{path}.{key}", f"unknown rule key {key!r}")
+            asserts = []
+            for i, item in enumerate(body["Assertions"]):
+                where = f"{path}.Assertions[{i}]"
+                if not isinstance(item, dict) or "Assert" not in item:
+                    self.problem(where, "an assertion needs an Assert")
+                    continue
+                for key in item:
+                    if key not in ("Assert", "AssertDescription"):
+                        self.problem(f"{where}.{key}", f"unknown assertion key {key!r}")
+                check = self._rule_expr(item["Assert"], f"{where}.Assert")
+                if "AssertDescription" in item:
+                    description = atom(py_str(_text(item["AssertDescription"])))
+                    asserts.append(call("template.Assert", check, description))
+                else:
+                    asserts.append(call("template.Assert", check))
+            args = [atom(py_str(str(name))), Node("", asserts, "[", "]")]
+            if "RuleCondition" in body:
+                args.append(prefixed("when=", self._rule_expr(body["RuleCondition"], f"{path}.RuleCondition")))
+            lines.append(self._section_call("rule", *args))
+        return lines
+
+    def _rule_expr(self, value: Any, path: str) -> Node:
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, arg),) = value.items()
+            if key in ("Fn::And", "Fn::Or", "Fn::Not"):
+                items = arg if isinstance(arg, list) else [arg]
+                operands = [self._rule_expr(c, f"{path}.{key}[{i}]") for i, c in enumerate(items)]
+                return call({"Fn::And": "fn.and_", "Fn::Or": "fn.or_", "Fn::Not": "fn.not_"}[key], *operands)
+            if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+                sides = [self._any(v, f"{path}.Fn::Equals[{i}]", str_or_number=True) for i, v in enumerate(arg)]
+                return call("fn.equals", *sides)
+            if key in _RULE_FUNCTIONS:
+                return self._intrinsic(value, path, "any", None)[0]
+        self.problem(path, f"a rule assertion must be a rule function (Fn::Contains, Fn::Equals, ...), got {value!r}")
+        return atom("fn.equals('', '')")
+
+    def _rule_call(self, key: str, arg: Any, path: str) -> tuple[Node, Any]:
+        def listed(value: Any, where: str) -> Node:
+            if isinstance(value, list):
+                return Node("", [self._any(v, f"{where}[{i}]") for i, v in enumerate(value)], "[", "]")
+            return self._any(value, where)
+
+        pair = isinstance(arg, list) and len(arg) == 2
+        if key in ("Fn::Contains", "Fn::EachMemberEquals") and pair:
+            name = "contains" if key == "Fn::Contains" else "each_member_equals"
+            return call(f"fn.{name}", listed(arg[0], f"{path}[0]"), self._any(arg[1], f"{path}[1]")), bool
+        if key == "Fn::EachMemberIn" and pair:
+            return call("fn.each_member_in", listed(arg[0], f"{path}[0]"), listed(arg[1], f"{path}[1]")), bool
+        if key == "Fn::RefAll" and isinstance(arg, str):
+            return call("fn.ref_all", atom(py_str(arg))), list[str]
+        if key == "Fn::ValueOf" and pair and arg[0] in self.params and isinstance(arg[1], str):
+            p = self.params[arg[0]]
+            p.uses += 1
+            return call("fn.value_of", atom(f"inputs.{p.field}"), atom(py_str(arg[1]))), Any
+        if key == "Fn::ValueOfAll" and pair and all(isinstance(a, str) for a in arg):
+            return call("fn.value_of_all", atom(py_str(arg[0])), atom(py_str(arg[1]))), list[str]
+        self.problem(path, f"malformed {key}")
+        return atom('""'), Any
+
+    def _globals(self, sections: Any) -> list[Node]:
+        if sections is None:
+            return []
+        if not isinstance(sections, dict):
+            self.problem("Globals", "must be a mapping")
+            return []
+        lines = []
+        for section, values in sections.items():
+            if not isinstance(values, dict):
+                self.problem(f"Globals.{section}", "must be a mapping")
+                continue
+            node = self._any(values, f"Globals.{section}")
+            lines.append(self._section_call("sam_globals", atom(py_str(str(section))), node))
+        return lines
+
+    def _transform(self, transform: Any) -> list[Node]:
         if transform is None:
-            return
+            return []
         names = transform if isinstance(transform, list) else [transform]
-        sam = any(str(t).startswith("AWS::Serverless::") for t in self._types())
+        sam = "Globals" in self.data or any(str(t).startswith("AWS::Serverless::") for t in self._types())
+        lines = []
         for i, t in enumerate(names):
             path = "Transform" if not isinstance(transform, list) else f"Transform[{i}]"
             if t == _SAM_TRANSFORM and sam:
+                if i != len(names) - 1:
+                    self.problem(path, "infrakit declares the SAM transform last (it must see the others' output)")
                 continue  # infrakit declares it for every template with SAM resources
-            if t == _SAM_TRANSFORM:
-                self.problem(path, "the SAM transform is declared only for templates with AWS::Serverless resources")
-            else:
+            if not self.caps["template"]:
                 self.problem(path, f"the transform {t!r} cannot be expressed (infrakit declares only SAM's)")
+            elif isinstance(t, str):
+                lines.append(self._section_call("transform", atom(py_str(t))))
+            elif isinstance(t, dict) and set(t) <= {"Name", "Parameters"} and isinstance(t.get("Name"), str):
+                args = [atom(py_str(t["Name"]))]
+                if "Parameters" in t:
+                    args.append(self._any(t["Parameters"], f"{path}.Parameters"))
+                lines.append(self._section_call("transform", *args))
+            else:
+                self.problem(path, f"a transform is a name or {{Name, Parameters}}, got {t!r}")
+        return lines
 
     def _types(self) -> Iterator[str]:
         for body in (self.data.get("Resources") or {}).values():
@@ -540,6 +713,10 @@ class _Importer:
             options.append(atom(f"constraint_description={py_str(_text(body['ConstraintDescription']))}"))
         if p.chosen_name:
             options.append(atom(f"name={py_str(p.name)}"))
+        if p.group is not None:
+            options.append(atom(f"group={py_str(p.group)}"))
+        if p.label is not None:
+            options.append(atom(f"label={py_str(p.label)}"))
         for key, option in (
             ("MinLength", "min_length"),
             ("MaxLength", "max_length"),
@@ -981,6 +1158,24 @@ class _Importer:
             return self._find_in_map(arg, where)
         if key == "Fn::If":
             return self._if(arg, where, spec, owner)
+        if key in _RULE_FUNCTIONS and self.caps["template"]:
+            return self._rule_call(key, arg, where)
+        if key == "Fn::Length" and self.caps["language_extensions"]:
+            node, kind = self._expr(arg, where, list[Any])
+            self._expect(list[Any], kind, where)
+            return call("fn.length", node), int
+        if key == "Fn::ToJsonString" and self.caps["language_extensions"]:
+            if not isinstance(arg, (dict, list)) and not _is_intrinsic(arg):
+                self.problem(where, "Fn::ToJsonString takes a mapping or a list")
+            return call("fn.to_json_string", self._any(arg, where)), str
+        if key == "Fn::Transform" and self.caps["language_extensions"]:
+            if not (isinstance(arg, dict) and isinstance(arg.get("Name"), str) and set(arg) <= {"Name", "Parameters"}):
+                self.problem(where, "Fn::Transform takes {Name, Parameters}")
+                return atom('""'), Any
+            args = [atom(py_str(arg["Name"]))]
+            if "Parameters" in arg:
+                args.append(self._any(arg["Parameters"], f"{where}.Parameters"))
+            return call("fn.transform", *args), Any
         if key == "Condition":
             self.problem(where, "a {Condition: name} belongs inside a condition function")
             return atom('""'), Any
@@ -1324,6 +1519,16 @@ _PARAM_KEYS = {
     "MaxValue",
     "NoEcho",
 }
+
+_INTERFACE = "AWS::CloudFormation::Interface"
+_RULE_FUNCTIONS = (
+    "Fn::Contains",
+    "Fn::EachMemberEquals",
+    "Fn::EachMemberIn",
+    "Fn::RefAll",
+    "Fn::ValueOf",
+    "Fn::ValueOfAll",
+)
 
 #: Why each part of a template that infrakit does not write cannot be expressed.
 _CANNOT = {
