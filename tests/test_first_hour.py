@@ -191,3 +191,78 @@ def test_an_editable_install_is_a_path_entry_that_mypy_follows(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stdout
     assert re.search(r'Revealed type is "infrakit\._expr\.Expr\[(builtins\.)?str\]"', result.stdout), result.stdout
+
+
+# --------------------------------------------------------------------------- the wrong inputs class, for mypy
+
+USER_CODE = """
+import infrakit as ik
+from infrakit.aws import ec2
+
+
+@ik.inputs
+class NetInputs:
+    cidr: str = "10.0.0.0/16"
+
+
+@ik.inputs
+class WebInputs:
+    vpc_id: ik.Param[str]
+
+
+@ik.outputs
+class NetOutputs:
+    vpc_id: ik.Out[str]
+
+
+class Net(ik.Component[NetInputs, NetOutputs]):
+    def build(self, inputs: NetInputs) -> NetOutputs:
+        return NetOutputs(vpc_id=self.add(ec2.VPC("Vpc", cidr_block=inputs.cidr)).ref)
+
+
+class Outer(ik.Component[NetInputs, NetOutputs]):
+    def build(self, inputs: NetInputs) -> NetOutputs:
+        self.embed(Net, inputs, prefix="Ok")
+        return self.embed(Net, WebInputs(vpc_id="x"), prefix="Bad")
+
+
+app = ik.App("a")
+net = app.add("net", Net, NetInputs())
+app.add("net-defaults", Net)
+ik.synth(Net)
+ik.synth(Net, NetInputs(cidr="10.1.0.0/16"))
+numbers: set[int] = set()
+numbers.add(1)
+app.add("bad", Net, WebInputs(vpc_id=net.outputs.vpc_id))
+ik.synth(Net, WebInputs(vpc_id="x"))
+"""
+
+
+def test_the_mypy_plugin_names_the_inputs_class_a_component_expects(tmp_path: Path) -> None:
+    user = tmp_path / "user.py"
+    user.write_text(USER_CODE)
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nplugins = infrakit.mypy_plugin\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            str(config),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            str(user),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    errors_ = [line.split(": error: ", 1)[1] for line in result.stdout.splitlines() if ": error: " in line]
+    assert errors_ == [
+        'Argument 2 to "embed" of "Component" has incompatible type "WebInputs"; expected "NetInputs"  [arg-type]',
+        'Argument 3 to "add" of "App" has incompatible type "WebInputs"; expected "NetInputs | None"  [arg-type]',
+        'Argument 2 to "synth" has incompatible type "WebInputs"; expected "NetInputs | None"  [arg-type]',
+    ], result.stdout
