@@ -87,9 +87,52 @@ def test_a_json_name_used_as_keyword_suggests_the_snake_case_one() -> None:
         compute.Allowed(IPProtocol="tcp")  # type: ignore[call-arg]
 
 
-def test_an_output_only_field_is_not_a_keyword() -> None:
-    with pytest.raises(errors.UnknownPropertyError, match=r"unknown property `self_link`"):
+def test_an_output_only_field_is_not_a_keyword_and_says_it_is_output_only() -> None:
+    with pytest.raises(errors.UnknownPropertyError, match=r"`self_link` is output-only in compute_v1.Network.*\.attrs"):
         compute.Network("net", self_link="x")  # type: ignore[call-arg]
+    with pytest.raises(errors.UnknownPropertyError, match=r"`network` is output-only in compute_v1.InstanceGroup"):
+        compute.InstanceGroup("group", zone="europe-west1-b", network="x")  # type: ignore[call-arg]
+    with pytest.raises(errors.UnknownPropertyError, match=r"`kind` is output-only in compute_v1.AccessConfig"):
+        compute.AccessConfig(kind="compute#accessConfig")  # type: ignore[call-arg]
+
+
+def test_the_validator_agrees_that_an_output_only_field_is_not_a_property() -> None:
+    from infrakit.gcp.validate import TemplateValidationError, validate_template
+
+    template = {
+        "resources": [
+            {
+                "name": "group",
+                "type": "compute.v1.instanceGroup",
+                "properties": {"zone": "europe-west1-b", "network": "global/networks/x"},
+            }
+        ]
+    }
+    with pytest.raises(TemplateValidationError, match=r"properties.network: `network` is output-only"):
+        validate_template(template)
+
+
+@pytest.mark.parametrize(
+    ("make", "value"),
+    [
+        (lambda v: compute.Firewall("fw", priority=v), 2**40),
+        (lambda v: compute.Firewall("fw", priority=v), 2**31),
+        (lambda v: compute.Firewall("fw", priority=v), -(2**31) - 1),
+    ],
+)
+def test_a_32_bit_field_refuses_a_value_out_of_its_range_at_construction(make: Any, value: int) -> None:
+    with pytest.raises(errors.PropertyValueError, match=rf"property `priority`: {value} is out of range for a 32-bit"):
+        make(value)
+
+
+def test_an_unsigned_32_bit_field_refuses_a_negative_value() -> None:
+    with pytest.raises(errors.PropertyValueError, match=r"-1 is out of range for an unsigned 32-bit integer field"):
+        compute.Router("r", region="europe-west1", bgp=compute.RouterBgp(asn=-1))
+
+
+def test_32_bit_fields_take_their_whole_range() -> None:
+    assert compute.Firewall("fw", priority=2**31 - 1).priority == 2**31 - 1
+    assert compute.RouterBgp(asn=2**32 - 1).asn == 2**32 - 1
 
 
 def test_a_value_of_the_wrong_type_is_refused_at_construction() -> None:
@@ -163,7 +206,9 @@ def test_mixing_aws_and_gcp_resources_in_one_component_is_refused_at_add() -> No
         self.add(network())
         self.add(s3.Bucket("Bucket"))
 
-    with pytest.raises(errors.ProviderMixError, match=r"AWS::S3::Bucket 'Bucket' is a resource of AWS.*has GCP resources"):
+    with pytest.raises(
+        errors.ProviderMixError, match=r"AWS::S3::Bucket 'Bucket' is a resource of AWS.*has GCP resources"
+    ):
         synth(build)
 
 

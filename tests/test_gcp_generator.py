@@ -235,7 +235,7 @@ def test_param_types_in_the_stubs_accept_values_and_expressions() -> None:
 
 def test_regenerating_changes_nothing(catalog: Any) -> None:
     files = gen.generate(catalog)
-    assert sorted(p.name for p in files) == ["_methods.py", "_types.py", "compute.py", "compute.pyi"]
+    assert sorted(p.name for p in files) == ["_fields.py", "_methods.py", "_types.py", "compute.py", "compute.pyi"]
     for path, text in files.items():
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run python tools/gen_gcp.py"
 

@@ -1,6 +1,6 @@
 """Generate the Google Cloud Compute catalogue from ``google.cloud.compute_v1``.
 
-Writes four files, all from one run, all marked generated:
+Writes five files, all from one run, all marked generated:
 
 ``infrakit/gcp/compute.py``
     The runtime table (format in ``infrakit._spec``): one entry per creatable kind and
@@ -10,6 +10,10 @@ Writes four files, all from one run, all marked generated:
     Typed stubs for mypy, pyright and IDEs, with the API's documentation.
 ``infrakit/gcp/_types.py``
     ``RESOURCE_TYPES`` and, per type name, its class, message, scope and collection.
+``infrakit/gcp/_fields.py``
+    Every field of every message a deployed resource holds, output-only ones included:
+    what nested attribute paths (``vm.attrs.network_interfaces[0].access_configs[0].nat_ip``)
+    and the validator read, and which fields are output-only.
 ``infrakit/gcp/_methods.py``
     The deploy engine's table: per kind, its client, the request fields naming the
     resource, and every method that changes a deployed resource in place (see
@@ -32,12 +36,13 @@ Where the data comes from:
   "[Output Only]" or "Output only." is an attribute, not a keyword (every field of a
   kind, settable or not, is an attribute: ``.attrs.address``); a string field
   documented "Check the X enum" is an enum of the nested ``X``'s values; 64-bit
-  integers are ``"int64"`` (``int`` in Python, a decimal string in templates);
+  integers are ``"int64"`` (``int`` in Python, a decimal string in templates), unsigned
+  32-bit ones ``"uint32"``, other 32-bit ones ``"int"`` (each range checked at construction);
 * documentation comes from the proto-plus class docstrings (their ``Attributes:``).
 
 Usage::
 
-    python tools/gen_gcp.py            # (re)write the four files
+    python tools/gen_gcp.py            # (re)write the five files
     python tools/gen_gcp.py --check    # exit 1 if regenerating would change them
 """
 
@@ -84,7 +89,8 @@ STUB_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list"})
 # Proto field types (google.protobuf.descriptor.FieldDescriptor.TYPE_*).
 _FLOATS = {1, 2}  # double, float
 _INT64 = {3, 4, 6, 16, 18}  # int64, uint64, fixed64, sfixed64, sint64: strings in JSON
-_INTS = {5, 7, 13, 15, 17}  # int32, fixed32, uint32, sfixed32, sint32
+_INTS = {5, 15, 17}  # int32, sfixed32, sint32: -2**31 .. 2**31 - 1
+_UINTS = {7, 13}  # fixed32, uint32: 0 .. 2**32 - 1
 _BOOL, _STRING, _MESSAGE, _BYTES, _ENUM = 8, 9, 11, 12, 14
 
 
@@ -369,6 +375,8 @@ class Introspector:
             return "bool"
         if kind in _INT64:
             return "int64"
+        if kind in _UINTS:
+            return "uint32"
         if kind in _INTS:
             return "int"
         if kind in _FLOATS:
@@ -469,6 +477,7 @@ _SCALAR_TYPES = {
     "str": "str",
     "int": "int",
     "int64": "int",
+    "uint32": "int",
     "float": "float",
     "bool": "bool",
     "json": "dict[str, _Any]",
@@ -583,6 +592,76 @@ def render_stubs(catalog: Catalog) -> str:
     for m in catalog.messages:
         parts.append(_stub_message(m) + "\n\n")
     return "".join(parts).rstrip("\n") + "\n"
+
+
+# --- every field of every message (nested attributes, output-only fields) ------------
+
+
+def field_table(compute_v1: Any, catalog: Catalog) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """``{compute_v1 message: {python name: (JSON name, spec, output only)}}`` for each
+    message a deployed resource holds, reached through every field (output-only ones
+    included); a nested message's spec is ``("obj", <compute_v1 message>)``."""
+    from google.cloud.compute_v1.types import compute
+
+    table: dict[str, dict[str, tuple[Any, ...]]] = {}
+    pending = sorted({k.message for k in catalog.kinds})
+    while pending:
+        name = pending.pop()
+        if name in table:
+            continue
+        cls = getattr(compute, name)
+        docs = field_docs(cls)
+        fields: dict[str, tuple[Any, ...]] = {}
+        for fd, py_name in Introspector.fields(cls):
+            spec = _raw_spec(fd)
+            for target in _messages_of(spec):
+                if target not in table:
+                    pending.append(target)
+            py = snake(fd.json_name) + ("_" if keyword.iskeyword(snake(fd.json_name)) else "")
+            fields[py] = (fd.json_name, spec, is_output_only(docs.get(py_name, "")))
+        table[name] = fields
+    return dict(sorted(table.items()))
+
+
+def _raw_spec(fd: Any) -> Any:
+    if fd.type == _MESSAGE:
+        target = fd.message_type
+        if target.GetOptions().map_entry:
+            return ("map", _raw_spec(target.fields_by_name["value"]))
+        spec: Any = ("obj", target.name)
+    elif fd.type in _INT64:
+        spec = "int64"
+    elif fd.type in _UINTS:
+        spec = "uint32"
+    elif fd.type in _INTS:
+        spec = "int"
+    elif fd.type in _FLOATS:
+        spec = "float"
+    elif fd.type == _BOOL:
+        spec = "bool"
+    else:
+        spec = "str"
+    return ("list", spec) if fd.is_repeated else spec
+
+
+def _messages_of(spec: Any) -> list[str]:
+    if isinstance(spec, tuple):
+        return [spec[1]] if spec[0] == "obj" else _messages_of(spec[1])
+    return []
+
+
+def render_fields(catalog: Catalog, compute_v1: Any) -> str:
+    return (
+        f"{HEADER}\n"
+        '"""Every field of every message a deployed Compute resource holds (output-only ones too).\n\n'
+        "Read by nested attribute references (``vm.attrs.network_interfaces[0].access_configs[0].nat_ip``)\n"
+        "and by the validator (which refuses an output-only field in properties).\n"
+        '"""\n\n'
+        "# compute_v1 message: {python name: (JSON name, spec, output only)}\n"
+        "# spec: 'str', 'bool', 'int' (32-bit), 'uint32', 'int64', 'float', ('obj', message),\n"
+        "#   ('list', spec), ('map', spec)\n"
+        f"FIELDS = {_literal(field_table(compute_v1, catalog))}\n"
+    )
 
 
 # --- the deploy engine's method table -----------------------------------------------
@@ -743,6 +822,7 @@ def generate(catalog: Catalog | None = None) -> dict[Path, str]:
         OUT / "compute.pyi": render_stubs(catalog),
         OUT / "_types.py": render_types(catalog),
         OUT / "_methods.py": render_methods(catalog, compute_v1),
+        OUT / "_fields.py": render_fields(catalog, compute_v1),
     }
 
 

@@ -3,16 +3,20 @@
 Every creatable Compute kind is a class in :mod:`infrakit.gcp.compute`
 (``compute.v1.instance`` is ``compute.Instance``, ``compute.v1.globalAddress`` is
 ``compute.GlobalAddress``). ``RESOURCE_TYPES`` lists every type name;
-:func:`resource_class` returns one class by type name. See ``docs/gcp.md``.
+:func:`resource_class` returns one class by type name; :func:`sub` writes references
+and parameters into text (``sub("http://{ip}/", ip=address.attrs.address)``). See ``docs/gcp.md``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from infrakit.gcp._expr import sub
 
 from infrakit.errors import DefinitionError, did_you_mean
 
-__all__ = ["RESOURCE_TYPES", "resource_class"]
+__all__ = ["RESOURCE_TYPES", "resource_class", "sub"]
 
 
 def resource_class(name: str) -> type[Any]:
@@ -29,6 +33,10 @@ def resource_class(name: str) -> type[Any]:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "sub":
+        from infrakit.gcp._expr import sub
+
+        return sub
     if name == "RESOURCE_TYPES":
         from infrakit.gcp._types import RESOURCE_TYPES
 

@@ -17,10 +17,13 @@ from typing import Any, ClassVar
 
 import attrs
 
+from infrakit._expr import Expr
 from infrakit._provider import Provider
 from infrakit._resource import Resource, make_property_class, make_resource_class
 from infrakit.errors import did_you_mean
+from infrakit.gcp._expr import guard
 from infrakit.gcp._provider import GCP
+from infrakit.gcp._types import KINDS
 
 __all__ = ["DependsOn", "GcpResource", "catalog"]
 
@@ -46,10 +49,25 @@ class GcpResource(Resource):
         """The resource's name (its first argument)."""
         return self.logical_id
 
+    @property
+    def ref(self) -> Expr[str]:
+        """The resource's ``selfLink``: ``$(ref.NAME.selfLink)``."""
+        from infrakit.gcp._expr import GcpRef
+
+        return GcpRef(self)
+
+    @property
+    def attrs(self) -> Any:
+        """Any field of the deployed resource, nested ones too:
+        ``vm.attrs.network_interfaces[0].access_configs[0].nat_ip``."""
+        from infrakit.gcp._expr import GcpAttrs
+
+        return GcpAttrs(self)
+
 
 def runtime_spec(spec: Any) -> Any:
-    """A table spec in the core's vocabulary: ``"int64"`` is an ``"int"``."""
-    if spec == "int64":
+    """A table spec in the core's vocabulary: ``"int64"`` and ``"uint32"`` are integers (``"int"``)."""
+    if spec in ("int64", "uint32"):
         return "int"
     if isinstance(spec, tuple) and spec[0] in ("list", "map"):
         return (spec[0], runtime_spec(spec[1]))
@@ -78,6 +96,14 @@ def _props(table_props: tuple[Any, ...]) -> tuple[tuple[Any, ...], frozenset[str
     return props, frozenset(py for py, _wire, spec, _required in table_props if has_int64(spec))
 
 
+def _resource_where(cls: Any, args: tuple[Any, ...]) -> str:
+    return f"{cls.resource_type} {args[0]!r}" if args else str(cls.resource_type)
+
+
+def _message_where(cls: Any, _args: tuple[Any, ...]) -> str:
+    return f"compute.{cls.__name__}"
+
+
 def catalog(
     module_name: str,
     resources: dict[str, tuple[Any, ...]],
@@ -104,10 +130,13 @@ def catalog(
                 lookup=lambda _cls: lookup,
             )
             cls.scope = scope
+            guard(cls, KINDS[resource_type][0], table_props, _resource_where)
         else:
             doc, table_props = messages[name]
             props, int64 = _props(table_props)
             cls = make_property_class(name, qualname=name, module=module_name, doc=doc, props=props, lookup=lookup)
+            source = name.removesuffix("Message") if name.endswith("Message") and name != "LocalizedMessage" else name
+            guard(cls, source, table_props, _message_where)
         cls._wire_forms = dict.fromkeys(int64, int64_text)
         made: type = cls
         return made

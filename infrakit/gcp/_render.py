@@ -99,8 +99,9 @@ class _Renderer:
         shown = f"{name} {args}" if name == "Ref" and isinstance(args, str) else name
         raise SynthError(
             f"{self.where}: `{shown}` is a CloudFormation function (infrakit.aws.fn); a compute template has "
-            "no functions. Use plain values, references (.ref, .attrs.<field>) and deploy-time parameters, "
-            "or compute the value in Python from build-time inputs"
+            "no functions. Use plain values, references (.ref, .attrs.<field>) and deploy-time parameters; "
+            "write references and parameters into text with infrakit.gcp.sub('...{x}...', x=value) (fn.sub's "
+            "counterpart, resolved at deploy time), or compute the value in Python from build-time inputs"
         )
 
     def condition(self, condition: ConditionRef) -> Any:

@@ -28,7 +28,11 @@ from infrakit.errors import TemplateValidationError, did_you_mean
 
 __all__ = ["TemplateValidationError", "parse_template", "validate_template"]
 
-_PLACEHOLDER = re.compile(r"^\$\((ref|params)\.([^.()]+)(?:\.([A-Za-z0-9_]+))?\)$")
+_PLACEHOLDER = re.compile(r"^\$\((ref|params)\.([^.()]+)(?:\.([^()]+))?\)$")
+#: A placeholder inside a longer string (``gcp.sub``): ``"http://$(ref.ip.address)/"``.
+_EMBEDDED = re.compile(r"\$\((?:ref|params)\.[^()]*\)")
+#: One step of a field path: ``networkInterfaces``, ``[0]``.
+_STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _PROJECT = "infrakit-validate"
 _SCOPE_PATHS = {"zone": ("zones", "us-central1-a"), "region": ("regions", "us-central1")}
 
@@ -95,12 +99,7 @@ class _Context:
             kind_type = self.resources[name].get("type")
             if kind_type in self.kinds:
                 message = self.kinds[kind_type][0]
-                fields = {f.json_name for f in getattr(self.compute_v1, message).pb().DESCRIPTOR.fields}
-                if attribute not in fields:
-                    raise TemplateValidationError(
-                        f"{where}: {text} reads field {attribute!r} of {kind_type} {name!r}, which "
-                        f"compute_v1.{message} does not have{did_you_mean(attribute, fields)}"
-                    )
+                _check_path(getattr(self.compute_v1, message).pb().DESCRIPTOR, attribute, text, where, kind_type, name)
                 if attribute == "selfLink":
                     default = self.url(name)
         else:
@@ -118,6 +117,41 @@ class _Context:
         if field.type == _MESSAGE:
             return {}
         return _sample(field, default)
+
+
+def _check_path(descriptor: Any, path: str, text: str, where: str, kind_type: str, name: str) -> None:
+    """Refuse a field path the message does not have (``networkInterfaces[0].accessConfigs[0].natIP``)."""
+    position, field, indexable = 0, None, False
+    for match in _STEP.finditer(path):
+        if match.start() != position:
+            break
+        position = match.end()
+        key, index = match.group(1), match.group(2)
+        if index is not None:
+            if field is None or not indexable:
+                raise TemplateValidationError(f"{where}: {text}: `[{index}]` indexes a field that is not a list")
+            indexable = False
+            continue
+        if field is not None and (indexable or field.type != _MESSAGE or _is_map(field)):
+            raise TemplateValidationError(f"{where}: {text}: `{key}` reads into a field that is not a message")
+        current = descriptor if field is None else field.message_type
+        fields = {f.json_name: f for f in current.fields}
+        if key not in fields:
+            raise TemplateValidationError(
+                f"{where}: {text} reads field {key!r} of {kind_type} {name!r}, which compute_v1.{current.name} "
+                f"does not have{did_you_mean(key, fields)}"
+            )
+        field = fields[key]
+        indexable = field.is_repeated and not _is_map(field)
+    if position != len(path) or field is None:
+        raise TemplateValidationError(f"{where}: {text}: {path!r} is not a field path (fields and [index]es)")
+
+
+def _output_only(descriptor: Any) -> frozenset[str]:
+    """The JSON names of a message's output-only fields (``selfLink``, ``InstanceGroup.network``)."""
+    from infrakit.gcp._fields import FIELDS
+
+    return frozenset(wire for wire, _spec, output_only in FIELDS.get(descriptor.name, {}).values() if output_only)
 
 
 def _is_map(field: Any) -> bool:
@@ -154,6 +188,11 @@ def _fill(ctx: _Context, value: Any, descriptor: Any, where: str) -> Any:
             raise TemplateValidationError(
                 f"{path}: compute_v1.{descriptor.name} has no field `{key}`{did_you_mean(key, by_json)}"
             )
+        if key != "name" and key in _output_only(descriptor):
+            raise TemplateValidationError(
+                f"{path}: `{key}` is output-only in compute_v1.{descriptor.name}: the API sets it; a template "
+                "reads it as $(ref.NAME.<field>) (.attrs in Python), never sets it"
+            )
         result[key] = _fill_field(ctx, item, field, path)
     return result
 
@@ -161,6 +200,8 @@ def _fill(ctx: _Context, value: Any, descriptor: Any, where: str) -> Any:
 def _fill_field(ctx: _Context, item: Any, field: Any, path: str) -> Any:
     if isinstance(item, str) and _PLACEHOLDER.match(item):
         return ctx.stand_in(item, field, path)
+    if isinstance(item, str) and "$(" in item:
+        return _fill_scalar(ctx, item, field, path)
     if _is_map(field):
         value_field = field.message_type.fields_by_name["value"]
         if not isinstance(item, Mapping):
@@ -177,6 +218,9 @@ def _fill_scalar(ctx: _Context, item: Any, field: Any, path: str) -> Any:
     """One value of ``field``'s type (an item of a list or map, or the field itself)."""
     if isinstance(item, str) and _PLACEHOLDER.match(item):
         return ctx.stand_in(item, _Single(field), path)
+    if isinstance(item, str) and "$(" in item:
+        for match in _EMBEDDED.finditer(item):  # text with references: each must resolve
+            ctx.stand_in(match.group(0), _StringField(), path)
     if field.type == _MESSAGE:
         return _fill(ctx, item, field.message_type, path)
     return item
@@ -250,8 +294,8 @@ def parse_template(template: Any) -> dict[str, Any]:
     for i, output in enumerate(body.get("outputs") or []):
         value = output.get("value") if isinstance(output, Mapping) else None
         for text in _strings(value):
-            if _PLACEHOLDER.match(text):
-                ctx.stand_in(text, _StringField(), f"output {output.get('name', i)!r}")
+            for match in _EMBEDDED.finditer(text):
+                ctx.stand_in(match.group(0), _StringField(), f"output {output.get('name', i)!r}")
     return parsed
 
 
