@@ -180,7 +180,7 @@ class App:
         if producer.app is not self or self.instances.get(producer.name) is not producer:
             raise WiringError(f"{where}: instance {producer.name!r} is not part of this app; add it first")
         # The inputs class refused a type mismatch when it was built; here: membership.
-        integration = ref.integration or self.integration
+        integration = self.integration_of(ref)
         if integration not in INTEGRATIONS:
             raise WiringError(f"{where}: unknown integration {integration!r}")
         options = dict(inputs_fields(type(consumer.inputs)))[field].options

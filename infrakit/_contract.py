@@ -345,6 +345,30 @@ class Parameter:
             return typing.get_args(self.type)
         return None
 
+    @property
+    def integration(self) -> str:
+        """How a wired parameter receives its value (``"parameters"``, ``"registry"``,
+        ``"exports"``; ``""`` when not wired). The app resolves each wire's pattern (its own,
+        else the app's: ``App.integration_of``) before the component is built."""
+        if self.source is None:
+            return ""
+        return str(getattr(self.source, "integration", None) or "parameters")
+
+    def constraints(self, names: typing.Mapping[str, str]) -> dict[str, Any]:
+        """The parameter's value constraints that are set, under a provider's names for them:
+        ``names`` maps ``pattern``, ``min_length``, ``max_length``, ``min_value`` and
+        ``max_value`` to the template's keys (CloudFormation ``AllowedPattern``, ...; a
+        compute template's ``pattern``, ``minLength``, ...)."""
+        options = self.options
+        values = {
+            "pattern": options.pattern,
+            "min_length": options.min_length,
+            "max_length": options.max_length,
+            "min_value": options.min_value,
+            "max_value": options.max_value,
+        }
+        return {names[key]: value for key, value in values.items() if value is not None}
+
     def check_default(self) -> None:
         """Refuse a default that breaks the parameter's own constraints (``allowed``,
         ``pattern``, lengths, ``min_value``/``max_value``): no deploy could use it."""

@@ -325,13 +325,25 @@ def compatible(expected: Any, actual: Any) -> bool:
     return bool((e_origin or expected) is dict and (a_origin or actual) is dict)
 
 
-def value_type(value: Any) -> Any:
-    """The runtime type of a plain value or an expression, for error messages."""
+_NO_TYPE: Any = object()
+
+
+def value_type(value: Any, other: Any = _NO_TYPE) -> Any:
+    """The runtime type of a plain value or an expression: an expression's type; ``bool``,
+    ``int``, ``float``, ``str``, ``NoneType``; ``list[T]`` for a list (or tuple) whose items all
+    have type ``T`` (else ``list``); ``dict``. Any other object's type is ``other`` when given
+    (``Any``: the functions of ``infrakit.aws.fn`` leave it to the property's own check), else
+    its class."""
     if isinstance(value, Expr):
         return value.type
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return list[str]
-    return type(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return type(value)
+    if isinstance(value, (list, tuple)):
+        items = {value_type(v, other) for v in value}
+        return types.GenericAlias(list, (items.pop(),)) if len(items) == 1 else list
+    if isinstance(value, dict):
+        return dict
+    return type(value) if other is _NO_TYPE else other
 
 
 def describe_value(value: Any) -> str:

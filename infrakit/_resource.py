@@ -12,14 +12,16 @@ import contextvars
 import enum
 import functools
 import math
+import sys
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from infrakit._expr import Expr, GetAtt, Ref, compatible, describe_value
 from infrakit.errors import (
+    DefinitionError,
     MissingPropertyError,
     PropertyTypeError,
     UnknownAttributeError,
@@ -41,6 +43,8 @@ __all__ = [
     "building_prefix",
     "check_value",
     "collect",
+    "find_class",
+    "lazy_module",
     "make_property_class",
     "make_resource_class",
     "option_field",
@@ -541,6 +545,43 @@ def make_property_class(
     cls._keywords = frozenset(py for py, *_ in props)
     _init_guard(cls, owner, checks)
     return typing.cast("type[PropertyType]", cls)
+
+
+# --- lazy catalogue modules ---------------------------------------------------------
+
+
+def lazy_module(
+    module_name: str, names: Collection[str], build: Callable[[str], type], what: str
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The module ``__getattr__`` and ``__dir__`` of a generated catalogue module: a class
+    named in ``names`` is made by ``build(name)`` on first access and cached in the module;
+    another name is an ``AttributeError`` with a suggestion (``what`` names the kind)."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in names:
+            raise AttributeError(f"module {module_name!r} has no {what} {name!r}{did_you_mean(name, names)}")
+        cls = build(name)
+        setattr(sys.modules[module_name], name, cls)
+        return cls
+
+    def __dir__() -> list[str]:
+        return sorted(set(names) | set(vars(sys.modules[module_name])))
+
+    return __getattr__, __dir__
+
+
+def find_class(provider: str, name: str, known: Collection[str], locate: Callable[[str], tuple[str, str]]) -> type[Any]:
+    """The class of resource type ``name`` in a provider's catalogue (``known``: every type
+    name); ``locate(name)`` gives its ``(module, class)``, and only that module is imported."""
+    import importlib
+
+    if not isinstance(name, str):
+        raise DefinitionError(f"resource_class takes the name of a {provider} resource type (a str), got {name!r}")
+    if name not in known:
+        raise DefinitionError(f"unknown {provider} resource type {name!r}{did_you_mean(name, known)}")
+    module, cls = locate(name)
+    found: type[Any] = getattr(importlib.import_module(module), cls)
+    return found
 
 
 # --- rendering ----------------------------------------------------------------------

@@ -7,10 +7,7 @@ them all; :func:`resource_class` returns one by type name, importing only its mo
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
-
-from infrakit.errors import DefinitionError, did_you_mean
 
 if TYPE_CHECKING:
     from infrakit._tags import Tag
@@ -23,13 +20,10 @@ __all__ = ["RESOURCE_TYPES", "Tag", "CreationPolicy", "CustomResource", "ImportP
 
 def resource_class(name: str) -> type[Any]:
     """The class of a CloudFormation resource type: ``resource_class("AWS::EC2::VPC")``."""
+    from infrakit._resource import find_class
     from infrakit.aws._types import MODULES
 
-    try:
-        module, cls = MODULES[name]
-    except KeyError:
-        raise DefinitionError(f"unknown AWS resource type {name!r}{did_you_mean(name, MODULES)}") from None
-    return getattr(importlib.import_module(f"infrakit.aws.{module}"), cls)  # type: ignore[no-any-return]
+    return find_class("AWS", name, MODULES, lambda n: (f"infrakit.aws.{MODULES[n][0]}", MODULES[n][1]))
 
 
 def __getattr__(name: str) -> Any:

@@ -41,7 +41,7 @@ def export_name(app: str, instance: str, output: str) -> str:
 
 
 def _integration(p: Parameter) -> str:
-    return (p.source.integration or "parameters") if p.source is not None else ""
+    return p.integration
 
 
 def _source_names(p: Parameter) -> tuple[str, str, str]:
@@ -167,6 +167,16 @@ class _Renderer:
             )
 
 
+#: A parameter's value constraints, as CloudFormation names them.
+_CONSTRAINTS = {
+    "pattern": "AllowedPattern",
+    "min_length": "MinLength",
+    "max_length": "MaxLength",
+    "min_value": "MinValue",
+    "max_value": "MaxValue",
+}
+
+
 def _parameter(p: Parameter) -> dict[str, Any]:
     options = p.options
     kind = base_type(p.type)
@@ -209,15 +219,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
         allowed = (True, False)
     if allowed:
         body["AllowedValues"] = [_text(v) if isinstance(v, bool) else v for v in allowed]
-    for key, option in (
-        ("AllowedPattern", options.pattern),
-        ("MinLength", options.min_length),
-        ("MaxLength", options.max_length),
-        ("MinValue", options.min_value),
-        ("MaxValue", options.max_value),
-    ):
-        if option is not None:
-            body[key] = option
+    body.update(p.constraints(_CONSTRAINTS))
     if options.constraint_description is not None:
         body["ConstraintDescription"] = options.constraint_description
     if options.secret:

@@ -11,7 +11,17 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from infrakit._expr import Call, ConditionRef, Expr, ParamRef, Renderer, compatible, describe_value, type_name
+from infrakit._expr import (
+    Call,
+    ConditionRef,
+    Expr,
+    ParamRef,
+    Renderer,
+    compatible,
+    describe_value,
+    type_name,
+    value_type,
+)
 from infrakit._resource import Resource, building_prefix
 from infrakit.aws._dynamic import resolve_secret, resolve_ssm_secure
 from infrakit.errors import PropertyTypeError, UnknownAttributeError, did_you_mean
@@ -64,20 +74,9 @@ Int = int | Expr[int]
 
 
 def _type_of(value: Any) -> Any:
-    if isinstance(value, Expr):
-        return value.type
-    if value is None:  # never a value of a CloudFormation function (it would render null)
-        return type(None)
-    if isinstance(value, bool):
-        return bool
-    if isinstance(value, (int, float, str)):
-        return type(value)
-    if isinstance(value, (list, tuple)):
-        items = {_type_of(v) for v in value}
-        return list[items.pop()] if len(items) == 1 else list  # type: ignore[misc]
-    if isinstance(value, dict):
-        return dict
-    return Any
+    """A value's type for the functions' checks: other objects (a property type in an
+    ``fn.if_`` branch) are ``Any``, left to the property's own check."""
+    return value_type(value, Any)
 
 
 def _expect(function: str, argument: str, expected: Any, value: Any) -> None:

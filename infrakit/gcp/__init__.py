@@ -14,22 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from infrakit.gcp._expr import sub
 
-from infrakit.errors import DefinitionError, did_you_mean
-
 __all__ = ["RESOURCE_TYPES", "resource_class", "sub"]
 
 
 def resource_class(name: str) -> type[Any]:
     """The class of a Compute resource type: ``resource_class("compute.v1.instance")``."""
+    from infrakit._resource import find_class
     from infrakit.gcp._types import CLASSES
 
-    try:
-        cls = CLASSES[name]
-    except KeyError:
-        raise DefinitionError(f"unknown GCP resource type {name!r}{did_you_mean(name, CLASSES)}") from None
-    from infrakit.gcp import compute
-
-    return getattr(compute, cls)  # type: ignore[no-any-return]
+    return find_class("GCP", name, CLASSES, lambda n: ("infrakit.gcp.compute", CLASSES[n]))
 
 
 def __getattr__(name: str) -> Any:

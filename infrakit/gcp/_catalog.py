@@ -19,8 +19,7 @@ import attrs
 
 from infrakit._expr import Expr
 from infrakit._provider import Provider
-from infrakit._resource import Resource, make_property_class, make_resource_class
-from infrakit.errors import did_you_mean
+from infrakit._resource import Resource, lazy_module, make_property_class, make_resource_class
 from infrakit.gcp._expr import guard
 from infrakit.gcp._provider import GCP
 from infrakit.gcp._types import KINDS
@@ -141,17 +140,4 @@ def catalog(
         made: type = cls
         return made
 
-    def __getattr__(name: str) -> Any:
-        if name not in resources and name not in messages:
-            known = [*resources, *messages]
-            raise AttributeError(
-                f"module {module_name!r} has no resource or message {name!r}{did_you_mean(name, known)}"
-            )
-        cls = build(name)
-        setattr(sys.modules[module_name], name, cls)
-        return cls
-
-    def __dir__() -> list[str]:
-        return sorted(set(resources) | set(messages) | set(vars(sys.modules[module_name])))
-
-    return __getattr__, __dir__
+    return lazy_module(module_name, {**resources, **messages}, build, "resource or message")

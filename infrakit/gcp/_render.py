@@ -141,6 +141,14 @@ def order(build: Any) -> list[Resource]:
 
 
 _SCHEMA_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+#: A parameter's value constraints, as a compute template (JSON Schema) names them.
+_CONSTRAINTS = {
+    "pattern": "pattern",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "min_value": "minimum",
+    "max_value": "maximum",
+}
 
 
 def _parameter(p: Parameter) -> dict[str, Any]:
@@ -164,15 +172,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     allowed = p.allowed_values()
     if allowed:
         body["enum"] = list(allowed)
-    for key, option in (
-        ("pattern", options.pattern),
-        ("minLength", options.min_length),
-        ("maxLength", options.max_length),
-        ("minimum", options.min_value),
-        ("maximum", options.max_value),
-    ):
-        if option is not None:
-            body[key] = option
+    body.update(p.constraints(_CONSTRAINTS))
     if options.secret:
         body["secret"] = True
     return body
