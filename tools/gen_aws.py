@@ -568,6 +568,23 @@ class Resource:
     props: list[Prop]
     attrs: list[Attr]
     nested: list[NestedType]  # sorted by name
+    #: The property that holds the type's tags, which also takes ``ik.Tag`` objects and dicts.
+    tags_property: str | None = None
+
+
+def tags_property(schema: Mapping[str, Any]) -> str | None:
+    """The property holding a type's tags: from its ``tagging`` metadata, else ``Tags`` if it
+    has one (``None``: not taggable, or its tags live deeper than a top-level property)."""
+    properties = schema.get("properties", {})
+    tagging = schema.get("tagging")
+    if tagging is None:
+        return "Tags" if "Tags" in properties else None
+    if not tagging.get("taggable", True):
+        return None
+    parts = str(tagging.get("tagProperty", "/properties/Tags")).split("/")
+    if len(parts) == 3 and parts[1] == "properties" and parts[2] in properties:
+        return parts[2]
+    return None
 
 
 def build_resource(source: ResourceSchema) -> Resource:
@@ -586,6 +603,7 @@ def build_resource(source: ResourceSchema) -> Resource:
         props=props,
         attrs=build_attrs(source, name),
         nested=[mapper.nested[n] for n in sorted(mapper.nested)],
+        tags_property=tags_property(schema),
     )
 
 
@@ -770,6 +788,7 @@ STUB_NAMES = {
     "Metadata": "infrakit.aws._catalog",
     "UpdatePolicy": "infrakit.aws._catalog",
     "UpdateReplacePolicy": "infrakit.aws._catalog",
+    "TagsArg": "infrakit.aws._catalog",
 }
 
 
@@ -838,11 +857,11 @@ class StubWriter:
             self.lines.append(f"        def {attr.py_name}(self) -> {self.value(attr.spec)}:")
             self._docstring(attr.doc or f"``Fn::GetAtt {attr.wire_name}``.", 3)
         self.lines.append("")
-        params = [f"{p.py_name}: {self.prop_annotation(p, '')}" for p in r.props]
+        params = [f"{p.py_name}: {self.prop_annotation(p, '', p.wire_name == r.tags_property)}" for p in r.props]
         taken = {p.py_name for p in r.props}
         params += [f"{o.name}: {self.option_annotation(o.annotation)} = None" for o in OPTIONS if o.name not in taken]
         self._init(["logical_id: " + n["str"], "/", "*", *params], 1)
-        self._prop_attributes(r.props, "", 1)
+        self._prop_attributes(r.props, "", 1, r.tags_property)
         self.lines += [f"    @{n['property']}", "    def attrs(self) -> Attrs: ..."]
 
     def option_annotation(self, annotation: str) -> str:
@@ -864,16 +883,18 @@ class StubWriter:
         self.lines += [f"{pad}    {p}," for p in params]
         self.lines.append(f"{pad}) -> None: ...")
 
-    def _prop_attributes(self, props: Sequence[Prop], qualifier: str, depth: int) -> None:
+    def _prop_attributes(self, props: Sequence[Prop], qualifier: str, depth: int, tags: str | None = None) -> None:
         pad = "    " * depth
         for p in props:
             optional = "" if p.required else " | None"
-            self.lines.append(f"{pad}{p.py_name}: {self.accepts(p.spec, qualifier)}{optional}")
+            accepted = self.accepts(p.spec, qualifier) + (f" | {self.names['TagsArg']}" if p.wire_name == tags else "")
+            self.lines.append(f"{pad}{p.py_name}: {accepted}{optional}")
             if p.doc:
                 self._docstring(p.doc, depth)
 
-    def prop_annotation(self, prop: Prop, qualifier: str) -> str:
-        accepted = self.accepts(prop.spec, qualifier)
+    def prop_annotation(self, prop: Prop, qualifier: str, tags: bool = False) -> str:
+        """A property's annotation; the tags property also takes ``ik.Tag`` objects and a dict."""
+        accepted = self.accepts(prop.spec, qualifier) + (f" | {self.names['TagsArg']}" if tags else "")
         return accepted if prop.required else f"{accepted} | None = None"
 
     def accepts(self, spec: TypeSpec, qualifier: str) -> str:

@@ -25,24 +25,16 @@ TARGET = Path(__file__).resolve().parent.parent / "infrakit" / "aws" / "_tagging
 
 
 def tag_tables(schemas: list[Any]) -> tuple[dict[str, str], list[str]]:
-    """``({type: tags property name}, [types not taggable though they have Tags])``."""
+    """``({type: tags property name}, [types not taggable though they have Tags])``, from
+    the catalogue generator's reading of each schema (``gen_aws.tags_property``)."""
     renamed: dict[str, str] = {}
     untaggable: list[str] = []
     for source in schemas:
-        properties = source.schema.get("properties", {})
-        tagging = source.schema.get("tagging")
-        if tagging is None or not tagging.get("taggable", True):
-            if tagging is not None and "Tags" in properties:
-                untaggable.append(source.type_name)
-            continue  # no metadata: a top-level Tags property, if any, holds the tags
-        pointer = tagging.get("tagProperty", "/properties/Tags")
-        parts = pointer.split("/")
-        if len(parts) != 3 or parts[1] != "properties" or parts[2] not in properties:
-            if "Tags" in properties:
-                untaggable.append(source.type_name)
-            continue
-        if parts[2] != "Tags":
-            renamed[source.type_name] = parts[2]
+        found = gen_aws.tags_property(source.schema)
+        if found is None and "Tags" in source.schema.get("properties", {}):
+            untaggable.append(source.type_name)
+        elif found is not None and found != "Tags":
+            renamed[source.type_name] = found
     return dict(sorted(renamed.items())), sorted(untaggable)
 
 

@@ -7,23 +7,22 @@ entry the first time it is accessed, then cached in the module.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
 from infrakit._expr import ConditionRef
 from infrakit._provider import Provider
-from infrakit._resource import (
-    PropertyType,
-    Resource,
-    ResourceOption,
-    lazy_module,
-    make_property_class,
-    make_resource_class,
-)
+from infrakit._resource import PropertyType, Resource, ResourceOption, make_property_class, make_resource_class
 from infrakit.aws._options import OPTIONS, CreationPolicy, UpdatePolicy
 from infrakit.aws._provider import AWS
+
+if TYPE_CHECKING:
+    from infrakit._expr import Expr
+    from infrakit._tags import Tag
+from infrakit.errors import did_you_mean
 
 __all__ = [
     "AwsProperty",
@@ -34,6 +33,7 @@ __all__ = [
     "DependsOn",
     "Json",
     "Metadata",
+    "TagsArg",
     "UpdatePolicy",
     "UpdateReplacePolicy",
     "service",
@@ -45,6 +45,9 @@ DependsOn = Resource | Sequence[Resource] | None
 ConditionArg = str | ConditionRef | None
 Metadata = Mapping[str, Any]
 Json = Mapping[str, Any]
+#: What a resource's tags property takes besides its own shape: ``ik.Tag`` objects or a
+#: ``{key: value}`` dict (rendered in the type's shape; see ``infrakit._tags``).
+TagsArg = Sequence["Tag"] | Mapping[str, "str | Expr[str]"]
 
 
 @attrs.define(eq=False, slots=True, these={o.name: o.field() for o in OPTIONS[1:]})
@@ -98,9 +101,12 @@ def service(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of a generated service module."""
 
-    def build(name: str) -> type:
-        resource_type, doc, props, attributes, nested = table[name]
-        return make_resource_class(
+    def __getattr__(name: str) -> Any:
+        entry = table.get(name)
+        if entry is None:
+            raise AttributeError(f"module {module_name!r} has no resource type {name!r}{did_you_mean(name, table)}")
+        resource_type, doc, props, attributes, nested = entry
+        cls = make_resource_class(
             name,
             base=AwsResource,
             module=module_name,
@@ -110,5 +116,10 @@ def service(
             attributes=attributes,
             nested={n: _nested_builder(n, module_name, d, p) for n, (d, p) in nested.items()},
         )
+        setattr(sys.modules[module_name], name, cls)
+        return cls
 
-    return lazy_module(module_name, table, build, "resource type")
+    def __dir__() -> list[str]:
+        return sorted(set(table) | set(vars(sys.modules[module_name])))
+
+    return __getattr__, __dir__

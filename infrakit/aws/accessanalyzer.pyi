@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Analyzer(AwsResource):
@@ -169,7 +169,7 @@ class Analyzer(AwsResource):
         analyzer_configuration: AnalyzerConfiguration | None = None,
         analyzer_name: str | Expr[str] | None = None,
         archive_rules: Sequence[_Analyzer_ArchiveRule] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -184,7 +184,7 @@ class Analyzer(AwsResource):
     analyzer_name: str | Expr[str] | None
     """Analyzer name"""
     archive_rules: Sequence[_Analyzer_ArchiveRule] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: str | Expr[str]
     """The type of the analyzer, must be one of ACCOUNT, ORGANIZATION, ACCOUNT_INTERNAL_ACCESS, ORGANIZATION_INTERNAL_ACCESS, ACCOUNT_UNUSED_ACCESS and ORGANIZATION_UNUSED_ACCESS"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Certificate(AwsResource):
@@ -634,7 +634,7 @@ class CertificateAuthority(AwsResource):
         revocation_configuration: RevocationConfiguration | None = None,
         signing_algorithm: str | Expr[str],
         subject: Subject,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str],
         usage_mode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -657,7 +657,7 @@ class CertificateAuthority(AwsResource):
     """Algorithm your CA uses to sign certificate requests."""
     subject: Subject
     """Structure that contains X.500 distinguished name information for your CA."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: str | Expr[str]
     """The type of the certificate authority."""
     usage_mode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | Expr[str] | None

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class InvestigationGroup(AwsResource):
@@ -95,7 +95,7 @@ class InvestigationGroup(AwsResource):
         retention_in_days: int | Expr[int] | None = None,
         role_arn: str | Expr[str] | None = None,
         tag_key_boundaries: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -120,7 +120,7 @@ class InvestigationGroup(AwsResource):
     role_arn: str | Expr[str] | None
     """The Investigation Role's ARN."""
     tag_key_boundaries: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

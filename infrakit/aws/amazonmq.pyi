@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Broker(AwsResource):
@@ -207,7 +207,7 @@ class Broker(AwsResource):
         storage_size: int | Expr[int] | None = None,
         storage_type: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         users: Sequence[User] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -247,7 +247,7 @@ class Broker(AwsResource):
     """The broker's storage size in GB."""
     storage_type: str | Expr[str] | None
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     users: Sequence[User] | None
     """Users to configure on the broker. 
     For RabbitMQ, this should be one user, created when the broker is created, and changes thereafter are ignored.
@@ -298,7 +298,7 @@ class Configuration(AwsResource):
         engine_type: str | Expr[str],
         engine_version: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -319,7 +319,7 @@ class Configuration(AwsResource):
     """The version of the broker engine."""
     name: str | Expr[str]
     """The name of the configuration."""
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     """Create tags when creating the configuration."""
     @property
     def attrs(self) -> Attrs: ...

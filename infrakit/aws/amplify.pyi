@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class App(AwsResource):
@@ -156,7 +156,7 @@ class App(AwsResource):
         oauth_token: str | Expr[str] | None = None,
         platform: Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | Expr[str] | None = None,
         repository: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -182,7 +182,7 @@ class App(AwsResource):
     oauth_token: str | Expr[str] | None
     platform: Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | Expr[str] | None
     repository: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -336,7 +336,7 @@ class Branch(AwsResource):
         framework: str | Expr[str] | None = None,
         pull_request_environment_name: str | Expr[str] | None = None,
         stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -360,7 +360,7 @@ class Branch(AwsResource):
     framework: str | Expr[str] | None
     pull_request_environment_name: str | Expr[str] | None
     stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -526,7 +526,7 @@ class Webhook(AwsResource):
         app_id: str | Expr[str] | None = None,
         branch_name: str | Expr[str],
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -541,7 +541,7 @@ class Webhook(AwsResource):
     """The name for a branch that is part of an Amplify app."""
     description: str | Expr[str] | None
     """The description for a webhook."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the webhook."""
     @property
     def attrs(self) -> Attrs: ...

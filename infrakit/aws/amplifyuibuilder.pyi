@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Component(AwsResource):
@@ -300,7 +300,7 @@ class Component(AwsResource):
         properties: Mapping[str, ComponentProperty] | None = None,
         schema_version: str | Expr[str] | None = None,
         source_id: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         variants: Sequence[ComponentVariant] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -322,7 +322,7 @@ class Component(AwsResource):
     properties: Mapping[str, ComponentProperty] | None
     schema_version: str | Expr[str] | None
     source_id: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     variants: Sequence[ComponentVariant] | None
     @_property
     def attrs(self) -> Attrs: ...
@@ -621,7 +621,7 @@ class Form(AwsResource):
         schema_version: str | Expr[str] | None = None,
         sectional_elements: Mapping[str, SectionalElement] | None = None,
         style: FormStyle | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -641,7 +641,7 @@ class Form(AwsResource):
     schema_version: str | Expr[str] | None
     sectional_elements: Mapping[str, SectionalElement] | None
     style: FormStyle | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @_property
     def attrs(self) -> Attrs: ...
 
@@ -696,7 +696,7 @@ class Theme(AwsResource):
         environment_name: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         overrides: Sequence[ThemeValues] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         values: Sequence[ThemeValues] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -710,7 +710,7 @@ class Theme(AwsResource):
     environment_name: str | Expr[str] | None
     name: str | Expr[str] | None
     overrides: Sequence[ThemeValues] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     values: Sequence[ThemeValues] | None
     @_property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Account(AwsResource):
@@ -87,7 +87,7 @@ class ApiKey(AwsResource):
         generate_distinct_id: bool | Expr[bool] | None = None,
         name: str | Expr[str] | None = None,
         stage_keys: Sequence[StageKey] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         value: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -106,7 +106,7 @@ class ApiKey(AwsResource):
       If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
     """
     stage_keys: Sequence[StageKey] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     value: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -257,7 +257,7 @@ class ClientCertificate(AwsResource):
         /,
         *,
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -267,7 +267,7 @@ class ClientCertificate(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -635,7 +635,7 @@ class DomainName(AwsResource):
         regional_certificate_arn: str | Expr[str] | None = None,
         routing_mode: Literal["BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"] | Expr[str] | None = None,
         security_policy: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -655,7 +655,7 @@ class DomainName(AwsResource):
     regional_certificate_arn: str | Expr[str] | None
     routing_mode: Literal["BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"] | Expr[str] | None
     security_policy: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -689,7 +689,7 @@ class DomainNameAccessAssociation(AwsResource):
         access_association_source: str | Expr[str],
         access_association_source_type: Literal["VPCE"] | Expr[str],
         domain_name_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -704,7 +704,7 @@ class DomainNameAccessAssociation(AwsResource):
     """The source type of the domain name access association resource."""
     domain_name_arn: str | Expr[str]
     """The amazon resource name (ARN) of the domain name resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of arbitrary tags (key-value pairs) to associate with the domainname access association."""
     @property
     def attrs(self) -> Attrs: ...
@@ -759,7 +759,7 @@ class DomainNameV2(AwsResource):
         policy: str | Expr[str] | Json | None = None,
         routing_mode: Literal["BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"] | Expr[str] | None = None,
         security_policy: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -776,7 +776,7 @@ class DomainNameV2(AwsResource):
     routing_mode: Literal["BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"] | Expr[str] | None
     """The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid."""
     security_policy: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1132,7 +1132,7 @@ class RestApi(AwsResource):
         parameters: str | Expr[str] | Mapping[str, str | Expr[str]] | None = None,
         policy: str | Expr[str] | Json | None = None,
         security_policy: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1170,7 +1170,7 @@ class RestApi(AwsResource):
     policy: str | Expr[str] | Json | None
     """A policy document that contains the permissions for the ``RestApi`` resource. To set the ARN for the policy, use the ``!Join`` intrinsic function with ``""`` as delimiter and values of ``"execute-api:/"`` and ``"*"``."""
     security_policy: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     version: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1277,7 +1277,7 @@ class Stage(AwsResource):
         method_settings: Sequence[MethodSetting] | None = None,
         rest_api_id: str | Expr[str],
         stage_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tracing_enabled: bool | Expr[bool] | None = None,
         variables: Mapping[str, str | Expr[str]] | None = None,
         depends_on: DependsOn = None,
@@ -1302,7 +1302,7 @@ class Stage(AwsResource):
     method_settings: Sequence[MethodSetting] | None
     rest_api_id: str | Expr[str]
     stage_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     tracing_enabled: bool | Expr[bool] | None
     variables: Mapping[str, str | Expr[str]] | None
     """A map (string-to-string map) that defines the stage variables, where the variable name is the key and the variable value is the value. Variable names are limited to alphanumeric characters. Values must match the following regular expression: ``[A-Za-z0-9-._~:/?#&=,]+``."""
@@ -1387,7 +1387,7 @@ class UsagePlan(AwsResource):
         api_stages: Sequence[ApiStage] | None = None,
         description: str | Expr[str] | None = None,
         quota: QuotaSettings | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         throttle: ThrottleSettings | None = None,
         usage_plan_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1404,7 +1404,7 @@ class UsagePlan(AwsResource):
     """``QuotaSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies a target for the maximum number of requests users can make to your REST APIs.
      In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs. Consider using [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to manage API requests.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     throttle: ThrottleSettings | None
     """``ThrottleSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies the overall request rate (average requests per second) and burst capacity when users call your REST APIs."""
     usage_plan_name: str | Expr[str] | None
@@ -1478,7 +1478,7 @@ class VpcLink(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arns: Sequence[str | Expr[str]] | Expr[list[str]],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1490,7 +1490,7 @@ class VpcLink(AwsResource):
     ) -> None: ...
     description: str | Expr[str] | None
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of arbitrary tags (key-value pairs) to associate with the VPC link."""
     target_arns: Sequence[str | Expr[str]] | Expr[list[str]]
     @property

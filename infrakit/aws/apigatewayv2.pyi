@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Api(AwsResource):
@@ -92,7 +92,7 @@ class Api(AwsResource):
         protocol_type: str | Expr[str] | None = None,
         route_key: str | Expr[str] | None = None,
         route_selection_expression: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target: str | Expr[str] | None = None,
         version: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -134,7 +134,7 @@ class Api(AwsResource):
     """This property is part of quick create. If you don't specify a ``routeKey``, a default route of ``$default`` is created. The ``$default`` route acts as a catch-all for any request made to your API, for a particular stage. The ``$default`` route key can't be modified. You can add routes after creating the API, and you can update the route keys of additional routes. Supported only for HTTP APIs."""
     route_selection_expression: str | Expr[str] | None
     """The route selection expression for the API. For HTTP APIs, the ``routeSelectionExpression`` must be ``${request.method} ${request.path}``. If not provided, this will be the default for HTTP APIs. This property is required for WebSocket APIs."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     target: str | Expr[str] | None
     """This property is part of quick create. Quick create produces an API with an integration, a default catch-all route, and a default stage which is configured to automatically deploy changes. For HTTP integrations, specify a fully qualified URL. For Lambda integrations, specify a function ARN. The type of the integration will be HTTP_PROXY or AWS_PROXY, respectively. Supported only for HTTP APIs."""
     version: str | Expr[str] | None
@@ -498,7 +498,7 @@ class DomainName(AwsResource):
         domain_name_configurations: Sequence[DomainNameConfiguration] | None = None,
         mutual_tls_authentication: MutualTlsAuthentication | None = None,
         routing_mode: Literal["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -515,7 +515,7 @@ class DomainName(AwsResource):
     """The mutual TLS authentication configuration for a custom domain name."""
     routing_mode: Literal["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"] | Expr[str] | None
     """The routing mode API Gateway uses to route traffic to your APIs."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -760,7 +760,7 @@ class PortalProduct(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -773,7 +773,7 @@ class PortalProduct(AwsResource):
     """A description of the portal product."""
     display_name: str | Expr[str]
     """The name of the portal product as it appears in a published portal."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The collection of tags associated with the portal product."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1064,7 +1064,7 @@ class Stage(AwsResource):
         route_settings: str | Expr[str] | Json | None = None,
         stage_name: str | Expr[str],
         stage_variables: str | Expr[str] | Json | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1091,7 +1091,7 @@ class Stage(AwsResource):
     stage_name: str | Expr[str]
     """The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters."""
     stage_variables: str | Expr[str] | Json | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1113,7 +1113,7 @@ class VpcLink(AwsResource):
         name: str | Expr[str],
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1128,6 +1128,6 @@ class VpcLink(AwsResource):
     """A list of security group IDs for the VPC link."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """A list of subnet IDs to include in the VPC link."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -39,7 +39,7 @@ class Application(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -52,7 +52,7 @@ class Application(AwsResource):
     """A description of the application."""
     name: str | Expr[str]
     """A name for the application."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Metadata to assign to the application. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define."""
     @property
     def attrs(self) -> Attrs: ...
@@ -111,7 +111,7 @@ class ConfigurationProfile(AwsResource):
         location_uri: str | Expr[str],
         name: str | Expr[str],
         retrieval_role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         type: str | Expr[str] | None = None,
         validators: Sequence[Validators] | None = None,
         depends_on: DependsOn = None,
@@ -136,7 +136,7 @@ class ConfigurationProfile(AwsResource):
     """A name for the configuration profile."""
     retrieval_role_arn: str | Expr[str] | None
     """The ARN of an IAM role with permission to access the configuration at the specified LocationUri."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Metadata to assign to the configuration profile. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define."""
     type: str | Expr[str] | None
     """The type of configurations contained in the profile. When calling this API, enter one of the following values for Type: AWS.AppConfig.FeatureFlags, AWS.Freeform"""
@@ -200,7 +200,7 @@ class Deployment(AwsResource):
         dynamic_extension_parameters: Sequence[DynamicExtensionParameters] | None = None,
         environment_id: str | Expr[str],
         kms_key_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -224,7 +224,7 @@ class Deployment(AwsResource):
     """The environment ID."""
     kms_key_identifier: str | Expr[str] | None
     """The AWS Key Management Service key identifier (key ID, key alias, or key ARN) provided when the resource was created or updated."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -265,7 +265,7 @@ class DeploymentStrategy(AwsResource):
         growth_type: Literal["EXPONENTIAL", "LINEAR"] | Expr[str] | None = None,
         name: str | Expr[str],
         replicate_to: Literal["NONE", "SSM_DOCUMENT"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -301,7 +301,7 @@ class DeploymentStrategy(AwsResource):
     """A name for the deployment strategy."""
     replicate_to: Literal["NONE", "SSM_DOCUMENT"] | Expr[str]
     """Save the deployment strategy to a Systems Manager (SSM) document."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Assigns metadata to an AWS AppConfig resource. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define. You can specify a maximum of 50 tags for a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -354,7 +354,7 @@ class Environment(AwsResource):
         description: str | Expr[str] | None = None,
         monitors: Sequence[Monitor] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -373,7 +373,7 @@ class Environment(AwsResource):
     """Amazon CloudWatch alarms to monitor during the deployment process."""
     name: str | Expr[str]
     """A name for the environment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata to assign to the environment. Tags help organize and categorize your AWS AppConfig resources. Each tag consists of a key and an optional value, both of which you define."""
     @property
     def attrs(self) -> Attrs: ...
@@ -482,7 +482,7 @@ class ExperimentDefinition(AwsResource):
         hypothesis: str | Expr[str] | None = None,
         launch_criteria: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         treatments: Sequence[Treatment],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -512,7 +512,7 @@ class ExperimentDefinition(AwsResource):
     """Criteria for launching the experiment."""
     name: str | Expr[str]
     """A name for the experiment definition."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the experiment definition."""
     treatments: Sequence[Treatment]
     """Treatment variants (1-5)."""
@@ -583,7 +583,7 @@ class ExperimentRun(AwsResource):
         description: str | Expr[str] | None = None,
         experiment_definition_identifier: str | Expr[str],
         exposure_percentage: float | Expr[float],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         treatment_overrides: TreatmentOverrides | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -601,7 +601,7 @@ class ExperimentRun(AwsResource):
     """The experiment definition name or ID used to create the experiment run."""
     exposure_percentage: float | Expr[float]
     """Percentage of traffic exposed to the experiment (0-100)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the experiment run."""
     treatment_overrides: TreatmentOverrides | None
     """Treatment overrides for specific entities."""
@@ -685,7 +685,7 @@ class Extension(AwsResource):
         latest_version_number: int | Expr[int] | None = None,
         name: str | Expr[str],
         parameters: Mapping[str, Parameter] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -701,7 +701,7 @@ class Extension(AwsResource):
     name: str | Expr[str]
     """Name of the extension."""
     parameters: Mapping[str, Parameter] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value tags to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -751,7 +751,7 @@ class ExtensionAssociation(AwsResource):
         extension_version_number: int | Expr[int] | None = None,
         parameters: Mapping[str, str | Expr[str]] | None = None,
         resource_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -764,7 +764,7 @@ class ExtensionAssociation(AwsResource):
     extension_version_number: int | Expr[int] | None
     parameters: Mapping[str, str | Expr[str]] | None
     resource_identifier: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AppAuthorization(AwsResource):
@@ -118,7 +118,7 @@ class AppAuthorization(AwsResource):
         app_bundle_identifier: str | Expr[str],
         auth_type: Literal["oauth2", "apiKey"] | Expr[str],
         credential: Credential | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tenant: Tenant,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -136,7 +136,7 @@ class AppAuthorization(AwsResource):
     """The authorization type."""
     credential: Credential | None
     """Contains credentials for the application."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the app authorization."""
     tenant: Tenant
     """Contains information about an application tenant."""
@@ -274,7 +274,7 @@ class IngestionDestination(AwsResource):
         destination_configuration: DestinationConfiguration,
         ingestion_arn: str | Expr[str],
         processing_configuration: ProcessingConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -291,7 +291,7 @@ class IngestionDestination(AwsResource):
     """The Amazon Resource Name (ARN) of the ingestion."""
     processing_configuration: ProcessingConfiguration
     """Contains information about how ingested data is processed."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A map of the key-value pairs of the tag or tags to assign to the resource."""
     @property
     def attrs(self) -> Attrs: ...

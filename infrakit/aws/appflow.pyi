@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connector(AwsResource):
@@ -1649,7 +1649,7 @@ class Flow(AwsResource):
         kms_arn: str | Expr[str] | None = None,
         metadata_catalog_config: MetadataCatalogConfig | None = None,
         source_flow_config: SourceFlowConfig,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tasks: Sequence[Task],
         trigger_config: TriggerConfig,
         depends_on: DependsOn = None,
@@ -1674,7 +1674,7 @@ class Flow(AwsResource):
     """Configurations of metadata catalog of the flow."""
     source_flow_config: SourceFlowConfig
     """Configurations of Source connector of the flow."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of Tags."""
     tasks: Sequence[Task]
     """List of tasks for the flow."""

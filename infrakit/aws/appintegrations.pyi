@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -105,7 +105,7 @@ class Application(AwsResource):
         name: str | Expr[str],
         namespace: str | Expr[str],
         permissions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -134,7 +134,7 @@ class Application(AwsResource):
     """The namespace of the application."""
     permissions: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The configuration of events or requests that the application has access to."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the application."""
     @property
     def attrs(self) -> Attrs: ...
@@ -210,7 +210,7 @@ class DataIntegration(AwsResource):
         object_configuration: Mapping[str, Mapping[str, Sequence[str | Expr[str]] | Expr[list[str]]]] | None = None,
         schedule_config: ScheduleConfig | None = None,
         source_uri: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -233,7 +233,7 @@ class DataIntegration(AwsResource):
     """The name of the data and how often it should be pulled from the source."""
     source_uri: str | Expr[str]
     """The URI of the data source."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the data integration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -282,7 +282,7 @@ class EventIntegration(AwsResource):
         event_bridge_bus: str | Expr[str],
         event_filter: EventFilter,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -299,7 +299,7 @@ class EventIntegration(AwsResource):
     """The EventFilter (source) associated with the event integration."""
     name: str | Expr[str]
     """The name of the event integration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the event integration."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -373,7 +373,7 @@ class Application(AwsResource):
         ops_item_sns_topic_arn: str | Expr[str] | None = None,
         resource_group_name: str | Expr[str],
         sns_notification_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -404,7 +404,7 @@ class Application(AwsResource):
     """The name of the resource group."""
     sns_notification_arn: str | Expr[str] | None
     """Application Insights sends notifications to this SNS topic whenever there is a problem update in the associated application."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags of Application Insights application."""
     @property
     def attrs(self) -> Attrs: ...

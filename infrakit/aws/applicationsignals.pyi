@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Discovery(AwsResource):
@@ -229,7 +229,7 @@ class InstrumentationConfig(AwsResource):
         location: Location,
         service: str | Expr[str],
         signal_type: Literal["SNAPSHOT"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -256,7 +256,7 @@ class InstrumentationConfig(AwsResource):
     """The name of the service to instrument. This should match the service.name resource attribute reported by the application."""
     signal_type: Literal["SNAPSHOT"] | Expr[str]
     """The telemetry signal type to emit for this instrumentation. The supported value is SNAPSHOT."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An optional list of key-value pairs to associate with the instrumentation configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -695,7 +695,7 @@ class ServiceLevelObjective(AwsResource):
         name: str | Expr[str],
         request_based_sli: RequestBasedSli | None = None,
         sli: Sli | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -718,7 +718,7 @@ class ServiceLevelObjective(AwsResource):
     """This structure contains information about the performance metric that a request-based SLO monitors."""
     sli: Sli | None
     """This structure contains information about the performance metric that an SLO monitors."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The list of tag keys and values associated with the resource you specified"""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class GatewayRoute(AwsResource):
@@ -369,7 +369,7 @@ class GatewayRoute(AwsResource):
         mesh_name: str | Expr[str],
         mesh_owner: str | Expr[str] | None = None,
         spec: GatewayRouteSpec,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_gateway_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -383,7 +383,7 @@ class GatewayRoute(AwsResource):
     mesh_name: str | Expr[str]
     mesh_owner: str | Expr[str] | None
     spec: GatewayRouteSpec
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     virtual_gateway_name: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -469,7 +469,7 @@ class Mesh(AwsResource):
         *,
         mesh_name: str | Expr[str] | None = None,
         spec: MeshSpec | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -480,7 +480,7 @@ class Mesh(AwsResource):
     ) -> None: ...
     mesh_name: str | Expr[str] | None
     spec: MeshSpec | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -889,7 +889,7 @@ class Route(AwsResource):
         mesh_owner: str | Expr[str] | None = None,
         route_name: str | Expr[str] | None = None,
         spec: RouteSpec,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_router_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -903,7 +903,7 @@ class Route(AwsResource):
     mesh_owner: str | Expr[str] | None
     route_name: str | Expr[str] | None
     spec: RouteSpec
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     virtual_router_name: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -1336,7 +1336,7 @@ class VirtualGateway(AwsResource):
         mesh_name: str | Expr[str],
         mesh_owner: str | Expr[str] | None = None,
         spec: VirtualGatewaySpec,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_gateway_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1349,7 +1349,7 @@ class VirtualGateway(AwsResource):
     mesh_name: str | Expr[str]
     mesh_owner: str | Expr[str] | None
     spec: VirtualGatewaySpec
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     virtual_gateway_name: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1956,7 +1956,7 @@ class VirtualNode(AwsResource):
         mesh_name: str | Expr[str],
         mesh_owner: str | Expr[str] | None = None,
         spec: VirtualNodeSpec,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_node_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1969,7 +1969,7 @@ class VirtualNode(AwsResource):
     mesh_name: str | Expr[str]
     mesh_owner: str | Expr[str] | None
     spec: VirtualNodeSpec
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     virtual_node_name: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -2060,7 +2060,7 @@ class VirtualRouter(AwsResource):
         mesh_name: str | Expr[str],
         mesh_owner: str | Expr[str] | None = None,
         spec: VirtualRouterSpec,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_router_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2073,7 +2073,7 @@ class VirtualRouter(AwsResource):
     mesh_name: str | Expr[str]
     mesh_owner: str | Expr[str] | None
     spec: VirtualRouterSpec
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     virtual_router_name: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -2174,7 +2174,7 @@ class VirtualService(AwsResource):
         mesh_name: str | Expr[str],
         mesh_owner: str | Expr[str] | None = None,
         spec: VirtualServiceSpec,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_service_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2187,7 +2187,7 @@ class VirtualService(AwsResource):
     mesh_name: str | Expr[str]
     mesh_owner: str | Expr[str] | None
     spec: VirtualServiceSpec
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     virtual_service_name: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AutoScalingConfiguration(AwsResource):
@@ -47,7 +47,7 @@ class AutoScalingConfiguration(AwsResource):
         max_concurrency: int | Expr[int] | None = None,
         max_size: int | Expr[int] | None = None,
         min_size: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -64,7 +64,7 @@ class AutoScalingConfiguration(AwsResource):
     """The maximum number of instances that an App Runner service scales up to. At most MaxSize instances actively serve traffic for your service."""
     min_size: int | Expr[int] | None
     """The minimum number of instances that App Runner provisions for a service. The service always has at least MinSize provisioned instances. Some of them actively serve traffic. The rest of them (provisioned and inactive instances) are a cost-effective compute capacity reserve and are ready to be quickly activated. You pay for memory usage of all the provisioned instances. You pay for CPU usage of only the active subset."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of metadata items that you can associate with your auto scaling configuration resource. A tag is a key-value pair."""
     @property
     def attrs(self) -> Attrs: ...
@@ -116,7 +116,7 @@ class ObservabilityConfiguration(AwsResource):
         /,
         *,
         observability_configuration_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trace_configuration: TraceConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -128,7 +128,7 @@ class ObservabilityConfiguration(AwsResource):
     ) -> None: ...
     observability_configuration_name: str | Expr[str] | None
     """A name for the observability configuration. When you use it for the first time in an AWS Region, App Runner creates revision number 1 of this name. When you use the same name in subsequent calls, App Runner creates incremental revisions of the configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of metadata items that you can associate with your observability configuration resource. A tag is a key-value pair."""
     trace_configuration: TraceConfiguration | None
     """The configuration of the tracing feature within this observability configuration. If you don't specify it, App Runner doesn't enable tracing."""
@@ -447,7 +447,7 @@ class Service(AwsResource):
         observability_configuration: ServiceObservabilityConfiguration | None = None,
         service_name: str | Expr[str] | None = None,
         source_configuration: SourceConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -472,7 +472,7 @@ class Service(AwsResource):
     """The AppRunner Service Name."""
     source_configuration: SourceConfiguration
     """Source Code configuration"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -509,7 +509,7 @@ class VpcConnector(AwsResource):
         *,
         security_groups: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnets: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_connector_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -523,7 +523,7 @@ class VpcConnector(AwsResource):
     """A list of IDs of security groups that App Runner should use for access to AWS resources under the specified subnets. If not specified, App Runner uses the default security group of the Amazon VPC. The default security group allows all outbound traffic."""
     subnets: Sequence[str | Expr[str]] | Expr[list[str]]
     """A list of IDs of subnets that App Runner should use when it associates your service with a custom Amazon VPC. Specify IDs of subnets of a single Amazon VPC. App Runner determines the Amazon VPC from the subnets you specify."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of metadata items that you can associate with your VPC connector resource. A tag is a key-value pair."""
     vpc_connector_name: str | Expr[str] | None
     """A name for the VPC connector. If you don't specify a name, AWS CloudFormation generates a name for your VPC connector."""
@@ -581,7 +581,7 @@ class VpcIngressConnection(AwsResource):
         *,
         ingress_vpc_configuration: IngressVpcConfiguration,
         service_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_ingress_connection_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -595,7 +595,7 @@ class VpcIngressConnection(AwsResource):
     """The configuration of customer’s VPC and related VPC endpoint"""
     service_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the service."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_ingress_connection_name: str | Expr[str] | None
     """The customer-provided Vpc Ingress Connection name."""
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AppBlock(AwsResource):
@@ -78,7 +78,7 @@ class AppBlock(AwsResource):
         post_setup_script_details: ScriptDetails | None = None,
         setup_script_details: ScriptDetails | None = None,
         source_s3_location: S3Location,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -94,7 +94,7 @@ class AppBlock(AwsResource):
     post_setup_script_details: ScriptDetails | None
     setup_script_details: ScriptDetails | None
     source_s3_location: S3Location
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -163,7 +163,7 @@ class AppBlockBuilder(AwsResource):
         instance_type: str | Expr[str],
         name: str | Expr[str],
         platform: Literal["WINDOWS_SERVER_2019"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_config: VpcConfig,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -183,7 +183,7 @@ class AppBlockBuilder(AwsResource):
     instance_type: str | Expr[str]
     name: str | Expr[str]
     platform: Literal["WINDOWS_SERVER_2019"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_config: VpcConfig
     @property
     def attrs(self) -> Attrs: ...
@@ -245,7 +245,7 @@ class Application(AwsResource):
         launch_path: str | Expr[str],
         name: str | Expr[str],
         platforms: Sequence[Literal["AMAZON_LINUX2", "RHEL8", "ROCKY_LINUX8", "UBUNTU_PRO_2404", "WINDOWS", "WINDOWS_SERVER_2016", "WINDOWS_SERVER_2019", "WINDOWS_SERVER_2022", "WINDOWS_SERVER_2025"] | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         working_directory: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -265,7 +265,7 @@ class Application(AwsResource):
     launch_path: str | Expr[str]
     name: str | Expr[str]
     platforms: Sequence[Literal["AMAZON_LINUX2", "RHEL8", "ROCKY_LINUX8", "UBUNTU_PRO_2404", "WINDOWS", "WINDOWS_SERVER_2016", "WINDOWS_SERVER_2019", "WINDOWS_SERVER_2022", "WINDOWS_SERVER_2025"] | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     working_directory: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -537,7 +537,7 @@ class Fleet(AwsResource):
         root_volume_config: VolumeConfig | None = None,
         session_script_s3_location: S3Location | None = None,
         stream_view: Literal["APP", "DESKTOP"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         usb_device_filter_strings: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         vpc_config: VpcConfig | None = None,
         depends_on: DependsOn = None,
@@ -570,7 +570,7 @@ class Fleet(AwsResource):
     root_volume_config: VolumeConfig | None
     session_script_s3_location: S3Location | None
     stream_view: Literal["APP", "DESKTOP"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     usb_device_filter_strings: Sequence[str | Expr[str]] | Expr[list[str]] | None
     vpc_config: VpcConfig | None
     @property
@@ -664,7 +664,7 @@ class ImageBuilder(AwsResource):
         root_volume_config: VolumeConfig | None = None,
         softwares_to_install: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         softwares_to_uninstall: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_config: VpcConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -689,7 +689,7 @@ class ImageBuilder(AwsResource):
     root_volume_config: VolumeConfig | None
     softwares_to_install: Sequence[str | Expr[str]] | Expr[list[str]] | None
     softwares_to_uninstall: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_config: VpcConfig | None
     @property
     def attrs(self) -> Attrs: ...
@@ -874,7 +874,7 @@ class Stack(AwsResource):
         redirect_url: str | Expr[str] | None = None,
         storage_connectors: Sequence[StorageConnector] | None = None,
         streaming_experience_settings: StreamingExperienceSettings | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_settings: Sequence[UserSetting] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -912,7 +912,7 @@ class Stack(AwsResource):
     """The storage connectors to enable."""
     streaming_experience_settings: StreamingExperienceSettings | None
     """The streaming protocol that you want your stack to prefer. This can be UDP or TCP. Currently, UDP is only supported in the Windows native client."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs."""
     user_settings: Sequence[UserSetting] | None
     """The actions that are enabled or disabled for users during their streaming sessions. By default, these actions are enabled."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Api(AwsResource):
@@ -167,7 +167,7 @@ class Api(AwsResource):
         event_config: EventConfig | None = None,
         name: str | Expr[str],
         owner_contact: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -182,7 +182,7 @@ class Api(AwsResource):
     """The name of the AppSync API."""
     owner_contact: str | Expr[str] | None
     """The owner contact information for an API resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this AppSync API."""
     @property
     def attrs(self) -> Attrs: ...
@@ -373,7 +373,7 @@ class ChannelNamespace(AwsResource):
         name: str | Expr[str],
         publish_auth_modes: Sequence[AuthMode] | None = None,
         subscribe_auth_modes: Sequence[AuthMode] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -395,7 +395,7 @@ class ChannelNamespace(AwsResource):
     """List of AuthModes supported for Publish operations."""
     subscribe_auth_modes: Sequence[AuthMode] | None
     """List of AuthModes supported for Subscribe operations."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this AppSync API."""
     @property
     def attrs(self) -> Attrs: ...
@@ -695,7 +695,7 @@ class DomainName(AwsResource):
         certificate_arn: str | Expr[str],
         description: str | Expr[str] | None = None,
         domain_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -707,7 +707,7 @@ class DomainName(AwsResource):
     certificate_arn: str | Expr[str]
     description: str | Expr[str] | None
     domain_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this Domain Name."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1114,7 +1114,7 @@ class GraphQLApi(AwsResource):
         owner_contact: str | Expr[str] | None = None,
         query_depth_limit: int | Expr[int] | None = None,
         resolver_count_limit: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_pool_config: UserPoolConfig | None = None,
         visibility: Literal["GLOBAL", "PRIVATE"] | Expr[str] | None = None,
         xray_enabled: bool | Expr[bool] | None = None,
@@ -1154,7 +1154,7 @@ class GraphQLApi(AwsResource):
     """The maximum depth a query can have in a single request. Depth refers to the amount of nested levels allowed in the body of query."""
     resolver_count_limit: int | Expr[int] | None
     """The maximum number of resolvers that can be invoked in a single request."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this GraphQL API."""
     user_pool_config: UserPoolConfig | None
     """Optional authorization configuration for using Amazon Cognito user pools with your GraphQL endpoint."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AnomalyDetector(AwsResource):
@@ -108,7 +108,7 @@ class AnomalyDetector(AwsResource):
         evaluation_interval_in_seconds: int | Expr[int] | None = None,
         labels: Sequence[Label] | None = None,
         missing_data_action: MissingDataAction | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -128,7 +128,7 @@ class AnomalyDetector(AwsResource):
     """An array of key-value pairs to provide meta-data."""
     missing_data_action: MissingDataAction | None
     """The action to perform when running the expression returns no data."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace: str | Expr[str]
     """Required to identify a specific APS Workspace associated with this Anomaly Detector."""
@@ -194,7 +194,7 @@ class RuleGroupsNamespace(AwsResource):
         *,
         data: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -208,7 +208,7 @@ class RuleGroupsNamespace(AwsResource):
     """The RuleGroupsNamespace data."""
     name: str | Expr[str]
     """The RuleGroupsNamespace name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace: str | Expr[str]
     """Required to identify a specific APS Workspace associated with this RuleGroupsNamespace."""
@@ -422,7 +422,7 @@ class Scraper(AwsResource):
         scrape_configuration: ScrapeConfiguration,
         scraper_logging_configuration: ScraperLoggingConfiguration | None = None,
         source: Source,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -443,7 +443,7 @@ class Scraper(AwsResource):
     """Configuration for scraper logging"""
     source: Source
     """Scraper metrics source"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -607,7 +607,7 @@ class Workspace(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         logging_configuration: LoggingConfiguration | None = None,
         query_logging_configuration: QueryLoggingConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace_configuration: WorkspaceConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -627,7 +627,7 @@ class Workspace(AwsResource):
     """Logging configuration"""
     query_logging_configuration: QueryLoggingConfiguration | None
     """Query logging configuration"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace_configuration: WorkspaceConfiguration | None
     """Workspace configuration"""

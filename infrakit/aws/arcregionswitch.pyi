@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Plan(AwsResource):
@@ -805,7 +805,7 @@ class Plan(AwsResource):
         regions: Sequence[str | Expr[str]] | Expr[list[str]],
         report_configuration: ReportConfiguration | None = None,
         service_quota_checks_enabled: bool | Expr[bool] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         triggers: Sequence[Trigger] | None = None,
         workflows: Sequence[Workflow],
         depends_on: DependsOn = None,
@@ -826,7 +826,7 @@ class Plan(AwsResource):
     regions: Sequence[str | Expr[str]] | Expr[list[str]]
     report_configuration: ReportConfiguration | None
     service_quota_checks_enabled: bool | Expr[bool] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     triggers: Sequence[Trigger] | None
     workflows: Sequence[Workflow]
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CapacityReservation(AwsResource):
@@ -74,7 +74,7 @@ class CapacityReservation(AwsResource):
         *,
         capacity_assignment_configuration: CapacityAssignmentConfiguration | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_dpus: int | Expr[int],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -88,7 +88,7 @@ class CapacityReservation(AwsResource):
     """Assignment configuration to assign workgroups to a reservation"""
     name: str | Expr[str]
     """The reservation name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_dpus: int | Expr[int]
     """The number of DPUs to request to be allocated to the reservation."""
@@ -124,7 +124,7 @@ class DataCatalog(AwsResource):
         name: str | Expr[str],
         parameters: Mapping[str, str | Expr[str]] | None = None,
         status: Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED", "CREATE_FAILED_CLEANUP_IN_PROGRESS", "CREATE_FAILED_CLEANUP_COMPLETE", "CREATE_FAILED_CLEANUP_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -146,7 +146,7 @@ class DataCatalog(AwsResource):
     """Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping whose values depend on the catalog type."""
     status: Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED", "CREATE_FAILED_CLEANUP_IN_PROGRESS", "CREATE_FAILED_CLEANUP_COMPLETE", "CREATE_FAILED_CLEANUP_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"] | Expr[str] | None
     """The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and HIVE data catalog types are created synchronously. Their status is either CREATE_COMPLETE or CREATE_FAILED. The FEDERATED data catalog type is created asynchronously."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of comma separated tags to add to the data catalog that is created."""
     type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"] | Expr[str]
     """The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS Glue Catalog, or HIVE for an external hive metastore. FEDERATED is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass."""
@@ -590,7 +590,7 @@ class WorkGroup(AwsResource):
         name: str | Expr[str],
         recursive_delete_option: bool | Expr[bool] | None = None,
         state: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         work_group_configuration: WorkGroupConfiguration | None = None,
         work_group_configuration_updates: WorkGroupConfigurationUpdates | None = None,
         depends_on: DependsOn = None,
@@ -609,7 +609,7 @@ class WorkGroup(AwsResource):
     """The option to delete the workgroup and its contents even if the workgroup contains any named queries."""
     state: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """The state of the workgroup: ENABLED or DISABLED."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags, separated by commas, that you want to attach to the workgroup as you create it"""
     work_group_configuration: WorkGroupConfiguration | None
     """The workgroup configuration"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Assessment(AwsResource):
@@ -163,7 +163,7 @@ class Assessment(AwsResource):
         roles: Sequence[Role] | None = None,
         scope: Scope | None = None,
         status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -190,7 +190,7 @@ class Assessment(AwsResource):
     """The wrapper that contains the AWS accounts and AWS services in scope for the assessment."""
     status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None
     """The status of the specified assessment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the assessment."""
     @property
     def attrs(self) -> Attrs: ...
@@ -277,7 +277,7 @@ class AssessmentFramework(AwsResource):
         control_sets: Sequence[ControlSet],
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -294,7 +294,7 @@ class AssessmentFramework(AwsResource):
     """The description of the framework."""
     name: str | Expr[str]
     """The name of the framework."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the framework."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AutoScalingGroup(AwsResource):
@@ -1175,7 +1175,7 @@ class AutoScalingGroup(AwsResource):
         placement_group: str | Expr[str] | None = None,
         service_linked_role_arn: str | Expr[str] | None = None,
         skip_zonal_shift_validation: bool | Expr[bool] | None = None,
-        tags: Sequence[TagProperty] | None = None,
+        tags: Sequence[TagProperty] | TagsArg | None = None,
         target_group_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         termination_policies: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         traffic_sources: Sequence[TrafficSourceIdentifier] | None = None,
@@ -1290,7 +1290,7 @@ class AutoScalingGroup(AwsResource):
     service_linked_role_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the service-linked role that the Auto Scaling group uses to call other AWS service on your behalf. By default, Amazon EC2 Auto Scaling uses a service-linked role named ``AWSServiceRoleForAutoScaling``, which it creates if it does not exist. For more information, see [Service-linked roles](https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html) in the *Amazon EC2 Auto Scaling User Guide*."""
     skip_zonal_shift_validation: bool | Expr[bool] | None
-    tags: Sequence[TagProperty] | None
+    tags: Sequence[TagProperty] | TagsArg | None
     """One or more tags. You can tag your Auto Scaling group and propagate the tags to the Amazon EC2 instances it launches. Tags are not propagated to Amazon EBS volumes. To add tags to Amazon EBS volumes, specify the tags in a launch template but use caution. If the launch template specifies an instance tag with a key that is also specified for the Auto Scaling group, Amazon EC2 Auto Scaling overrides the value of that instance tag with the value specified by the Auto Scaling group. For more information, see [Tag Auto Scaling groups and instances](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html) in the *Amazon EC2 Auto Scaling User Guide*."""
     target_group_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The Amazon Resource Names (ARN) of the Elastic Load Balancing target groups to associate with the Auto Scaling group. Instances are registered as targets with the target groups. The target groups receive incoming traffic and route requests to one or more registered targets. For more information, see [Use Elastic Load Balancing to distribute traffic across the instances in your Auto Scaling group](https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-load-balancer.html) in the *Amazon EC2 Auto Scaling User Guide*."""

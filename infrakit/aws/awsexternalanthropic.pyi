@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Workspace(AwsResource):
@@ -64,7 +64,7 @@ class Workspace(AwsResource):
         *,
         data_residency: DataResidency | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -77,7 +77,7 @@ class Workspace(AwsResource):
     """Data residency configuration for the workspace. WorkspaceGeo is immutable after creation."""
     name: str | Expr[str]
     """The name of the workspace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

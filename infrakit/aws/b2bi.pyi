@@ -5,7 +5,7 @@ from collections.abc import Mapping as _Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Capability(AwsResource):
@@ -112,7 +112,7 @@ class Capability(AwsResource):
         configuration: CapabilityConfiguration,
         instructions_documents: Sequence[S3Location] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["edi"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -125,7 +125,7 @@ class Capability(AwsResource):
     configuration: CapabilityConfiguration
     instructions_documents: Sequence[S3Location] | None
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["edi"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -343,7 +343,7 @@ class Partnership(AwsResource):
         name: str | Expr[str],
         phone: str | Expr[str] | None = None,
         profile_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -358,7 +358,7 @@ class Partnership(AwsResource):
     name: str | Expr[str]
     phone: str | Expr[str] | None
     profile_id: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -410,7 +410,7 @@ class Profile(AwsResource):
         logging: Literal["ENABLED", "DISABLED"] | Expr[str],
         name: str | Expr[str],
         phone: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -424,7 +424,7 @@ class Profile(AwsResource):
     logging: Literal["ENABLED", "DISABLED"] | Expr[str]
     name: str | Expr[str]
     phone: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -669,7 +669,7 @@ class Transformer(AwsResource):
         sample_document: str | Expr[str] | None = None,
         sample_documents: SampleDocuments | None = None,
         status: Literal["active", "inactive"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -690,6 +690,6 @@ class Transformer(AwsResource):
     """This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion."""
     sample_documents: SampleDocuments | None
     status: Literal["active", "inactive"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class BackupPlan(AwsResource):
@@ -156,7 +156,7 @@ class BackupPlan(AwsResource):
         /,
         *,
         backup_plan: BackupPlanResourceType,
-        backup_plan_tags: Mapping[str, str | Expr[str]] | None = None,
+        backup_plan_tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -166,7 +166,7 @@ class BackupPlan(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     backup_plan: BackupPlanResourceType
-    backup_plan_tags: Mapping[str, str | Expr[str]] | None
+    backup_plan_tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -377,7 +377,7 @@ class BackupVault(AwsResource):
         *,
         access_policy: str | Expr[str] | Json | None = None,
         backup_vault_name: str | Expr[str],
-        backup_vault_tags: Mapping[str, str | Expr[str]] | None = None,
+        backup_vault_tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         encryption_key_arn: str | Expr[str] | None = None,
         lock_configuration: LockConfigurationType | None = None,
         notifications: NotificationObjectType | None = None,
@@ -391,7 +391,7 @@ class BackupVault(AwsResource):
     ) -> None: ...
     access_policy: str | Expr[str] | Json | None
     backup_vault_name: str | Expr[str]
-    backup_vault_tags: Mapping[str, str | Expr[str]] | None
+    backup_vault_tags: Mapping[str, str | Expr[str]] | TagsArg | None
     encryption_key_arn: str | Expr[str] | None
     lock_configuration: LockConfigurationType | None
     notifications: NotificationObjectType | None
@@ -497,7 +497,7 @@ class Framework(AwsResource):
         framework_controls: Sequence[FrameworkControl],
         framework_description: str | Expr[str] | None = None,
         framework_name: str | Expr[str] | None = None,
-        framework_tags: Sequence[Tag] | None = None,
+        framework_tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -512,7 +512,7 @@ class Framework(AwsResource):
     """An optional description of the framework with a maximum 1,024 characters."""
     framework_name: str | Expr[str] | None
     """The unique name of a framework. This name is between 1 and 256 characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and underscores (_)."""
-    framework_tags: Sequence[Tag] | None
+    framework_tags: Sequence[Tag] | TagsArg | None
     """Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."""
     @property
     def attrs(self) -> Attrs: ...
@@ -591,7 +591,7 @@ class LegalHold(AwsResource):
         *,
         description: str | Expr[str],
         recovery_point_selection: RecoveryPointSelection,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         title: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -605,7 +605,7 @@ class LegalHold(AwsResource):
     """The description of the legal hold."""
     recovery_point_selection: RecoveryPointSelection
     """The criteria to assign a set of resources, such as resource types or backup vaults."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Optional tags to include."""
     title: str | Expr[str]
     """The title of the legal hold."""
@@ -677,7 +677,7 @@ class LogicallyAirGappedBackupVault(AwsResource):
         *,
         access_policy: str | Expr[str] | Json | None = None,
         backup_vault_name: str | Expr[str],
-        backup_vault_tags: Mapping[str, str | Expr[str]] | None = None,
+        backup_vault_tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         encryption_key_arn: str | Expr[str] | None = None,
         max_retention_days: int | Expr[int],
         min_retention_days: int | Expr[int],
@@ -693,7 +693,7 @@ class LogicallyAirGappedBackupVault(AwsResource):
     ) -> None: ...
     access_policy: str | Expr[str] | Json | None
     backup_vault_name: str | Expr[str]
-    backup_vault_tags: Mapping[str, str | Expr[str]] | None
+    backup_vault_tags: Mapping[str, str | Expr[str]] | TagsArg | None
     encryption_key_arn: str | Expr[str] | None
     max_retention_days: int | Expr[int]
     min_retention_days: int | Expr[int]
@@ -774,7 +774,7 @@ class ReportPlan(AwsResource):
         report_delivery_channel: ReportDeliveryChannel,
         report_plan_description: str | Expr[str] | None = None,
         report_plan_name: str | Expr[str] | None = None,
-        report_plan_tags: Sequence[Tag] | None = None,
+        report_plan_tags: Sequence[Tag] | TagsArg | None = None,
         report_setting: ReportSetting,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -790,7 +790,7 @@ class ReportPlan(AwsResource):
     """An optional description of the report plan with a maximum of 1,024 characters."""
     report_plan_name: str | Expr[str] | None
     """The unique name of the report plan. The name must be between 1 and 256 characters, starting with a letter, and consisting of letters (a-z, A-Z), numbers (0-9), and underscores (_)."""
-    report_plan_tags: Sequence[Tag] | None
+    report_plan_tags: Sequence[Tag] | TagsArg | None
     """Metadata that you can assign to help organize the report plans that you create. Each tag is a key-value pair."""
     report_setting: ReportSetting
     """Identifies the report template for the report. Reports are built using a report template."""
@@ -849,7 +849,7 @@ class RestoreTestingPlan(AwsResource):
         schedule_expression: str | Expr[str],
         schedule_expression_timezone: str | Expr[str] | None = None,
         start_window_hours: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -863,7 +863,7 @@ class RestoreTestingPlan(AwsResource):
     schedule_expression: str | Expr[str]
     schedule_expression_timezone: str | Expr[str] | None
     start_window_hours: int | Expr[int] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -969,7 +969,7 @@ class TieringConfiguration(AwsResource):
         backup_vault_name: str | Expr[str],
         resource_selection: Sequence[ResourceSelection],
         tiering_configuration_name: str | Expr[str],
-        tiering_configuration_tags: Mapping[str, str | Expr[str]] | None = None,
+        tiering_configuration_tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -981,6 +981,6 @@ class TieringConfiguration(AwsResource):
     backup_vault_name: str | Expr[str]
     resource_selection: Sequence[ResourceSelection]
     tiering_configuration_name: str | Expr[str]
-    tiering_configuration_tags: Mapping[str, str | Expr[str]] | None
+    tiering_configuration_tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

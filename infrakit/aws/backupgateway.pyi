@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Hypervisor(AwsResource):
@@ -40,7 +40,7 @@ class Hypervisor(AwsResource):
         log_group_arn: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         password: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         username: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -55,7 +55,7 @@ class Hypervisor(AwsResource):
     log_group_arn: str | Expr[str] | None
     name: str | Expr[str] | None
     password: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     username: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...

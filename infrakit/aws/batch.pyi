@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy as _UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy as _UpdatePolicy, UpdateReplacePolicy
 
 
 class ComputeEnvironment(AwsResource):
@@ -309,7 +309,7 @@ class ComputeEnvironment(AwsResource):
         replace_compute_environment: bool | Expr[bool] | None = None,
         service_role: str | Expr[str] | None = None,
         state: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         type: str | Expr[str],
         unmanagedv_cpus: int | Expr[int] | None = None,
         update_policy: UpdatePolicy | None = None,
@@ -328,7 +328,7 @@ class ComputeEnvironment(AwsResource):
     replace_compute_environment: bool | Expr[bool] | None
     service_role: str | Expr[str] | None
     state: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     type: str | Expr[str]
     unmanagedv_cpus: int | Expr[int] | None
@@ -365,7 +365,7 @@ class ConsumableResource(AwsResource):
         *,
         consumable_resource_name: str | Expr[str] | None = None,
         resource_type_: Literal["REPLENISHABLE", "NON_REPLENISHABLE"] | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         total_quantity: int | Expr[int],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -379,7 +379,7 @@ class ConsumableResource(AwsResource):
     """Name of ConsumableResource."""
     resource_type_: Literal["REPLENISHABLE", "NON_REPLENISHABLE"] | Expr[str]
     """Type of Consumable Resource."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     total_quantity: int | Expr[int]
     """Total Quantity of ConsumableResource."""
@@ -1228,7 +1228,7 @@ class JobDefinition(AwsResource):
         resource_retention_policy: ResourceRetentionPolicy | None = None,
         retry_strategy: RetryStrategy | None = None,
         scheduling_priority: int | Expr[int] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         timeout: JobTimeout | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1251,7 +1251,7 @@ class JobDefinition(AwsResource):
     resource_retention_policy: ResourceRetentionPolicy | None
     retry_strategy: RetryStrategy | None
     scheduling_priority: int | Expr[int] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     timeout: JobTimeout | None
     type: str | Expr[str]
@@ -1321,7 +1321,7 @@ class JobQueue(AwsResource):
         scheduling_policy_arn: str | Expr[str] | None = None,
         service_environment_order: Sequence[ServiceEnvironmentOrder] | None = None,
         state: Literal["DISABLED", "ENABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1338,7 +1338,7 @@ class JobQueue(AwsResource):
     scheduling_policy_arn: str | Expr[str] | None
     service_environment_order: Sequence[ServiceEnvironmentOrder] | None
     state: Literal["DISABLED", "ENABLED"] | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1403,7 +1403,7 @@ class QuotaShare(AwsResource):
         quota_share_name: str | Expr[str],
         resource_sharing_configuration: QuotaShareResourceSharingConfiguration,
         state: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1424,7 +1424,7 @@ class QuotaShare(AwsResource):
     """Specifies whether a quota share reserves, lends, or both lends and borrows idle compute capacity."""
     state: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """The state of the quota share. If the quota share is `ENABLED`, it is able to accept jobs. If the quota share is `DISABLED`, new jobs won't be accepted but jobs already submitted can finish. The default state is `ENABLED`."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags that you apply to the quota share to help you categorize and organize your resources. Each tag consists of a key and an optional value."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1484,7 +1484,7 @@ class SchedulingPolicy(AwsResource):
         fairshare_policy: FairsharePolicy | None = None,
         name: str | Expr[str] | None = None,
         quota_share_policy: QuotaSharePolicy | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1499,7 +1499,7 @@ class SchedulingPolicy(AwsResource):
     """Name of Scheduling Policy."""
     quota_share_policy: QuotaSharePolicy | None
     """Quota Share Policy for the Job Queue."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1535,7 +1535,7 @@ class ServiceEnvironment(AwsResource):
         service_environment_name: str | Expr[str] | None = None,
         service_environment_type: str | Expr[str],
         state: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1548,7 +1548,7 @@ class ServiceEnvironment(AwsResource):
     service_environment_name: str | Expr[str] | None
     service_environment_type: str | Expr[str]
     state: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Dashboard(AwsResource):
@@ -321,7 +321,7 @@ class Dashboard(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         widgets: Sequence[Widget],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -333,7 +333,7 @@ class Dashboard(AwsResource):
     ) -> None: ...
     description: str | Expr[str] | None
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     widgets: Sequence[Widget]
     @property
     def attrs(self) -> Attrs: ...
@@ -446,7 +446,7 @@ class ScheduledReport(AwsResource):
         name: str | Expr[str],
         schedule_config: ScheduleConfig,
         scheduled_report_execution_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         widget_date_range_override: DateTimeRange | None = None,
         widget_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -467,7 +467,7 @@ class ScheduledReport(AwsResource):
     """The schedule configuration that defines when and how often the report is generated."""
     scheduled_report_execution_role_arn: str | Expr[str]
     """The ARN of the IAM role that the scheduled report uses to execute. AWS Billing and Cost Management Dashboards assumes this IAM role while executing the scheduled report."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags applied to the scheduled report."""
     widget_date_range_override: DateTimeRange | None
     """The date range override applied to widgets in the scheduled report."""

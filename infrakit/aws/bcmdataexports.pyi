@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Export(AwsResource):
@@ -126,7 +126,7 @@ class Export(AwsResource):
         /,
         *,
         export: _Export_Export,
-        tags: Sequence[ResourceTag] | None = None,
+        tags: Sequence[ResourceTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -136,7 +136,7 @@ class Export(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     export: _Export_Export
-    tags: Sequence[ResourceTag] | None
+    tags: Sequence[ResourceTag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class BillEstimate(AwsResource):
@@ -66,7 +66,7 @@ class BillEstimate(AwsResource):
         bill_scenario_id: str | Expr[str] | None = None,
         expires_at: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -81,7 +81,7 @@ class BillEstimate(AwsResource):
     """The timestamp when the bill estimate expires"""
     name: str | Expr[str]
     """The name of the bill estimate"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -137,7 +137,7 @@ class BillScenario(AwsResource):
         expires_at: str | Expr[str] | None = None,
         group_sharing_preference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -154,7 +154,7 @@ class BillScenario(AwsResource):
     """The group sharing preference for the bill scenario"""
     name: str | Expr[str] | None
     """The name of the bill scenario"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -217,7 +217,7 @@ class WorkloadEstimate(AwsResource):
         expires_at: str | Expr[str] | None = None,
         name: str | Expr[str],
         rate_type: Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -232,7 +232,7 @@ class WorkloadEstimate(AwsResource):
     """The name of the workload estimate."""
     rate_type: Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"] | Expr[str] | None
     """The type of pricing rates used for the estimate."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Agent(AwsResource):
@@ -376,7 +376,7 @@ class Agent(AwsResource):
         orchestration_type: Literal["DEFAULT", "CUSTOM_ORCHESTRATION"] | Expr[str] | None = None,
         prompt_override_configuration: PromptOverrideConfiguration | None = None,
         skip_resource_in_use_check_on_delete: bool | Expr[bool] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         test_alias_tags: Mapping[str, str | Expr[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -422,7 +422,7 @@ class Agent(AwsResource):
     """Configuration for prompt override."""
     skip_resource_in_use_check_on_delete: bool | Expr[bool] | None
     """Specifies whether to allow deleting agent while it is in use."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     test_alias_tags: Mapping[str, str | Expr[str]] | None
     """A map of tag keys and values"""
@@ -479,7 +479,7 @@ class AgentAlias(AwsResource):
         agent_id: str | Expr[str],
         description: str | Expr[str] | None = None,
         routing_configuration: Sequence[AgentAliasRoutingConfigurationListItem] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -496,7 +496,7 @@ class AgentAlias(AwsResource):
     """Description of the Resource."""
     routing_configuration: Sequence[AgentAliasRoutingConfigurationListItem] | None
     """Routing configuration for an Agent alias."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -574,7 +574,7 @@ class ApplicationInferenceProfile(AwsResource):
         description: str | Expr[str] | None = None,
         inference_profile_name: str | Expr[str],
         model_source: InferenceProfileModelSource | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -588,7 +588,7 @@ class ApplicationInferenceProfile(AwsResource):
     inference_profile_name: str | Expr[str]
     model_source: InferenceProfileModelSource | None
     """Various ways to encode a list of models in a CreateInferenceProfile request"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of Tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -736,7 +736,7 @@ class AutomatedReasoningPolicy(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         name: str | Expr[str],
         policy_definition: PolicyDefinition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -752,7 +752,7 @@ class AutomatedReasoningPolicy(AwsResource):
     """The KMS key with which the Policy's assets will be encrypted at rest."""
     name: str | Expr[str]
     policy_definition: PolicyDefinition | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -811,7 +811,7 @@ class AutomatedReasoningPolicyVersion(AwsResource):
         *,
         last_updated_definition_hash: str | Expr[str] | None = None,
         policy_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -824,7 +824,7 @@ class AutomatedReasoningPolicyVersion(AwsResource):
     """The hash for this version"""
     policy_arn: str | Expr[str]
     """Arn of the policy"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -873,7 +873,7 @@ class Blueprint(AwsResource):
         kms_encryption_context: Mapping[str, str | Expr[str]] | None = None,
         kms_key_id: str | Expr[str] | None = None,
         schema: Json,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -891,7 +891,7 @@ class Blueprint(AwsResource):
     """KMS key identifier"""
     schema: Json
     """Schema of the blueprint"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of Tags"""
     type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"] | Expr[str]
     """Modality Type"""
@@ -956,7 +956,7 @@ class DataAutomationLibrary(AwsResource):
         encryption_configuration: EncryptionConfiguration | None = None,
         library_description: str | Expr[str] | None = None,
         library_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -971,7 +971,7 @@ class DataAutomationLibrary(AwsResource):
     """Description of the DataAutomationLibrary"""
     library_name: str | Expr[str]
     """Name of the DataAutomationLibrary"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -1513,7 +1513,7 @@ class DataAutomationProject(AwsResource):
         project_name: str | Expr[str],
         project_type: Literal["ASYNC", "SYNC"] | Expr[str] | None = None,
         standard_output_configuration: StandardOutputConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1538,7 +1538,7 @@ class DataAutomationProject(AwsResource):
     """Type of the DataAutomationProject - Sync or Async"""
     standard_output_configuration: StandardOutputConfiguration | None
     """Standard output configuration"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of Tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -3136,7 +3136,7 @@ class Flow(AwsResource):
         description: str | Expr[str] | None = None,
         execution_role_arn: str | Expr[str],
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         test_alias_tags: Mapping[str, str | Expr[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3162,7 +3162,7 @@ class Flow(AwsResource):
     """ARN of a IAM role"""
     name: str | Expr[str]
     """Name for the flow"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     test_alias_tags: Mapping[str, str | Expr[str]] | None
     """A map of tag keys and values"""
@@ -3229,7 +3229,7 @@ class FlowAlias(AwsResource):
         flow_arn: str | Expr[str],
         name: str | Expr[str],
         routing_configuration: Sequence[FlowAliasRoutingConfigurationListItem],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3247,7 +3247,7 @@ class FlowAlias(AwsResource):
     """Name for a resource."""
     routing_configuration: Sequence[FlowAliasRoutingConfigurationListItem]
     """Routing configuration for a Flow alias."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -3662,7 +3662,7 @@ class Guardrail(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         sensitive_information_policy_config: SensitiveInformationPolicyConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topic_policy_config: TopicPolicyConfig | None = None,
         word_policy_config: WordPolicyConfig | None = None,
         depends_on: DependsOn = None,
@@ -3693,7 +3693,7 @@ class Guardrail(AwsResource):
     """Name of the guardrail"""
     sensitive_information_policy_config: SensitiveInformationPolicyConfig | None
     """Sensitive information policy config for a guardrail."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of Tags"""
     topic_policy_config: TopicPolicyConfig | None
     """Topic policy config for a guardrail."""
@@ -3813,7 +3813,7 @@ class IntelligentPromptRouter(AwsResource):
         models: Sequence[PromptRouterTargetModel],
         prompt_router_name: str | Expr[str],
         routing_criteria: RoutingCriteria,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3832,7 +3832,7 @@ class IntelligentPromptRouter(AwsResource):
     """Name of the Prompt Router."""
     routing_criteria: RoutingCriteria
     """Represents the criteria used for routing requests."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of Tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -4578,7 +4578,7 @@ class KnowledgeBase(AwsResource):
         name: str | Expr[str],
         role_arn: str | Expr[str],
         storage_configuration: StorageConfiguration | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4597,7 +4597,7 @@ class KnowledgeBase(AwsResource):
     """The ARN of the IAM role with permissions to invoke API operations on the knowledge base. The ARN must begin with AmazonBedrockExecutionRoleForKnowledgeBase_"""
     storage_configuration: StorageConfiguration | None
     """The vector store service in which the knowledge base is stored."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -4985,7 +4985,7 @@ class Prompt(AwsResource):
         default_variant: str | Expr[str] | None = None,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         variants: Sequence[PromptVariant] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5003,7 +5003,7 @@ class Prompt(AwsResource):
     """Name for a prompt resource."""
     name: str | Expr[str]
     """Name for a prompt resource."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     variants: Sequence[PromptVariant] | None
     """List of prompt variants"""
@@ -5059,7 +5059,7 @@ class PromptVersion(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         prompt_arn: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5072,7 +5072,7 @@ class PromptVersion(AwsResource):
     """Description for a prompt version resource."""
     prompt_arn: str | Expr[str]
     """ARN of a prompt resource possibly with a version"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -5178,7 +5178,7 @@ class RetrievalInstruction(AwsResource):
         description: str | Expr[str] | None = None,
         instruction: Instruction,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5195,7 +5195,7 @@ class RetrievalInstruction(AwsResource):
     """The reviewed content this instruction serves — what AgenticRetrieveStream resolves while status is ACTIVE. Absent until the first create review passes. Always present on a numbered version."""
     name: str | Expr[str]
     """The name of the retrieval instruction."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -5247,7 +5247,7 @@ class Session(AwsResource):
         *,
         encryption_key_arn: str | Expr[str] | None = None,
         session_metadata: Mapping[str, str | Expr[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5260,7 +5260,7 @@ class Session(AwsResource):
     """The Amazon Resource Name (ARN) of the KMS key to use to encrypt the session data."""
     session_metadata: Mapping[str, str | Expr[str]] | None
     """A map of key-value pairs containing attributes to be persisted across the session."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags associated with the session."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApiKeyCredentialProvider(AwsResource):
@@ -69,7 +69,7 @@ class ApiKeyCredentialProvider(AwsResource):
         api_key_secret_config: SecretReference | None = None,
         api_key_secret_source: Literal["MANAGED", "EXTERNAL"] | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -86,7 +86,7 @@ class ApiKeyCredentialProvider(AwsResource):
     """The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets."""
     name: str | Expr[str]
     """The name of the API key credential provider"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the API key credential provider"""
     @property
     def attrs(self) -> Attrs: ...
@@ -233,7 +233,7 @@ class BrowserCustom(AwsResource):
         name: str | Expr[str],
         network_configuration: BrowserNetworkConfiguration,
         recording_config: RecordingConfig | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -258,7 +258,7 @@ class BrowserCustom(AwsResource):
     """Network configuration for browser."""
     recording_config: RecordingConfig | None
     """Recording configuration for browser."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -308,7 +308,7 @@ class BrowserProfile(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -321,7 +321,7 @@ class BrowserProfile(AwsResource):
     """The description of the browser profile."""
     name: str | Expr[str]
     """The name of the browser profile."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values."""
     @property
     def attrs(self) -> Attrs: ...
@@ -665,7 +665,7 @@ class CapacityProvider(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         permissions_configuration: PermissionsConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -682,7 +682,7 @@ class CapacityProvider(AwsResource):
     """The name of the capacity provider."""
     permissions_configuration: PermissionsConfiguration
     """Configuration for permissions associated with a capacity provider."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the capacity provider."""
     @property
     def attrs(self) -> Attrs: ...
@@ -777,7 +777,7 @@ class CodeInterpreterCustom(AwsResource):
         execution_role_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         network_configuration: CodeInterpreterNetworkConfiguration,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -796,7 +796,7 @@ class CodeInterpreterCustom(AwsResource):
     """The name of the code interpreter."""
     network_configuration: CodeInterpreterNetworkConfiguration
     """Network configuration for code interpreter."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -880,7 +880,7 @@ class ConfigurationBundle(AwsResource):
         created_by: VersionCreatedBySource | None = None,
         description: str | Expr[str] | None = None,
         kms_key_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -903,7 +903,7 @@ class ConfigurationBundle(AwsResource):
     """The description for the configuration bundle."""
     kms_key_arn: str | Expr[str] | None
     """The ARN of the KMS key used to encrypt component configurations."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the configuration bundle."""
     @property
     def attrs(self) -> Attrs: ...
@@ -987,7 +987,7 @@ class ConsentPortal(AwsResource):
         idp_config: IdpConfig,
         name: str | Expr[str],
         sources: Sequence[ConsentPortalSource],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1001,7 +1001,7 @@ class ConsentPortal(AwsResource):
     idp_config: IdpConfig
     name: str | Expr[str]
     sources: Sequence[ConsentPortalSource]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the consent portal"""
     @property
     def attrs(self) -> Attrs: ...
@@ -1094,7 +1094,7 @@ class Dataset(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         schema_type: Literal["AGENTCORE_EVALUATION_PREDEFINED_V1", "AGENTCORE_EVALUATION_SIMULATED_V1", "GENERIC_EVALUATION_PREDEFINED_V1", "THIRD_PARTY_EVALUATION_V1"] | Expr[str],
         source: DataSourceType | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1113,7 +1113,7 @@ class Dataset(AwsResource):
     """Versioned schema type governing the structure of examples. Immutable after creation."""
     source: DataSourceType | None
     """Source of initial examples. Provide either inline examples or an S3 URI pointing to a JSONL file."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to assign to the dataset."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1409,7 +1409,7 @@ class Evaluator(AwsResource):
         evaluator_name: str | Expr[str],
         kms_key_arn: str | Expr[str] | None = None,
         level: Literal["TOOL_CALL", "TRACE", "SESSION"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1428,7 +1428,7 @@ class Evaluator(AwsResource):
     """The ARN of the KMS key used to encrypt evaluator data."""
     level: Literal["TOOL_CALL", "TRACE", "SESSION"] | Expr[str]
     """The evaluation level that determines the scope of evaluation. Required for all evaluator configuration types. For Derived evaluators it must match the level of the base evaluator identified by BaseEvaluatorId."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to assign to the evaluator."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1742,7 +1742,7 @@ class Gateway(AwsResource):
         protocol_configuration: GatewayProtocolConfiguration | None = None,
         protocol_type: Literal["MCP"] | Expr[str] | None = None,
         role_arn: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         waf_configuration: WafConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1763,7 +1763,7 @@ class Gateway(AwsResource):
     protocol_configuration: GatewayProtocolConfiguration | None
     protocol_type: Literal["MCP"] | Expr[str] | None
     role_arn: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     waf_configuration: WafConfiguration | None
     @property
     def attrs(self) -> Attrs: ...
@@ -3636,7 +3636,7 @@ class Harness(AwsResource):
         model: HarnessModelConfiguration,
         skills: Sequence[HarnessSkill] | None = None,
         system_prompt: Sequence[HarnessSystemContentBlock] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout_seconds: int | Expr[int] | None = None,
         tools: Sequence[HarnessTool] | None = None,
         truncation: HarnessTruncationConfiguration | None = None,
@@ -3676,7 +3676,7 @@ class Harness(AwsResource):
     """The skills available to the agent."""
     system_prompt: Sequence[HarnessSystemContentBlock] | None
     """The system prompt that defines the agent's behavior."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the harness resource."""
     timeout_seconds: int | Expr[int] | None
     """The maximum duration in seconds for the agent loop execution per invocation."""
@@ -3737,7 +3737,7 @@ class HarnessEndpoint(AwsResource):
         description: str | Expr[str] | None = None,
         endpoint_name: str | Expr[str],
         harness_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_version: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3753,7 +3753,7 @@ class HarnessEndpoint(AwsResource):
     """The name of the endpoint. Must start with a letter and contain only alphanumeric characters and underscores."""
     harness_id: str | Expr[str]
     """The ID of the harness that the endpoint belongs to."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the harness endpoint resource."""
     target_version: str | Expr[str] | None
     """The harness version that the endpoint points to and serves invocations from."""
@@ -4510,7 +4510,7 @@ class Memory(AwsResource):
         name: str | Expr[str],
         namespace_keys: Sequence[NamespaceKeyEntry] | None = None,
         stream_delivery_resources: StreamDeliveryResources | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4536,7 +4536,7 @@ class Memory(AwsResource):
     namespace_keys: Sequence[NamespaceKeyEntry] | None
     """List of namespace variable key definitions for a memory resource"""
     stream_delivery_resources: StreamDeliveryResources | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -5007,7 +5007,7 @@ class OAuth2CredentialProvider(AwsResource):
         credential_provider_vendor: Literal["GoogleOauth2", "GithubOauth2", "SlackOauth2", "SalesforceOauth2", "MicrosoftOauth2", "CustomOauth2", "AtlassianOauth2", "LinkedinOauth2", "XOauth2", "OktaOauth2", "OneLoginOauth2", "PingOneOauth2", "FacebookOauth2", "YandexOauth2", "RedditOauth2", "ZoomOauth2", "TwitchOauth2", "SpotifyOauth2", "DropboxOauth2", "NotionOauth2", "HubspotOauth2", "CyberArkOauth2", "FusionAuthOauth2", "Auth0Oauth2", "CognitoOauth2"] | Expr[str],
         name: str | Expr[str],
         oauth2_provider_config_input: Oauth2ProviderConfigInput | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5022,7 +5022,7 @@ class OAuth2CredentialProvider(AwsResource):
     """The name of the OAuth2 credential provider"""
     oauth2_provider_config_input: Oauth2ProviderConfigInput | None
     """The configuration settings for the OAuth2 provider"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the OAuth2 credential provider"""
     @property
     def attrs(self) -> Attrs: ...
@@ -5242,7 +5242,7 @@ class OnlineEvaluationConfig(AwsResource):
         online_evaluation_config_name: str | Expr[str],
         output_config: OutputConfig | None = None,
         rule: Rule,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5271,7 +5271,7 @@ class OnlineEvaluationConfig(AwsResource):
     """The configuration that specifies where evaluation results should be written."""
     rule: Rule
     """The evaluation rule that defines sampling configuration, filters, and session detection settings."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to assign to the online evaluation configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -5493,7 +5493,7 @@ class PaymentCredentialProvider(AwsResource):
         credential_provider_vendor: Literal["CoinbaseCDP", "StripePrivy"] | Expr[str],
         name: str | Expr[str],
         provider_configuration_input: PaymentProviderConfigurationInput | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5508,7 +5508,7 @@ class PaymentCredentialProvider(AwsResource):
     """Unique name for the payment credential provider"""
     provider_configuration_input: PaymentProviderConfigurationInput | None
     """Provider configuration input containing secrets for creation/update"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the payment credential provider"""
     @property
     def attrs(self) -> Attrs: ...
@@ -5631,7 +5631,7 @@ class PaymentManager(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5648,7 +5648,7 @@ class PaymentManager(AwsResource):
     """The name of the payment manager"""
     role_arn: str | Expr[str]
     """The ARN of the IAM role for the payment manager"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the payment manager"""
     @property
     def attrs(self) -> Attrs: ...
@@ -5803,7 +5803,7 @@ class PolicyEngine(AwsResource):
         description: str | Expr[str] | None = None,
         encryption_key_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5818,7 +5818,7 @@ class PolicyEngine(AwsResource):
     """The ARN of the KMS key used to encrypt the policy engine data"""
     name: str | Expr[str]
     """The customer-assigned immutable name for the policy engine"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to assign to the policy engine."""
     @property
     def attrs(self) -> Attrs: ...
@@ -6291,7 +6291,7 @@ class Runtime(AwsResource):
         protocol_configuration: Literal["MCP", "HTTP", "A2A", "AGUI"] | Expr[str] | None = None,
         request_header_configuration: RequestHeaderConfiguration | None = None,
         role_arn: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6326,7 +6326,7 @@ class Runtime(AwsResource):
     """Configuration for HTTP request headers"""
     role_arn: str | Expr[str]
     """Amazon Resource Name (ARN) of an IAM role"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -6382,7 +6382,7 @@ class RuntimeEndpoint(AwsResource):
         agent_runtime_version: str | Expr[str] | None = None,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6399,7 +6399,7 @@ class RuntimeEndpoint(AwsResource):
     """The description of the AgentCore Runtime endpoint."""
     name: str | Expr[str]
     """The name of the Agent Runtime Endpoint"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of tag keys and values"""
     @property
     def attrs(self) -> Attrs: ...
@@ -6441,7 +6441,7 @@ class WorkloadIdentity(AwsResource):
         *,
         allowed_resource_oauth2_return_urls: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6454,7 +6454,7 @@ class WorkloadIdentity(AwsResource):
     """The list of allowed OAuth2 return URLs for resources associated with this workload identity."""
     name: str | Expr[str]
     """The name of the workload identity. The name must be unique within your account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class BillingView(AwsResource):
@@ -109,7 +109,7 @@ class BillingView(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         source_views: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -123,7 +123,7 @@ class BillingView(AwsResource):
     name: str | Expr[str]
     source_views: Sequence[str | Expr[str]] | Expr[list[str]]
     """An array of strings that define the billing view's source."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs associated to the billing view being created."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class BillingGroup(AwsResource):
@@ -85,7 +85,7 @@ class BillingGroup(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         primary_account_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -100,7 +100,7 @@ class BillingGroup(AwsResource):
     name: str | Expr[str]
     primary_account_id: str | Expr[str] | None
     """This account will act as a virtual payer account of the billing group"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -235,7 +235,7 @@ class CustomLineItem(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         presentation_details: PresentationDetails | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -255,7 +255,7 @@ class CustomLineItem(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str]
     presentation_details: PresentationDetails | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -301,7 +301,7 @@ class PricingPlan(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         pricing_rule_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -313,7 +313,7 @@ class PricingPlan(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str]
     pricing_rule_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -404,7 +404,7 @@ class PricingRule(AwsResource):
         operation: str | Expr[str] | None = None,
         scope: Literal["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"] | Expr[str],
         service: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tiering: Tiering | None = None,
         type: Literal["MARKUP", "DISCOUNT", "TIERING"] | Expr[str],
         usage_type: str | Expr[str] | None = None,
@@ -430,7 +430,7 @@ class PricingRule(AwsResource):
     """A term used to categorize the granularity of a Pricing Rule."""
     service: str | Expr[str] | None
     """The service which a pricing rule is applied on"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     tiering: Tiering | None
     """The set of tiering configurations for the pricing rule."""
     type: Literal["MARKUP", "DISCOUNT", "TIERING"] | Expr[str]

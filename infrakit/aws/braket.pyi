@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class SpendingLimit(AwsResource):
@@ -69,7 +69,7 @@ class SpendingLimit(AwsResource):
         *,
         device_arn: str | Expr[str],
         spending_limit: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_period: TimePeriod | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -83,7 +83,7 @@ class SpendingLimit(AwsResource):
     """The Amazon Resource Name (ARN) of the quantum device to apply the spending limit to."""
     spending_limit: str | Expr[str]
     """The maximum amount that can be spent on the specified device, in USD."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the spending limit."""
     time_period: TimePeriod | None
     """Defines a time range for spending limits, specifying when the limit is active."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Budget(AwsResource):
@@ -247,7 +247,7 @@ class Budget(AwsResource):
         *,
         budget: BudgetData,
         notifications_with_subscribers: Sequence[NotificationWithSubscribers] | None = None,
-        resource_tags: Sequence[ResourceTag] | None = None,
+        resource_tags: Sequence[ResourceTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -258,7 +258,7 @@ class Budget(AwsResource):
     ) -> None: ...
     budget: BudgetData
     notifications_with_subscribers: Sequence[NotificationWithSubscribers] | None
-    resource_tags: Sequence[ResourceTag] | None
+    resource_tags: Sequence[ResourceTag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -376,7 +376,7 @@ class BudgetsAction(AwsResource):
         definition: Definition,
         execution_role_arn: str | Expr[str],
         notification_type: Literal["ACTUAL", "FORECASTED"] | Expr[str],
-        resource_tags: Sequence[ResourceTag] | None = None,
+        resource_tags: Sequence[ResourceTag] | TagsArg | None = None,
         subscribers: Sequence[Subscriber],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -393,7 +393,7 @@ class BudgetsAction(AwsResource):
     definition: Definition
     execution_role_arn: str | Expr[str]
     notification_type: Literal["ACTUAL", "FORECASTED"] | Expr[str]
-    resource_tags: Sequence[ResourceTag] | None
+    resource_tags: Sequence[ResourceTag] | TagsArg | None
     subscribers: Sequence[Subscriber]
     @property
     def attrs(self) -> Attrs: ...

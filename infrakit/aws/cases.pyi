@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Case(AwsResource):
@@ -43,7 +43,7 @@ class Case(AwsResource):
         *,
         customer_id: str | Expr[str],
         domain_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_id: str | Expr[str],
         title: str | Expr[str],
         depends_on: DependsOn = None,
@@ -58,7 +58,7 @@ class Case(AwsResource):
     """The full customer profile ARN for the case."""
     domain_id: str | Expr[str]
     """The unique identifier of the Cases domain."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags for the case."""
     template_id: str | Expr[str]
     """A unique identifier of a template."""
@@ -216,7 +216,7 @@ class CaseRule(AwsResource):
         domain_id: str | Expr[str] | None = None,
         name: str | Expr[str],
         rule: CaseRuleDetails,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -233,7 +233,7 @@ class CaseRule(AwsResource):
     """A descriptive name for the case rule. Must be unique within the domain and should clearly indicate the rule's purpose (e.g., 'Priority Field Required for Urgent Cases')."""
     rule: CaseRuleDetails
     """Defines the rule behavior and conditions. Specifies the rule type and the conditions under which it applies. In the Amazon Connect admin website, this corresponds to case field conditions."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that you attach to this case rule."""
     @property
     def attrs(self) -> Attrs: ...
@@ -280,7 +280,7 @@ class Domain(AwsResource):
         /,
         *,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -291,7 +291,7 @@ class Domain(AwsResource):
     ) -> None: ...
     name: str | Expr[str]
     """The name for your Cases domain. It must be unique for your AWS account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that you attach to this domain."""
     @property
     def attrs(self) -> Attrs: ...
@@ -367,7 +367,7 @@ class Field(AwsResource):
         description: str | Expr[str] | None = None,
         domain_id: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -385,7 +385,7 @@ class Field(AwsResource):
     """The unique identifier of the Cases domain."""
     name: str | Expr[str]
     """The display name of the field as it appears to agents in the case interface. Should be descriptive and user-friendly (e.g., 'Customer Priority Level', 'Issue Category')."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that you attach to this field."""
     type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"] | Expr[str]
     """The data type of the field, which determines validation rules, input constraints, and display format. Each type has specific constraints: Text (string input), Number (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect (dropdown options), Url (URL validation), User (Amazon Connect user selection)."""
@@ -508,7 +508,7 @@ class Layout(AwsResource):
         content: LayoutContent,
         domain_id: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -523,7 +523,7 @@ class Layout(AwsResource):
     """The unique identifier of the Cases domain."""
     name: str | Expr[str]
     """A descriptive name for the layout. Must be unique within the Cases domain and should clearly indicate the layout's purpose and field organization."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that you attach to this layout."""
     @property
     def attrs(self) -> Attrs: ...
@@ -589,7 +589,7 @@ class RelatedItem(AwsResource):
         case_id: str | Expr[str],
         content: RelatedItemContent,
         domain_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -605,7 +605,7 @@ class RelatedItem(AwsResource):
     """The content of a related item to be created."""
     domain_id: str | Expr[str]
     """The unique identifier of the Cases domain."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags on the related item."""
     type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"] | Expr[str]
     """The type of a related item."""
@@ -696,7 +696,7 @@ class Template(AwsResource):
         required_fields: Sequence[RequiredField] | None = None,
         rules: Sequence[TemplateRule] | None = None,
         status: Literal["Active", "Inactive"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -719,7 +719,7 @@ class Template(AwsResource):
     """A list of case rules (also known as case field conditions) on a template."""
     status: Literal["Active", "Inactive"] | Expr[str] | None
     """The current status of the template. Active templates can be used to create new cases, while Inactive templates are disabled but preserved for existing cases."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that you attach to this template."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Keyspace(AwsResource):
@@ -46,7 +46,7 @@ class Keyspace(AwsResource):
         client_side_timestamps_enabled: bool | Expr[bool] | None = None,
         keyspace_name: str | Expr[str] | None = None,
         replication_specification: ReplicationSpecification | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -60,7 +60,7 @@ class Keyspace(AwsResource):
     keyspace_name: str | Expr[str] | None
     """Name for Cassandra keyspace"""
     replication_specification: ReplicationSpecification | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -266,7 +266,7 @@ class Table(AwsResource):
         regular_columns: Sequence[Column] | None = None,
         replica_specifications: Sequence[ReplicaSpecification] | None = None,
         table_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         warm_throughput: WarmThroughput | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -300,7 +300,7 @@ class Table(AwsResource):
     replica_specifications: Sequence[ReplicaSpecification] | None
     table_name: str | Expr[str] | None
     """Name for Cassandra table"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     warm_throughput: WarmThroughput | None
     """Warm throughput configuration for the table"""

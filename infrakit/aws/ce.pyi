@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AnomalyMonitor(AwsResource):
@@ -57,7 +57,7 @@ class AnomalyMonitor(AwsResource):
         monitor_name: str | Expr[str],
         monitor_specification: str | Expr[str] | None = None,
         monitor_type: Literal["DIMENSIONAL", "CUSTOM"] | Expr[str],
-        resource_tags: Sequence[ResourceTag] | None = None,
+        resource_tags: Sequence[ResourceTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -72,7 +72,7 @@ class AnomalyMonitor(AwsResource):
     """The name of the monitor."""
     monitor_specification: str | Expr[str] | None
     monitor_type: Literal["DIMENSIONAL", "CUSTOM"] | Expr[str]
-    resource_tags: Sequence[ResourceTag] | None
+    resource_tags: Sequence[ResourceTag] | TagsArg | None
     """Tags to assign to monitor."""
     @property
     def attrs(self) -> Attrs: ...
@@ -126,7 +126,7 @@ class AnomalySubscription(AwsResource):
         *,
         frequency: Literal["DAILY", "IMMEDIATE", "WEEKLY"] | Expr[str],
         monitor_arn_list: Sequence[str | Expr[str]] | Expr[list[str]],
-        resource_tags: Sequence[ResourceTag] | None = None,
+        resource_tags: Sequence[ResourceTag] | TagsArg | None = None,
         subscribers: Sequence[Subscriber],
         subscription_name: str | Expr[str],
         threshold: float | Expr[float] | None = None,
@@ -143,7 +143,7 @@ class AnomalySubscription(AwsResource):
     """The frequency at which anomaly reports are sent over email."""
     monitor_arn_list: Sequence[str | Expr[str]] | Expr[list[str]]
     """A list of cost anomaly monitors."""
-    resource_tags: Sequence[ResourceTag] | None
+    resource_tags: Sequence[ResourceTag] | TagsArg | None
     """Tags to assign to subscription."""
     subscribers: Sequence[Subscriber]
     """A list of subscriber"""
@@ -194,7 +194,7 @@ class CostCategory(AwsResource):
         rule_version: Literal["CostCategoryExpression.v1"] | Expr[str],
         rules: str | Expr[str],
         split_charge_rules: str | Expr[str] | None = None,
-        tags: Sequence[ResourceTag] | None = None,
+        tags: Sequence[ResourceTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -211,7 +211,7 @@ class CostCategory(AwsResource):
     """JSON array format of Expression in Billing and Cost Management API"""
     split_charge_rules: str | Expr[str] | None
     """Json array format of CostCategorySplitChargeRule in Billing and Cost Management API"""
-    tags: Sequence[ResourceTag] | None
+    tags: Sequence[ResourceTag] | TagsArg | None
     """Tags to assign to the cost category."""
     @property
     def attrs(self) -> Attrs: ...

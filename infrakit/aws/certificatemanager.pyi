@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Account(AwsResource):
@@ -120,7 +120,7 @@ class AcmeDomainValidation(AwsResource):
         acme_endpoint_arn: str | Expr[str],
         domain_name: str | Expr[str],
         prevalidation_options: PrevalidationOptions,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -135,7 +135,7 @@ class AcmeDomainValidation(AwsResource):
     """The domain name to validate."""
     prevalidation_options: PrevalidationOptions
     """Prevalidation method configuration. Currently only DNS-based prevalidation is supported."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags associated with the domain validation."""
     @property
     def attrs(self) -> Attrs: ...
@@ -213,7 +213,7 @@ class AcmeEndpoint(AwsResource):
         certificate_authority: CertificateAuthority,
         certificate_tags: Sequence[Tag] | None = None,
         contact: Literal["NOT_REQUIRED", "REQUIRED"] | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -230,7 +230,7 @@ class AcmeEndpoint(AwsResource):
     """Tags applied to certificates issued via this endpoint."""
     contact: Literal["NOT_REQUIRED", "REQUIRED"] | Expr[str] | None
     """Whether contact information is required for the ACME endpoint."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags associated with the ACME endpoint."""
     @property
     def attrs(self) -> Attrs: ...
@@ -281,7 +281,7 @@ class AcmeExternalAccountBinding(AwsResource):
         acme_endpoint_arn: str | Expr[str],
         expiration: Expiration | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -296,7 +296,7 @@ class AcmeExternalAccountBinding(AwsResource):
     """The expiration configuration for the external account binding."""
     role_arn: str | Expr[str]
     """The IAM role ARN for cross-account access."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags associated with the external account binding."""
     @property
     def attrs(self) -> Attrs: ...
@@ -352,7 +352,7 @@ class Certificate(AwsResource):
         id: Any | None = None,
         key_algorithm: str | Expr[str] | None = None,
         subject_alternative_names: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         validation_method: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -377,7 +377,7 @@ class Certificate(AwsResource):
     """Specifies the algorithm of the public and private key pair that your certificate uses to encrypt data."""
     subject_alternative_names: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """Additional FQDNs to be included in the Subject Alternative Name extension of the ACM certificate."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can identify the certificate."""
     validation_method: str | Expr[str] | None
     """The method you want to use to validate that you own or control the domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP"""

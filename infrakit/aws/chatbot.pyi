@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CustomAction(AwsResource):
@@ -79,7 +79,7 @@ class CustomAction(AwsResource):
         alias_name: str | Expr[str] | None = None,
         attachments: Sequence[CustomActionAttachment] | None = None,
         definition: CustomActionDefinition,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -92,7 +92,7 @@ class CustomAction(AwsResource):
     alias_name: str | Expr[str] | None
     attachments: Sequence[CustomActionAttachment] | None
     definition: CustomActionDefinition
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -129,7 +129,7 @@ class MicrosoftTeamsChannelConfiguration(AwsResource):
         iam_role_arn: str | Expr[str],
         logging_level: str | Expr[str] | None = None,
         sns_topic_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         team_id: str | Expr[str],
         teams_channel_id: str | Expr[str],
         teams_channel_name: str | Expr[str] | None = None,
@@ -155,7 +155,7 @@ class MicrosoftTeamsChannelConfiguration(AwsResource):
     """Specifies the logging level for this configuration:ERROR,INFO or NONE. This property affects the log entries pushed to Amazon CloudWatch logs"""
     sns_topic_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to add to the configuration"""
     team_id: str | Expr[str]
     """The id of the Microsoft Teams team"""
@@ -205,7 +205,7 @@ class SlackChannelConfiguration(AwsResource):
         slack_channel_id: str | Expr[str],
         slack_workspace_id: str | Expr[str],
         sns_topic_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_role_required: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -231,7 +231,7 @@ class SlackChannelConfiguration(AwsResource):
     """The id of the Slack workspace"""
     sns_topic_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """ARNs of SNS topics which delivers notifications to AWS Chatbot, for example CloudWatch alarm notifications."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to add to the configuration"""
     user_role_required: bool | Expr[bool] | None
     """Enables use of a user role requirement in your chat configuration"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AppInstance(AwsResource):
@@ -47,7 +47,7 @@ class AppInstance(AwsResource):
         *,
         metadata_: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -60,7 +60,7 @@ class AppInstance(AwsResource):
     """The metadata of the AppInstance. Limited to a 1KB string in UTF-8."""
     name: str | Expr[str]
     """The name of the AppInstance."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the AppInstance."""
     @property
     def attrs(self) -> Attrs: ...
@@ -154,7 +154,7 @@ class AppInstanceBot(AwsResource):
         configuration: Configuration,
         metadata_: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -171,7 +171,7 @@ class AppInstanceBot(AwsResource):
     """The metadata of the AppInstanceBot."""
     name: str | Expr[str] | None
     """The name of the AppInstanceBot."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the AppInstanceBot."""
     @property
     def attrs(self) -> Attrs: ...
@@ -220,7 +220,7 @@ class AppInstanceUser(AwsResource):
         expiration_settings: ExpirationSettings | None = None,
         metadata_: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -234,7 +234,7 @@ class AppInstanceUser(AwsResource):
     expiration_settings: ExpirationSettings | None
     metadata_: str | Expr[str] | None
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -329,7 +329,7 @@ class Channel(AwsResource):
         moderator_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
         privacy: Literal["PUBLIC", "PRIVATE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -360,7 +360,7 @@ class Channel(AwsResource):
     """The name of the channel."""
     privacy: Literal["PUBLIC", "PRIVATE"] | Expr[str] | None
     """The channel's privacy level. A PUBLIC channel is discoverable by anyone in the AppInstance; a PRIVATE channel is not. Privacy cannot be changed after creation."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the channel."""
     @property
     def attrs(self) -> Attrs: ...
@@ -458,7 +458,7 @@ class ChannelFlow(AwsResource):
         app_instance_arn: str | Expr[str],
         name: str | Expr[str],
         processors: Sequence[Processor],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -473,7 +473,7 @@ class ChannelFlow(AwsResource):
     """The name of the channel flow."""
     processors: Sequence[Processor]
     """Information about the processor Lambda functions."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the channel flow."""
     @property
     def attrs(self) -> Attrs: ...
@@ -769,7 +769,7 @@ class MediaInsightsPipelineConfiguration(AwsResource):
         media_insights_pipeline_configuration_name: str | Expr[str],
         real_time_alert_configuration: RealTimeAlertConfiguration | None = None,
         resource_access_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -785,7 +785,7 @@ class MediaInsightsPipelineConfiguration(AwsResource):
     real_time_alert_configuration: RealTimeAlertConfiguration | None
     resource_access_role_arn: str | Expr[str]
     """The ARN of the role used by the service to access Amazon Web Services resources."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -849,7 +849,7 @@ class MediaPipelineKinesisVideoStreamPool(AwsResource):
         *,
         pool_name: str | Expr[str],
         stream_configuration: StreamConfiguration,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -862,7 +862,7 @@ class MediaPipelineKinesisVideoStreamPool(AwsResource):
     """The name of the Kinesis Video Stream Pool."""
     stream_configuration: StreamConfiguration
     """The configuration settings for the Kinesis video stream."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """The tags associated with the Kinesis Video Stream Pool."""
     @property
     def attrs(self) -> Attrs: ...
@@ -922,7 +922,7 @@ class SipMediaApplication(AwsResource):
         aws_region: str | Expr[str],
         endpoints: Sequence[SipMediaApplicationEndpoint],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -937,7 +937,7 @@ class SipMediaApplication(AwsResource):
     """List of endpoints (Lambda ARNs) specified for the SIP media application."""
     name: str | Expr[str]
     """The name of the SIP media application."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the SIP media application."""
     @property
     def attrs(self) -> Attrs: ...
@@ -991,7 +991,7 @@ class VoiceConnector(AwsResource):
         name: str | Expr[str],
         network_type: Literal["IPV4_ONLY", "DUAL_STACK"] | Expr[str] | None = None,
         require_encryption: bool | Expr[bool],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1008,7 +1008,7 @@ class VoiceConnector(AwsResource):
     """The type of network for the Voice Connector."""
     require_encryption: bool | Expr[bool]
     """Enables or disables encryption for the Voice Connector."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the Voice Connector."""
     @property
     def attrs(self) -> Attrs: ...

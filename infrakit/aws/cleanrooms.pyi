@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AnalysisTemplate(AwsResource):
@@ -224,7 +224,7 @@ class AnalysisTemplate(AwsResource):
         source: AnalysisSource,
         source_metadata: AnalysisSourceMetadata | None = None,
         synthetic_data_parameters: SyntheticDataParameters | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -244,7 +244,7 @@ class AnalysisTemplate(AwsResource):
     source: AnalysisSource
     source_metadata: AnalysisSourceMetadata | None
     synthetic_data_parameters: SyntheticDataParameters | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template."""
     @property
     def attrs(self) -> Attrs: ...
@@ -416,7 +416,7 @@ class Collaboration(AwsResource):
         members: Sequence[MemberSpecification] | None = None,
         name: str | Expr[str],
         query_log_status: Literal["ENABLED", "DISABLED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -439,7 +439,7 @@ class Collaboration(AwsResource):
     members: Sequence[MemberSpecification] | None
     name: str | Expr[str]
     query_log_status: Literal["ENABLED", "DISABLED"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -758,7 +758,7 @@ class ConfiguredTable(AwsResource):
         name: str | Expr[str],
         selected_analysis_methods: Sequence[Literal["DIRECT_QUERY", "DIRECT_JOB"] | Expr[str]] | Expr[_list[str]] | None = None,
         table_reference: TableReference,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -774,7 +774,7 @@ class ConfiguredTable(AwsResource):
     name: str | Expr[str]
     selected_analysis_methods: Sequence[Literal["DIRECT_QUERY", "DIRECT_JOB"] | Expr[str]] | Expr[_list[str]] | None
     table_reference: TableReference
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -888,7 +888,7 @@ class ConfiguredTableAssociation(AwsResource):
         membership_identifier: str | Expr[str],
         name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -903,7 +903,7 @@ class ConfiguredTableAssociation(AwsResource):
     membership_identifier: str | Expr[str]
     name: str | Expr[str]
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -972,7 +972,7 @@ class IdMappingTable(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         membership_identifier: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -986,7 +986,7 @@ class IdMappingTable(AwsResource):
     kms_key_arn: str | Expr[str] | None
     membership_identifier: str | Expr[str]
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1064,7 +1064,7 @@ class IdNamespaceAssociation(AwsResource):
         input_reference_config: IdNamespaceAssociationInputReferenceConfig,
         membership_identifier: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1078,7 +1078,7 @@ class IdNamespaceAssociation(AwsResource):
     input_reference_config: IdNamespaceAssociationInputReferenceConfig
     membership_identifier: str | Expr[str]
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1275,7 +1275,7 @@ class IntermediateTable(AwsResource):
         membership_identifier: str | Expr[str],
         name: str | Expr[str],
         population_analysis_configuration: PopulationAnalysisConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1290,7 +1290,7 @@ class IntermediateTable(AwsResource):
     membership_identifier: str | Expr[str]
     name: str | Expr[str]
     population_analysis_configuration: PopulationAnalysisConfiguration
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1490,7 +1490,7 @@ class Membership(AwsResource):
         job_log_status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         payment_configuration: MembershipPaymentConfiguration | None = None,
         query_log_status: Literal["ENABLED", "DISABLED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1506,7 +1506,7 @@ class Membership(AwsResource):
     job_log_status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     payment_configuration: MembershipPaymentConfiguration | None
     query_log_status: Literal["ENABLED", "DISABLED"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms membership."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1588,7 +1588,7 @@ class PrivacyBudgetTemplate(AwsResource):
         membership_identifier: str | Expr[str],
         parameters: Parameters,
         privacy_budget_type: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1601,7 +1601,7 @@ class PrivacyBudgetTemplate(AwsResource):
     membership_identifier: str | Expr[str]
     parameters: Parameters
     privacy_budget_type: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfiguredModelAlgorithm(AwsResource):
@@ -78,7 +78,7 @@ class ConfiguredModelAlgorithm(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         training_container_config: ContainerConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -93,7 +93,7 @@ class ConfiguredModelAlgorithm(AwsResource):
     kms_key_arn: str | Expr[str] | None
     name: str | Expr[str]
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm."""
     training_container_config: ContainerConfig | None
     @property
@@ -281,7 +281,7 @@ class ConfiguredModelAlgorithmAssociation(AwsResource):
         membership_identifier: str | Expr[str],
         name: str | Expr[str],
         privacy_configuration: PrivacyConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -295,7 +295,7 @@ class ConfiguredModelAlgorithmAssociation(AwsResource):
     membership_identifier: str | Expr[str]
     name: str | Expr[str]
     privacy_configuration: PrivacyConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm association."""
     @property
     def attrs(self) -> Attrs: ...
@@ -394,7 +394,7 @@ class TrainingDataset(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         training_data: Sequence[Dataset],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -407,7 +407,7 @@ class TrainingDataset(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str]
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this cleanrooms-ml training dataset."""
     training_data: Sequence[Dataset]
     @property

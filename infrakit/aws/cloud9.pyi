@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class EnvironmentEC2(AwsResource):
@@ -66,7 +66,7 @@ class EnvironmentEC2(AwsResource):
         owner_arn: str | Expr[str] | None = None,
         repositories: Sequence[Repository] | None = None,
         subnet_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -93,7 +93,7 @@ class EnvironmentEC2(AwsResource):
     """Any AWS CodeCommit source code repositories to be cloned into the development environment."""
     subnet_id: str | Expr[str] | None
     """The ID of the subnet in Amazon VPC that AWS Cloud9 will use."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs that will be associated with the new AWS Cloud9 development environment."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ChangeSet(AwsResource):
@@ -54,7 +54,7 @@ class ChangeSet(AwsResource):
         on_stack_failure: Literal["DO_NOTHING", "ROLLBACK", "DELETE"] | Expr[str] | None = None,
         role_arn: str | Expr[str] | None = None,
         stack_name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         template_body: str | Expr[str] | None = None,
         template_url: str | Expr[str] | None = None,
         use_previous_template: bool | Expr[bool] | None = None,
@@ -88,7 +88,7 @@ class ChangeSet(AwsResource):
     """The ARN of an IAM role that CloudFormation assumes when executing the change set."""
     stack_name: str | Expr[str]
     """The name or unique ID of the stack for which you are creating a change set."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Key-value pairs to associate with the change set."""
     template_body: str | Expr[str] | None
     """A structure that contains the body of the revised template."""
@@ -1048,7 +1048,7 @@ class Stack(AwsResource):
         *,
         notification_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         parameters: Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_url: str | Expr[str],
         timeout_in_minutes: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
@@ -1061,7 +1061,7 @@ class Stack(AwsResource):
     ) -> None: ...
     notification_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     parameters: Json | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     template_url: str | Expr[str]
     timeout_in_minutes: int | Expr[int] | None
     @property
@@ -1211,7 +1211,7 @@ class StackSet(AwsResource):
         permission_model: Literal["SERVICE_MANAGED", "SELF_MANAGED"] | Expr[str],
         stack_instances_group: Sequence[StackInstances] | None = None,
         stack_set_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_body: str | Expr[str] | None = None,
         template_url: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1246,7 +1246,7 @@ class StackSet(AwsResource):
     """A group of stack instances with parameters in some specific accounts and regions."""
     stack_set_name: str | Expr[str]
     """The name to associate with the stack set. The name must be unique in the Region where you create your stack set."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The key-value pairs to associate with this stack set and the stacks created from it. AWS CloudFormation also propagates these tags to supported resources that are created in the stacks. A maximum number of 50 tags can be specified."""
     template_body: str | Expr[str] | None
     """The structure that contains the template body, with a minimum length of 1 byte and a maximum length of 51,200 bytes."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AnycastIpList(AwsResource):
@@ -82,7 +82,7 @@ class AnycastIpList(AwsResource):
         ip_count: int | Expr[int],
         ipam_cidr_configs: Sequence[IpamCidrConfig] | None = None,
         name: str | Expr[str],
-        tags: Tags | None = None,
+        tags: Tags | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -99,7 +99,7 @@ class AnycastIpList(AwsResource):
     """A list of IPAM CIDR configurations that define the IP address ranges, IPAM pools, and associated Anycast IP addresses."""
     name: str | Expr[str]
     """The name of the Anycast static IP list."""
-    tags: Tags | None
+    tags: Tags | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -411,7 +411,7 @@ class ConnectionFunction(AwsResource):
         connection_function_code: str | Expr[str],
         connection_function_config: ConnectionFunctionConfig,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -428,7 +428,7 @@ class ConnectionFunction(AwsResource):
     """Contains configuration information about a CloudFront function."""
     name: str | Expr[str]
     """The connection function name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -498,7 +498,7 @@ class ConnectionGroup(AwsResource):
         enabled: bool | Expr[bool] | None = None,
         ipv6_enabled: bool | Expr[bool] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -515,7 +515,7 @@ class ConnectionGroup(AwsResource):
     """IPv6 is enabled for the connection group."""
     name: str | Expr[str]
     """The name of the connection group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1815,7 +1815,7 @@ class Distribution(AwsResource):
         /,
         *,
         distribution_config: DistributionConfig,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1826,7 +1826,7 @@ class Distribution(AwsResource):
     ) -> None: ...
     distribution_config: DistributionConfig
     """The distribution's configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1990,7 +1990,7 @@ class DistributionTenant(AwsResource):
         managed_certificate_request: ManagedCertificateRequest | None = None,
         name: str | Expr[str],
         parameters: Sequence[Parameter] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2015,7 +2015,7 @@ class DistributionTenant(AwsResource):
     """The name of the distribution tenant."""
     parameters: Sequence[Parameter] | None
     """A list of parameter values to add to the resource. A parameter is specified as a key-value pair. A valid parameter value must exist for any parameter that is marked as required in the multi-tenant distribution."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2289,7 +2289,7 @@ class Function(AwsResource):
         function_config: FunctionConfig,
         function_metadata: FunctionMetadata | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2308,7 +2308,7 @@ class Function(AwsResource):
     """Contains metadata about a CloudFront function."""
     name: str | Expr[str]
     """A name to identify the function."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2425,7 +2425,7 @@ class KeyValueStore(AwsResource):
         comment: str | Expr[str] | None = None,
         import_source: ImportSource | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2440,7 +2440,7 @@ class KeyValueStore(AwsResource):
     """The import source for the key value store."""
     name: str | Expr[str]
     """The name of the key value store."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3303,7 +3303,7 @@ class StreamingDistribution(AwsResource):
         /,
         *,
         streaming_distribution_config: StreamingDistributionConfig,
-        tags: Sequence[Tag],
+        tags: Sequence[Tag] | TagsArg,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3313,7 +3313,7 @@ class StreamingDistribution(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     streaming_distribution_config: StreamingDistributionConfig
-    tags: Sequence[Tag]
+    tags: Sequence[Tag] | TagsArg
     @property
     def attrs(self) -> Attrs: ...
 
@@ -3403,7 +3403,7 @@ class TrustStore(AwsResource):
         *,
         ca_certificates_bundle_source: CaCertificatesBundleSource | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_client_certificate_ocsp_endpoint: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3417,7 +3417,7 @@ class TrustStore(AwsResource):
     """A CA certificates bundle source."""
     name: str | Expr[str]
     """The trust store's name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     use_client_certificate_ocsp_endpoint: bool | Expr[bool] | None
     """A boolean. When true, performs real-time certificate revocation checks by querying the OCSP endpoint specified within the client certificate."""
@@ -3507,7 +3507,7 @@ class VpcOrigin(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_origin_endpoint_config: VpcOriginEndpointConfig,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3517,7 +3517,7 @@ class VpcOrigin(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A complex type that contains zero or more ``Tag`` elements."""
     vpc_origin_endpoint_config: VpcOriginEndpointConfig
     """The VPC origin endpoint configuration."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -80,7 +80,7 @@ class Cluster(AwsResource):
         mode: Literal["FIPS", "NON_FIPS"] | Expr[str] | None = None,
         network_type: Literal["IPV4", "DUALSTACK"] | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -99,7 +99,7 @@ class Cluster(AwsResource):
     """The NetworkType to create a cluster with."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The identifiers (IDs) of the subnets where the cluster is created. You must specify at least one subnet."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags to apply to the CloudHSM cluster."""
     @property
     def attrs(self) -> Attrs: ...

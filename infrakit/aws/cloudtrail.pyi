@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Channel(AwsResource):
@@ -54,7 +54,7 @@ class Channel(AwsResource):
         destinations: Sequence[Destination] | None = None,
         name: str | Expr[str] | None = None,
         source: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -69,7 +69,7 @@ class Channel(AwsResource):
     """The name of the channel."""
     source: str | Expr[str] | None
     """The ARN of an on-premises storage solution or application, or a partner event source."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -168,7 +168,7 @@ class Dashboard(AwsResource):
         *,
         name: str | Expr[str] | None = None,
         refresh_schedule: RefreshSchedule | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         termination_protection_enabled: bool | Expr[bool] | None = None,
         widgets: Sequence[Widget] | None = None,
         depends_on: DependsOn = None,
@@ -183,7 +183,7 @@ class Dashboard(AwsResource):
     """The name of the dashboard."""
     refresh_schedule: RefreshSchedule | None
     """Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     termination_protection_enabled: bool | Expr[bool] | None
     """Indicates whether the dashboard is protected from termination."""
     widgets: Sequence[Widget] | None
@@ -314,7 +314,7 @@ class EventDataStore(AwsResource):
         name: str | Expr[str] | None = None,
         organization_enabled: bool | Expr[bool] | None = None,
         retention_period: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         termination_protection_enabled: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -352,7 +352,7 @@ class EventDataStore(AwsResource):
     """Indicates that an event data store is collecting logged events for an organization."""
     retention_period: int | Expr[int] | None
     """The retention period, in days."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     termination_protection_enabled: bool | Expr[bool] | None
     """Indicates whether the event data store is protected from termination."""
     @property
@@ -538,7 +538,7 @@ class Trail(AwsResource):
         s3_bucket_name: str | Expr[str],
         s3_key_prefix: str | Expr[str] | None = None,
         sns_topic_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trail_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -578,7 +578,7 @@ class Trail(AwsResource):
     """Specifies the Amazon S3 key prefix that comes after the name of the bucket you have designated for log file delivery. For more information, see Finding Your CloudTrail Log Files. The maximum length is 200 characters."""
     sns_topic_name: str | Expr[str] | None
     """Specifies the name of the Amazon SNS topic defined for notification of log file delivery. The maximum length is 256 characters."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     trail_name: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Alarm(AwsResource):
@@ -265,7 +265,7 @@ class Alarm(AwsResource):
         ok_actions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         period: int | Expr[int] | None = None,
         statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         threshold: float | Expr[float] | None = None,
         threshold_metric_id: str | Expr[str] | None = None,
         treat_missing_data: Literal["breaching", "ignore", "missing", "notBreaching"] | Expr[str] | None = None,
@@ -339,7 +339,7 @@ class Alarm(AwsResource):
      For an alarm based on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not both.
      For an alarm based on a math expression, you can't specify ``Statistic``. Instead, you use ``Metrics``.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to associate with the alarm. You can associate as many as 50 tags with an alarm. To be able to associate tags with the alarm when you create the alarm, you must have the ``cloudwatch:TagResource`` permission.
      Tags can help you organize and categorize your resources. You can also use them to scope user permissions by granting a user permission to access or change only resources with certain tag values.
     """
@@ -448,7 +448,7 @@ class AlarmMuteRule(AwsResource):
         name: str | Expr[str] | None = None,
         rule: Rule,
         start_date: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -469,7 +469,7 @@ class AlarmMuteRule(AwsResource):
     """The rule for the mute"""
     start_date: str | Expr[str] | None
     """The date, with the same timezone offset as "ScheduleTimezone", after which the alarm mute rule will become active."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -710,7 +710,7 @@ class CompositeAlarm(AwsResource):
         alarm_rule: str | Expr[str],
         insufficient_data_actions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         ok_actions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -741,7 +741,7 @@ class CompositeAlarm(AwsResource):
     """The actions to execute when this alarm transitions to the INSUFFICIENT_DATA state from any other state. Each action is specified as an Amazon Resource Name (ARN)."""
     ok_actions: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The actions to execute when this alarm transitions to the OK state from any other state. Each action is specified as an Amazon Resource Name (ARN)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to associate with the composite alarm. You can associate as many as 50 tags with an alarm."""
     @property
     def attrs(self) -> Attrs: ...
@@ -773,7 +773,7 @@ class Dashboard(AwsResource):
         *,
         dashboard_body: str | Expr[str],
         dashboard_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -786,7 +786,7 @@ class Dashboard(AwsResource):
     """The detailed information about the dashboard in JSON format, including the widgets to include and their location on the dashboard"""
     dashboard_name: str | Expr[str] | None
     """The name of the dashboard. The name must be between 1 and 255 characters. If you do not specify a name, one will be generated automatically."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to associate with the cloudwatch dashboard. You can associate up to 50 tags with a dashboard"""
     @property
     def attrs(self) -> Attrs: ...
@@ -826,7 +826,7 @@ class InsightRule(AwsResource):
         rule_body: str | Expr[str],
         rule_name: str | Expr[str],
         rule_state: Literal["ENABLED", "DISABLED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -839,7 +839,7 @@ class InsightRule(AwsResource):
     rule_body: str | Expr[str]
     rule_name: str | Expr[str]
     rule_state: Literal["ENABLED", "DISABLED"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -912,7 +912,7 @@ class Integration(AwsResource):
         integration_type: Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"] | Expr[str],
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -931,7 +931,7 @@ class Integration(AwsResource):
     """The customer-supplied name of the integration. Unique per account."""
     role_arn: str | Expr[str] | None
     """IAM role ARN the integration assumes. Required for AWS_INTEGRATION (a valid, service-assumable IAM role ARN). Not used by AWS_CONFIG_SLREC or EXTERNAL_AGENT."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags associated with the integration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1063,7 +1063,7 @@ class LogAlarm(AwsResource):
         query_results_to_alarm: int | Expr[int],
         query_results_to_evaluate: int | Expr[int],
         scheduled_query_configuration: ScheduledQueryConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         threshold: float | Expr[float],
         treat_missing_data: str | Expr[str] | None = None,
         warm_up_configuration: WarmUpConfiguration | None = None,
@@ -1101,7 +1101,7 @@ class LogAlarm(AwsResource):
     """The number of query results over which data is compared to the specified threshold."""
     scheduled_query_configuration: ScheduledQueryConfiguration
     """The scheduled query configuration for the log alarm."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to associate with the log alarm."""
     threshold: float | Expr[float]
     """The value to compare against the results of the scheduled query evaluation."""
@@ -1203,7 +1203,7 @@ class MetricStream(AwsResource):
         output_format: Literal["json", "opentelemetry0.7", "opentelemetry1.0"] | Expr[str] | None = None,
         role_arn: str | Expr[str] | None = None,
         statistics_configurations: Sequence[MetricStreamStatisticsConfiguration] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1228,7 +1228,7 @@ class MetricStream(AwsResource):
     """The ARN of the role that provides access to the Kinesis Firehose."""
     statistics_configurations: Sequence[MetricStreamStatisticsConfiguration] | None
     """By default, a metric stream always sends the MAX, MIN, SUM, and SAMPLECOUNT statistics for each metric that is streamed. You can use this parameter to have the metric stream also send additional statistics in the stream. This array can have up to 100 members."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags to assign to the delivery stream."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1374,7 +1374,7 @@ class View(AwsResource):
         definition: str | Expr[str],
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1389,7 +1389,7 @@ class View(AwsResource):
     """A description of the view."""
     name: str | Expr[str] | None
     """The name of the view. Must begin with the "view." prefix followed by lowercase alphanumeric characters, hyphens, and underscores. View names must be unique within the account and region. If not specified, a name is generated."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the view."""
     @property
     def attrs(self) -> Attrs: ...

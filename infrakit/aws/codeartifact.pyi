@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Domain(AwsResource):
@@ -59,7 +59,7 @@ class Domain(AwsResource):
         *,
         domain_name: str | Expr[str],
         permissions_policy_document: Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -72,7 +72,7 @@ class Domain(AwsResource):
     """The name of the domain."""
     permissions_policy_document: Json | None
     """The access control resource policy on the provided domain."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -152,7 +152,7 @@ class PackageGroup(AwsResource):
         domain_owner: str | Expr[str] | None = None,
         origin_configuration: OriginConfiguration | None = None,
         pattern: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -173,7 +173,7 @@ class PackageGroup(AwsResource):
     """The package origin configuration of the package group."""
     pattern: str | Expr[str]
     """The package group pattern that is used to gather packages."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the package group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -244,7 +244,7 @@ class Repository(AwsResource):
         external_connections: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         permissions_policy_document: Json | None = None,
         repository_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         upstreams: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -264,7 +264,7 @@ class Repository(AwsResource):
     """The access control resource policy on the provided repository."""
     repository_name: str | Expr[str]
     """The name of the repository."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     upstreams: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of upstream repositories associated with the repository."""

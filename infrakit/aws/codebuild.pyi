@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Fleet(AwsResource):
@@ -132,7 +132,7 @@ class Fleet(AwsResource):
         name: str | Expr[str] | None = None,
         overflow_behavior: Literal["QUEUE", "ON_DEMAND"] | Expr[str] | None = None,
         scaling_configuration: ScalingConfigurationInput | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -152,7 +152,7 @@ class Fleet(AwsResource):
     name: str | Expr[str] | None
     overflow_behavior: Literal["QUEUE", "ON_DEMAND"] | Expr[str] | None
     scaling_configuration: ScalingConfigurationInput | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -547,7 +547,7 @@ class Project(AwsResource):
         service_role: str | Expr[str],
         source: Source,
         source_version: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout_in_minutes: int | Expr[int] | None = None,
         triggers: ProjectTriggers | None = None,
         visibility: str | Expr[str] | None = None,
@@ -580,7 +580,7 @@ class Project(AwsResource):
     service_role: str | Expr[str]
     source: Source
     source_version: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     timeout_in_minutes: int | Expr[int] | None
     triggers: ProjectTriggers | None
     visibility: str | Expr[str] | None
@@ -650,7 +650,7 @@ class ReportGroup(AwsResource):
         delete_reports: bool | Expr[bool] | None = None,
         export_config: ReportExportConfig,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["TEST", "CODE_COVERAGE"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -663,7 +663,7 @@ class ReportGroup(AwsResource):
     delete_reports: bool | Expr[bool] | None
     export_config: ReportExportConfig
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["TEST", "CODE_COVERAGE"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...

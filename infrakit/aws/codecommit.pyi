@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Repository(AwsResource):
@@ -111,7 +111,7 @@ class Repository(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         repository_description: str | Expr[str] | None = None,
         repository_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         triggers: Sequence[RepositoryTrigger] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -129,7 +129,7 @@ class Repository(AwsResource):
     """A comment or description about the new repository."""
     repository_name: str | Expr[str]
     """The name of the new repository to be created."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tag key-value pairs to use when tagging this repository."""
     triggers: Sequence[RepositoryTrigger] | None
     """Information about a trigger for a repository."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connection(AwsResource):
@@ -48,7 +48,7 @@ class Connection(AwsResource):
         connection_name: str | Expr[str],
         host_arn: str | Expr[str] | None = None,
         provider_type: Literal["AzureDevOps", "Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -63,7 +63,7 @@ class Connection(AwsResource):
     """The host arn configured to represent the infrastructure where your third-party provider is installed. You must specify either a ProviderType or a HostArn."""
     provider_type: Literal["AzureDevOps", "Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"] | Expr[str] | None
     """The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Specifies the tags applied to a connection."""
     @property
     def attrs(self) -> Attrs: ...
@@ -128,7 +128,7 @@ class Host(AwsResource):
         name: str | Expr[str],
         provider_endpoint: str | Expr[str],
         provider_type: Literal["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged", "AzureDevOps"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_configuration: VpcConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -144,7 +144,7 @@ class Host(AwsResource):
     """The endpoint of the infrastructure where your provider type is installed."""
     provider_type: Literal["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged", "AzureDevOps"] | Expr[str]
     """The name of the installed provider to be associated with your connection."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the host."""
     vpc_configuration: VpcConfiguration | None
     """The VPC configuration provisioned for the host."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -33,7 +33,7 @@ class Application(AwsResource):
         *,
         application_name: str | Expr[str] | None = None,
         compute_platform: Literal["ECS", "Lambda", "Server"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -46,7 +46,7 @@ class Application(AwsResource):
     """A name for the application. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the application name."""
     compute_platform: Literal["ECS", "Lambda", "Server"] | Expr[str] | None
     """The compute platform that CodeDeploy deploys the application to."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to CodeDeploy applications to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define."""
     @property
     def attrs(self) -> Attrs: ...
@@ -565,7 +565,7 @@ class DeploymentGroup(AwsResource):
         on_premises_tag_set: OnPremisesTagSet | None = None,
         outdated_instances_strategy: Literal["IGNORE", "UPDATE"] | Expr[str] | None = None,
         service_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         termination_hook_enabled: bool | Expr[bool] | None = None,
         trigger_configurations: Sequence[TriggerConfig] | None = None,
         depends_on: DependsOn = None,
@@ -610,7 +610,7 @@ class DeploymentGroup(AwsResource):
     """Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision. If this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more 'auto-update outdated instances' deployments to apply the deployed application revision to the new Amazon EC2 instances. If this option is set to IGNORE, CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances. This may result in instances having different revisions."""
     service_role_arn: str | Expr[str]
     """A service role Amazon Resource Name (ARN) that grants CodeDeploy permission to make calls to AWS services on your behalf. For more information, see 'Create a Service Role for AWS CodeDeploy' in the AWS CodeDeploy User Guide."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to CodeDeploy deployment groups to help you organize and categorize them. Each tag consists of a key and an optional value, both of which you define."""
     termination_hook_enabled: bool | Expr[bool] | None
     """Indicates whether the deployment group was configured to have CodeDeploy install a termination hook into an Auto Scaling group."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ProfilingGroup(AwsResource):
@@ -66,7 +66,7 @@ class ProfilingGroup(AwsResource):
         anomaly_detection_notification_configuration: Sequence[Channel] | None = None,
         compute_platform: Literal["Default", "AWSLambda"] | Expr[str] | None = None,
         profiling_group_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -83,7 +83,7 @@ class ProfilingGroup(AwsResource):
     """The compute platform of the profiling group."""
     profiling_group_name: str | Expr[str]
     """The name of the profiling group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with a profiling group."""
     @property
     def attrs(self) -> Attrs: ...

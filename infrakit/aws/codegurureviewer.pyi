@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class RepositoryAssociation(AwsResource):
@@ -41,7 +41,7 @@ class RepositoryAssociation(AwsResource):
         connection_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         owner: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -59,7 +59,7 @@ class RepositoryAssociation(AwsResource):
     """Name of the repository to be associated."""
     owner: str | Expr[str] | None
     """The owner of the repository. For a Bitbucket repository, this is the username for the account that owns the repository."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with a repository association."""
     type: Literal["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"] | Expr[str]
     """The type of repository to be associated."""

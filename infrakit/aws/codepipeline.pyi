@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CustomActionType(AwsResource):
@@ -104,7 +104,7 @@ class CustomActionType(AwsResource):
         output_artifact_details: ArtifactDetails,
         provider_: str | Expr[str],
         settings: Settings | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -126,7 +126,7 @@ class CustomActionType(AwsResource):
     """The provider of the service used in the custom action, such as AWS CodeDeploy."""
     settings: Settings | None
     """URLs that provide users information about this custom action."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the custom action."""
     version: str | Expr[str]
     """The version identifier of the custom action."""
@@ -610,7 +610,7 @@ class Pipeline(AwsResource):
         restart_execution_on_update: bool | Expr[bool] | None = None,
         role_arn: str | Expr[str],
         stages: Sequence[StageDeclaration],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         triggers: Sequence[PipelineTriggerDeclaration] | None = None,
         variables: Sequence[VariableDeclaration] | None = None,
         depends_on: DependsOn = None,
@@ -639,7 +639,7 @@ class Pipeline(AwsResource):
     """The Amazon Resource Name (ARN) for CodePipeline to use to either perform actions with no actionRoleArn, or to use to assume roles for actions with an actionRoleArn"""
     stages: Sequence[StageDeclaration]
     """Represents information about a stage and its definition."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Specifies the tags applied to the pipeline."""
     triggers: Sequence[PipelineTriggerDeclaration] | None
     """The trigger configuration specifying a type of event, such as Git tags, that starts the pipeline."""
@@ -714,7 +714,7 @@ class Webhook(AwsResource):
         filters: Sequence[WebhookFilterRule],
         name: str | Expr[str] | None = None,
         register_with_third_party: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_action: str | Expr[str],
         target_pipeline: str | Expr[str],
         target_pipeline_version: int | Expr[int] | None = None,
@@ -736,7 +736,7 @@ class Webhook(AwsResource):
     """The name of the webhook"""
     register_with_third_party: bool | Expr[bool] | None
     """Configures a connection between the webhook that was created and the external tool with events to be detected."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_action: str | Expr[str]
     """The name of the action in a pipeline you want to connect to the webhook."""

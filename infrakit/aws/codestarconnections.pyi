@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connection(AwsResource):
@@ -48,7 +48,7 @@ class Connection(AwsResource):
         connection_name: str | Expr[str],
         host_arn: str | Expr[str] | None = None,
         provider_type: Literal["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -63,7 +63,7 @@ class Connection(AwsResource):
     """The host arn configured to represent the infrastructure where your third-party provider is installed. You must specify either a ProviderType or a HostArn."""
     provider_type: Literal["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"] | Expr[str] | None
     """The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Specifies the tags applied to a connection."""
     @property
     def attrs(self) -> Attrs: ...
@@ -109,7 +109,7 @@ class RepositoryLink(AwsResource):
         encryption_key_arn: str | Expr[str] | None = None,
         owner_id: str | Expr[str],
         repository_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -126,7 +126,7 @@ class RepositoryLink(AwsResource):
     """the ID of the entity that owns the repository."""
     repository_name: str | Expr[str]
     """The repository for which the link is being created."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Specifies the tags applied to a RepositoryLink."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class NotificationRule(AwsResource):
@@ -42,7 +42,7 @@ class NotificationRule(AwsResource):
         name: str | Expr[str],
         resource: str | Expr[str],
         status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target_address: str | Expr[str] | None = None,
         targets: Sequence[Target],
         depends_on: DependsOn = None,
@@ -60,7 +60,7 @@ class NotificationRule(AwsResource):
     name: str | Expr[str]
     resource: str | Expr[str]
     status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     target_address: str | Expr[str] | None
     targets: Sequence[Target]
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class IdentityPool(AwsResource):
@@ -88,7 +88,7 @@ class IdentityPool(AwsResource):
         cognito_streams: CognitoStreams | None = None,
         developer_provider_name: str | Expr[str] | None = None,
         identity_pool_name: str | Expr[str] | None = None,
-        identity_pool_tags: Sequence[Tag] | None = None,
+        identity_pool_tags: Sequence[Tag] | TagsArg | None = None,
         open_id_connect_provider_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         push_sync: PushSync | None = None,
         saml_provider_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
@@ -108,7 +108,7 @@ class IdentityPool(AwsResource):
     cognito_streams: CognitoStreams | None
     developer_provider_name: str | Expr[str] | None
     identity_pool_name: str | Expr[str] | None
-    identity_pool_tags: Sequence[Tag] | None
+    identity_pool_tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     open_id_connect_provider_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     push_sync: PushSync | None
@@ -822,7 +822,7 @@ class UserPool(AwsResource):
         user_attribute_update_settings: UserAttributeUpdateSettings | None = None,
         user_pool_add_ons: UserPoolAddOns | None = None,
         user_pool_name: str | Expr[str] | None = None,
-        user_pool_tags: Mapping[str, str | Expr[str]] | None = None,
+        user_pool_tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         user_pool_tier: Literal["LITE", "ESSENTIALS", "PLUS"] | Expr[str] | None = None,
         username_attributes: Sequence[Literal["email", "phone_number"] | Expr[str]] | Expr[list[str]] | None = None,
         username_configuration: UsernameConfiguration | None = None,
@@ -862,7 +862,7 @@ class UserPool(AwsResource):
     user_attribute_update_settings: UserAttributeUpdateSettings | None
     user_pool_add_ons: UserPoolAddOns | None
     user_pool_name: str | Expr[str] | None
-    user_pool_tags: Mapping[str, str | Expr[str]] | None
+    user_pool_tags: Mapping[str, str | Expr[str]] | TagsArg | None
     user_pool_tier: Literal["LITE", "ESSENTIALS", "PLUS"] | Expr[str] | None
     username_attributes: Sequence[Literal["email", "phone_number"] | Expr[str]] | Expr[list[str]] | None
     username_configuration: UsernameConfiguration | None
@@ -1291,7 +1291,7 @@ class UserPoolRegionalConfigurationAttachment(AwsResource):
         sms_configuration: SmsConfiguration | None = None,
         status: str | Expr[str] | None = None,
         user_pool_id: str | Expr[str],
-        user_pool_tags: Mapping[str, str | Expr[str]] | None = None,
+        user_pool_tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1306,7 +1306,7 @@ class UserPoolRegionalConfigurationAttachment(AwsResource):
     status: str | Expr[str] | None
     """The status of the replica. Set to ACTIVE or INACTIVE."""
     user_pool_id: str | Expr[str]
-    user_pool_tags: Mapping[str, str | Expr[str]] | None
+    user_pool_tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1323,7 +1323,7 @@ class UserPoolReplica(AwsResource):
         *,
         region_name: str | Expr[str],
         user_pool_id: str | Expr[str],
-        user_pool_tags_at_create: Mapping[str, str | Expr[str]] | None = None,
+        user_pool_tags_at_create: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1334,7 +1334,7 @@ class UserPoolReplica(AwsResource):
     ) -> None: ...
     region_name: str | Expr[str]
     user_pool_id: str | Expr[str]
-    user_pool_tags_at_create: Mapping[str, str | Expr[str]] | None
+    user_pool_tags_at_create: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

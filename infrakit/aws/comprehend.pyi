@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DocumentClassifier(AwsResource):
@@ -131,7 +131,7 @@ class DocumentClassifier(AwsResource):
         model_kms_key_id: str | Expr[str] | None = None,
         model_policy: str | Expr[str] | None = None,
         output_data_config: DocumentClassifierOutputDataConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version_name: str | Expr[str] | None = None,
         volume_kms_key_id: str | Expr[str] | None = None,
         vpc_config: VpcConfig | None = None,
@@ -151,7 +151,7 @@ class DocumentClassifier(AwsResource):
     model_kms_key_id: str | Expr[str] | None
     model_policy: str | Expr[str] | None
     output_data_config: DocumentClassifierOutputDataConfig | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     version_name: str | Expr[str] | None
     volume_kms_key_id: str | Expr[str] | None
     vpc_config: VpcConfig | None
@@ -202,7 +202,7 @@ class DocumentClassifierEndpoint(AwsResource):
         desired_inference_units: int | Expr[int],
         endpoint_name: str | Expr[str],
         model_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -217,7 +217,7 @@ class DocumentClassifierEndpoint(AwsResource):
     """The name of the endpoint. The name must be unique within the AWS Region and account."""
     model_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the document classifier model to which the endpoint is attached."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with the endpoint being created."""
     @property
     def attrs(self) -> Attrs: ...
@@ -376,7 +376,7 @@ class EntityRecognizer(AwsResource):
         model_kms_key_id: str | Expr[str] | None = None,
         model_policy: str | Expr[str] | None = None,
         recognizer_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version_name: str | Expr[str] | None = None,
         volume_kms_key_id: str | Expr[str] | None = None,
         vpc_config: VpcConfig | None = None,
@@ -400,7 +400,7 @@ class EntityRecognizer(AwsResource):
     """The JSON resource-based policy to attach to your custom entity recognizer model."""
     recognizer_name: str | Expr[str]
     """The name given to the entity recognizer."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the entity recognizer."""
     version_name: str | Expr[str] | None
     """The version name given to the entity recognizer."""
@@ -461,7 +461,7 @@ class EntityRecognizerEndpoint(AwsResource):
         endpoint_name: str | Expr[str],
         flywheel_arn: str | Expr[str] | None = None,
         model_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -480,7 +480,7 @@ class EntityRecognizerEndpoint(AwsResource):
     """The Amazon Resource Name (ARN) of the flywheel to which the endpoint is attached."""
     model_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the entity recognizer model to which the endpoint is attached."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with the endpoint being created."""
     @property
     def attrs(self) -> Attrs: ...
@@ -592,7 +592,7 @@ class Flywheel(AwsResource):
         data_security_config: DataSecurityConfig | None = None,
         flywheel_name: str | Expr[str],
         model_type: Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_config: TaskConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -608,7 +608,7 @@ class Flywheel(AwsResource):
     data_security_config: DataSecurityConfig | None
     flywheel_name: str | Expr[str]
     model_type: Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     task_config: TaskConfig | None
     @property
     def attrs(self) -> Attrs: ...

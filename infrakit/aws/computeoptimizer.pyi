@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AutomationRule(AwsResource):
@@ -169,7 +169,7 @@ class AutomationRule(AwsResource):
         rule_type: Literal["AccountRule", "OrganizationRule"] | Expr[str],
         schedule: Schedule,
         status: Literal["Active", "Inactive"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -196,7 +196,7 @@ class AutomationRule(AwsResource):
     """The schedule configuration for when the rule runs."""
     status: Literal["Active", "Inactive"] | Expr[str]
     """The status of the automation rule."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with the automation rule."""
     @property
     def attrs(self) -> Attrs: ...

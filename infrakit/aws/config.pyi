@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AggregationAuthorization(AwsResource):
@@ -39,7 +39,7 @@ class AggregationAuthorization(AwsResource):
         *,
         authorized_account_id: str | Expr[str],
         authorized_aws_region: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -52,7 +52,7 @@ class AggregationAuthorization(AwsResource):
     """The 12-digit account ID of the account authorized to aggregate data."""
     authorized_aws_region: str | Expr[str]
     """The region authorized to collect aggregated data."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the AggregationAuthorization."""
     @property
     def attrs(self) -> Attrs: ...
@@ -303,7 +303,7 @@ class ConfigurationAggregator(AwsResource):
         account_aggregation_sources: Sequence[AccountAggregationSource] | None = None,
         configuration_aggregator_name: str | Expr[str] | None = None,
         organization_aggregation_source: OrganizationAggregationSource | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -316,7 +316,7 @@ class ConfigurationAggregator(AwsResource):
     configuration_aggregator_name: str | Expr[str] | None
     """The name of the aggregator."""
     organization_aggregation_source: OrganizationAggregationSource | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the configuration aggregator."""
     @property
     def attrs(self) -> Attrs: ...
@@ -496,7 +496,7 @@ class ConformancePack(AwsResource):
         conformance_pack_name: str | Expr[str],
         delivery_s3_bucket: str | Expr[str] | None = None,
         delivery_s3_key_prefix: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_body: str | Expr[str] | None = None,
         template_s3_uri: str | Expr[str] | None = None,
         template_ssm_document_details: TemplateSSMDocumentDetails | None = None,
@@ -516,7 +516,7 @@ class ConformancePack(AwsResource):
     """AWS Config stores intermediate files while processing conformance pack template."""
     delivery_s3_key_prefix: str | Expr[str] | None
     """The prefix for delivery S3 bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the conformance pack."""
     template_body: str | Expr[str] | None
     """A string containing full conformance pack template body. You can only specify one of the template body or template S3Uri fields."""
@@ -590,7 +590,7 @@ class Connector(AwsResource):
         /,
         *,
         connector_configuration: ConnectorConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -601,7 +601,7 @@ class Connector(AwsResource):
     ) -> None: ...
     connector_configuration: ConnectorConfiguration
     """The configuration for the connector that specifies the third-party cloud provider connection details."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the connector."""
     @property
     def attrs(self) -> Attrs: ...
@@ -849,7 +849,7 @@ class OrganizationConformancePack(AwsResource):
         delivery_s3_key_prefix: str | Expr[str] | None = None,
         excluded_accounts: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         organization_conformance_pack_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_body: str | Expr[str] | None = None,
         template_s3_uri: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -870,7 +870,7 @@ class OrganizationConformancePack(AwsResource):
     """A list of AWS accounts to be excluded from an organization conformance pack while deploying a conformance pack."""
     organization_conformance_pack_name: str | Expr[str]
     """The name of the organization conformance pack."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the organization conformance pack."""
     template_body: str | Expr[str] | None
     """A string containing full conformance pack template body."""
@@ -979,7 +979,7 @@ class StoredQuery(AwsResource):
         query_description: str | Expr[str] | None = None,
         query_expression: str | Expr[str],
         query_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -991,7 +991,7 @@ class StoredQuery(AwsResource):
     query_description: str | Expr[str] | None
     query_expression: str | Expr[str]
     query_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the stored query."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AgentStatus(AwsResource):
@@ -51,7 +51,7 @@ class AgentStatus(AwsResource):
         name: str | Expr[str],
         reset_order_number: bool | Expr[bool] | None = None,
         state: Literal["ENABLED", "DISABLED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -73,7 +73,7 @@ class AgentStatus(AwsResource):
     """A number indicating the reset order of the agent status."""
     state: Literal["ENABLED", "DISABLED"] | Expr[str]
     """The state of the status."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | Expr[str] | None
     """The type of agent status."""
@@ -142,7 +142,7 @@ class ContactFlow(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         state: Literal["ACTIVE", "ARCHIVED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["CONTACT_FLOW", "CUSTOMER_QUEUE", "CUSTOMER_HOLD", "CUSTOMER_WHISPER", "AGENT_HOLD", "AGENT_WHISPER", "OUTBOUND_WHISPER", "AGENT_TRANSFER", "QUEUE_TRANSFER", "CAMPAIGN"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -162,7 +162,7 @@ class ContactFlow(AwsResource):
     """The name of the contact flow."""
     state: Literal["ACTIVE", "ARCHIVED"] | Expr[str] | None
     """The state of the contact flow."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     type: Literal["CONTACT_FLOW", "CUSTOMER_QUEUE", "CUSTOMER_HOLD", "CUSTOMER_WHISPER", "AGENT_HOLD", "AGENT_WHISPER", "OUTBOUND_WHISPER", "AGENT_TRANSFER", "QUEUE_TRANSFER", "CAMPAIGN"] | Expr[str]
     """The type of the contact flow."""
@@ -220,7 +220,7 @@ class ContactFlowModule(AwsResource):
         name: str | Expr[str],
         settings: str | Expr[str] | None = None,
         state: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -243,7 +243,7 @@ class ContactFlowModule(AwsResource):
     """The schema of the settings for contact flow module in JSON Schema V4 format."""
     state: str | Expr[str] | None
     """The state of the contact flow module."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -458,7 +458,7 @@ class DataTable(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         status: Literal["PUBLISHED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_zone: str | Expr[str],
         value_lock_level: Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"] | Expr[str],
         depends_on: DependsOn = None,
@@ -477,7 +477,7 @@ class DataTable(AwsResource):
     """The name of the Data Table"""
     status: Literal["PUBLISHED"] | Expr[str]
     """The status of the Data Table"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     time_zone: str | Expr[str]
     """The time zone of the Data Table"""
@@ -679,7 +679,7 @@ class EmailAddress(AwsResource):
         display_name: str | Expr[str] | None = None,
         email_address: str | Expr[str],
         instance_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -698,7 +698,7 @@ class EmailAddress(AwsResource):
     """Email address to be created for this instance"""
     instance_arn: str | Expr[str]
     """The identifier of the Amazon Connect instance."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1457,7 +1457,7 @@ class EvaluationForm(AwsResource):
         review_configuration: EvaluationReviewConfiguration | None = None,
         scoring_strategy: ScoringStrategy | None = None,
         status: Literal["DRAFT", "ACTIVE"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_configuration: EvaluationFormTargetConfiguration | None = None,
         title: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1493,7 +1493,7 @@ class EvaluationForm(AwsResource):
     """The status of the evaluation form.
      *Allowed values*: ``DRAFT`` | ``ACTIVE``
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }."""
     target_configuration: EvaluationFormTargetConfiguration | None
     """Configuration that specifies the target for this evaluation form."""
@@ -1678,7 +1678,7 @@ class HoursOfOperation(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         parent_hours_of_operations: Sequence[HoursOfOperationsIdentifier] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_zone: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1702,7 +1702,7 @@ class HoursOfOperation(AwsResource):
     """The name of the hours of operation."""
     parent_hours_of_operations: Sequence[HoursOfOperationsIdentifier] | None
     """List of parent hours of operations."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     time_zone: str | Expr[str]
     """The time zone of the hours of operation."""
@@ -1808,7 +1808,7 @@ class Instance(AwsResource):
         directory_id: str | Expr[str] | None = None,
         identity_management_type: Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"] | Expr[str],
         instance_alias: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1825,7 +1825,7 @@ class Instance(AwsResource):
     """Specifies the type of directory integration for new instance."""
     instance_alias: str | Expr[str] | None
     """Alias of the new directory created as part of new instance creation."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1976,7 +1976,7 @@ class IntegrationAssociation(AwsResource):
         source_application_name: str | Expr[str] | None = None,
         source_application_url: str | Expr[str] | None = None,
         source_type: Literal["SALESFORCE", "ZENDESK", "CASES"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1997,7 +1997,7 @@ class IntegrationAssociation(AwsResource):
     """The URL for the external application. This is only supported for the EVENT integration type"""
     source_type: Literal["SALESFORCE", "ZENDESK", "CASES"] | Expr[str] | None
     """The type of the data source. This is only supported for the EVENT integration type"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2188,7 +2188,7 @@ class Metric(AwsResource):
         name: str | Expr[str],
         positive_trend_indicator: Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | Expr[str] | None = None,
         status: Literal["SAVED", "PUBLISHED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2210,7 +2210,7 @@ class Metric(AwsResource):
     """Indicates how to classify a positive trend in metric data on the UI"""
     status: Literal["SAVED", "PUBLISHED"] | Expr[str]
     """The status of the custom metric"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"] | Expr[str]
     """Display unit for the metric data"""
@@ -2300,7 +2300,7 @@ class Notification(AwsResource):
         instance_arn: str | Expr[str],
         priority: Literal["HIGH", "LOW"] | Expr[str] | None = None,
         recipients: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2319,7 +2319,7 @@ class Notification(AwsResource):
     """The priority of the notification."""
     recipients: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The recipients of the notification."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2361,7 +2361,7 @@ class PhoneNumber(AwsResource):
         description: str | Expr[str] | None = None,
         prefix: str | Expr[str] | None = None,
         source_phone_number_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         type: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -2380,7 +2380,7 @@ class PhoneNumber(AwsResource):
     """The phone number prefix."""
     source_phone_number_arn: str | Expr[str] | None
     """The source phone number arn."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     target_arn: str | Expr[str]
     """The ARN of the target the phone number is claimed to."""
@@ -2492,7 +2492,7 @@ class Prompt(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         s3_uri: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2509,7 +2509,7 @@ class Prompt(AwsResource):
     """The name of the prompt."""
     s3_uri: str | Expr[str] | None
     """S3 URI of the customer's audio file for creating prompts resource.."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2604,7 +2604,7 @@ class Queue(AwsResource):
         outbound_email_config: OutboundEmailConfig | None = None,
         quick_connect_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2633,7 +2633,7 @@ class Queue(AwsResource):
     """The quick connects available to agents who are working the queue."""
     status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """The status of the queue."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2748,7 +2748,7 @@ class QuickConnect(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         quick_connect_config: QuickConnectConfig,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2765,7 +2765,7 @@ class QuickConnect(AwsResource):
     """The name of the quick connect."""
     quick_connect_config: QuickConnectConfig
     """Configuration settings for the quick connect."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2877,7 +2877,7 @@ class RoutingProfile(AwsResource):
         media_concurrencies: Sequence[MediaConcurrency],
         name: str | Expr[str],
         queue_configs: Sequence[RoutingProfileQueueConfig] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2902,7 +2902,7 @@ class RoutingProfile(AwsResource):
     """The name of the routing profile."""
     queue_configs: Sequence[RoutingProfileQueueConfig] | None
     """The queues to associate with this routing profile."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3264,7 +3264,7 @@ class Rule(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         publish_status: Literal["DRAFT", "PUBLISHED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trigger_event_source: RuleTriggerEventSource,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3286,7 +3286,7 @@ class Rule(AwsResource):
     """The publish status of the rule.
      *Allowed values*: ``DRAFT`` | ``PUBLISHED``
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }."""
     trigger_event_source: RuleTriggerEventSource
     """The event source to trigger the rule."""
@@ -3454,7 +3454,7 @@ class SecurityProfile(AwsResource):
         permissions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         security_profile_name: str | Expr[str],
         tag_restricted_resources: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3484,7 +3484,7 @@ class SecurityProfile(AwsResource):
     """The name of the security profile."""
     tag_restricted_resources: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The list of resources that a security profile applies tag restrictions to in Amazon Connect."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3623,7 +3623,7 @@ class TaskTemplate(AwsResource):
         name: str | Expr[str] | None = None,
         self_assign_contact_flow_arn: str | Expr[str] | None = None,
         status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3651,7 +3651,7 @@ class TaskTemplate(AwsResource):
     """The identifier of the contact flow."""
     status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None
     """The status of the task template"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3745,7 +3745,7 @@ class TestCase(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         status: Literal["SAVED", "PUBLISHED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3768,7 +3768,7 @@ class TestCase(AwsResource):
     """The name of the test case."""
     status: Literal["SAVED", "PUBLISHED"] | Expr[str] | None
     """The status of the test case."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3813,7 +3813,7 @@ class TrafficDistributionGroup(AwsResource):
         description: str | Expr[str] | None = None,
         instance_arn: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3828,7 +3828,7 @@ class TrafficDistributionGroup(AwsResource):
     """The identifier of the Amazon Connect instance that has been replicated."""
     name: str | Expr[str]
     """The name for the traffic distribution group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3868,7 +3868,7 @@ class UseCase(AwsResource):
         *,
         instance_id: str | Expr[str],
         integration_association_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_case_type: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3882,7 +3882,7 @@ class UseCase(AwsResource):
     """The identifier of the Amazon Connect instance."""
     integration_association_id: str | Expr[str]
     """The identifier for the integration association."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     use_case_type: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"] | Expr[str]
     """The type of use case to associate to the integration association."""
@@ -4086,7 +4086,7 @@ class User(AwsResource):
         phone_number_configs: Sequence[PhoneNumberConfig] | None = None,
         routing_profile_arn: str | Expr[str],
         security_profile_arns: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_proficiencies: Sequence[UserProficiency] | None = None,
         username: str | Expr[str],
         voice_enhancement_configs: Sequence[VoiceEnhancementConfig] | None = None,
@@ -4122,7 +4122,7 @@ class User(AwsResource):
     """The identifier of the routing profile for the user."""
     security_profile_arns: Sequence[str | Expr[str]] | Expr[list[str]]
     """One or more security profile arns for the user"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     user_proficiencies: Sequence[UserProficiency] | None
     """One or more predefined attributes assigned to a user, with a level that indicates how skilled they are."""
@@ -4165,7 +4165,7 @@ class UserHierarchyGroup(AwsResource):
         instance_arn: str | Expr[str],
         name: str | Expr[str],
         parent_group_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4180,7 +4180,7 @@ class UserHierarchyGroup(AwsResource):
     """The name of the user hierarchy group."""
     parent_group_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) for the parent user hierarchy group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4366,7 +4366,7 @@ class View(AwsResource):
         description: str | Expr[str] | None = None,
         instance_arn: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template: str | Expr[str] | Json,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4384,7 +4384,7 @@ class View(AwsResource):
     """The Amazon Resource Name (ARN) of the instance."""
     name: str | Expr[str]
     """The name of the view."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     template: str | Expr[str] | Json
     @property
@@ -4473,7 +4473,7 @@ class Vocabulary(AwsResource):
         content: str | Expr[str],
         instance_id: str | Expr[str],
         language_code: Literal["ar-AE", "de-CH", "de-DE", "en-AB", "en-AU", "en-GB", "en-IE", "en-IN", "en-US", "en-WL", "es-ES", "es-US", "fr-CA", "fr-FR", "hi-IN", "it-IT", "ja-JP", "ko-KR", "pt-BR", "pt-PT", "zh-CN", "en-NZ", "en-ZA", "ca-ES", "da-DK", "fi-FI", "id-ID", "ms-MY", "nl-NL", "no-NO", "pl-PL", "sv-SE", "tl-PH"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vocabulary_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4489,7 +4489,7 @@ class Vocabulary(AwsResource):
     """The identifier of the Amazon Connect instance."""
     language_code: Literal["ar-AE", "de-CH", "de-DE", "en-AB", "en-AU", "en-GB", "en-IE", "en-IN", "en-US", "en-WL", "es-ES", "es-US", "fr-CA", "fr-FR", "hi-IN", "it-IT", "ja-JP", "ko-KR", "pt-BR", "pt-PT", "zh-CN", "en-NZ", "en-ZA", "ca-ES", "da-DK", "fi-FI", "id-ID", "ms-MY", "nl-NL", "no-NO", "pl-PL", "sv-SE", "tl-PH"] | Expr[str]
     """The language code of the vocabulary entries."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     vocabulary_name: str | Expr[str]
     """A unique name of the custom vocabulary."""
@@ -4694,7 +4694,7 @@ class Workspace(AwsResource):
         media: Sequence[MediaItem] | None = None,
         name: str | Expr[str],
         pages: Sequence[WorkspacePage] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         theme: WorkspaceTheme | None = None,
         title: str | Expr[str] | None = None,
         visibility: Literal["ALL", "ASSIGNED", "NONE"] | Expr[str] | None = None,
@@ -4718,7 +4718,7 @@ class Workspace(AwsResource):
     """The name of the workspace."""
     pages: Sequence[WorkspacePage] | None
     """The pages associated with the workspace"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     theme: WorkspaceTheme | None
     """The theme configuration for the workspace"""

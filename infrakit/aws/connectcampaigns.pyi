@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Campaign(AwsResource):
@@ -131,7 +131,7 @@ class Campaign(AwsResource):
         dialer_config: DialerConfig,
         name: str | Expr[str],
         outbound_call_config: OutboundCallConfig,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -148,7 +148,7 @@ class Campaign(AwsResource):
     """Amazon Connect Campaign Name"""
     outbound_call_config: OutboundCallConfig
     """The configuration used for outbound calls."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...

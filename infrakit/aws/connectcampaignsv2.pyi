@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Campaign(AwsResource):
@@ -536,7 +536,7 @@ class Campaign(AwsResource):
         name: str | Expr[str],
         schedule: Schedule | None = None,
         source: Source | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["MANAGED", "JOURNEY"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -564,7 +564,7 @@ class Campaign(AwsResource):
     """Campaign schedule"""
     source: Source | None
     """The possible source of the campaign"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     type: Literal["MANAGED", "JOURNEY"] | Expr[str] | None
     """Campaign type"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class EnabledBaseline(AwsResource):
@@ -50,7 +50,7 @@ class EnabledBaseline(AwsResource):
         baseline_identifier: str | Expr[str],
         baseline_version: str | Expr[str],
         parameters: Sequence[Parameter] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_identifier: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -63,7 +63,7 @@ class EnabledBaseline(AwsResource):
     baseline_identifier: str | Expr[str]
     baseline_version: str | Expr[str]
     parameters: Sequence[Parameter] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     target_identifier: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -107,7 +107,7 @@ class EnabledControl(AwsResource):
         *,
         control_identifier: str | Expr[str],
         parameters: Sequence[EnabledControlParameter] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_identifier: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -121,7 +121,7 @@ class EnabledControl(AwsResource):
     """Arn of the control."""
     parameters: Sequence[EnabledControlParameter] | None
     """Parameters to configure the enabled control behavior."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags to assign to the enabled control."""
     target_identifier: str | Expr[str]
     """Arn for Organizational unit to which the control needs to be applied"""
@@ -173,7 +173,7 @@ class LandingZone(AwsResource):
         *,
         manifest: str | Expr[str] | Json,
         remediation_types: Sequence[Literal["INHERITANCE_DRIFT"] | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -185,7 +185,7 @@ class LandingZone(AwsResource):
     ) -> None: ...
     manifest: str | Expr[str] | Json
     remediation_types: Sequence[Literal["INHERITANCE_DRIFT"] | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     version: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...

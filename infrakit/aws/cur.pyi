@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ReportDefinition(AwsResource):
@@ -42,7 +42,7 @@ class ReportDefinition(AwsResource):
         s3_bucket: str | Expr[str],
         s3_prefix: str | Expr[str],
         s3_region: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_unit: Literal["HOURLY", "DAILY", "MONTHLY"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -74,7 +74,7 @@ class ReportDefinition(AwsResource):
     """The prefix that AWS adds to the report name when AWS delivers the report. Your prefix can't include spaces."""
     s3_region: str | Expr[str]
     """The region of the S3 bucket that AWS delivers the report into."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     time_unit: Literal["HOURLY", "DAILY", "MONTHLY"] | Expr[str]
     """The granularity of the line items in the report."""
     @property

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CalculatedAttributeDefinition(AwsResource):
@@ -150,7 +150,7 @@ class CalculatedAttributeDefinition(AwsResource):
         display_name: str | Expr[str] | None = None,
         domain_name: str | Expr[str],
         statistic: Literal["FIRST_OCCURRENCE", "LAST_OCCURRENCE", "COUNT", "SUM", "MINIMUM", "MAXIMUM", "AVERAGE", "MAX_OCCURRENCE"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_historical_data: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -174,7 +174,7 @@ class CalculatedAttributeDefinition(AwsResource):
     """The unique name of the domain."""
     statistic: Literal["FIRST_OCCURRENCE", "LAST_OCCURRENCE", "COUNT", "SUM", "MINIMUM", "MAXIMUM", "AVERAGE", "MAX_OCCURRENCE"] | Expr[str]
     """The aggregation operation to perform for the calculated attribute."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     use_historical_data: bool | Expr[bool] | None
     """Whether to use historical data for the calculated attribute."""
@@ -425,7 +425,7 @@ class Domain(AwsResource):
         domain_name: str | Expr[str],
         matching: Matching | None = None,
         rule_based_matching: RuleBasedMatching | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -448,7 +448,7 @@ class Domain(AwsResource):
     """The process of matching duplicate profiles. If Matching = true, Amazon Connect Customer Profiles starts a weekly batch process called Identity Resolution Job. If you do not specify a date and time for Identity Resolution Job to run, by default it runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After the Identity Resolution Job completes, use the GetMatches API to return and review the results. Or, if you have configured ExportingConfig in the MatchingRequest, you can download the results from S3."""
     rule_based_matching: RuleBasedMatching | None
     """The process of matching duplicate profiles using the Rule-Based matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start to match and merge your profiles according to your configuration in the RuleBasedMatchingRequest. You can use the ListRuleBasedMatches and GetSimilarProfiles API to return and review the results. Also, if you have configured ExportingConfig in the RuleBasedMatchingRequest, you can download the results from S3."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the domain"""
     @_property
     def attrs(self) -> Attrs: ...
@@ -511,7 +511,7 @@ class DomainObjectType(AwsResource):
         encryption_key: str | Expr[str] | None = None,
         fields: Mapping[str, DomainObjectTypeField],
         object_type_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -530,7 +530,7 @@ class DomainObjectType(AwsResource):
     """A map of the name and ObjectType field."""
     object_type_name: str | Expr[str]
     """The name of the domain object type."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @_property
     def attrs(self) -> Attrs: ...
@@ -578,7 +578,7 @@ class EventStream(AwsResource):
         *,
         domain_name: str | Expr[str],
         event_stream_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         uri: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -592,7 +592,7 @@ class EventStream(AwsResource):
     """The unique name of the domain."""
     event_stream_name: str | Expr[str]
     """The name of the event stream."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     uri: str | Expr[str]
     """The StreamARN of the destination to deliver profile events to. For example, arn:aws:kinesis:region:account-id:stream/stream-name"""
@@ -718,7 +718,7 @@ class EventTrigger(AwsResource):
         event_trigger_name: str | Expr[str],
         object_type_name: str | Expr[str],
         segment_filter: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -741,7 +741,7 @@ class EventTrigger(AwsResource):
     """The unique name of the object type."""
     segment_filter: str | Expr[str] | None
     """The destination is triggered only for profiles that meet the criteria of a segment definition."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @_property
     def attrs(self) -> Attrs: ...
@@ -1007,7 +1007,7 @@ class Integration(AwsResource):
         object_type_name: str | Expr[str] | None = None,
         object_type_names: Sequence[ObjectTypeMapping] | None = None,
         scope: Literal["PROFILE", "DOMAIN"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         uri: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1028,7 +1028,7 @@ class Integration(AwsResource):
     """The mapping between 3rd party event types and ObjectType names"""
     scope: Literal["PROFILE", "DOMAIN"] | Expr[str] | None
     """Scope of the integration, such as 'PROFILE' or 'DOMAIN'"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the integration"""
     uri: str | Expr[str] | None
     """The URI of the S3 bucket or any other type of data source."""
@@ -1137,7 +1137,7 @@ class ObjectType(AwsResource):
         object_type_name: str | Expr[str],
         source_last_updated_timestamp_format: str | Expr[str] | None = None,
         source_priority: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1169,7 +1169,7 @@ class ObjectType(AwsResource):
     """The format of your sourceLastUpdatedTimestamp that was previously set up."""
     source_priority: int | Expr[int] | None
     """Defines the priority order of object types. Lower value indicates higher priority."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the integration."""
     template_id: str | Expr[str] | None
     """A unique identifier for the object template."""
@@ -1268,7 +1268,7 @@ class Recommender(AwsResource):
         recommender_config: RecommenderConfig | None = None,
         recommender_name: str | Expr[str],
         recommender_recipe_name: Literal["frequently-paired-items", "personalized-ranking", "popular-items", "recommended-for-you", "similar-items", "trending-now"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1287,7 +1287,7 @@ class Recommender(AwsResource):
     """The name of the recommender"""
     recommender_recipe_name: Literal["frequently-paired-items", "personalized-ranking", "popular-items", "recommended-for-you", "similar-items", "trending-now"] | Expr[str]
     """The name of the recommender recipe."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @_property
     def attrs(self) -> Attrs: ...
@@ -1332,7 +1332,7 @@ class RecommenderFilter(AwsResource):
         recommender_filter_expression: str | Expr[str],
         recommender_filter_name: str | Expr[str],
         recommender_schema_name: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1351,7 +1351,7 @@ class RecommenderFilter(AwsResource):
     """The name of the recommender filter."""
     recommender_schema_name: str | Expr[str] | None
     """The name of the recommender schema to use for this recommender filter. If not specified, the default schema is used."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @_property
     def attrs(self) -> Attrs: ...
@@ -1408,7 +1408,7 @@ class RecommenderSchema(AwsResource):
         domain_name: str | Expr[str],
         fields: Mapping[str, Sequence[RecommenderSchemaField]],
         recommender_schema_name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1420,7 +1420,7 @@ class RecommenderSchema(AwsResource):
     domain_name: str | Expr[str]
     fields: Mapping[str, Sequence[RecommenderSchemaField]]
     recommender_schema_name: str | Expr[str]
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     @_property
     def attrs(self) -> Attrs: ...
 
@@ -1763,7 +1763,7 @@ class SegmentDefinition(AwsResource):
         segment_groups: SegmentGroup | None = None,
         segment_sort: SegmentSort | None = None,
         segment_sql_query: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1786,7 +1786,7 @@ class SegmentDefinition(AwsResource):
     """The segment sort configuration for ordering segment results."""
     segment_sql_query: str | Expr[str] | None
     """The SQL query that defines the segment criteria."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @_property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata as _Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata as _Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Dataset(AwsResource):
@@ -280,7 +280,7 @@ class Dataset(AwsResource):
         name: str | Expr[str],
         path_options: PathOptions | None = None,
         source: Literal["S3", "DATA-CATALOG", "DATABASE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -301,7 +301,7 @@ class Dataset(AwsResource):
     """PathOptions"""
     source: Literal["S3", "DATA-CATALOG", "DATABASE"] | Expr[str] | None
     """Source type of the dataset"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -604,7 +604,7 @@ class Job(AwsResource):
         project_name: str | Expr[str] | None = None,
         recipe: _Job_Recipe | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout: int | Expr[int] | None = None,
         type: Literal["PROFILE", "RECIPE"] | Expr[str],
         validation_configurations: Sequence[ValidationConfiguration] | None = None,
@@ -644,7 +644,7 @@ class Job(AwsResource):
     recipe: _Job_Recipe | None
     role_arn: str | Expr[str]
     """Role arn"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     timeout: int | Expr[int] | None
     """Timeout"""
     type: Literal["PROFILE", "RECIPE"] | Expr[str]
@@ -696,7 +696,7 @@ class Project(AwsResource):
         recipe_name: str | Expr[str],
         role_arn: str | Expr[str],
         sample: Sample | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -715,7 +715,7 @@ class Project(AwsResource):
     """Role arn"""
     sample: Sample | None
     """Sample"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1057,7 +1057,7 @@ class Recipe(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         steps: Sequence[RecipeStep],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1071,7 +1071,7 @@ class Recipe(AwsResource):
     name: str | Expr[str]
     """Recipe name"""
     steps: Sequence[RecipeStep]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1169,7 +1169,7 @@ class Ruleset(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         rules: Sequence[Rule],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1185,7 +1185,7 @@ class Ruleset(AwsResource):
     """Name of the Ruleset"""
     rules: Sequence[Rule]
     """List of the data quality rules in the ruleset"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     target_arn: str | Expr[str]
     """Arn of the target resource (dataset) to apply the ruleset to"""
     @property
@@ -1217,7 +1217,7 @@ class Schedule(AwsResource):
         cron_expression: str | Expr[str],
         job_names: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1231,7 +1231,7 @@ class Schedule(AwsResource):
     job_names: Sequence[str | Expr[str]] | Expr[list[str]] | None
     name: str | Expr[str]
     """Schedule Name"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Pipeline(AwsResource):
@@ -119,7 +119,7 @@ class Pipeline(AwsResource):
         parameter_objects: Sequence[ParameterObject] | None = None,
         parameter_values: Sequence[ParameterValue] | None = None,
         pipeline_objects: Sequence[PipelineObject] | None = None,
-        pipeline_tags: Sequence[PipelineTag] | None = None,
+        pipeline_tags: Sequence[PipelineTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -140,7 +140,7 @@ class Pipeline(AwsResource):
     """The parameter values used with the pipeline."""
     pipeline_objects: Sequence[PipelineObject] | None
     """The objects that define the pipeline. These objects overwrite the existing pipeline definition. Not all objects, fields, and values can be updated. For information about restrictions, see Editing Your Pipeline in the AWS Data Pipeline Developer Guide."""
-    pipeline_tags: Sequence[PipelineTag] | None
+    pipeline_tags: Sequence[PipelineTag] | TagsArg | None
     """A list of arbitrary tags (key-value pairs) to associate with the pipeline, which you can use to control permissions. For more information, see Controlling Access to Pipelines and Resources in the AWS Data Pipeline Developer Guide."""
     @property
     def attrs(self) -> Attrs: ...

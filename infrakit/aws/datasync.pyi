@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Agent(AwsResource):
@@ -45,7 +45,7 @@ class Agent(AwsResource):
         agent_name: str | Expr[str] | None = None,
         security_group_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_endpoint_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -63,7 +63,7 @@ class Agent(AwsResource):
     """The ARNs of the security group used to protect your data transfer task subnets."""
     subnet_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The ARNs of the subnets in which DataSync will create elastic network interfaces for each data transfer task."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     vpc_endpoint_id: str | Expr[str] | None
     """The ID of the VPC endpoint that the agent has access to."""
@@ -188,7 +188,7 @@ class LocationAzureBlob(AwsResource):
         custom_secret_config: CustomSecretConfig | None = None,
         federated_identity: AzureFederatedIdentityConfig | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -217,7 +217,7 @@ class LocationAzureBlob(AwsResource):
     """Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token."""
     subdirectory: str | Expr[str] | None
     """The subdirectory in the Azure Blob Container that is used to read data from the Azure Blob Source Location."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -275,7 +275,7 @@ class LocationEFS(AwsResource):
         file_system_access_role_arn: str | Expr[str] | None = None,
         in_transit_encryption: Literal["NONE", "TLS1_2"] | Expr[str] | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -296,7 +296,7 @@ class LocationEFS(AwsResource):
     """Protocol that is used for encrypting the traffic exchanged between the DataSync Agent and the EFS file system."""
     subdirectory: str | Expr[str] | None
     """A subdirectory in the location's path. This subdirectory in the EFS file system is used to read data from the EFS source location or write data to the EFS destination."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -337,7 +337,7 @@ class LocationFSxLustre(AwsResource):
         fsx_filesystem_arn: str | Expr[str] | None = None,
         security_group_arns: Sequence[str | Expr[str]] | Expr[list[str]],
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -352,7 +352,7 @@ class LocationFSxLustre(AwsResource):
     """The ARNs of the security groups that are to use to configure the FSx for Lustre file system."""
     subdirectory: str | Expr[str] | None
     """A subdirectory in the location's path."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -521,7 +521,7 @@ class LocationFSxONTAP(AwsResource):
         security_group_arns: Sequence[str | Expr[str]] | Expr[list[str]],
         storage_virtual_machine_arn: str | Expr[str],
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -538,7 +538,7 @@ class LocationFSxONTAP(AwsResource):
     """The Amazon Resource Name (ARN) for the FSx ONTAP SVM."""
     subdirectory: str | Expr[str] | None
     """A subdirectory in the location's path."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -613,7 +613,7 @@ class LocationFSxOpenZFS(AwsResource):
         protocol: Protocol,
         security_group_arns: Sequence[str | Expr[str]] | Expr[list[str]],
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -630,7 +630,7 @@ class LocationFSxOpenZFS(AwsResource):
     """The ARNs of the security groups that are to use to configure the FSx OpenZFS file system."""
     subdirectory: str | Expr[str] | None
     """A subdirectory in the location's path."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -711,7 +711,7 @@ class LocationFSxWindows(AwsResource):
         password: str | Expr[str] | None = None,
         security_group_arns: Sequence[str | Expr[str]] | Expr[list[str]],
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -735,7 +735,7 @@ class LocationFSxWindows(AwsResource):
     """The ARNs of the security groups that are to use to configure the FSx for Windows file system."""
     subdirectory: str | Expr[str] | None
     """A subdirectory in the location's path."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     user: str | Expr[str]
     """The user who has the permissions to access files and folders in the FSx for Windows file system."""
@@ -853,7 +853,7 @@ class LocationHDFS(AwsResource):
         replication_factor: int | Expr[int] | None = None,
         simple_user: str | Expr[str] | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -890,7 +890,7 @@ class LocationHDFS(AwsResource):
     """The user name that has read and write permissions on the specified HDFS cluster."""
     subdirectory: str | Expr[str] | None
     """The subdirectory in HDFS that is used to read data from the HDFS source location or write data to the HDFS destination."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -954,7 +954,7 @@ class LocationNFS(AwsResource):
         on_prem_config: OnPremConfig,
         server_hostname: str | Expr[str] | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -971,7 +971,7 @@ class LocationNFS(AwsResource):
     """The name of the NFS server. This value is the IP address or DNS name of the NFS server."""
     subdirectory: str | Expr[str] | None
     """The subdirectory in the NFS file system that is used to read data from the NFS source location or write data to the NFS destination."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1102,7 +1102,7 @@ class LocationObjectStorage(AwsResource):
         server_port: int | Expr[int] | None = None,
         server_protocol: Literal["HTTPS", "HTTP"] | Expr[str] | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1135,7 +1135,7 @@ class LocationObjectStorage(AwsResource):
     """The protocol that the object storage server uses to communicate."""
     subdirectory: str | Expr[str] | None
     """The subdirectory in the self-managed object storage server that is used to read data from."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1188,7 +1188,7 @@ class LocationS3(AwsResource):
         s3_config: S3Config,
         s3_storage_class: Literal["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_INSTANT_RETRIEVAL", "DEEP_ARCHIVE"] | Expr[str] | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1205,7 +1205,7 @@ class LocationS3(AwsResource):
     """The Amazon S3 storage class you want to store your files in when this location is used as a task destination."""
     subdirectory: str | Expr[str] | None
     """A subdirectory in the Amazon S3 bucket. This subdirectory in Amazon S3 is used to read data from the S3 source location or write data to the S3 destination."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1303,7 +1303,7 @@ class LocationSMB(AwsResource):
         password: str | Expr[str] | None = None,
         server_hostname: str | Expr[str] | None = None,
         subdirectory: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1339,7 +1339,7 @@ class LocationSMB(AwsResource):
     """The name of the SMB server. This value is the IP address or Domain Name Service (DNS) name of the SMB server."""
     subdirectory: str | Expr[str] | None
     """The subdirectory in the SMB file system that is used to read data from the SMB source location or write data to the SMB destination"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     user: str | Expr[str] | None
     """The user who can mount the share, has the permissions to access files and folders in the SMB share."""
@@ -1643,7 +1643,7 @@ class Task(AwsResource):
         options: Options | None = None,
         schedule: TaskSchedule | None = None,
         source_location_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_mode: Literal["BASIC", "ENHANCED"] | Expr[str] | None = None,
         task_report_config: TaskReportConfig | None = None,
         depends_on: DependsOn = None,
@@ -1670,7 +1670,7 @@ class Task(AwsResource):
     """Specifies the schedule you want your task to use for repeated executions."""
     source_location_arn: str | Expr[str]
     """The ARN of the source location for the task."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     task_mode: Literal["BASIC", "ENHANCED"] | Expr[str] | None
     """Specifies the task mode for the task."""

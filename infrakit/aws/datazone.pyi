@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connection(AwsResource):
@@ -945,7 +945,7 @@ class Domain(AwsResource):
         name: str | Expr[str],
         service_role: str | Expr[str] | None = None,
         single_sign_on: SingleSignOn | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -968,7 +968,7 @@ class Domain(AwsResource):
     """The service role of the domain that is created."""
     single_sign_on: SingleSignOn | None
     """The single-sign on configuration of the Amazon DataZone domain."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags specified for the Amazon DataZone domain."""
     @property
     def attrs(self) -> Attrs: ...

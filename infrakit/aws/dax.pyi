@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -59,7 +59,7 @@ class Cluster(AwsResource):
         sse_specification: SSESpecification | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_group_name: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -82,7 +82,7 @@ class Cluster(AwsResource):
     sse_specification: SSESpecification | None
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     subnet_group_name: str | Expr[str] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Budget(AwsResource):
@@ -104,7 +104,7 @@ class Budget(AwsResource):
         display_name: str | Expr[str],
         farm_id: str | Expr[str],
         schedule: BudgetSchedule,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         usage_tracking_resource: UsageTrackingResource,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -126,7 +126,7 @@ class Budget(AwsResource):
     """The farm ID."""
     schedule: BudgetSchedule
     """The start and end time of the budget."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     usage_tracking_resource: UsageTrackingResource
     """The usage details of the allotted budget."""
@@ -170,7 +170,7 @@ class Farm(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str],
         kms_key_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -183,7 +183,7 @@ class Farm(AwsResource):
     description: str | Expr[str] | None
     display_name: str | Expr[str]
     kms_key_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -551,7 +551,7 @@ class Fleet(AwsResource):
         max_worker_count: int | Expr[int],
         min_worker_count: int | Expr[int] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -568,7 +568,7 @@ class Fleet(AwsResource):
     max_worker_count: int | Expr[int]
     min_worker_count: int | Expr[int] | None
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -620,7 +620,7 @@ class LicenseEndpoint(AwsResource):
         *,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -632,7 +632,7 @@ class LicenseEndpoint(AwsResource):
     ) -> None: ...
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     vpc_id: str | Expr[str]
     @property
@@ -766,7 +766,7 @@ class Monitor(AwsResource):
         identity_center_region: str | Expr[str] | None = None,
         role_arn: str | Expr[str],
         subdomain: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -781,7 +781,7 @@ class Monitor(AwsResource):
     """The AWS region where IAM Identity Center is enabled. Required when Identity Center is in a different region than the monitor."""
     role_arn: str | Expr[str]
     subdomain: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -945,7 +945,7 @@ class Queue(AwsResource):
         required_file_system_location_names: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         role_arn: str | Expr[str] | None = None,
         scheduling_configuration: SchedulingConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -964,7 +964,7 @@ class Queue(AwsResource):
     required_file_system_location_names: Sequence[str | Expr[str]] | Expr[list[str]] | None
     role_arn: str | Expr[str] | None
     scheduling_configuration: SchedulingConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1187,7 +1187,7 @@ class Worker(AwsResource):
         farm_id: str | Expr[str],
         fleet_id: str | Expr[str],
         host_properties: HostPropertiesRequest | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1202,7 +1202,7 @@ class Worker(AwsResource):
     """The fleet ID."""
     host_properties: HostPropertiesRequest | None
     """The IP address and host name of the worker."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AgentSpace(AwsResource):
@@ -175,7 +175,7 @@ class AgentSpace(AwsResource):
         name: str | Expr[str],
         operator_app: OperatorApp | None = None,
         preferences: Preferences | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -195,7 +195,7 @@ class AgentSpace(AwsResource):
     operator_app: OperatorApp | None
     preferences: Preferences | None
     """Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -837,7 +837,7 @@ class PrivateConnection(AwsResource):
         certificate: str | Expr[str] | None = None,
         connection_configuration: ConnectionConfiguration,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -852,7 +852,7 @@ class PrivateConnection(AwsResource):
     """The connection configuration for the Private Connection."""
     name: str | Expr[str]
     """Unique name for this Private Connection within the account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1381,7 +1381,7 @@ class Service(AwsResource):
         private_connection_name: str | Expr[str] | None = None,
         service_details: ServiceDetails | None = None,
         service_type: Literal["dynatrace", "mcpserver", "mcpserversplunk", "mcpservernewrelic", "gitlab", "github", "servicenow", "pagerduty", "azureidentity", "mcpserversigv4", "mcpservergrafana"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_url_private_connection_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1403,7 +1403,7 @@ class Service(AwsResource):
     """Service-specific configuration details for create operation"""
     service_type: Literal["dynatrace", "mcpserver", "mcpserversplunk", "mcpservernewrelic", "gitlab", "github", "servicenow", "pagerduty", "azureidentity", "mcpserversigv4", "mcpservergrafana"] | Expr[str]
     """The type of service being registered"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_url_private_connection_name: str | Expr[str] | None
     """The name of the private connection to use for API calls (target URL) only. Cannot be specified when PrivateConnectionName is provided."""

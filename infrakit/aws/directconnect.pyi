@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connection(AwsResource):
@@ -51,7 +51,7 @@ class Connection(AwsResource):
         location: str | Expr[str],
         provider_name: str | Expr[str] | None = None,
         request_mac_sec: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -72,7 +72,7 @@ class Connection(AwsResource):
     """The name of the service provider associated with the requested connection."""
     request_mac_sec: bool | Expr[bool] | None
     """Indicates whether you want the connection to support MAC Security (MACsec)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the connection."""
     @property
     def attrs(self) -> Attrs: ...
@@ -112,7 +112,7 @@ class DirectConnectGateway(AwsResource):
         *,
         amazon_side_asn: str | Expr[str] | None = None,
         direct_connect_gateway_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -125,7 +125,7 @@ class DirectConnectGateway(AwsResource):
     """The autonomous system number (ASN) for the Amazon side of the connection."""
     direct_connect_gateway_name: str | Expr[str]
     """The name of the Direct Connect gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the Direct Connect gateway."""
     @property
     def attrs(self) -> Attrs: ...
@@ -211,7 +211,7 @@ class Lag(AwsResource):
         minimum_links: int | Expr[int] | None = None,
         provider_name: str | Expr[str] | None = None,
         request_mac_sec: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -232,7 +232,7 @@ class Lag(AwsResource):
     """The name of the service provider associated with the requested LAG."""
     request_mac_sec: bool | Expr[bool] | None
     """Indicates whether you want the LAG to support MAC Security (MACsec)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the LAG."""
     @property
     def attrs(self) -> Attrs: ...
@@ -302,7 +302,7 @@ class PrivateVirtualInterface(AwsResource):
         enable_site_link: bool | Expr[bool] | None = None,
         mtu: int | Expr[int] | None = None,
         rate_limit: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_gateway_id: str | Expr[str] | None = None,
         virtual_interface_name: str | Expr[str],
         vlan: int | Expr[int],
@@ -328,7 +328,7 @@ class PrivateVirtualInterface(AwsResource):
     """The maximum transmission unit (MTU), in bytes. The supported values are 1500 and 9001. The default value is 1500."""
     rate_limit: str | Expr[str] | None
     """The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the private virtual interface."""
     virtual_gateway_id: str | Expr[str] | None
     """The ID or ARN of the virtual private gateway."""
@@ -402,7 +402,7 @@ class PublicVirtualInterface(AwsResource):
         connection_id: str | Expr[str],
         rate_limit: str | Expr[str] | None = None,
         route_filter_prefixes: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_interface_name: str | Expr[str],
         vlan: int | Expr[int],
         depends_on: DependsOn = None,
@@ -423,7 +423,7 @@ class PublicVirtualInterface(AwsResource):
     """The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG."""
     route_filter_prefixes: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The routes to be advertised to the AWS network in this region."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the public virtual interface."""
     virtual_interface_name: str | Expr[str]
     """The name of the virtual interface assigned by the customer network. The name has a maximum of 100 characters. The following are valid characters: a-z, 0-9 and a hyphen (-)."""
@@ -497,7 +497,7 @@ class TransitVirtualInterface(AwsResource):
         enable_site_link: bool | Expr[bool] | None = None,
         mtu: int | Expr[int] | None = None,
         rate_limit: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_interface_name: str | Expr[str],
         vlan: int | Expr[int],
         depends_on: DependsOn = None,
@@ -522,7 +522,7 @@ class TransitVirtualInterface(AwsResource):
     """The maximum transmission unit (MTU), in bytes. The supported values are 1500 and 9001. The default value is 1500."""
     rate_limit: str | Expr[str] | None
     """The rate limit (bandwidth allocation) for the virtual interface. The value must be one of the supported bandwidth values (e.g., 50Mbps, 1Gbps, 10Gbps) and cannot exceed the bandwidth of the parent connection or LAG."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the private virtual interface."""
     virtual_interface_name: str | Expr[str]
     """The name of the virtual interface assigned by the customer network. The name has a maximum of 100 characters. The following are valid characters: a-z, 0-9 and a hyphen (-)."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class MicrosoftAD(AwsResource):
@@ -135,7 +135,7 @@ class SimpleAD(AwsResource):
         password: str | Expr[str] | None = None,
         short_name: str | Expr[str] | None = None,
         size: Literal["Large", "Small"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_settings: VpcSettings,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -159,7 +159,7 @@ class SimpleAD(AwsResource):
     """The NetBIOS name for your domain."""
     size: Literal["Large", "Small"] | Expr[str]
     """The size of the directory."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_settings: VpcSettings
     """VPC settings of the Simple AD directory server in AWS."""
     @property

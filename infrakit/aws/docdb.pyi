@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DBCluster(AwsResource):
@@ -90,7 +90,7 @@ class DBCluster(AwsResource):
         source_db_cluster_identifier: str | Expr[str] | None = None,
         storage_encrypted: bool | Expr[bool] | None = None,
         storage_type: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_latest_restorable_time: bool | Expr[bool] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -128,7 +128,7 @@ class DBCluster(AwsResource):
     source_db_cluster_identifier: str | Expr[str] | None
     storage_encrypted: bool | Expr[bool] | None
     storage_type: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     use_latest_restorable_time: bool | Expr[bool] | None
     vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     @property
@@ -163,7 +163,7 @@ class DBClusterParameterGroup(AwsResource):
         family: str | Expr[str],
         name: str | Expr[str] | None = None,
         parameters: str | Expr[str] | Json,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -179,7 +179,7 @@ class DBClusterParameterGroup(AwsResource):
     name: str | Expr[str] | None
     """The name of the DB cluster parameter group. If omitted, CloudFormation generates a unique name. The name is stored as lowercase."""
     parameters: str | Expr[str] | Json
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -228,7 +228,7 @@ class DBInstance(AwsResource):
         db_instance_identifier: str | Expr[str] | None = None,
         enable_performance_insights: bool | Expr[bool] | None = None,
         preferred_maintenance_window: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -246,7 +246,7 @@ class DBInstance(AwsResource):
     db_instance_identifier: str | Expr[str] | None
     enable_performance_insights: bool | Expr[bool] | None
     preferred_maintenance_window: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -276,7 +276,7 @@ class DBSubnetGroup(AwsResource):
         db_subnet_group_description: str | Expr[str],
         db_subnet_group_name: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -291,7 +291,7 @@ class DBSubnetGroup(AwsResource):
     """The name for the db subnet group. This value is stored as a lowercase string."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """One or more subnet IDs to be assigned to the db subnet group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags to be assigned to the db subnet group"""
     @property
     def attrs(self) -> Attrs: ...
@@ -375,7 +375,7 @@ class GlobalCluster(AwsResource):
         global_cluster_identifier: str | Expr[str],
         source_db_cluster_identifier: str | Expr[str] | None = None,
         storage_encrypted: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -396,7 +396,7 @@ class GlobalCluster(AwsResource):
     """The Amazon Resource Name (ARN) to use as the primary cluster of the global cluster. You may also choose to instead specify the DBClusterIdentifier. If you provide a value for this parameter, don't specify values for the following settings because Amazon DocumentDB uses the values from the specified source DB cluster: Engine, EngineVersion, StorageEncrypted"""
     storage_encrypted: bool | Expr[bool] | None
     """Indicates whether the global cluster has storage encryption enabled."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be assigned to the Amazon DocumentDB resource."""
     @property
     def attrs(self) -> Attrs: ...

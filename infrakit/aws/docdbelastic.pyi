@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -51,7 +51,7 @@ class Cluster(AwsResource):
         shard_count: int | Expr[int],
         shard_instance_count: int | Expr[int] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -73,7 +73,7 @@ class Cluster(AwsResource):
     shard_count: int | Expr[int]
     shard_instance_count: int | Expr[int] | None
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -141,7 +141,7 @@ class ClusterSnapshot(AwsResource):
         *,
         cluster_arn: str | Expr[str],
         snapshot_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -154,7 +154,7 @@ class ClusterSnapshot(AwsResource):
     """The ARN of the elastic cluster of which to create a snapshot."""
     snapshot_name: str | Expr[str]
     """The name of the elastic cluster snapshot."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the elastic cluster snapshot."""
     @property
     def attrs(self) -> Attrs: ...

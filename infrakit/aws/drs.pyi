@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class LaunchConfigurationTemplate(AwsResource):
@@ -59,7 +59,7 @@ class LaunchConfigurationTemplate(AwsResource):
         launch_into_source_instance: bool | Expr[bool] | None = None,
         licensing: Licensing | None = None,
         post_launch_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_instance_type_right_sizing_method: Literal["NONE", "BASIC", "IN_AWS"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -83,7 +83,7 @@ class LaunchConfigurationTemplate(AwsResource):
     """Configuration of a machine's license."""
     post_launch_enabled: bool | Expr[bool] | None
     """Whether we want to activate post-launch actions."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags associated with the Launch Configuration Template."""
     target_instance_type_right_sizing_method: Literal["NONE", "BASIC", "IN_AWS"] | Expr[str] | None
     """Target instance type right-sizing method."""
@@ -135,7 +135,7 @@ class RecoveryPlan(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -148,7 +148,7 @@ class RecoveryPlan(AwsResource):
     """The description of the Recovery Plan."""
     name: str | Expr[str]
     """The name of the Recovery Plan."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the Recovery Plan."""
     @property
     def attrs(self) -> Attrs: ...
@@ -223,7 +223,7 @@ class ReplicationConfigurationTemplate(AwsResource):
         replication_servers_security_groups_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         staging_area_subnet_id: str | Expr[str],
         staging_area_tags: Mapping[str, str | Expr[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_dedicated_replication_server: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -261,7 +261,7 @@ class ReplicationConfigurationTemplate(AwsResource):
     """The subnet to be used by the replication staging area."""
     staging_area_tags: Mapping[str, str | Expr[str]]
     """A set of tags to be associated with all resources created in the replication staging area: EC2 replication server, EBS volumes, EBS snapshots, etc."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags to be associated with the Replication Configuration Template resource."""
     use_dedicated_replication_server: bool | Expr[bool] | None
     """Whether to use a dedicated Replication Server in the replication staging area."""
@@ -301,7 +301,7 @@ class SourceNetwork(AwsResource):
         *,
         origin_account_id: str | Expr[str],
         origin_region: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -315,7 +315,7 @@ class SourceNetwork(AwsResource):
     """The account ID containing the VPC to protect."""
     origin_region: str | Expr[str]
     """The region containing the VPC to protect."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags associated with the Source Network."""
     vpc_id: str | Expr[str]
     """The VPC ID to protect."""

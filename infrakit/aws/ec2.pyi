@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApplicationStatusCheck(AwsResource):
@@ -92,7 +92,7 @@ class ApplicationStatusCheck(AwsResource):
         protocol: Literal["http", "https"] | Expr[str],
         status_code_matcher: str | Expr[str] | None = None,
         success_threshold: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -128,7 +128,7 @@ class ApplicationStatusCheck(AwsResource):
     """The HTTP status codes considered successful (e.g., "200-299")."""
     success_threshold: int | Expr[int] | None
     """The number of consecutive successful probes required to mark the instance healthy."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the application status check."""
     timeout: int | Expr[int] | None
     """The timeout, in seconds, for each health check probe."""
@@ -168,7 +168,7 @@ class CapacityManagerDataExport(AwsResource):
         s3_bucket_name: str | Expr[str],
         s3_bucket_prefix: str | Expr[str] | None = None,
         schedule: Literal["hourly"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -185,7 +185,7 @@ class CapacityManagerDataExport(AwsResource):
     """The prefix for the S3 bucket location where exported files will be placed. If not specified, files will be placed in the root of the bucket."""
     schedule: Literal["hourly"] | Expr[str]
     """The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the capacity manager data export."""
     @property
     def attrs(self) -> Attrs: ...
@@ -507,7 +507,7 @@ class CarrierGateway(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -517,7 +517,7 @@ class CarrierGateway(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the carrier gateway."""
     vpc_id: str | Expr[str]
     """The ID of the VPC."""
@@ -919,7 +919,7 @@ class CustomerGateway(AwsResource):
         certificate_arn: str | Expr[str] | None = None,
         device_name: str | Expr[str] | None = None,
         ip_address: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -944,7 +944,7 @@ class CustomerGateway(AwsResource):
     """The name of customer gateway device."""
     ip_address: str | Expr[str]
     """The IP address for the customer gateway device's outside interface. The address must be static. If ``OutsideIpAddressType`` in your VPN connection options is set to ``PrivateIpv4``, you can use an RFC6598 or RFC1918 private IPv4 address. If ``OutsideIpAddressType`` is set to ``Ipv6``, you can use an IPv6 address."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags for the customer gateway."""
     type: str | Expr[str]
     """The type of VPN connection that this customer gateway supports (``ipsec.1``)."""
@@ -984,7 +984,7 @@ class DHCPOptions(AwsResource):
         netbios_name_servers: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         netbios_node_type: int | Expr[int] | None = None,
         ntp_servers: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1005,7 +1005,7 @@ class DHCPOptions(AwsResource):
     """The NetBIOS node type (1, 2, 4, or 8)."""
     ntp_servers: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The IPv4 addresses of up to four Network Time Protocol (NTP) servers."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the DHCP options set."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1694,7 +1694,7 @@ class EIP(AwsResource):
         ipam_pool_id: str | Expr[str] | None = None,
         network_border_group: str | Expr[str] | None = None,
         public_ipv4_pool: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transfer_address: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1724,7 +1724,7 @@ class EIP(AwsResource):
     """The ID of an address pool that you own. Use this parameter to let Amazon EC2 select an address from the address pool.
       Updates to the ``PublicIpv4Pool`` property may require *some interruptions*. Updates on an EIP reassociates the address on its associated resource.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the Elastic IP address.
       Updates to the ``Tags`` property may require *some interruptions*. Updates on an EIP reassociates the address on its associated resource.
     """
@@ -1804,7 +1804,7 @@ class EgressOnlyInternetGateway(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1814,7 +1814,7 @@ class EgressOnlyInternetGateway(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the egress only internet gateway."""
     vpc_id: str | Expr[str]
     """The ID of the VPC for which to create the egress-only internet gateway."""
@@ -1925,7 +1925,7 @@ class FlowLog(AwsResource):
         resource_id: str | Expr[str],
         resource_type_: Literal["NetworkInterface", "Subnet", "VPC", "TransitGateway", "TransitGatewayAttachment", "RegionalNatGateway"] | Expr[str],
         tag_field_specifications: Sequence[TagFieldSpecification] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         traffic_type: Literal["ACCEPT", "ALL", "REJECT"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1956,7 +1956,7 @@ class FlowLog(AwsResource):
     """The type of resource for which to create the flow log. For example, if you specified a VPC ID for the ResourceId property, specify VPC for this property."""
     tag_field_specifications: Sequence[TagFieldSpecification] | None
     """The resource types and associated tags for EC2 resources associated with the EC2 Tags feature for log enrichment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the flow logs."""
     traffic_type: Literal["ACCEPT", "ALL", "REJECT"] | Expr[str] | None
     """The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic."""
@@ -2042,7 +2042,7 @@ class FpgaImage(AwsResource):
         input_storage_location: StorageLocation | None = None,
         logs_storage_location: StorageLocation | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2059,7 +2059,7 @@ class FpgaImage(AwsResource):
     """The location in Amazon S3 for the output logs."""
     name: str | Expr[str] | None
     """A name for the AFI."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the FPGA image."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2131,7 +2131,7 @@ class Host(AwsResource):
         instance_family: str | Expr[str] | None = None,
         instance_type: str | Expr[str] | None = None,
         outpost_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2156,7 +2156,7 @@ class Host(AwsResource):
     """Specifies the instance type to be supported by the Dedicated Hosts. If you specify an instance type, the Dedicated Hosts support instances of the specified instance type only."""
     outpost_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the Amazon Web Services Outpost on which to allocate the Dedicated Host."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the Host."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2245,7 +2245,7 @@ class IPAM(AwsResource):
         enable_private_gua: bool | Expr[bool] | None = None,
         metered_account: Literal["ipam-owner", "resource-owner"] | Expr[str] | None = None,
         operating_regions: Sequence[IpamOperatingRegion] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tier: Literal["free", "advanced"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2264,7 +2264,7 @@ class IPAM(AwsResource):
     """A metered account is an account that is charged for active IP addresses managed in IPAM"""
     operating_regions: Sequence[IpamOperatingRegion] | None
     """The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     tier: Literal["free", "advanced"] | Expr[str] | None
     """The tier of the IPAM."""
@@ -2407,7 +2407,7 @@ class IPAMPool(AwsResource):
         publicly_advertisable: bool | Expr[bool] | None = None,
         source_ipam_pool_id: str | Expr[str] | None = None,
         source_resource: SourceResource | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2445,7 +2445,7 @@ class IPAMPool(AwsResource):
     """The Id of this pool's source. If set, all space provisioned in this pool must be free space provisioned in the parent pool."""
     source_resource: SourceResource | None
     """The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2582,7 +2582,7 @@ class IPAMPrefixListResolver(AwsResource):
         description: str | Expr[str] | None = None,
         ipam_id: str | Expr[str] | None = None,
         rules: Sequence[IpamPrefixListResolverRule] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2598,7 +2598,7 @@ class IPAMPrefixListResolver(AwsResource):
     """The Id of the IPAM this Prefix List Resolver is a part of."""
     rules: Sequence[IpamPrefixListResolverRule] | None
     """Rules define the business logic for selecting CIDRs from IPAM."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2640,7 +2640,7 @@ class IPAMPrefixListResolverTarget(AwsResource):
         ipam_prefix_list_resolver_id: str | Expr[str],
         prefix_list_id: str | Expr[str],
         prefix_list_region: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         track_latest_version: bool | Expr[bool],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2658,7 +2658,7 @@ class IPAMPrefixListResolverTarget(AwsResource):
     """The Id of the Managed Prefix List."""
     prefix_list_region: str | Expr[str]
     """The region that the Managed Prefix List is located in."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     track_latest_version: bool | Expr[bool]
     """Indicates whether this Target automatically tracks the latest version of the Prefix List Resolver."""
@@ -2739,7 +2739,7 @@ class IPAMResourceDiscovery(AwsResource):
         description: str | Expr[str] | None = None,
         operating_regions: Sequence[IpamOperatingRegion] | None = None,
         organizational_unit_exclusions: Sequence[IpamResourceDiscoveryOrganizationalUnitExclusion] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2753,7 +2753,7 @@ class IPAMResourceDiscovery(AwsResource):
     """The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring"""
     organizational_unit_exclusions: Sequence[IpamResourceDiscoveryOrganizationalUnitExclusion] | None
     """A set of organizational unit (OU) exclusions for this resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2817,7 +2817,7 @@ class IPAMResourceDiscoveryAssociation(AwsResource):
         *,
         ipam_id: str | Expr[str],
         ipam_resource_discovery_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2830,7 +2830,7 @@ class IPAMResourceDiscoveryAssociation(AwsResource):
     """The Id of the IPAM this Resource Discovery is associated to."""
     ipam_resource_discovery_id: str | Expr[str]
     """The Amazon Resource Name (ARN) of the IPAM Resource Discovery Association."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2901,7 +2901,7 @@ class IPAMScope(AwsResource):
         description: str | Expr[str] | None = None,
         external_authority_configuration: IpamScopeExternalAuthorityConfiguration | None = None,
         ipam_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2915,7 +2915,7 @@ class IPAMScope(AwsResource):
     """External service configuration to connect your AWS IPAM scope."""
     ipam_id: str | Expr[str]
     """The Id of the IPAM this scope is a part of."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2969,7 +2969,7 @@ class IPv4Pool(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2978,7 +2978,7 @@ class IPv4Pool(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the public IPv4 pool."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3549,7 +3549,7 @@ class Instance(AwsResource):
         source_dest_check: bool | Expr[bool] | None = None,
         ssm_associations: Sequence[SsmAssociation] | None = None,
         subnet_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tenancy: str | Expr[str] | None = None,
         user_data: str | Expr[str] | None = None,
         volumes: Sequence[_Instance_Volume] | None = None,
@@ -3635,7 +3635,7 @@ class Instance(AwsResource):
     """The SSM document and parameter values in AWS Systems Manager to associate with this instance."""
     subnet_id: str | Expr[str] | None
     """[EC2-VPC] The ID of the subnet to launch the instance into."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to add to the instance."""
     tenancy: str | Expr[str] | None
     """The tenancy of the instance (if the instance is running in a VPC). An instance with a tenancy of dedicated runs on single-tenant hardware."""
@@ -3717,7 +3717,7 @@ class InstanceConnectEndpoint(AwsResource):
         preserve_client_ip: bool | Expr[bool] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3734,7 +3734,7 @@ class InstanceConnectEndpoint(AwsResource):
     """The security groups associated with the endpoint."""
     subnet_id: str | Expr[str]
     """The ID of the subnet in which the EC2 Instance Connect Endpoint was created."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the EC2 Instance Connect Endpoint."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3798,7 +3798,7 @@ class InstanceEventWindow(AwsResource):
         *,
         cron_expression: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_ranges: Sequence[TimeRange] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3812,7 +3812,7 @@ class InstanceEventWindow(AwsResource):
     """The cron expression defined for the event window. Exactly one of TimeRanges or CronExpression must be specified."""
     name: str | Expr[str] | None
     """The name of the event window."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags applied to the event window."""
     time_ranges: Sequence[TimeRange] | None
     """The time ranges of the event window. Exactly one of TimeRanges or CronExpression must be specified."""
@@ -3848,7 +3848,7 @@ class InternetGateway(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3857,7 +3857,7 @@ class InternetGateway(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags to assign to the internet gateway."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3956,7 +3956,7 @@ class IpamExternalResourceVerificationToken(AwsResource):
         /,
         *,
         ipam_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3967,7 +3967,7 @@ class IpamExternalResourceVerificationToken(AwsResource):
     ) -> None: ...
     ipam_id: str | Expr[str]
     """The ID of the IPAM that will create the token."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the token."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4025,7 +4025,7 @@ class IpamInternetRegistryAssociation(AwsResource):
         ipam_id: str | Expr[str],
         organization_handle: str | Expr[str],
         rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4042,7 +4042,7 @@ class IpamInternetRegistryAssociation(AwsResource):
     """The organization handle at the internet registry (for example, a RIPE NCC organization ID or ARIN Org ID)."""
     rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"] | Expr[str]
     """The Regional Internet Registry to associate with. The service returns these values in upper case, so the enum uses the round-tripping form."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the internet registry association."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4091,7 +4091,7 @@ class KeyPair(AwsResource):
         key_name: str | Expr[str],
         key_type: Literal["rsa", "ed25519"] | Expr[str] | None = None,
         public_key_material: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4115,7 +4115,7 @@ class KeyPair(AwsResource):
     """
     public_key_material: str | Expr[str] | None
     """The public key material. The ``PublicKeyMaterial`` property is used to import a key pair. If this property is not specified, then a new key pair will be created."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the key pair."""
     @property
     def attrs(self) -> Attrs: ...
@@ -5419,7 +5419,7 @@ class LocalGatewayRouteTable(AwsResource):
         *,
         local_gateway_id: str | Expr[str],
         mode: Literal["coip", "direct-vpc-routing"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5432,7 +5432,7 @@ class LocalGatewayRouteTable(AwsResource):
     """The ID of the local gateway."""
     mode: Literal["coip", "direct-vpc-routing"] | Expr[str] | None
     """The mode of the local gateway route table."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the local gateway route table."""
     @property
     def attrs(self) -> Attrs: ...
@@ -5473,7 +5473,7 @@ class LocalGatewayRouteTableVPCAssociation(AwsResource):
         /,
         *,
         local_gateway_route_table_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5485,7 +5485,7 @@ class LocalGatewayRouteTableVPCAssociation(AwsResource):
     ) -> None: ...
     local_gateway_route_table_id: str | Expr[str]
     """The ID of the local gateway route table."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the association."""
     vpc_id: str | Expr[str]
     """The ID of the VPC."""
@@ -5537,7 +5537,7 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(AwsResource):
         *,
         local_gateway_route_table_id: str | Expr[str],
         local_gateway_virtual_interface_group_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5550,7 +5550,7 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(AwsResource):
     """The ID of the local gateway route table."""
     local_gateway_virtual_interface_group_id: str | Expr[str]
     """The ID of the local gateway route table virtual interface group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the local gateway route table virtual interface group association."""
     @property
     def attrs(self) -> Attrs: ...
@@ -5606,7 +5606,7 @@ class LocalGatewayVirtualInterface(AwsResource):
         peer_address: str | Expr[str],
         peer_bgp_asn: int | Expr[int] | None = None,
         peer_bgp_asn_extended: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vlan: int | Expr[int],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5628,7 +5628,7 @@ class LocalGatewayVirtualInterface(AwsResource):
     """The peer BGP ASN."""
     peer_bgp_asn_extended: int | Expr[int] | None
     """The extended 32-bit ASN of the BGP peer for use with larger ASN values."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     vlan: int | Expr[int]
     """The ID of the VLAN."""
@@ -5683,7 +5683,7 @@ class LocalGatewayVirtualInterfaceGroup(AwsResource):
         local_bgp_asn: int | Expr[int] | None = None,
         local_bgp_asn_extended: int | Expr[int] | None = None,
         local_gateway_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5698,7 +5698,7 @@ class LocalGatewayVirtualInterfaceGroup(AwsResource):
     """The extended 32-bit ASN for the local BGP configuration"""
     local_gateway_id: str | Expr[str]
     """The ID of the local gateway"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the virtual interface group"""
     @property
     def attrs(self) -> Attrs: ...
@@ -5786,7 +5786,7 @@ class NatGateway(AwsResource):
         secondary_private_ip_address_count: int | Expr[int] | None = None,
         secondary_private_ip_addresses: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5826,7 +5826,7 @@ class NatGateway(AwsResource):
     """
     subnet_id: str | Expr[str] | None
     """The ID of the subnet in which the NAT gateway is located."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the NAT gateway."""
     vpc_id: str | Expr[str] | None
     """The ID of the VPC in which the NAT gateway is located."""
@@ -5864,7 +5864,7 @@ class NetworkAcl(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5874,7 +5874,7 @@ class NetworkAcl(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the network ACL."""
     vpc_id: str | Expr[str]
     """The ID of the VPC for the network ACL."""
@@ -6069,7 +6069,7 @@ class NetworkInsightsAccessScope(AwsResource):
         *,
         exclude_paths: Sequence[AccessScopePathRequest] | None = None,
         match_paths: Sequence[AccessScopePathRequest] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6080,7 +6080,7 @@ class NetworkInsightsAccessScope(AwsResource):
     ) -> None: ...
     exclude_paths: Sequence[AccessScopePathRequest] | None
     match_paths: Sequence[AccessScopePathRequest] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -6140,7 +6140,7 @@ class NetworkInsightsAccessScopeAnalysis(AwsResource):
         /,
         *,
         network_insights_access_scope_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6150,7 +6150,7 @@ class NetworkInsightsAccessScopeAnalysis(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     network_insights_access_scope_id: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -6225,7 +6225,7 @@ class NetworkInsightsAnalysis(AwsResource):
         filter_in_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         filter_out_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         network_insights_path_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6238,7 +6238,7 @@ class NetworkInsightsAnalysis(AwsResource):
     filter_in_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     filter_out_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     network_insights_path_id: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -6321,7 +6321,7 @@ class NetworkInsightsPath(AwsResource):
         protocol: Literal["tcp", "udp"] | Expr[str],
         source: str | Expr[str],
         source_ip: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6338,7 +6338,7 @@ class NetworkInsightsPath(AwsResource):
     protocol: Literal["tcp", "udp"] | Expr[str]
     source: str | Expr[str]
     source_ip: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -6462,7 +6462,7 @@ class NetworkInterface(AwsResource):
         secondary_private_ip_address_count: int | Expr[int] | None = None,
         source_dest_check: bool | Expr[bool] | None = None,
         subnet_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6504,7 +6504,7 @@ class NetworkInterface(AwsResource):
     """Indicates whether traffic to or from the instance is validated."""
     subnet_id: str | Expr[str]
     """The ID of the subnet to associate with the network interface."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this network interface."""
     @property
     def attrs(self) -> Attrs: ...
@@ -6682,7 +6682,7 @@ class PlacementGroup(AwsResource):
         partition_count: int | Expr[int] | None = None,
         spread_level: Literal["host", "rack"] | Expr[str] | None = None,
         strategy: Literal["cluster", "partition", "precision-time", "spread"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6699,7 +6699,7 @@ class PlacementGroup(AwsResource):
     """The Spread Level of Placement Group is an enum where it accepts either host or rack when strategy is spread"""
     strategy: Literal["cluster", "partition", "precision-time", "spread"] | Expr[str] | None
     """The placement strategy."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -6759,7 +6759,7 @@ class PrefixList(AwsResource):
         entries: Sequence[Entry] | None = None,
         max_entries: int | Expr[int] | None = None,
         prefix_list_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6776,7 +6776,7 @@ class PrefixList(AwsResource):
     """Max Entries of Prefix List."""
     prefix_list_name: str | Expr[str]
     """Name of Prefix List."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for Prefix List"""
     @property
     def attrs(self) -> Attrs: ...
@@ -6897,7 +6897,7 @@ class RouteServer(AwsResource):
         persist_routes: Literal["enable", "disable"] | Expr[str] | None = None,
         persist_routes_duration: int | Expr[int] | None = None,
         sns_notifications_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6914,7 +6914,7 @@ class RouteServer(AwsResource):
     """The duration of persistent routes in minutes"""
     sns_notifications_enabled: bool | Expr[bool] | None
     """Whether to enable SNS notifications"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -6994,7 +6994,7 @@ class RouteServerEndpoint(AwsResource):
         *,
         route_server_id: str | Expr[str],
         subnet_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -7007,7 +7007,7 @@ class RouteServerEndpoint(AwsResource):
     """Route Server ID"""
     subnet_id: str | Expr[str]
     """Subnet ID"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -7082,7 +7082,7 @@ class RouteServerPeer(AwsResource):
         bgp_options: BgpOptions,
         peer_address: str | Expr[str],
         route_server_endpoint_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -7097,7 +7097,7 @@ class RouteServerPeer(AwsResource):
     """IP address of the Route Server Peer"""
     route_server_endpoint_id: str | Expr[str]
     """Route Server Endpoint ID"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -7161,7 +7161,7 @@ class RouteTable(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -7171,7 +7171,7 @@ class RouteTable(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the route table."""
     vpc_id: str | Expr[str]
     """The ID of the VPC."""
@@ -7221,7 +7221,7 @@ class SecondaryNetwork(AwsResource):
         *,
         ipv4_cidr_block: str | Expr[str],
         network_type: Literal["rdma"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -7234,7 +7234,7 @@ class SecondaryNetwork(AwsResource):
     """The IPv4 CIDR block for the secondary network. The CIDR block size must be between /12 and /28."""
     network_type: Literal["rdma"] | Expr[str]
     """The type of secondary network."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the secondary network."""
     @property
     def attrs(self) -> Attrs: ...
@@ -7350,7 +7350,7 @@ class SecurityGroup(AwsResource):
         group_name: str | Expr[str] | None = None,
         security_group_egress: Sequence[Egress] | None = None,
         security_group_ingress: Sequence[Ingress] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -7368,7 +7368,7 @@ class SecurityGroup(AwsResource):
     """[VPC only] The outbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group."""
     security_group_ingress: Sequence[Ingress] | None
     """The inbound rules associated with the security group. There is a short interruption during which you cannot connect to the security group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the security group."""
     vpc_id: str | Expr[str] | None
     """The ID of the VPC for the security group."""
@@ -8413,7 +8413,7 @@ class Subnet(AwsResource):
         map_public_ip_on_launch: bool | Expr[bool] | None = None,
         outpost_arn: str | Expr[str] | None = None,
         private_dns_name_options_on_launch: PrivateDnsNameOptionsOnLaunch | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -8470,7 +8470,7 @@ class Subnet(AwsResource):
       +  EnableResourceNameDnsARecord (true | false)
       +  HostnameType (ip-name | resource-name)
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the subnet."""
     vpc_id: str | Expr[str]
     """The ID of the VPC the subnet is in.
@@ -8566,7 +8566,7 @@ class SubnetCidrReservation(AwsResource):
         description: str | Expr[str] | None = None,
         reservation_type: Literal["prefix", "explicit"] | Expr[str],
         subnet_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -8583,7 +8583,7 @@ class SubnetCidrReservation(AwsResource):
     """The type of reservation. A prefix reservation is used for an IPv6 prefix delegated to a network interface; an explicit reservation is used for a range that Amazon EC2 must not assign automatically."""
     subnet_id: str | Expr[str]
     """The identifier of the subnet the CIDR range is reserved in."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the subnet CIDR reservation."""
     @property
     def attrs(self) -> Attrs: ...
@@ -8683,7 +8683,7 @@ class TrafficMirrorFilter(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         network_services: Sequence[Literal["amazon-dns"] | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -8696,7 +8696,7 @@ class TrafficMirrorFilter(AwsResource):
     """The description of a traffic mirror filter."""
     network_services: Sequence[Literal["amazon-dns"] | Expr[str]] | Expr[list[str]] | None
     """The network service that is associated with the traffic mirror filter."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for a traffic mirror filter."""
     @property
     def attrs(self) -> Attrs: ...
@@ -8750,7 +8750,7 @@ class TrafficMirrorFilterRule(AwsResource):
         rule_number: int | Expr[int],
         source_cidr_block: str | Expr[str],
         source_port_range: TrafficMirrorPortRange | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         traffic_direction: str | Expr[str],
         traffic_mirror_filter_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -8777,7 +8777,7 @@ class TrafficMirrorFilterRule(AwsResource):
     """The source CIDR block to assign to the Traffic Mirror Filter rule."""
     source_port_range: TrafficMirrorPortRange | None
     """The source port range."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the Traffic Mirror Filter rule."""
     traffic_direction: str | Expr[str]
     """The direction of traffic (ingress/egress)."""
@@ -8818,7 +8818,7 @@ class TrafficMirrorSession(AwsResource):
         owner_id: str | Expr[str] | None = None,
         packet_length: int | Expr[int] | None = None,
         session_number: int | Expr[int],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         traffic_mirror_filter_id: str | Expr[str],
         traffic_mirror_target_id: str | Expr[str],
         virtual_network_id: int | Expr[int] | None = None,
@@ -8840,7 +8840,7 @@ class TrafficMirrorSession(AwsResource):
     """The number of bytes in each packet to mirror."""
     session_number: int | Expr[int]
     """The session number determines the order in which sessions are evaluated when an interface is used by multiple sessions. The first session with a matching filter is the one that mirrors the packets."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the Traffic Mirror session."""
     traffic_mirror_filter_id: str | Expr[str]
     """The ID of a Traffic Mirror filter."""
@@ -8882,7 +8882,7 @@ class TrafficMirrorTarget(AwsResource):
         gateway_load_balancer_endpoint_id: str | Expr[str] | None = None,
         network_interface_id: str | Expr[str] | None = None,
         network_load_balancer_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -8899,7 +8899,7 @@ class TrafficMirrorTarget(AwsResource):
     """The network interface ID that is associated with the target."""
     network_load_balancer_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the Network Load Balancer that is associated with the target."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the Traffic Mirror target."""
     @property
     def attrs(self) -> Attrs: ...
@@ -8950,7 +8950,7 @@ class TransitGateway(AwsResource):
         multicast_support: str | Expr[str] | None = None,
         propagation_default_route_table_id: str | Expr[str] | None = None,
         security_group_referencing_support: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_cidr_blocks: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         vpn_ecmp_support: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -8972,7 +8972,7 @@ class TransitGateway(AwsResource):
     multicast_support: str | Expr[str] | None
     propagation_default_route_table_id: str | Expr[str] | None
     security_group_referencing_support: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transit_gateway_cidr_blocks: Sequence[str | Expr[str]] | Expr[list[str]] | None
     vpn_ecmp_support: str | Expr[str] | None
     @property
@@ -9027,7 +9027,7 @@ class TransitGatewayAttachment(AwsResource):
         *,
         options: Options | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -9041,7 +9041,7 @@ class TransitGatewayAttachment(AwsResource):
     options: Options | None
     """The options for the transit gateway vpc attachment."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transit_gateway_id: str | Expr[str]
     vpc_id: str | Expr[str]
     @property
@@ -9100,7 +9100,7 @@ class TransitGatewayConnect(AwsResource):
         /,
         *,
         options: TransitGatewayConnectOptions,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transport_transit_gateway_attachment_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9112,7 +9112,7 @@ class TransitGatewayConnect(AwsResource):
     ) -> None: ...
     options: TransitGatewayConnectOptions
     """The Connect attachment options."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the attachment."""
     transport_transit_gateway_attachment_id: str | Expr[str]
     """The ID of the attachment from which the Connect attachment was created."""
@@ -9211,7 +9211,7 @@ class TransitGatewayConnectPeer(AwsResource):
         /,
         *,
         connect_peer_configuration: TransitGatewayConnectPeerConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_attachment_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9223,7 +9223,7 @@ class TransitGatewayConnectPeer(AwsResource):
     ) -> None: ...
     connect_peer_configuration: TransitGatewayConnectPeerConfiguration
     """The Connect peer details."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the Connect Peer."""
     transit_gateway_attachment_id: str | Expr[str]
     """The ID of the Connect attachment."""
@@ -9266,7 +9266,7 @@ class TransitGatewayMeteringPolicy(AwsResource):
         /,
         *,
         middlebox_attachment_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9278,7 +9278,7 @@ class TransitGatewayMeteringPolicy(AwsResource):
     ) -> None: ...
     middlebox_attachment_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """Middle box attachment Ids"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transit_gateway_id: str | Expr[str]
     """The Id of transit gateway"""
     @property
@@ -9409,7 +9409,7 @@ class TransitGatewayMulticastDomain(AwsResource):
         /,
         *,
         options: Options | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9421,7 +9421,7 @@ class TransitGatewayMulticastDomain(AwsResource):
     ) -> None: ...
     options: Options | None
     """The options for the transit gateway multicast domain."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the transit gateway multicast domain."""
     transit_gateway_id: str | Expr[str]
     """The ID of the transit gateway."""
@@ -9633,7 +9633,7 @@ class TransitGatewayPeeringAttachment(AwsResource):
         peer_account_id: str | Expr[str],
         peer_region: str | Expr[str],
         peer_transit_gateway_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9649,7 +9649,7 @@ class TransitGatewayPeeringAttachment(AwsResource):
     """Peer Region"""
     peer_transit_gateway_id: str | Expr[str]
     """The ID of the peer transit gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the transit gateway peering attachment."""
     transit_gateway_id: str | Expr[str]
     """The ID of the transit gateway."""
@@ -9691,7 +9691,7 @@ class TransitGatewayPolicyTable(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9701,7 +9701,7 @@ class TransitGatewayPolicyTable(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transit_gateway_id: str | Expr[str]
     """The Id of transit gateway"""
     @property
@@ -9863,7 +9863,7 @@ class TransitGatewayRouteTable(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9873,7 +9873,7 @@ class TransitGatewayRouteTable(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted."""
     transit_gateway_id: str | Expr[str]
     """The ID of the transit gateway."""
@@ -9987,7 +9987,7 @@ class TransitGatewayVpcAttachment(AwsResource):
         options: Options | None = None,
         remove_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str],
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -10003,7 +10003,7 @@ class TransitGatewayVpcAttachment(AwsResource):
     """The options for the transit gateway vpc attachment."""
     remove_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transit_gateway_id: str | Expr[str]
     vpc_id: str | Expr[str]
     @property
@@ -10312,7 +10312,7 @@ class VPC(AwsResource):
         instance_tenancy: Literal["dedicated", "default", "host"] | Expr[str] | None = None,
         ipv4_ipam_pool_id: str | Expr[str] | None = None,
         ipv4_netmask_length: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_encryption_control: VpcEncryptionControl | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -10345,7 +10345,7 @@ class VPC(AwsResource):
     """
     ipv4_netmask_length: int | Expr[int] | None
     """The netmask length of the IPv4 CIDR you want to allocate to this VPC from an Amazon VPC IP Address Manager (IPAM) pool. For more information about IPAM, see [What is IPAM?](https://docs.aws.amazon.com//vpc/latest/ipam/what-is-it-ipam.html) in the *Amazon VPC IPAM User Guide*."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the VPC."""
     vpc_encryption_control: VpcEncryptionControl | None
     """Describes the configuration and state of VPC encryption controls.
@@ -10385,7 +10385,7 @@ class VPCBlockPublicAccessExclusion(AwsResource):
         *,
         internet_gateway_exclusion_mode: Literal["allow-bidirectional", "allow-egress"] | Expr[str],
         subnet_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -10399,7 +10399,7 @@ class VPCBlockPublicAccessExclusion(AwsResource):
     """The desired Block Public Access Exclusion Mode for a specific VPC/Subnet."""
     subnet_id: str | Expr[str] | None
     """The ID of the subnet. Required only if you don't specify VpcId"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     vpc_id: str | Expr[str] | None
     """The ID of the vpc. Required only if you don't specify SubnetId."""
@@ -10674,7 +10674,7 @@ class VPCEncryptionControl(AwsResource):
         lambda_exclusion_input: Literal["enable", "disable"] | Expr[str] | None = None,
         mode: Literal["monitor", "enforce"] | Expr[str] | None = None,
         nat_gateway_exclusion_input: Literal["enable", "disable"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         virtual_private_gateway_exclusion_input: Literal["enable", "disable"] | Expr[str] | None = None,
         vpc_id: str | Expr[str] | None = None,
         vpc_lattice_exclusion_input: Literal["enable", "disable"] | Expr[str] | None = None,
@@ -10699,7 +10699,7 @@ class VPCEncryptionControl(AwsResource):
     """The VPC encryption control mode, either monitor or enforce."""
     nat_gateway_exclusion_input: Literal["enable", "disable"] | Expr[str] | None
     """Used to enable or disable Nat gateway exclusion"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the VPC encryption control."""
     virtual_private_gateway_exclusion_input: Literal["enable", "disable"] | Expr[str] | None
     """Used to enable or disable VGW exclusion"""
@@ -10792,7 +10792,7 @@ class VPCEndpoint(AwsResource):
         service_network_arn: str | Expr[str] | None = None,
         service_region: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_endpoint_type: Literal["Interface", "Gateway", "GatewayLoadBalancer", "ServiceNetwork", "Resource", "Tunnel"] | Expr[str] | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -10832,7 +10832,7 @@ class VPCEndpoint(AwsResource):
     """Describes a Region."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The IDs of the subnets in which to create endpoint network interfaces. You must specify this property for an interface endpoint or a Gateway Load Balancer endpoint. You can't specify this property for a gateway endpoint. For a Gateway Load Balancer endpoint, you can specify only one subnet."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to associate with the endpoint."""
     vpc_endpoint_type: Literal["Interface", "Gateway", "GatewayLoadBalancer", "ServiceNetwork", "Resource", "Tunnel"] | Expr[str] | None
     """The type of endpoint.
@@ -10949,7 +10949,7 @@ class VPCEndpointService(AwsResource):
         private_dns_name_configuration: PrivateDnsNameConfiguration | None = None,
         supported_ip_address_types: Sequence[Literal["ipv4", "ipv6"] | Expr[str]] | Expr[list[str]] | None = None,
         supported_regions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -10969,7 +10969,7 @@ class VPCEndpointService(AwsResource):
     """Specify which Ip Address types are supported for VPC endpoint service."""
     supported_regions: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The Regions from which service consumers can access the service."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to add to the VPC endpoint service."""
     @property
     def attrs(self) -> Attrs: ...
@@ -11069,7 +11069,7 @@ class VPCPeeringConnection(AwsResource):
         peer_region: str | Expr[str] | None = None,
         peer_role_arn: str | Expr[str] | None = None,
         peer_vpc_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -11089,7 +11089,7 @@ class VPCPeeringConnection(AwsResource):
     """The Amazon Resource Name (ARN) of the VPC peer role for the peering connection in another AWS account. You can update this property. To manage PeerVpcPeeringConnectionOptions on a peering connection with another AWS account, the role must allow ec2:DescribeVpcPeeringConnections and ec2:ModifyVpcPeeringConnectionOptions."""
     peer_vpc_id: str | Expr[str]
     """The ID of the VPC with which you are creating the VPC peering connection. You must specify this parameter in the request."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_id: str | Expr[str]
     """The ID of the VPC."""
     @property
@@ -11132,7 +11132,7 @@ class VPNConcentrator(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str] | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
@@ -11143,7 +11143,7 @@ class VPNConcentrator(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the VPN concentrator."""
     transit_gateway_id: str | Expr[str] | None
     """The ID of the transit gateway associated with the VPN concentrator."""
@@ -11435,7 +11435,7 @@ class VPNConnection(AwsResource):
         remote_ipv4_network_cidr: str | Expr[str] | None = None,
         remote_ipv6_network_cidr: str | Expr[str] | None = None,
         static_routes_only: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str] | None = None,
         transport_transit_gateway_attachment_id: str | Expr[str] | None = None,
         tunnel_bandwidth: Literal["standard", "large"] | Expr[str] | None = None,
@@ -11485,7 +11485,7 @@ class VPNConnection(AwsResource):
     """Indicates whether the VPN connection uses static routes only. Static routes must be used for devices that don't support BGP.
      If you are creating a VPN connection for a device that does not support Border Gateway Protocol (BGP), you must specify ``true``.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the VPN connection."""
     transit_gateway_id: str | Expr[str] | None
     """The ID of the transit gateway associated with the VPN connection.
@@ -11576,7 +11576,7 @@ class VPNGateway(AwsResource):
         /,
         *,
         amazon_side_asn: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -11588,7 +11588,7 @@ class VPNGateway(AwsResource):
     ) -> None: ...
     amazon_side_asn: int | Expr[int] | None
     """The private Autonomous System Number (ASN) for the Amazon side of a BGP session."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the virtual private gateway."""
     type: str | Expr[str]
     """The type of VPN connection the virtual private gateway supports."""
@@ -11814,7 +11814,7 @@ class VerifiedAccessEndpoint(AwsResource):
         rds_options: RdsOptions | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         sse_specification: SseSpecification | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         verified_access_group_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -11852,7 +11852,7 @@ class VerifiedAccessEndpoint(AwsResource):
     """The IDs of the security groups for the endpoint."""
     sse_specification: SseSpecification | None
     """The configuration options for customer provided KMS encryption."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     verified_access_group_id: str | Expr[str]
     """The ID of the AWS Verified Access group."""
@@ -11922,7 +11922,7 @@ class VerifiedAccessGroup(AwsResource):
         policy_document: str | Expr[str] | None = None,
         policy_enabled: bool | Expr[bool] | None = None,
         sse_specification: SseSpecification | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         verified_access_instance_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -11940,7 +11940,7 @@ class VerifiedAccessGroup(AwsResource):
     """The status of the Verified Access policy."""
     sse_specification: SseSpecification | None
     """The configuration options for customer provided KMS encryption."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     verified_access_instance_id: str | Expr[str]
     """The ID of the AWS Verified Access instance."""
@@ -12086,7 +12086,7 @@ class VerifiedAccessInstance(AwsResource):
         description: str | Expr[str] | None = None,
         fips_enabled: bool | Expr[bool] | None = None,
         logging_configurations: VerifiedAccessLogs | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         verified_access_trust_provider_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         verified_access_trust_providers: Sequence[_VerifiedAccessInstance_VerifiedAccessTrustProvider] | None = None,
         depends_on: DependsOn = None,
@@ -12105,7 +12105,7 @@ class VerifiedAccessInstance(AwsResource):
     """Indicates whether FIPS is enabled"""
     logging_configurations: VerifiedAccessLogs | None
     """The configuration options for AWS Verified Access instances."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     verified_access_trust_provider_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The IDs of the AWS Verified Access trust providers."""
@@ -12247,7 +12247,7 @@ class VerifiedAccessTrustProvider(AwsResource):
         oidc_options: OidcOptions | None = None,
         policy_reference_name: str | Expr[str],
         sse_specification: SseSpecification | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trust_provider_type: Literal["device", "user"] | Expr[str],
         user_trust_provider_type: Literal["iam-identity-center", "oidc"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -12272,7 +12272,7 @@ class VerifiedAccessTrustProvider(AwsResource):
     """The identifier to be used when working with policy rules."""
     sse_specification: SseSpecification | None
     """The configuration options for customer provided KMS encryption."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     trust_provider_type: Literal["device", "user"] | Expr[str]
     """Type of trust provider. Possible values: user|device"""
@@ -12332,7 +12332,7 @@ class Volume(AwsResource):
         size: int | Expr[int] | None = None,
         snapshot_id: str | Expr[str] | None = None,
         source_volume_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         throughput: int | Expr[int] | None = None,
         volume_initialization_rate: int | Expr[int] | None = None,
         volume_type: str | Expr[str] | None = None,
@@ -12405,7 +12405,7 @@ class Volume(AwsResource):
     """The snapshot from which to create the volume. Only specify to create a volume from a snapshot. To create a new empty volume, omit this parameter and specify a value for ``Size`` instead. To create a volume copy, omit this parameter and specify ``SourceVolumeId`` instead."""
     source_volume_id: str | Expr[str] | None
     """The ID of the source EBS volume to copy. When specified, the volume is created as an exact copy of the specified volume. Only specify to create a volume copy. To create a new empty volume or to create a volume from a snapshot, omit this parameter,"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the volume during creation."""
     throughput: int | Expr[int] | None
     """The throughput to provision for a volume, with a maximum of 2,000 MiB/s.

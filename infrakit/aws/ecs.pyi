@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CapacityProvider(AwsResource):
@@ -346,7 +346,7 @@ class CapacityProvider(AwsResource):
         cluster_name: str | Expr[str] | None = None,
         managed_instances_provider: ManagedInstancesProvider | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -359,7 +359,7 @@ class CapacityProvider(AwsResource):
     cluster_name: str | Expr[str] | None
     managed_instances_provider: ManagedInstancesProvider | None
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -567,7 +567,7 @@ class Cluster(AwsResource):
         configuration: ClusterConfiguration | None = None,
         default_capacity_provider_strategy: Sequence[CapacityProviderStrategyItem] | None = None,
         service_connect_defaults: ServiceConnectDefaults | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -597,7 +597,7 @@ class Cluster(AwsResource):
     """Use this parameter to set a default Service Connect namespace. After you set a default Service Connect namespace, any new services with Service Connect turned on that are created in the cluster are added as client services in the namespace. This setting only applies to new services that set the ``enabled`` parameter to ``true`` in the ``ServiceConnectConfiguration``. You can set the namespace of each service individually in the ``ServiceConnectConfiguration`` to override this default parameter.
      Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the *Amazon Elastic Container Service Developer Guide*.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to the cluster to help you categorize and organize them. Each tag consists of a key and an optional value. You define both.
      The following basic restrictions apply to tags:
       +  Maximum number of tags per resource - 50
@@ -751,7 +751,7 @@ class Daemon(AwsResource):
         enable_ecs_managed_tags: bool | Expr[bool] | None = None,
         enable_execute_command: bool | Expr[bool] | None = None,
         propagate_tags: Literal["DAEMON", "NONE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -776,7 +776,7 @@ class Daemon(AwsResource):
     """Specifies whether the execute command functionality is turned on for the daemon tasks."""
     propagate_tags: Literal["DAEMON", "NONE"] | Expr[str] | None
     """Specifies whether tags are propagated from the daemon to the daemon tasks."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1364,7 +1364,7 @@ class DaemonTaskDefinition(AwsResource):
         ipc_mode: Literal["none", "shared"] | Expr[str] | None = None,
         memory: str | Expr[str] | None = None,
         pid_mode: Literal["none", "shared"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_role_arn: str | Expr[str] | None = None,
         volumes: Sequence[Volume] | None = None,
         depends_on: DependsOn = None,
@@ -1393,7 +1393,7 @@ class DaemonTaskDefinition(AwsResource):
     """The PID namespace mode for the daemon. The valid values are ``none`` and ``shared``. The default is ``none``.
      If ``none`` is specified or no value is provided, the daemon runs with its own PID namespace, isolated from other tasks. If ``shared`` is specified, the daemon joins the host PID namespace, making it accessible to non-daemon tasks that use ``pidMode: "host"`` or other daemons that use ``pidMode: "shared"``.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     task_role_arn: str | Expr[str] | None
     """The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf."""
     volumes: Sequence[Volume] | None
@@ -1610,7 +1610,7 @@ class ExpressGatewayService(AwsResource):
         primary_container: ExpressGatewayContainer | None = None,
         scaling_target: ExpressGatewayScalingTarget | None = None,
         service_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_definition_arn: str | Expr[str] | None = None,
         task_role_arn: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1631,7 +1631,7 @@ class ExpressGatewayService(AwsResource):
     primary_container: ExpressGatewayContainer | None
     scaling_target: ExpressGatewayScalingTarget | None
     service_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     task_definition_arn: str | Expr[str] | None
     task_role_arn: str | Expr[str] | None
     @property
@@ -1816,7 +1816,7 @@ class Gateway(AwsResource):
         gateway_name: str | Expr[str],
         infrastructure_role_arn: str | Expr[str],
         propagate_tags: Literal["NONE", "GATEWAY"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1835,7 +1835,7 @@ class Gateway(AwsResource):
     """The ARN of the IAM role that ECS uses to manage infrastructure for the gateway."""
     propagate_tags: Literal["NONE", "GATEWAY"] | Expr[str] | None
     """Specifies whether to propagate the tags from the gateway to other resources."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to the gateway to help you categorize and organize them."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3039,7 +3039,7 @@ class Service(AwsResource):
         service_connect_configuration: ServiceConnectConfiguration | None = None,
         service_name: str | Expr[str] | None = None,
         service_registries: Sequence[ServiceRegistry] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_definition: str | Expr[str] | None = None,
         volume_configurations: Sequence[ServiceVolumeConfiguration] | None = None,
         vpc_lattice_configurations: Sequence[VpcLatticeConfiguration] | None = None,
@@ -3140,7 +3140,7 @@ class Service(AwsResource):
       Each service may be associated with one service registry. Multiple service registries for each service isn't supported.
        To remove this property from your service resource, specify an empty ``ServiceRegistry`` array.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to the service to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define. When a service is deleted, the tags are deleted as well.
      The following basic restrictions apply to tags:
       +  Maximum number of tags per resource - 50
@@ -4248,7 +4248,7 @@ class TaskDefinition(AwsResource):
         proxy_configuration: ProxyConfiguration | None = None,
         requires_compatibilities: Sequence[Literal["EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES"] | Expr[str]] | Expr[list[str]] | None = None,
         runtime_platform: RuntimePlatform | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_role_arn: str | Expr[str] | None = None,
         volumes: Sequence[Volume] | None = None,
         depends_on: DependsOn = None,
@@ -4330,7 +4330,7 @@ class TaskDefinition(AwsResource):
     """The task launch types the task definition was validated against. The valid values are ``MANAGED_INSTANCES``, ``EC2``, ``FARGATE``, and ``EXTERNAL``. For more information, see [Amazon ECS launch types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html) in the *Amazon Elastic Container Service Developer Guide*."""
     runtime_platform: RuntimePlatform | None
     """The operating system that your tasks definitions run on."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to the task definition to help you categorize and organize them. Each tag consists of a key and an optional value. You define both of them.
      The following basic restrictions apply to tags:
       +  Maximum number of tags per resource - 50
@@ -4483,7 +4483,7 @@ class TaskSet(AwsResource):
         scale: Scale | None = None,
         service: str | Expr[str],
         service_registries: Sequence[ServiceRegistry] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_definition: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4511,7 +4511,7 @@ class TaskSet(AwsResource):
     """The short name or full Amazon Resource Name (ARN) of the service to create the task set in."""
     service_registries: Sequence[ServiceRegistry] | None
     """The details of the service discovery registries to assign to this task set. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     task_definition: str | Expr[str]
     """The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use."""
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessPoint(AwsResource):
@@ -96,7 +96,7 @@ class AccessPoint(AwsResource):
         logical_id: str,
         /,
         *,
-        access_point_tags: Sequence[AccessPointTag] | None = None,
+        access_point_tags: Sequence[AccessPointTag] | TagsArg | None = None,
         client_token: str | Expr[str] | None = None,
         file_system_id: str | Expr[str],
         posix_user: PosixUser | None = None,
@@ -109,7 +109,7 @@ class AccessPoint(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    access_point_tags: Sequence[AccessPointTag] | None
+    access_point_tags: Sequence[AccessPointTag] | TagsArg | None
     """An array of key-value pairs to apply to this resource.
      For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
     """
@@ -259,7 +259,7 @@ class FileSystem(AwsResource):
         encrypted: bool | Expr[bool] | None = None,
         file_system_policy: str | Expr[str] | Json | None = None,
         file_system_protection: FileSystemProtection | None = None,
-        file_system_tags: Sequence[ElasticFileSystemTag] | None = None,
+        file_system_tags: Sequence[ElasticFileSystemTag] | TagsArg | None = None,
         kms_key_id: str | Expr[str] | None = None,
         lifecycle_policies: Sequence[LifecyclePolicy] | None = None,
         performance_mode: Literal["generalPurpose", "maxIO"] | Expr[str] | None = None,
@@ -287,7 +287,7 @@ class FileSystem(AwsResource):
     file_system_policy: str | Expr[str] | Json | None
     file_system_protection: FileSystemProtection | None
     """Describes the protection on the file system."""
-    file_system_tags: Sequence[ElasticFileSystemTag] | None
+    file_system_tags: Sequence[ElasticFileSystemTag] | TagsArg | None
     """Use to create one or more tags associated with the file system. Each tag is a user-defined key-value pair. Name your file system on creation by including a ``"Key":"Name","Value":"{value}"`` key-value pair. Each key must be unique. For more information, see [Tagging resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html) in the *General Reference Guide*."""
     kms_key_id: str | Expr[str] | None
     """The ID of the kms-key-long to be used to protect the encrypted file system. This parameter is only required if you want to use a nondefault kms-key. If this parameter is not specified, the default kms-key for EFS is used. This ID can be in one of the following formats:

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessEntry(AwsResource):
@@ -69,7 +69,7 @@ class AccessEntry(AwsResource):
         cluster_name: str | Expr[str],
         kubernetes_groups: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         principal_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str] | None = None,
         username: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -88,7 +88,7 @@ class AccessEntry(AwsResource):
     """The Kubernetes groups that the access entry is associated with."""
     principal_arn: str | Expr[str]
     """The principal ARN that the access entry is created for."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: str | Expr[str] | None
     """The node type to associate with the access entry."""
@@ -160,7 +160,7 @@ class Addon(AwsResource):
         preserve_on_delete: bool | Expr[bool] | None = None,
         resolve_conflicts: Literal["NONE", "OVERWRITE", "PRESERVE"] | Expr[str] | None = None,
         service_account_role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -187,7 +187,7 @@ class Addon(AwsResource):
     """Resolve parameter value conflicts"""
     service_account_role_arn: str | Expr[str] | None
     """IAM role to bind to the add-on's service account"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -360,7 +360,7 @@ class Capability(AwsResource):
         configuration: CapabilityConfiguration | None = None,
         delete_propagation_policy: Literal["RETAIN"] | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["ARGOCD", "ACK", "KRO"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -380,7 +380,7 @@ class Capability(AwsResource):
     """Specifies how Kubernetes resources managed by the capability should be handled when the capability is deleted. Currently, the only supported value is RETAIN which retains all Kubernetes resources managed by the capability when the capability is deleted."""
     role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the IAM role that the capability uses to interact with AWS services. This role must have a trust policy that allows the EKS service principal to assume it, and it must have the necessary permissions for the capability type you're creating."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: Literal["ARGOCD", "ACK", "KRO"] | Expr[str]
     """The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources)."""
@@ -1000,7 +1000,7 @@ class Cluster(AwsResource):
         role_arn: str | Expr[str],
         rollback_config: RollbackConfig | None = None,
         storage_config: StorageConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         upgrade_policy: UpgradePolicy | None = None,
         version: str | Expr[str] | None = None,
         zonal_shift_config: ZonalShiftConfig | None = None,
@@ -1053,7 +1053,7 @@ class Cluster(AwsResource):
     """The rollback configuration to use for the cluster version rollback."""
     storage_config: StorageConfig | None
     """Todo: add description"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     upgrade_policy: UpgradePolicy | None
     """An object representing the Upgrade Policy to use for the cluster."""
@@ -1124,7 +1124,7 @@ class FargateProfile(AwsResource):
         pod_execution_role_arn: str | Expr[str],
         selectors: Sequence[Selector],
         subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1141,7 +1141,7 @@ class FargateProfile(AwsResource):
     """The IAM policy arn for pods"""
     selectors: Sequence[Selector]
     subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1220,7 +1220,7 @@ class IdentityProviderConfig(AwsResource):
         cluster_name: str | Expr[str],
         identity_provider_config_name: str | Expr[str] | None = None,
         oidc: OidcIdentityProviderConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["oidc"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1236,7 +1236,7 @@ class IdentityProviderConfig(AwsResource):
     """The name of the OIDC provider configuration."""
     oidc: OidcIdentityProviderConfig | None
     """An object representing an OpenID Connect (OIDC) configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: Literal["oidc"] | Expr[str]
     """The type of the identity provider configuration."""
@@ -1553,7 +1553,7 @@ class Nodegroup(AwsResource):
         remote_access: RemoteAccess | None = None,
         scaling_config: ScalingConfig | None = None,
         subnets: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         taints: Sequence[Taint] | None = None,
         update_config: UpdateConfig | None = None,
         version: str | Expr[str] | None = None,
@@ -1596,7 +1596,7 @@ class Nodegroup(AwsResource):
     """The scaling configuration details for the Auto Scaling group that is created for your node group."""
     subnets: Sequence[str | Expr[str]] | Expr[list[str]]
     """The subnets to use for the Auto Scaling group that is created for your node group."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The metadata, as key-value pairs, to apply to the node group to assist with categorization and organization. Follows same schema as Labels for consistency."""
     taints: Sequence[Taint] | None
     """The Kubernetes taints to be applied to the nodes in the node group when they are created."""
@@ -1652,7 +1652,7 @@ class PodIdentityAssociation(AwsResource):
         policy: str | Expr[str] | None = None,
         role_arn: str | Expr[str],
         service_account: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_role_arn: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1674,7 +1674,7 @@ class PodIdentityAssociation(AwsResource):
     """The IAM role ARN that the pod identity association is created for."""
     service_account: str | Expr[str]
     """The Kubernetes service account that the pod identity association is created for."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_role_arn: str | Expr[str] | None
     """The Target Role Arn of the pod identity association."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CacheCluster(AwsResource):
@@ -133,7 +133,7 @@ class CacheCluster(AwsResource):
         snapshot_name: str | Expr[str] | None = None,
         snapshot_retention_limit: int | Expr[int] | None = None,
         snapshot_window: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_encryption_enabled: bool | Expr[bool] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -188,7 +188,7 @@ class CacheCluster(AwsResource):
     """The number of days for which ElastiCache retains automatic snapshots before deleting them."""
     snapshot_window: str | Expr[str] | None
     """The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to be added to this resource."""
     transit_encryption_enabled: bool | Expr[bool] | None
     """A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created"""
@@ -292,7 +292,7 @@ class GlobalReplicationGroup(AwsResource):
         global_replication_group_id_suffix: str | Expr[str] | None = None,
         members: Sequence[GlobalReplicationGroupMember],
         regional_configurations: Sequence[RegionalConfiguration] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -321,7 +321,7 @@ class GlobalReplicationGroup(AwsResource):
     """The replication groups that comprise the Global Datastore."""
     regional_configurations: Sequence[RegionalConfiguration] | None
     """Describes the replication group IDs, the AWS regions where they are stored and the shard configuration for each that comprise the Global Datastore"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this Global Datastore."""
     @property
     def attrs(self) -> Attrs: ...
@@ -356,7 +356,7 @@ class ParameterGroup(AwsResource):
         cache_parameter_group_family: str | Expr[str],
         description: str | Expr[str],
         properties: Mapping[str, str | Expr[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -371,7 +371,7 @@ class ParameterGroup(AwsResource):
     """The description for this cache parameter group."""
     properties: Mapping[str, str | Expr[str]] | None
     """A comma-delimited list of parameter name/value pairs. For more information see ModifyCacheParameterGroup in the Amazon ElastiCache API Reference Guide."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags are composed of a Key/Value pair. You can use tags to categorize and track each parameter group. The tag value null is permitted."""
     @property
     def attrs(self) -> Attrs: ...
@@ -723,7 +723,7 @@ class ReplicationGroup(AwsResource):
         snapshot_retention_limit: int | Expr[int] | None = None,
         snapshot_window: str | Expr[str] | None = None,
         snapshotting_cluster_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_encryption_enabled: bool | Expr[bool] | None = None,
         transit_encryption_mode: str | Expr[str] | None = None,
         user_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
@@ -810,7 +810,7 @@ class ReplicationGroup(AwsResource):
     """The daily time range (in UTC) during which ElastiCache begins taking a daily snapshot of your node group (shard)."""
     snapshotting_cluster_id: str | Expr[str] | None
     """The cluster ID that is used as the daily snapshot source for the replication group. This parameter cannot be set for Redis (cluster mode enabled) replication groups."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of cost allocation tags to be added to this resource. Tags are comma-separated key,value pairs (e.g. Key=myKey, Value=myKeyValue. You can include multiple tags as shown following: Key=myKey, Value=myKeyValue Key=mySecondKey, Value=mySecondKeyValue."""
     transit_encryption_enabled: bool | Expr[bool] | None
     """A flag that enables in-transit encryption when set to true."""
@@ -849,7 +849,7 @@ class SecurityGroup(AwsResource):
         /,
         *,
         description: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -859,7 +859,7 @@ class SecurityGroup(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1027,7 +1027,7 @@ class ServerlessCache(AwsResource):
         snapshot_arns_to_restore: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         snapshot_retention_limit: int | Expr[int] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_group_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1069,7 +1069,7 @@ class ServerlessCache(AwsResource):
     """The snapshot retention limit of the Serverless Cache."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The subnet id's of the Serverless Cache."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this Serverless Cache."""
     user_group_id: str | Expr[str] | None
     """The ID of the user group."""
@@ -1128,7 +1128,7 @@ class ServerlessCacheSnapshot(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         serverless_cache_name: str | Expr[str],
         serverless_cache_snapshot_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1143,7 +1143,7 @@ class ServerlessCacheSnapshot(AwsResource):
     """The name of an existing serverless cache. The snapshot is created from this cache."""
     serverless_cache_snapshot_name: str | Expr[str]
     """The name of the serverless cache snapshot. Must be unique for the customer account. This value is stored as a lowercase string."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to be added to the serverless cache snapshot resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1269,7 +1269,7 @@ class Snapshot(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         replication_group_id: str | Expr[str] | None = None,
         snapshot_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1286,7 +1286,7 @@ class Snapshot(AwsResource):
     """The identifier of an existing replication group to create a snapshot from. The snapshot is created from this replication group."""
     snapshot_name: str | Expr[str]
     """The name of a snapshot. Must be unique within the customer account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to be added to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1317,7 +1317,7 @@ class SubnetGroup(AwsResource):
         cache_subnet_group_name: str | Expr[str] | None = None,
         description: str | Expr[str],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1332,7 +1332,7 @@ class SubnetGroup(AwsResource):
     """The description for the cache subnet group."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The EC2 subnet IDs for the cache subnet group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1388,7 +1388,7 @@ class User(AwsResource):
         engine: Literal["redis", "valkey"] | Expr[str],
         no_password_required: bool | Expr[bool] | None = None,
         passwords: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_id: str | Expr[str],
         user_name: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1408,7 +1408,7 @@ class User(AwsResource):
     """Indicates a password is not required for this user account."""
     passwords: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """Passwords used for this user account. You can create up to two passwords for each user."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this user."""
     user_id: str | Expr[str]
     """The ID of the user."""
@@ -1451,7 +1451,7 @@ class UserGroup(AwsResource):
         /,
         *,
         engine: Literal["redis", "valkey"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_group_id: str | Expr[str],
         user_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         depends_on: DependsOn = None,
@@ -1464,7 +1464,7 @@ class UserGroup(AwsResource):
     ) -> None: ...
     engine: Literal["redis", "valkey"] | Expr[str]
     """The target cache engine for the user group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this user."""
     user_group_id: str | Expr[str]
     """The ID of the user group."""

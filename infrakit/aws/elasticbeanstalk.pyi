@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -403,7 +403,7 @@ class Environment(AwsResource):
         option_settings: Sequence[OptionSetting] | None = None,
         platform_arn: str | Expr[str] | None = None,
         solution_stack_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_name: str | Expr[str] | None = None,
         tier: Tier | None = None,
         version_label: str | Expr[str] | None = None,
@@ -431,7 +431,7 @@ class Environment(AwsResource):
     """The Amazon Resource Name (ARN) of the custom platform to use with the environment."""
     solution_stack_name: str | Expr[str] | None
     """The name of an Elastic Beanstalk solution stack (platform version) to use with the environment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Specifies the tags applied to resources in the environment."""
     template_name: str | Expr[str] | None
     """The name of the Elastic Beanstalk configuration template to use with the environment."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class LoadBalancer(AwsResource):
@@ -245,7 +245,7 @@ class LoadBalancer(AwsResource):
         scheme: str | Expr[str] | None = None,
         security_groups: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -284,7 +284,7 @@ class LoadBalancer(AwsResource):
     """The security groups for the load balancer. Valid only for load balancers in a VPC."""
     subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The IDs of the subnets for the load balancer. You can specify at most one subnet per Availability Zone."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with a load balancer."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Listener(AwsResource):
@@ -373,7 +373,7 @@ class Listener(AwsResource):
         port: int | Expr[int] | None = None,
         protocol: Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"] | Expr[str] | None = None,
         ssl_policy: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -407,7 +407,7 @@ class Listener(AwsResource):
     """[HTTPS and TLS listeners] The security policy that defines which protocols and ciphers are supported. For more information, see [Security policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html) in the *Application Load Balancers Guide* and [Security policies](https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html) in the *Network Load Balancers Guide*.
      [HTTPS listeners] Updating the security policy can result in interruptions if the load balancer is handling a high volume of traffic. To decrease the possibility of an interruption if your load balancer is handling a high volume of traffic, create an additional load balancer or request an LCU reservation.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -951,7 +951,7 @@ class ListenerRule(AwsResource):
         conditions: Sequence[RuleCondition],
         listener_arn: str | Expr[str] | None = None,
         priority: int | Expr[int],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transforms: Sequence[Transform] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -975,7 +975,7 @@ class ListenerRule(AwsResource):
     """The rule priority. A listener can't have multiple rules with the same priority.
      If you try to reorder rules by updating their priorities, do not specify a new priority if an existing rule already uses this priority, as this can cause an error. If you need to reuse a priority with a different rule, you must remove it as a priority first, and then specify it in a subsequent update.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transforms: Sequence[Transform] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1197,7 +1197,7 @@ class LoadBalancer(AwsResource):
         security_groups: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_mappings: Sequence[SubnetMapping] | None = None,
         subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["application", "gateway", "network"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1254,7 +1254,7 @@ class LoadBalancer(AwsResource):
      [Application Load Balancers on Local Zones] You can specify subnets from one or more Local Zones.
      [Network Load Balancers and Gateway Load Balancers] You can specify subnets from one or more Availability Zones.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the load balancer."""
     type: Literal["application", "gateway", "network"] | Expr[str] | None
     """The type of load balancer. The default is ``application``."""
@@ -1363,7 +1363,7 @@ class TargetGroup(AwsResource):
         port: int | Expr[int] | None = None,
         protocol: Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"] | Expr[str] | None = None,
         protocol_version: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_control_port: int | Expr[int] | None = None,
         target_group_attributes: Sequence[TargetGroupAttribute] | None = None,
         target_type: Literal["alb", "instance", "ip", "lambda"] | Expr[str] | None = None,
@@ -1404,7 +1404,7 @@ class TargetGroup(AwsResource):
     """The protocol to use for routing traffic to the targets."""
     protocol_version: str | Expr[str] | None
     """[HTTP/HTTPS protocol] The protocol version. The possible values are GRPC, HTTP1, and HTTP2."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags."""
     target_control_port: int | Expr[int] | None
     """The port that the target control agent uses to communicate the available capacity of targets to the load balancer."""
@@ -1460,7 +1460,7 @@ class TrustStore(AwsResource):
         ca_certificates_bundle_s3_key: str | Expr[str] | None = None,
         ca_certificates_bundle_s3_object_version: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1477,7 +1477,7 @@ class TrustStore(AwsResource):
     """The version of the S3 bucket that contains the CA certificate bundle."""
     name: str | Expr[str] | None
     """The name of the trust store."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the trust store."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Domain(AwsResource):
@@ -246,7 +246,7 @@ class Domain(AwsResource):
         log_publishing_options: Mapping[str, LogPublishingOption] | None = None,
         node_to_node_encryption_options: NodeToNodeEncryptionOptions | None = None,
         snapshot_options: SnapshotOptions | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_options: VPCOptions | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -269,7 +269,7 @@ class Domain(AwsResource):
     log_publishing_options: Mapping[str, LogPublishingOption] | None
     node_to_node_encryption_options: NodeToNodeEncryptionOptions | None
     snapshot_options: SnapshotOptions | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_options: VPCOptions | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Dictionary(AwsResource):
@@ -30,7 +30,7 @@ class Dictionary(AwsResource):
         entries: str | Expr[str] | None = None,
         language: Literal["eng", "fra", "ita", "deu", "spa", "por"] | Expr[str],
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -42,7 +42,7 @@ class Dictionary(AwsResource):
     entries: str | Expr[str] | None
     language: Literal["eng", "fra", "ita", "deu", "spa", "por"] | Expr[str]
     name: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -176,7 +176,7 @@ class Feed(AwsResource):
         access_role_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         outputs: Sequence[GetOutput],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -188,6 +188,6 @@ class Feed(AwsResource):
     access_role_arn: str | Expr[str] | None
     name: str | Expr[str]
     outputs: Sequence[GetOutput]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

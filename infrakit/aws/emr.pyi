@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -604,7 +604,7 @@ class Cluster(AwsResource):
         service_role: str | Expr[str],
         step_concurrency_level: int | Expr[int] | None = None,
         steps: Sequence[StepConfig] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         visible_to_all_users: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -639,7 +639,7 @@ class Cluster(AwsResource):
     service_role: str | Expr[str]
     step_concurrency_level: int | Expr[int] | None
     steps: Sequence[StepConfig] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     visible_to_all_users: bool | Expr[bool] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1266,7 +1266,7 @@ class Studio(AwsResource):
         name: str | Expr[str],
         service_role: str | Expr[str],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trusted_identity_propagation_enabled: bool | Expr[bool] | None = None,
         user_role: str | Expr[str] | None = None,
         vpc_id: str | Expr[str],
@@ -1303,7 +1303,7 @@ class Studio(AwsResource):
     """The IAM role that will be assumed by the Amazon EMR Studio. The service role provides a way for Amazon EMR Studio to interoperate with other AWS services."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """A list of up to 5 subnet IDs to associate with the Studio. The subnets must belong to the VPC specified by VpcId. Studio users can create a Workspace in any of the specified subnets."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to associate with the Studio. Tags are user-defined key-value pairs that consist of a required key string with a maximum of 128 characters, and an optional value string with a maximum of 256 characters."""
     trusted_identity_propagation_enabled: bool | Expr[bool] | None
     """A Boolean indicating whether to enable Trusted identity propagation for the Studio. The default value is false."""
@@ -1375,7 +1375,7 @@ class WALWorkspace(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         wal_workspace_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1385,7 +1385,7 @@ class WALWorkspace(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     wal_workspace_name: str | Expr[str] | None
     """The name of the emrwal container"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Endpoint(AwsResource):
@@ -154,7 +154,7 @@ class Endpoint(AwsResource):
         name: str | Expr[str] | None = None,
         release_label: str | Expr[str],
         session_idle_timeout_in_minutes: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str],
         virtual_cluster_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -175,7 +175,7 @@ class Endpoint(AwsResource):
     """The Amazon EMR release label."""
     session_idle_timeout_in_minutes: int | Expr[int] | None
     """The idle timeout in minutes for sessions on the managed endpoint."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this managed endpoint."""
     type: str | Expr[str]
     """The type of the managed endpoint."""
@@ -376,7 +376,7 @@ class JobTemplate(AwsResource):
         *,
         job_template_data: JobTemplateData,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -389,7 +389,7 @@ class JobTemplate(AwsResource):
     """The values of a StartJobRun API request used in job runs started using the job template."""
     name: str | Expr[str]
     """The specified name of the job template."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that are associated with the job template."""
     @property
     def attrs(self) -> Attrs: ...
@@ -657,7 +657,7 @@ class SecurityConfiguration(AwsResource):
         container_provider: ContainerProvider | None = None,
         name: str | Expr[str] | None = None,
         security_configuration_data: SecurityConfigurationData,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -672,7 +672,7 @@ class SecurityConfiguration(AwsResource):
     """The name of the security configuration."""
     security_configuration_data: SecurityConfigurationData
     """Security configuration input for the security configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this security configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -750,7 +750,7 @@ class VirtualCluster(AwsResource):
         name: str | Expr[str],
         security_configuration_id: str | Expr[str] | None = None,
         session_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -767,7 +767,7 @@ class VirtualCluster(AwsResource):
     """The ID of the security configuration."""
     session_enabled: bool | Expr[bool] | None
     """Whether the virtual cluster is session-enabled for Spark Connect."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this virtual cluster."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -330,7 +330,7 @@ class Application(AwsResource):
         release_label: str | Expr[str],
         runtime_configuration: Sequence[ConfigurationObject] | None = None,
         scheduler_configuration: SchedulerConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str],
         worker_type_specifications: Mapping[str, WorkerTypeSpecificationInput] | None = None,
         depends_on: DependsOn = None,
@@ -368,7 +368,7 @@ class Application(AwsResource):
     """Runtime configuration for batch and interactive JobRun."""
     scheduler_configuration: SchedulerConfiguration | None
     """The scheduler configuration for batch and streaming jobs running on this application. Supported with release labels emr-7.0.0 and above."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tag map with key and value"""
     type: str | Expr[str]
     """The type of the application"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class IdMappingWorkflow(AwsResource):
@@ -161,7 +161,7 @@ class IdMappingWorkflow(AwsResource):
         input_source_config: Sequence[IdMappingWorkflowInputSource],
         output_source_config: Sequence[IdMappingWorkflowOutputSource] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workflow_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -178,7 +178,7 @@ class IdMappingWorkflow(AwsResource):
     input_source_config: Sequence[IdMappingWorkflowInputSource]
     output_source_config: Sequence[IdMappingWorkflowOutputSource] | None
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     workflow_name: str | Expr[str]
     """The name of the IdMappingWorkflow"""
     @property
@@ -293,7 +293,7 @@ class IdNamespace(AwsResource):
         id_namespace_name: str | Expr[str],
         input_source_config: Sequence[IdNamespaceInputSource] | None = None,
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["SOURCE", "TARGET"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -308,7 +308,7 @@ class IdNamespace(AwsResource):
     id_namespace_name: str | Expr[str]
     input_source_config: Sequence[IdNamespaceInputSource] | None
     role_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["SOURCE", "TARGET"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -536,7 +536,7 @@ class MatchingWorkflow(AwsResource):
         output_source_config: Sequence[OutputSource],
         resolution_techniques: ResolutionTechniques,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workflow_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -553,7 +553,7 @@ class MatchingWorkflow(AwsResource):
     output_source_config: Sequence[OutputSource]
     resolution_techniques: ResolutionTechniques
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     workflow_name: str | Expr[str]
     """The name of the MatchingWorkflow"""
     @property
@@ -660,7 +660,7 @@ class SchemaMapping(AwsResource):
         description: str | Expr[str] | None = None,
         mapped_input_fields: Sequence[SchemaInputAttribute],
         schema_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -675,6 +675,6 @@ class SchemaMapping(AwsResource):
     """The SchemaMapping attributes input"""
     schema_name: str | Expr[str]
     """The name of the SchemaMapping"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApiDestination(AwsResource):
@@ -484,7 +484,7 @@ class EventBus(AwsResource):
         log_config: LogConfig | None = None,
         name: str | Expr[str],
         policy: str | Expr[str] | Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -507,7 +507,7 @@ class EventBus(AwsResource):
     """The name of the event bus."""
     policy: str | Expr[str] | Json | None
     """A JSON string that describes the permission policy statement for the event bus."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the event bus."""
     @property
     def attrs(self) -> Attrs: ...
@@ -926,7 +926,7 @@ class Rule(AwsResource):
         role_arn: str | Expr[str] | None = None,
         schedule_expression: str | Expr[str] | None = None,
         state: Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         targets: Sequence[Target] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -950,7 +950,7 @@ class Rule(AwsResource):
     """The scheduling expression. For example, "cron(0 20 * * ? *)", "rate(5 minutes)". For more information, see Creating an Amazon EventBridge rule that runs on a schedule."""
     state: Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"] | Expr[str] | None
     """The state of the rule."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags assigned to the event rule."""
     targets: Sequence[Target] | None
     """Adds the specified targets to the specified rule, or updates the targets if they are already associated with the rule.

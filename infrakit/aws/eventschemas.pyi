@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Discoverer(AwsResource):
@@ -62,7 +62,7 @@ class Discoverer(AwsResource):
         cross_account: bool | Expr[bool] | None = None,
         description: str | Expr[str] | None = None,
         source_arn: str | Expr[str],
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -77,7 +77,7 @@ class Discoverer(AwsResource):
     """A description for the discoverer."""
     source_arn: str | Expr[str]
     """The ARN of the event bus."""
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     """Tags associated with the resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -123,7 +123,7 @@ class Registry(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         registry_name: str | Expr[str] | None = None,
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -136,7 +136,7 @@ class Registry(AwsResource):
     """A description of the registry to be created."""
     registry_name: str | Expr[str] | None
     """The name of the schema registry."""
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     """Tags associated with the resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -240,7 +240,7 @@ class Schema(AwsResource):
         description: str | Expr[str] | None = None,
         registry_name: str | Expr[str],
         schema_name: str | Expr[str] | None = None,
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         type: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -258,7 +258,7 @@ class Schema(AwsResource):
     """The name of the schema registry."""
     schema_name: str | Expr[str] | None
     """The name of the schema."""
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     """Tags associated with the resource."""
     type: str | Expr[str]
     """The type of schema. Valid types include OpenApi3 and JSONSchemaDraft4."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class EventBus(AwsResource):
@@ -75,7 +75,7 @@ class EventBus(AwsResource):
         encryption_configuration: EncryptionConfiguration | None = None,
         name: str | Expr[str],
         storage_configuration: StorageConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -92,7 +92,7 @@ class EventBus(AwsResource):
     """The name of the event bus. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '_'."""
     storage_configuration: StorageConfiguration | None
     """The event storage configuration for the event bus, which controls the number of days events are retained on the bus."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the event bus."""
     @property
     def attrs(self) -> Attrs: ...
@@ -208,7 +208,7 @@ class EventSource(AwsResource):
         description: str | Expr[str] | None = None,
         event_bus_arn: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -225,7 +225,7 @@ class EventSource(AwsResource):
     """The ARN of the custom event bus the event source forwards onto."""
     name: str | Expr[str]
     """The name of the event source. The first character must be alphanumeric; the remaining characters may also include '.', '-', and '_'. Names cannot begin with the reserved aws. prefix."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the event source."""
     @property
     def attrs(self) -> Attrs: ...
@@ -676,7 +676,7 @@ class Subscriber(AwsResource):
         retry_policy: RetryPolicy | None = None,
         starting_position: Literal["LATEST", "POINT_IN_TIME"] | Expr[str] | None = None,
         state: Literal["RUNNING", "STOPPED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transformer: Transformer | None = None,
         type: Literal["FIFO", "UNORDERED"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -713,7 +713,7 @@ class Subscriber(AwsResource):
     """Where the subscriber starts reading events: LATEST starts from the newest events; POINT_IN_TIME starts from the point specified in PointInTimeConfiguration."""
     state: Literal["RUNNING", "STOPPED"] | Expr[str] | None
     """The run state of the subscriber. Events are delivered only while the state is RUNNING. Setting the state to STOPPED pauses delivery. When an update sets a stopped subscriber back to RUNNING, ResumePosition controls where delivery resumes."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the subscriber."""
     transformer: Transformer | None
     """Configuration for transforming events before delivery to the target."""

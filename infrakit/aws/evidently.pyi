@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Experiment(AwsResource):
@@ -130,7 +130,7 @@ class Experiment(AwsResource):
         running_status: RunningStatusObject | None = None,
         sampling_rate: int | Expr[int] | None = None,
         segment: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         treatments: Sequence[TreatmentObject],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -151,7 +151,7 @@ class Experiment(AwsResource):
     """Start Experiment. Default is False"""
     sampling_rate: int | Expr[int] | None
     segment: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     treatments: Sequence[TreatmentObject]
     @property
@@ -222,7 +222,7 @@ class Feature(AwsResource):
         evaluation_strategy: Literal["ALL_RULES", "DEFAULT_VARIATION"] | Expr[str] | None = None,
         name: str | Expr[str],
         project: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         variations: Sequence[VariationObject],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -238,7 +238,7 @@ class Feature(AwsResource):
     evaluation_strategy: Literal["ALL_RULES", "DEFAULT_VARIATION"] | Expr[str] | None
     name: str | Expr[str]
     project: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     variations: Sequence[VariationObject]
     @property
@@ -375,7 +375,7 @@ class Launch(AwsResource):
         project: str | Expr[str],
         randomization_salt: str | Expr[str] | None = None,
         scheduled_splits_config: Sequence[StepConfig],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -393,7 +393,7 @@ class Launch(AwsResource):
     project: str | Expr[str]
     randomization_salt: str | Expr[str] | None
     scheduled_splits_config: Sequence[StepConfig]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -467,7 +467,7 @@ class Project(AwsResource):
         data_delivery: DataDeliveryObject | None = None,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -481,7 +481,7 @@ class Project(AwsResource):
     """Destinations for data."""
     description: str | Expr[str] | None
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -518,7 +518,7 @@ class Segment(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         pattern: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -530,7 +530,7 @@ class Segment(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str]
     pattern: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Environment(AwsResource):
@@ -192,7 +192,7 @@ class Environment(AwsResource):
         service_access_security_groups: ServiceAccessSecurityGroups | None = None,
         service_access_subnet_id: str | Expr[str],
         site_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         terms_accepted: bool | Expr[bool],
         vcf_hostnames: VcfHostnames | None = None,
         vcf_version: Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"] | Expr[str],
@@ -218,7 +218,7 @@ class Environment(AwsResource):
     service_access_security_groups: ServiceAccessSecurityGroups | None
     service_access_subnet_id: str | Expr[str]
     site_id: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     terms_accepted: bool | Expr[bool]
     vcf_hostnames: VcfHostnames | None

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ExperimentTemplate(AwsResource):
@@ -210,7 +210,7 @@ class ExperimentTemplate(AwsResource):
         log_configuration: ExperimentTemplateLogConfiguration | None = None,
         role_arn: str | Expr[str],
         stop_conditions: Sequence[ExperimentTemplateStopCondition],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         targets: Mapping[str, ExperimentTemplateTarget],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -231,7 +231,7 @@ class ExperimentTemplate(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role that grants the AWS FIS service permission to perform service actions on your behalf."""
     stop_conditions: Sequence[ExperimentTemplateStopCondition]
     """One or more stop conditions."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     targets: Mapping[str, ExperimentTemplateTarget]
     """The targets for the experiment."""
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApplicationsList(AwsResource):
@@ -68,7 +68,7 @@ class ApplicationsList(AwsResource):
         *,
         apps_list: Sequence[App],
         list_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -81,7 +81,7 @@ class ApplicationsList(AwsResource):
     """An array of applications in the Firewall Manager applications list."""
     list_name: str | Expr[str]
     """The name of the Firewall Manager applications list."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the applications list."""
     @property
     def attrs(self) -> Attrs: ...
@@ -325,7 +325,7 @@ class Policy(AwsResource):
         resource_type_list: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         resources_clean_up: bool | Expr[bool] | None = None,
         security_service_policy_data: SecurityServicePolicyData,
-        tags: Sequence[PolicyTag] | None = None,
+        tags: Sequence[PolicyTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -352,7 +352,7 @@ class Policy(AwsResource):
     resources_clean_up: bool | Expr[bool] | None
     security_service_policy_data: SecurityServicePolicyData
     """Firewall security service policy data."""
-    tags: Sequence[PolicyTag] | None
+    tags: Sequence[PolicyTag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -399,7 +399,7 @@ class ProtocolsList(AwsResource):
         *,
         list_name: str | Expr[str],
         protocols_list: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -412,7 +412,7 @@ class ProtocolsList(AwsResource):
     """The name of the Firewall Manager protocols list."""
     protocols_list: Sequence[str | Expr[str]] | Expr[list[str]]
     """An array of protocols in the Firewall Manager protocols list."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the protocols list."""
     @property
     def attrs(self) -> Attrs: ...
@@ -448,7 +448,7 @@ class ResourceSet(AwsResource):
         name: str | Expr[str],
         resource_type_list: Sequence[str | Expr[str]] | Expr[list[str]],
         resources: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -461,6 +461,6 @@ class ResourceSet(AwsResource):
     name: str | Expr[str]
     resource_type_list: Sequence[str | Expr[str]] | Expr[list[str]]
     resources: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Dataset(AwsResource):
@@ -81,7 +81,7 @@ class Dataset(AwsResource):
         domain: Literal["RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS"] | Expr[str],
         encryption_config: EncryptionConfig | None = None,
         schema: Schema,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -100,7 +100,7 @@ class Dataset(AwsResource):
     """The domain associated with the dataset"""
     encryption_config: EncryptionConfig | None
     schema: Schema
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -136,7 +136,7 @@ class DatasetGroup(AwsResource):
         dataset_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         dataset_group_name: str | Expr[str],
         domain: Literal["RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -151,7 +151,7 @@ class DatasetGroup(AwsResource):
     """A name for the dataset group."""
     domain: Literal["RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS"] | Expr[str]
     """The domain associated with the dataset group. When you add a dataset to a dataset group, this value and the value specified for the Domain parameter of the CreateDataset operation must match."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags of Application Insights application."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Detector(AwsResource):
@@ -256,7 +256,7 @@ class Detector(AwsResource):
         event_type: _Detector_EventType,
         rule_execution_mode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | Expr[str] | None = None,
         rules: Sequence[Rule],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -277,7 +277,7 @@ class Detector(AwsResource):
     """The event type to associate this detector with."""
     rule_execution_mode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | Expr[str] | None
     rules: Sequence[Rule]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this detector."""
     @property
     def attrs(self) -> Attrs: ...
@@ -319,7 +319,7 @@ class EntityType(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -332,7 +332,7 @@ class EntityType(AwsResource):
     """The entity type description."""
     name: str | Expr[str]
     """The name of the entity type."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this entity type."""
     @property
     def attrs(self) -> Attrs: ...
@@ -463,7 +463,7 @@ class EventType(AwsResource):
         event_variables: Sequence[EventVariable],
         labels: Sequence[_EventType_Label],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -479,7 +479,7 @@ class EventType(AwsResource):
     labels: Sequence[_EventType_Label]
     name: str | Expr[str]
     """The name for the event type"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this event type."""
     @property
     def attrs(self) -> Attrs: ...
@@ -521,7 +521,7 @@ class Label(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -534,7 +534,7 @@ class Label(AwsResource):
     """The label description."""
     name: str | Expr[str]
     """The name of the label."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this label."""
     @property
     def attrs(self) -> Attrs: ...
@@ -579,7 +579,7 @@ class List(AwsResource):
         description: str | Expr[str] | None = None,
         elements: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         variable_type: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -595,7 +595,7 @@ class List(AwsResource):
     """The elements in this list."""
     name: str | Expr[str]
     """The name of the list."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this list."""
     variable_type: str | Expr[str] | None
     """The variable type of the list."""
@@ -639,7 +639,7 @@ class Outcome(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -652,7 +652,7 @@ class Outcome(AwsResource):
     """The outcome description."""
     name: str | Expr[str]
     """The name of the outcome."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this outcome."""
     @property
     def attrs(self) -> Attrs: ...
@@ -697,7 +697,7 @@ class Variable(AwsResource):
         default_value: str | Expr[str],
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         variable_type: Literal["AUTH_CODE", "AVS", "BILLING_ADDRESS_L1", "BILLING_ADDRESS_L2", "BILLING_CITY", "BILLING_COUNTRY", "BILLING_NAME", "BILLING_PHONE", "BILLING_STATE", "BILLING_ZIP", "CARD_BIN", "CATEGORICAL", "CURRENCY_CODE", "EMAIL_ADDRESS", "FINGERPRINT", "FRAUD_LABEL", "FREE_FORM_TEXT", "IP_ADDRESS", "NUMERIC", "ORDER_ID", "PAYMENT_TYPE", "PHONE_NUMBER", "PRICE", "PRODUCT_CATEGORY", "SHIPPING_ADDRESS_L1", "SHIPPING_ADDRESS_L2", "SHIPPING_CITY", "SHIPPING_COUNTRY", "SHIPPING_NAME", "SHIPPING_PHONE", "SHIPPING_STATE", "SHIPPING_ZIP", "USERAGENT"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -717,7 +717,7 @@ class Variable(AwsResource):
     """The description."""
     name: str | Expr[str]
     """The name of the variable."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags associated with this variable."""
     variable_type: Literal["AUTH_CODE", "AVS", "BILLING_ADDRESS_L1", "BILLING_ADDRESS_L2", "BILLING_CITY", "BILLING_COUNTRY", "BILLING_NAME", "BILLING_PHONE", "BILLING_STATE", "BILLING_ZIP", "CARD_BIN", "CATEGORICAL", "CURRENCY_CODE", "EMAIL_ADDRESS", "FINGERPRINT", "FRAUD_LABEL", "FREE_FORM_TEXT", "IP_ADDRESS", "NUMERIC", "ORDER_ID", "PAYMENT_TYPE", "PHONE_NUMBER", "PRICE", "PRODUCT_CATEGORY", "SHIPPING_ADDRESS_L1", "SHIPPING_ADDRESS_L2", "SHIPPING_CITY", "SHIPPING_COUNTRY", "SHIPPING_NAME", "SHIPPING_PHONE", "SHIPPING_STATE", "SHIPPING_ZIP", "USERAGENT"] | Expr[str] | None
     """The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types"""

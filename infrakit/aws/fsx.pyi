@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Backup(AwsResource):
@@ -54,7 +54,7 @@ class Backup(AwsResource):
         /,
         *,
         file_system_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -65,7 +65,7 @@ class Backup(AwsResource):
     ) -> None: ...
     file_system_id: str | Expr[str]
     """The ID of the file system to back up."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the backup at backup creation."""
     @property
     def attrs(self) -> Attrs: ...
@@ -143,7 +143,7 @@ class DataRepositoryAssociation(AwsResource):
         file_system_path: str | Expr[str],
         imported_file_chunk_size: int | Expr[int] | None = None,
         s3: S3 | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -164,7 +164,7 @@ class DataRepositoryAssociation(AwsResource):
     """For files imported from a data repository, this value determines the stripe count and maximum amount of data per file (in MiB) stored on a single physical disk. The maximum number of disks that a single file can be striped across is limited by the total number of disks that make up the file system."""
     s3: S3 | None
     """The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre file system with a data repository association. The configuration defines which file events (new, changed, or deleted files or directories) are automatically imported from the linked data repository to the file system or automatically exported from the file system to the data repository."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of Tag values, with a maximum of 50 elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -299,7 +299,7 @@ class FileCache(AwsResource):
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         storage_capacity: int | Expr[int],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -326,7 +326,7 @@ class FileCache(AwsResource):
     """The storage capacity of the cache in gibibytes (GiB)"""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """A list of subnet IDs for the cache"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the file cache"""
     @property
     def attrs(self) -> Attrs: ...
@@ -698,7 +698,7 @@ class FileSystem(AwsResource):
         storage_capacity: int | Expr[int] | None = None,
         storage_type: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         windows_configuration: WindowsConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -720,7 +720,7 @@ class FileSystem(AwsResource):
     storage_capacity: int | Expr[int] | None
     storage_type: str | Expr[str] | None
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     windows_configuration: WindowsConfiguration | None
     @property
     def attrs(self) -> Attrs: ...
@@ -948,7 +948,7 @@ class Snapshot(AwsResource):
         /,
         *,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         volume_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -960,7 +960,7 @@ class Snapshot(AwsResource):
     ) -> None: ...
     name: str | Expr[str]
     """The name of the snapshot."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of Tag values, with a maximum of 50 elements."""
     volume_id: str | Expr[str]
     """The ID of the volume that the snapshot is of."""
@@ -1050,7 +1050,7 @@ class StorageVirtualMachine(AwsResource):
         name: str | Expr[str],
         root_volume_security_style: Literal["MIXED", "NTFS", "UNIX"] | Expr[str] | None = None,
         svm_admin_password: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1069,7 +1069,7 @@ class StorageVirtualMachine(AwsResource):
     """The security style of the root volume of the SVM. Allowed values: UNIX | NTFS | MIXED."""
     svm_admin_password: str | Expr[str] | None
     """Specifies the password to use when logging on to the SVM using a secure shell (SSH) connection to the SVM's management endpoint."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of Tag values, with a maximum of 50 elements."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1358,7 +1358,7 @@ class Volume(AwsResource):
         name: str | Expr[str],
         ontap_configuration: OntapConfiguration | None = None,
         open_zfs_configuration: OpenZFSConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         volume_type: Literal["ONTAP", "OPENZFS"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1376,7 +1376,7 @@ class Volume(AwsResource):
     """The configuration of an Amazon FSx for NetApp ONTAP volume."""
     open_zfs_configuration: OpenZFSConfiguration | None
     """The configuration of an Amazon FSx for OpenZFS volume."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     volume_type: Literal["ONTAP", "OPENZFS"] | Expr[str] | None
     """The type of the volume."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Alias(AwsResource):
@@ -61,7 +61,7 @@ class Alias(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         routing_strategy: RoutingStrategy,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -76,7 +76,7 @@ class Alias(AwsResource):
     """A descriptive label that is associated with an alias. Alias names do not need to be unique."""
     routing_strategy: RoutingStrategy
     """A routing configuration that specifies where traffic is directed for this alias, such as to a fleet or to a message."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -138,7 +138,7 @@ class Build(AwsResource):
         operating_system: Literal["AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2023", "WINDOWS_2012", "WINDOWS_2016", "WINDOWS_2022"] | Expr[str] | None = None,
         server_sdk_version: str | Expr[str] | None = None,
         storage_location: StorageLocation | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -156,7 +156,7 @@ class Build(AwsResource):
     """A server SDK version you used when integrating your game server build with Amazon GameLift. By default Amazon GameLift sets this value to 4.0.2."""
     storage_location: StorageLocation | None
     """Information indicating where your game build files are stored. Use this parameter only when creating a build with files stored in an Amazon S3 bucket that you own. The storage location must specify an Amazon S3 bucket name and key. The location must also specify a role ARN that you set up to allow Amazon GameLift to access your Amazon S3 bucket. The S3 bucket and your new build must be in the same Region."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     version: str | Expr[str] | None
     """Version information that is associated with this build. Version strings do not need to be unique."""
@@ -421,7 +421,7 @@ class ContainerFleet(AwsResource):
         per_instance_container_group_definition_name: str | Expr[str] | None = None,
         player_gateway_mode: Literal["DISABLED", "ENABLED", "REQUIRED"] | Expr[str] | None = None,
         scaling_policies: Sequence[ScalingPolicy] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -463,7 +463,7 @@ class ContainerFleet(AwsResource):
     """The player gateway mode for the container fleet."""
     scaling_policies: Sequence[ScalingPolicy] | None
     """A list of rules that control how a fleet is scaled."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -708,7 +708,7 @@ class ContainerGroupDefinition(AwsResource):
         operating_system: Literal["AMAZON_LINUX_2023"] | Expr[str],
         source_version_number: int | Expr[int] | None = None,
         support_container_definitions: Sequence[SupportContainerDefinition] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         total_memory_limit_mebibytes: int | Expr[int],
         total_vcpu_limit: float | Expr[float] | None = None,
         version_description: str | Expr[str] | None = None,
@@ -732,7 +732,7 @@ class ContainerGroupDefinition(AwsResource):
     """A specific ContainerGroupDefinition version to be updated"""
     support_container_definitions: Sequence[SupportContainerDefinition] | None
     """A collection of support container definitions that define the containers in this group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     total_memory_limit_mebibytes: int | Expr[int]
     """The total memory limit of container groups following this definition in MiB"""
@@ -1022,7 +1022,7 @@ class Fleet(AwsResource):
         script_id: str | Expr[str] | None = None,
         server_launch_parameters: str | Expr[str] | None = None,
         server_launch_path: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1094,7 +1094,7 @@ class Fleet(AwsResource):
     """This parameter is no longer used but is retained for backward compatibility. Instead, specify server launch parameters in the RuntimeConfiguration parameter. A request must specify either a runtime configuration or values for both ServerLaunchParameters and ServerLaunchPath."""
     server_launch_path: str | Expr[str] | None
     """This parameter is no longer used. Instead, specify a server launch path using the RuntimeConfiguration parameter. Requests that specify a server launch path and launch parameters instead of a runtime configuration will continue to work."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1198,7 +1198,7 @@ class GameServerGroup(AwsResource):
         max_size: float | Expr[float] | None = None,
         min_size: float | Expr[float] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1228,7 +1228,7 @@ class GameServerGroup(AwsResource):
     """The minimum number of instances allowed in the EC2 Auto Scaling group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource."""
     role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) for an IAM role that allows Amazon GameLift to access your EC2 Auto Scaling groups."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of labels to assign to the new game server group resource. Updating game server group tags with CloudFormation will not take effect. Please update this property using AWS GameLift APIs instead."""
     vpc_subnets: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of virtual private cloud (VPC) subnets to use with instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource."""
@@ -1348,7 +1348,7 @@ class GameSessionQueue(AwsResource):
         notification_target: str | Expr[str] | None = None,
         player_latency_policies: Sequence[PlayerLatencyPolicy] | None = None,
         priority_configuration: PriorityConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout_in_seconds: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1372,7 +1372,7 @@ class GameSessionQueue(AwsResource):
     """A set of policies that act as a sliding cap on player latency."""
     priority_configuration: PriorityConfiguration | None
     """Custom settings to use when prioritizing destinations and locations for game session placements."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     timeout_in_seconds: int | Expr[int] | None
     """The maximum time, in seconds, that a new game session placement request remains in the queue."""
@@ -1409,7 +1409,7 @@ class Location(AwsResource):
         /,
         *,
         location_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1419,7 +1419,7 @@ class Location(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     location_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1551,7 +1551,7 @@ class MatchmakingConfiguration(AwsResource):
         request_timeout_seconds: int | Expr[int],
         rule_set_arn: str | Expr[str] | None = None,
         rule_set_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1592,7 +1592,7 @@ class MatchmakingConfiguration(AwsResource):
     """The Amazon Resource Name (ARN) associated with the GameLift matchmaking rule set resource that this configuration uses."""
     rule_set_name: str | Expr[str]
     """A unique identifier for the matchmaking rule set to use with this configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1644,7 +1644,7 @@ class MatchmakingRuleSet(AwsResource):
         *,
         name: str | Expr[str],
         rule_set_body: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1657,7 +1657,7 @@ class MatchmakingRuleSet(AwsResource):
     """A unique identifier for the matchmaking rule set."""
     rule_set_body: str | Expr[str]
     """A collection of matchmaking rules, formatted as a JSON string."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1726,7 +1726,7 @@ class Script(AwsResource):
         name: str | Expr[str] | None = None,
         node_js_version: str | Expr[str] | None = None,
         storage_location: S3Location,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1742,7 +1742,7 @@ class Script(AwsResource):
     """The Node.js version used for execution of the Realtime script."""
     storage_location: S3Location
     """The location of the Amazon S3 bucket where a zipped file containing your Realtime scripts is stored. The storage location must specify the Amazon S3 bucket name, the zip file name (the "key"), and a role ARN that allows Amazon GameLift to access the Amazon S3 storage location. The S3 bucket must be in the same Region where you want to create a new script. By default, Amazon GameLift uploads the latest version of the zip file; if you have S3 object versioning turned on, you can use the ObjectVersion parameter to specify an earlier version."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     version: str | Expr[str] | None
     """The version that is associated with a script. Version strings do not need to be unique."""

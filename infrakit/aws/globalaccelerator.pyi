@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Accelerator(AwsResource):
@@ -60,7 +60,7 @@ class Accelerator(AwsResource):
         ip_address_type: Literal["IPV4", "DUAL_STACK"] | Expr[str] | None = None,
         ip_addresses: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -83,7 +83,7 @@ class Accelerator(AwsResource):
     """The IP addresses from BYOIP Prefix pool."""
     name: str | Expr[str]
     """Name of accelerator."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -133,7 +133,7 @@ class CrossAccountAttachment(AwsResource):
         name: str | Expr[str],
         principals: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         resources: Sequence[Resource] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -148,7 +148,7 @@ class CrossAccountAttachment(AwsResource):
     """Principals to share the resources with."""
     resources: Sequence[Resource] | None
     """Resources shared using the attachment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Blueprint(AwsResource):
@@ -56,7 +56,7 @@ class Blueprint(AwsResource):
         blueprint_location: str | Expr[str],
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -71,7 +71,7 @@ class Blueprint(AwsResource):
     """A description of the blueprint."""
     name: str | Expr[str]
     """The name of the blueprint."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be applied to this blueprint."""
     @property
     def attrs(self) -> Attrs: ...
@@ -238,7 +238,7 @@ class Catalog(AwsResource):
         name: str | Expr[str],
         overwrite_child_resource_permissions_with_default: Literal["Accept", "Deny"] | Expr[str] | None = None,
         parameters: Mapping[str, str | Expr[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_redshift_catalog: TargetRedshiftCatalog | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -266,7 +266,7 @@ class Catalog(AwsResource):
     """Specifies whether to overwrite child resource permissions with the default permissions."""
     parameters: Mapping[str, str | Expr[str]] | None
     """A map of key-value pairs that define parameters and properties of the catalog."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_redshift_catalog: TargetRedshiftCatalog | None
     """A structure that describes a target catalog for resource linking."""
@@ -587,7 +587,7 @@ class Connection(AwsResource):
         *,
         catalog_id: str | Expr[str],
         connection_input: ConnectionInput,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -600,7 +600,7 @@ class Connection(AwsResource):
     """The ID of the data catalog to create the catalog object in. Currently, this should be the AWS account ID."""
     connection_input: ConnectionInput
     """The connection properties used for this connection."""
-    tags: Json | None
+    tags: Json | TagsArg | None
     """The collection of tags. Each tag element is associated with a given resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1125,7 +1125,7 @@ class ConnectionType(AwsResource):
         description: str | Expr[str] | None = None,
         integration_type: Literal["REST"] | Expr[str] | None = None,
         rest_configuration: RestConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1146,7 +1146,7 @@ class ConnectionType(AwsResource):
     """The integration type for the connection. Currently only REST is supported."""
     rest_configuration: RestConfiguration
     """Configuration for HTTP request and response handling."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the connection type."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1421,7 +1421,7 @@ class Crawler(AwsResource):
         schedule: Schedule | None = None,
         schema_change_policy: SchemaChangePolicy | None = None,
         table_prefix: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         targets: Targets,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1455,7 +1455,7 @@ class Crawler(AwsResource):
     """The policy that specifies update and delete behaviors for the crawler. The policy tells the crawler what to do in the event that it detects a change in a table that already exists in the customer's database at the time of the crawl. The SchemaChangePolicy does not affect whether or how new tables and partitions are added. New tables and partitions are always created regardless of the SchemaChangePolicy on a crawler. The SchemaChangePolicy consists of two components, UpdateBehavior and DeleteBehavior."""
     table_prefix: str | Expr[str] | None
     """The prefix added to the names of tables that are created."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     targets: Targets
     """Specifies data stores to crawl."""
     @property
@@ -1596,7 +1596,7 @@ class DataQualityRuleset(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         ruleset: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         target_table: DataQualityTargetTable | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1614,7 +1614,7 @@ class DataQualityRuleset(AwsResource):
     """A unique name for the data quality ruleset."""
     ruleset: str | Expr[str] | None
     """A Data Quality Definition Language (DQDL) ruleset."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     target_table: DataQualityTargetTable | None
     """An object representing an AWS Glue table."""
     @property
@@ -1763,7 +1763,7 @@ class DevEndpoint(AwsResource):
         security_configuration: str | Expr[str] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_id: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         worker_type: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1786,7 +1786,7 @@ class DevEndpoint(AwsResource):
     security_configuration: str | Expr[str] | None
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     subnet_id: str | Expr[str] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     worker_type: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1891,7 +1891,7 @@ class Integration(AwsResource):
         integration_name: str | Expr[str],
         kms_key_id: str | Expr[str] | None = None,
         source_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1913,7 +1913,7 @@ class Integration(AwsResource):
     """An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used."""
     source_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the database to use as the source for replication"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the Glue data warehouse to use as the target for replication"""
@@ -1982,7 +1982,7 @@ class IntegrationResourceProperty(AwsResource):
         *,
         resource_arn: str | Expr[str],
         source_processing_properties: SourceProcessingProperties | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_processing_properties: TargetProcessingProperties | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1996,7 +1996,7 @@ class IntegrationResourceProperty(AwsResource):
     """The connection ARN of the source, or the database ARN of the target."""
     source_processing_properties: SourceProcessingProperties | None
     """The resource properties associated with the integration source."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_processing_properties: TargetProcessingProperties | None
     """The resource properties associated with the integration target."""
@@ -2087,7 +2087,7 @@ class Job(AwsResource):
         number_of_workers: int | Expr[int] | None = None,
         role: str | Expr[str],
         security_configuration: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         timeout: int | Expr[int] | None = None,
         worker_type: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -2136,7 +2136,7 @@ class Job(AwsResource):
     """The name or Amazon Resource Name (ARN) of the IAM role associated with this job."""
     security_configuration: str | Expr[str] | None
     """The name of the SecurityConfiguration structure to be used with this job."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     timeout: int | Expr[int] | None
     """The maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status."""
     worker_type: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"] | Expr[str] | None
@@ -2260,7 +2260,7 @@ class MLTransform(AwsResource):
         name: str | Expr[str] | None = None,
         number_of_workers: int | Expr[int] | None = None,
         role: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         timeout: int | Expr[int] | None = None,
         transform_encryption: TransformEncryption | None = None,
         transform_parameters: TransformParameters,
@@ -2289,7 +2289,7 @@ class MLTransform(AwsResource):
     """The number of workers of a defined workerType that are allocated when a task runs."""
     role: str | Expr[str]
     """The name or ARN of the IAM role with the required permissions."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     timeout: int | Expr[int] | None
     """The timeout in minutes of the machine learning transform."""
     transform_encryption: TransformEncryption | None
@@ -2529,7 +2529,7 @@ class Registry(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2542,7 +2542,7 @@ class Registry(AwsResource):
     """A description of the registry. If description is not provided, there will not be any default value for this."""
     name: str | Expr[str]
     """Name of the registry to be created of max length of 255, and may only contain letters, numbers, hyphen, underscore, dollar sign, or hash mark.  No whitespace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of tags to tag the Registry"""
     @property
     def attrs(self) -> Attrs: ...
@@ -2615,7 +2615,7 @@ class Schema(AwsResource):
         name: str | Expr[str],
         registry: _Schema_Registry | None = None,
         schema_definition: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2638,7 +2638,7 @@ class Schema(AwsResource):
     """Identifier for the registry which the schema is part of."""
     schema_definition: str | Expr[str] | None
     """Definition for the initial schema version in plain-text."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of tags to tag the schema"""
     @property
     def attrs(self) -> Attrs: ...
@@ -2882,7 +2882,7 @@ class Session(AwsResource):
         request_origin: str | Expr[str] | None = None,
         role: str | Expr[str],
         security_configuration: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout: int | Expr[int] | None = None,
         worker_type: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -2917,7 +2917,7 @@ class Session(AwsResource):
     """The IAM Role ARN."""
     security_configuration: str | Expr[str] | None
     """The name of the SecurityConfiguration structure to be used with the session."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags belonging to the session."""
     timeout: int | Expr[int] | None
     """The number of minutes before session times out."""
@@ -3631,7 +3631,7 @@ class Trigger(AwsResource):
         predicate: Predicate | None = None,
         schedule: str | Expr[str] | None = None,
         start_on_creation: bool | Expr[bool] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"] | Expr[str],
         workflow_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -3656,7 +3656,7 @@ class Trigger(AwsResource):
     """A cron expression used to specify the schedule."""
     start_on_creation: bool | Expr[bool] | None
     """Set to true to start SCHEDULED and CONDITIONAL triggers when created. True is not supported for ON_DEMAND triggers."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"] | Expr[str]
     """The type of trigger that this is."""
     workflow_name: str | Expr[str] | None
@@ -3724,7 +3724,7 @@ class UsageProfile(AwsResource):
         configuration: ProfileConfiguration | None = None,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3739,7 +3739,7 @@ class UsageProfile(AwsResource):
     """The description of the UsageProfile."""
     name: str | Expr[str]
     """The name of the UsageProfile."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be applied to this UsageProfiles."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3820,7 +3820,7 @@ class Workflow(AwsResource):
         description: str | Expr[str] | None = None,
         max_concurrent_runs: int | Expr[int] | None = None,
         name: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3836,7 +3836,7 @@ class Workflow(AwsResource):
     """You can use this parameter to prevent unwanted multiple updates to data, to control costs, or in some cases, to prevent exceeding the maximum number of concurrent runs of any of the component jobs. If you leave this parameter blank, there is no limit to the number of concurrent workflow runs."""
     name: str | Expr[str] | None
     """The name of the workflow representing the flow"""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

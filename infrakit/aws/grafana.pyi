@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Workspace(AwsResource):
@@ -300,7 +300,7 @@ class Workspace(AwsResource):
         role_arn: str | Expr[str] | None = None,
         saml_configuration: SamlConfiguration | None = None,
         stack_set_name: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         vpc_configuration: VpcConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -342,7 +342,7 @@ class Workspace(AwsResource):
     """SAML configuration data associated with an AMG workspace."""
     stack_set_name: str | Expr[str] | None
     """The name of the AWS CloudFormation stack set to use to generate IAM roles to be used for this workspace."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """The list of tags associated with the workspace."""
     vpc_configuration: VpcConfiguration | None
     """The configuration settings for an Amazon VPC that contains data sources for your Grafana workspace to connect to."""

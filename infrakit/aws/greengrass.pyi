@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConnectorDefinition(AwsResource):
@@ -65,7 +65,7 @@ class ConnectorDefinition(AwsResource):
         *,
         initial_version: _ConnectorDefinition_ConnectorDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -76,7 +76,7 @@ class ConnectorDefinition(AwsResource):
     ) -> None: ...
     initial_version: _ConnectorDefinition_ConnectorDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -183,7 +183,7 @@ class CoreDefinition(AwsResource):
         *,
         initial_version: _CoreDefinition_CoreDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -194,7 +194,7 @@ class CoreDefinition(AwsResource):
     ) -> None: ...
     initial_version: _CoreDefinition_CoreDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -303,7 +303,7 @@ class DeviceDefinition(AwsResource):
         *,
         initial_version: _DeviceDefinition_DeviceDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -314,7 +314,7 @@ class DeviceDefinition(AwsResource):
     ) -> None: ...
     initial_version: _DeviceDefinition_DeviceDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -519,7 +519,7 @@ class FunctionDefinition(AwsResource):
         *,
         initial_version: _FunctionDefinition_FunctionDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -530,7 +530,7 @@ class FunctionDefinition(AwsResource):
     ) -> None: ...
     initial_version: _FunctionDefinition_FunctionDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -752,7 +752,7 @@ class Group(AwsResource):
         initial_version: _Group_GroupVersion | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -764,7 +764,7 @@ class Group(AwsResource):
     initial_version: _Group_GroupVersion | None
     name: str | Expr[str]
     role_arn: str | Expr[str] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -871,7 +871,7 @@ class LoggerDefinition(AwsResource):
         *,
         initial_version: _LoggerDefinition_LoggerDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -882,7 +882,7 @@ class LoggerDefinition(AwsResource):
     ) -> None: ...
     initial_version: _LoggerDefinition_LoggerDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1099,7 +1099,7 @@ class ResourceDefinition(AwsResource):
         *,
         initial_version: _ResourceDefinition_ResourceDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1110,7 +1110,7 @@ class ResourceDefinition(AwsResource):
     ) -> None: ...
     initial_version: _ResourceDefinition_ResourceDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1325,7 +1325,7 @@ class SubscriptionDefinition(AwsResource):
         *,
         initial_version: _SubscriptionDefinition_SubscriptionDefinitionVersion | None = None,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1336,7 +1336,7 @@ class SubscriptionDefinition(AwsResource):
     ) -> None: ...
     initial_version: _SubscriptionDefinition_SubscriptionDefinitionVersion | None
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ComponentVersion(AwsResource):
@@ -177,7 +177,7 @@ class ComponentVersion(AwsResource):
         *,
         inline_recipe: str | Expr[str] | None = None,
         lambda_function: LambdaFunctionRecipeSource | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -188,7 +188,7 @@ class ComponentVersion(AwsResource):
     ) -> None: ...
     inline_recipe: str | Expr[str] | None
     lambda_function: LambdaFunctionRecipeSource | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -388,7 +388,7 @@ class Deployment(AwsResource):
         deployment_policies: DeploymentPolicies | None = None,
         iot_job_configuration: DeploymentIoTJobConfiguration | None = None,
         parent_target_arn: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -403,7 +403,7 @@ class Deployment(AwsResource):
     deployment_policies: DeploymentPolicies | None
     iot_job_configuration: DeploymentIoTJobConfiguration | None
     parent_target_arn: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     target_arn: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Config(AwsResource):
@@ -271,7 +271,7 @@ class Config(AwsResource):
         *,
         config_data: ConfigData,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -282,7 +282,7 @@ class Config(AwsResource):
     ) -> None: ...
     config_data: ConfigData
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -452,7 +452,7 @@ class DataflowEndpointGroup(AwsResource):
         contact_post_pass_duration_seconds: int | Expr[int] | None = None,
         contact_pre_pass_duration_seconds: int | Expr[int] | None = None,
         endpoint_details: Sequence[EndpointDetails],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -466,7 +466,7 @@ class DataflowEndpointGroup(AwsResource):
     contact_pre_pass_duration_seconds: int | Expr[int] | None
     """Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state."""
     endpoint_details: Sequence[EndpointDetails]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -667,7 +667,7 @@ class DataflowEndpointGroupV2(AwsResource):
         contact_post_pass_duration_seconds: int | Expr[int] | None = None,
         contact_pre_pass_duration_seconds: int | Expr[int] | None = None,
         endpoints: Sequence[CreateEndpointDetails] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -681,7 +681,7 @@ class DataflowEndpointGroupV2(AwsResource):
     contact_pre_pass_duration_seconds: int | Expr[int] | None
     """Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state."""
     endpoints: Sequence[CreateEndpointDetails] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -753,7 +753,7 @@ class MissionProfile(AwsResource):
         name: str | Expr[str],
         streams_kms_key: StreamsKmsKey | None = None,
         streams_kms_role: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         telemetry_sink_config_arn: str | Expr[str] | None = None,
         tracking_config_arn: str | Expr[str],
         depends_on: DependsOn = None,
@@ -777,7 +777,7 @@ class MissionProfile(AwsResource):
     """The ARN of a KMS Key used for encrypting data during transmission from the source to destination locations."""
     streams_kms_role: str | Expr[str] | None
     """The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     telemetry_sink_config_arn: str | Expr[str] | None
     """ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration."""
     tracking_config_arn: str | Expr[str]

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CustomDetectionRuleAssociation(AwsResource):
@@ -53,7 +53,7 @@ class CustomDetectionRuleAssociation(AwsResource):
         *,
         mode: Literal["LIVE", "DRY_RUN"] | Expr[str],
         rule_id: str | Expr[str],
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -66,7 +66,7 @@ class CustomDetectionRuleAssociation(AwsResource):
     """Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings)."""
     rule_id: str | Expr[str]
     """The catalog identifier of the custom detection rule to associate."""
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     """The tags applied to the association."""
     @property
     def attrs(self) -> Attrs: ...
@@ -192,7 +192,7 @@ class Detector(AwsResource):
         enable: bool | Expr[bool],
         features: Sequence[CFNFeatureConfiguration] | None = None,
         finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | Expr[str] | None = None,
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -205,7 +205,7 @@ class Detector(AwsResource):
     enable: bool | Expr[bool]
     features: Sequence[CFNFeatureConfiguration] | None
     finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | Expr[str] | None
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -284,7 +284,7 @@ class Filter(AwsResource):
         finding_criteria: FindingCriteria,
         name: str | Expr[str],
         rank: int | Expr[int] | None = None,
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -299,7 +299,7 @@ class Filter(AwsResource):
     finding_criteria: FindingCriteria
     name: str | Expr[str]
     rank: int | Expr[int] | None
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -336,7 +336,7 @@ class IPSet(AwsResource):
         format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str],
         location: str | Expr[str],
         name: str | Expr[str] | None = None,
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -351,7 +351,7 @@ class IPSet(AwsResource):
     format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str]
     location: str | Expr[str]
     name: str | Expr[str] | None
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -448,7 +448,7 @@ class MalwareProtectionPlan(AwsResource):
         actions: CFNActions | None = None,
         protected_resource: CFNProtectedResource,
         role: str | Expr[str],
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -463,7 +463,7 @@ class MalwareProtectionPlan(AwsResource):
     """Information about the protected resource. Presently, S3Bucket is the only supported protected resource."""
     role: str | Expr[str]
     """IAM role that includes the permissions required to scan and (optionally) add tags to the associated protected resource."""
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     """The tags to be added to the created Malware Protection plan resource. Each tag consists of a key and an optional value, both of which you need to specify."""
     @property
     def attrs(self) -> Attrs: ...
@@ -585,7 +585,7 @@ class PublishingDestination(AwsResource):
         destination_properties: CFNDestinationProperties,
         destination_type: Literal["S3"] | Expr[str],
         detector_id: str | Expr[str],
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -599,7 +599,7 @@ class PublishingDestination(AwsResource):
     """The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported."""
     detector_id: str | Expr[str]
     """The ID of the GuardDuty detector associated with the publishing destination."""
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -652,7 +652,7 @@ class ThreatEntitySet(AwsResource):
         format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str],
         location: str | Expr[str],
         name: str | Expr[str] | None = None,
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -667,7 +667,7 @@ class ThreatEntitySet(AwsResource):
     format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str]
     location: str | Expr[str]
     name: str | Expr[str] | None
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -704,7 +704,7 @@ class ThreatIntelSet(AwsResource):
         format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str],
         location: str | Expr[str],
         name: str | Expr[str] | None = None,
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -719,7 +719,7 @@ class ThreatIntelSet(AwsResource):
     format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str]
     location: str | Expr[str]
     name: str | Expr[str] | None
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -772,7 +772,7 @@ class TrustedEntitySet(AwsResource):
         format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str],
         location: str | Expr[str],
         name: str | Expr[str] | None = None,
-        tags: Sequence[TagItem] | None = None,
+        tags: Sequence[TagItem] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -787,6 +787,6 @@ class TrustedEntitySet(AwsResource):
     format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"] | Expr[str]
     location: str | Expr[str]
     name: str | Expr[str] | None
-    tags: Sequence[TagItem] | None
+    tags: Sequence[TagItem] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DataTransformationProfile(AwsResource):
@@ -103,7 +103,7 @@ class DataTransformationProfile(AwsResource):
         profile_name: str | Expr[str],
         source: Source | None = None,
         source_format: Literal["CCDA", "CSV"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -122,7 +122,7 @@ class DataTransformationProfile(AwsResource):
     """The source from which to create the profile's initial template content. Exactly one of the members must be specified. Use StarterProfile (C-CDA only), ProfileMapping (C-CDA or CSV), or ExistingVersionedProfileId to clone an existing profile. Each produces a published profile."""
     source_format: Literal["CCDA", "CSV"] | Expr[str]
     """The source format that this profile converts from."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this profile."""
     @property
     def attrs(self) -> Attrs: ...
@@ -269,7 +269,7 @@ class FHIRDatastore(AwsResource):
         preload_data_config: PreloadDataConfig | None = None,
         profile_configuration: ProfileConfiguration | None = None,
         sse_configuration: SseConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -294,6 +294,6 @@ class FHIRDatastore(AwsResource):
     """The profile configuration for the Data Store."""
     sse_configuration: SseConfiguration | None
     """The server-side encryption key configuration for a customer provided encryption key."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessKey(AwsResource):
@@ -320,7 +320,7 @@ class OIDCProvider(AwsResource):
         /,
         *,
         client_id_list: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         thumbprint_list: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         url: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -332,7 +332,7 @@ class OIDCProvider(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     client_id_list: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     thumbprint_list: Sequence[str | Expr[str]] | Expr[list[str]] | None
     url: str | Expr[str] | None
     @property
@@ -463,7 +463,7 @@ class Role(AwsResource):
         permissions_boundary: str | Expr[str] | None = None,
         policies: Sequence[_Role_Policy] | None = None,
         role_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -507,7 +507,7 @@ class Role(AwsResource):
      If you specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
       Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and ``AWS::Region`` to create a Region-specific name, as in the following example: ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that are attached to the role. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*."""
     @property
     def attrs(self) -> Attrs: ...
@@ -603,7 +603,7 @@ class SAMLProvider(AwsResource):
         private_key_list: Sequence[SAMLPrivateKey] | None = None,
         remove_private_key: str | Expr[str] | None = None,
         saml_metadata_document: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -621,7 +621,7 @@ class SAMLProvider(AwsResource):
     remove_private_key: str | Expr[str] | None
     """The Key ID of the private key to remove"""
     saml_metadata_document: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -659,7 +659,7 @@ class ServerCertificate(AwsResource):
         path: str | Expr[str] | None = None,
         private_key: str | Expr[str] | None = None,
         server_certificate_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -673,7 +673,7 @@ class ServerCertificate(AwsResource):
     path: str | Expr[str] | None
     private_key: str | Expr[str] | None
     server_certificate_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -780,7 +780,7 @@ class User(AwsResource):
         path: str | Expr[str] | None = None,
         permissions_boundary: str | Expr[str] | None = None,
         policies: Sequence[_User_Policy] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -816,7 +816,7 @@ class User(AwsResource):
       The name of each policy for a role, user, or group must be unique. If you don't choose unique names, updates to the IAM identity will fail.
       For information about limits on the number of inline policies that you can embed in a user, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that you want to attach to the new user. Each tag consists of a key name and an associated value. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
       If any one of the tags is invalid or if you exceed the allowed maximum number of tags, then the entire request fails and the resource is not created.
     """
@@ -927,7 +927,7 @@ class VirtualMFADevice(AwsResource):
         /,
         *,
         path: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         users: Sequence[str | Expr[str]] | Expr[list[str]],
         virtual_mfa_device_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -939,7 +939,7 @@ class VirtualMFADevice(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     path: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     users: Sequence[str | Expr[str]] | Expr[list[str]]
     virtual_mfa_device_name: str | Expr[str] | None
     @property

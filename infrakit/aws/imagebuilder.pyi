@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Component(AwsResource):
@@ -90,7 +90,7 @@ class Component(AwsResource):
         name: str | Expr[str],
         platform: Literal["Windows", "Linux", "macOS"] | Expr[str],
         supported_os_versions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         uri: str | Expr[str] | None = None,
         version: str | Expr[str],
         depends_on: DependsOn = None,
@@ -115,7 +115,7 @@ class Component(AwsResource):
     """The platform of the component."""
     supported_os_versions: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The operating system (OS) version supported by the component."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags associated with the component."""
     uri: str | Expr[str] | None
     """The uri of the component."""
@@ -338,7 +338,7 @@ class ContainerRecipe(AwsResource):
         name: str | Expr[str] | None = None,
         parent_image: str | Expr[str] | None = None,
         platform_override: Literal["Windows", "Linux"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target_repository: TargetContainerRepository | None = None,
         version: str | Expr[str] | None = None,
         working_directory: str | Expr[str] | None = None,
@@ -372,7 +372,7 @@ class ContainerRecipe(AwsResource):
     """The source image for the container recipe."""
     platform_override: Literal["Windows", "Linux"] | Expr[str] | None
     """Specifies the operating system platform when you use a custom source image."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Tags that are attached to the container recipe."""
     target_repository: TargetContainerRepository | None
     """The destination repository for the container image."""
@@ -604,7 +604,7 @@ class DistributionConfiguration(AwsResource):
         description: str | Expr[str] | None = None,
         distributions: Sequence[Distribution],
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -619,7 +619,7 @@ class DistributionConfiguration(AwsResource):
     """The distributions of the distribution configuration."""
     name: str | Expr[str]
     """The name of the distribution configuration."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags associated with the component."""
     @property
     def attrs(self) -> Attrs: ...
@@ -792,7 +792,7 @@ class Image(AwsResource):
         image_tests_configuration: ImageTestsConfiguration | None = None,
         infrastructure_configuration_arn: str | Expr[str] | None = None,
         logging_configuration: ImageLoggingConfiguration | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workflows: Sequence[WorkflowConfiguration] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -824,7 +824,7 @@ class Image(AwsResource):
     """The Amazon Resource Name (ARN) of the infrastructure configuration."""
     logging_configuration: ImageLoggingConfiguration | None
     """The logging configuration settings for the image."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags associated with the image."""
     workflows: Sequence[WorkflowConfiguration] | None
     """Workflows to define the image build process"""
@@ -1067,7 +1067,7 @@ class ImagePipeline(AwsResource):
         name: str | Expr[str] | None = None,
         schedule: Schedule | None = None,
         status: Literal["DISABLED", "ENABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workflows: Sequence[WorkflowConfiguration] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1105,7 +1105,7 @@ class ImagePipeline(AwsResource):
     """The schedule of the image pipeline."""
     status: Literal["DISABLED", "ENABLED"] | Expr[str] | None
     """The status of the image pipeline."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags of this image pipeline."""
     workflows: Sequence[WorkflowConfiguration] | None
     """Workflows to define the image build process"""
@@ -1296,7 +1296,7 @@ class ImageRecipe(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         parent_image: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         version: str | Expr[str],
         working_directory: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1323,7 +1323,7 @@ class ImageRecipe(AwsResource):
     """The name of the image recipe."""
     parent_image: str | Expr[str]
     """The parent image of the image recipe."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags of the image recipe."""
     version: str | Expr[str]
     """The version of the image recipe."""
@@ -1524,7 +1524,7 @@ class InfrastructureConfiguration(AwsResource):
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         sns_topic_arn: str | Expr[str] | None = None,
         subnet_id: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         terminate_instance_on_completion: bool | Expr[bool] | None = None,
         terminate_instance_on_failure: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
@@ -1561,7 +1561,7 @@ class InfrastructureConfiguration(AwsResource):
     """The SNS Topic Amazon Resource Name (ARN) of the infrastructure configuration."""
     subnet_id: str | Expr[str] | None
     """The subnet ID of the infrastructure configuration."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags associated with the component."""
     terminate_instance_on_completion: bool | Expr[bool] | None
     """Specifies whether Image Builder terminates build and test instances that are still running when image creation ends without a failure. A TerminateInstance step in a workflow runs even when this is false."""
@@ -1739,7 +1739,7 @@ class LifecyclePolicy(AwsResource):
         resource_selection: ResourceSelection,
         resource_type_: Literal["AMI_IMAGE", "CONTAINER_IMAGE"] | Expr[str],
         status: Literal["DISABLED", "ENABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1762,7 +1762,7 @@ class LifecyclePolicy(AwsResource):
     """The resource type of the lifecycle policy."""
     status: Literal["DISABLED", "ENABLED"] | Expr[str] | None
     """The status of the lifecycle policy."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags associated with the lifecycle policy."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1807,7 +1807,7 @@ class Workflow(AwsResource):
         description: str | Expr[str] | None = None,
         kms_key_id: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         type: Literal["BUILD", "TEST", "DISTRIBUTION"] | Expr[str],
         uri: str | Expr[str] | None = None,
         version: str | Expr[str],
@@ -1829,7 +1829,7 @@ class Workflow(AwsResource):
     """The KMS key identifier used to encrypt the workflow."""
     name: str | Expr[str]
     """The name of the workflow."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """The tags associated with the workflow."""
     type: Literal["BUILD", "TEST", "DISTRIBUTION"] | Expr[str]
     """The type of the workflow denotes whether the workflow is used to build, test, or distribute."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CisScanConfiguration(AwsResource):
@@ -100,7 +100,7 @@ class CisScanConfiguration(AwsResource):
         scan_name: str | Expr[str],
         schedule: Schedule,
         security_level: Literal["LEVEL_1", "LEVEL_2"] | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         targets: CisTargets,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -115,7 +115,7 @@ class CisScanConfiguration(AwsResource):
     schedule: Schedule
     """Choose a Schedule cadence"""
     security_level: Literal["LEVEL_1", "LEVEL_2"] | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     targets: CisTargets
     @property
     def attrs(self) -> Attrs: ...
@@ -213,7 +213,7 @@ class CodeSecurityIntegration(AwsResource):
         *,
         create_integration_details: CreateDetails | None = None,
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | Expr[str] | None = None,
         update_integration_details: UpdateDetails | None = None,
         depends_on: DependsOn = None,
@@ -228,7 +228,7 @@ class CodeSecurityIntegration(AwsResource):
     """Create Integration Details"""
     name: str | Expr[str] | None
     """Code Security Integration name"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | Expr[str] | None
     """Integration Type"""
     update_integration_details: UpdateDetails | None
@@ -301,7 +301,7 @@ class CodeSecurityScanConfiguration(AwsResource):
         level: Literal["ORGANIZATION", "ACCOUNT"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         scope_settings: ScopeSettings | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -318,7 +318,7 @@ class CodeSecurityScanConfiguration(AwsResource):
     """Code Security Scan Configuration name"""
     scope_settings: ScopeSettings | None
     """Scope Settings"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -462,7 +462,7 @@ class Connector(AwsResource):
         name: str | Expr[str],
         provider_: Literal["AZURE"] | Expr[str],
         provider_configuration: ProviderConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -479,7 +479,7 @@ class Connector(AwsResource):
     """The cloud provider for this connector."""
     provider_configuration: ProviderConfiguration
     """Provider-specific configuration including regions and scope."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the connector."""
     @property
     def attrs(self) -> Attrs: ...
@@ -683,7 +683,7 @@ class Filter(AwsResource):
         filter_action: Literal["NONE", "SUPPRESS"] | Expr[str],
         filter_criteria: FilterCriteria,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -700,7 +700,7 @@ class Filter(AwsResource):
     """Findings filter criteria."""
     name: str | Expr[str]
     """Findings filter name."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connection(AwsResource):
@@ -97,7 +97,7 @@ class Connection(AwsResource):
         environment_id: str | Expr[str] | None = None,
         remote_account: RemoteAccount | None = None,
         remote_owner_account: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -120,7 +120,7 @@ class Connection(AwsResource):
     """The remote account identifier for the connection. Required when creating a connection through AWS. Replaces RemoteOwnerAccount."""
     remote_owner_account: str | Expr[str] | None
     """Deprecated. Use RemoteAccount instead. The account ID of the remote owner. Required when creating a connection through AWS."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

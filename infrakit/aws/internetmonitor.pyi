@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Monitor(AwsResource):
@@ -115,7 +115,7 @@ class Monitor(AwsResource):
         resources_to_add: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         resources_to_remove: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         status: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         traffic_percentage_to_monitor: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -135,7 +135,7 @@ class Monitor(AwsResource):
     resources_to_add: Sequence[str | Expr[str]] | Expr[list[str]] | None
     resources_to_remove: Sequence[str | Expr[str]] | Expr[list[str]] | None
     status: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     traffic_percentage_to_monitor: int | Expr[int] | None
     @property
     def attrs(self) -> Attrs: ...

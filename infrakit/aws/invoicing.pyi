@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class InvoiceUnit(AwsResource):
@@ -52,7 +52,7 @@ class InvoiceUnit(AwsResource):
         description: str | Expr[str] | None = None,
         invoice_receiver: str | Expr[str],
         name: str | Expr[str],
-        resource_tags: Sequence[ResourceTag] | None = None,
+        resource_tags: Sequence[ResourceTag] | TagsArg | None = None,
         rule: Rule,
         tax_inheritance_disabled: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
@@ -66,7 +66,7 @@ class InvoiceUnit(AwsResource):
     description: str | Expr[str] | None
     invoice_receiver: str | Expr[str]
     name: str | Expr[str]
-    resource_tags: Sequence[ResourceTag] | None
+    resource_tags: Sequence[ResourceTag] | TagsArg | None
     rule: Rule
     tax_inheritance_disabled: bool | Expr[bool] | None
     @property
@@ -232,7 +232,7 @@ class ProcurementPortalPreference(AwsResource):
         selector: ProcurementPortalPreferenceSelector | None = None,
         supplier_domain: Literal["NetworkID"] | Expr[str],
         supplier_identifier: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         test_env_preference: TestEnvPreference | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -266,7 +266,7 @@ class ProcurementPortalPreference(AwsResource):
     """The domain identifier for the supplier in the procurement portal."""
     supplier_identifier: str | Expr[str]
     """The unique identifier for the supplier in the procurement portal."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with this procurement portal preference."""
     test_env_preference: TestEnvPreference | None
     """Configuration settings for the test environment of the procurement portal."""

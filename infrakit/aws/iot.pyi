@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccountAuditConfiguration(AwsResource):
@@ -221,7 +221,7 @@ class Authorizer(AwsResource):
         enable_caching_for_http: bool | Expr[bool] | None = None,
         signing_disabled: bool | Expr[bool] | None = None,
         status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         token_key_name: str | Expr[str] | None = None,
         token_signing_public_keys: Mapping[str, str | Expr[str]] | None = None,
         depends_on: DependsOn = None,
@@ -237,7 +237,7 @@ class Authorizer(AwsResource):
     enable_caching_for_http: bool | Expr[bool] | None
     signing_disabled: bool | Expr[bool] | None
     status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     token_key_name: str | Expr[str] | None
     token_signing_public_keys: Mapping[str, str | Expr[str]] | None
     @property
@@ -288,7 +288,7 @@ class BillingGroup(AwsResource):
         *,
         billing_group_name: str | Expr[str] | None = None,
         billing_group_properties: BillingGroupProperties | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -299,7 +299,7 @@ class BillingGroup(AwsResource):
     ) -> None: ...
     billing_group_name: str | Expr[str] | None
     billing_group_properties: BillingGroupProperties | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -357,7 +357,7 @@ class CACertificate(AwsResource):
         registration_config: RegistrationConfig | None = None,
         remove_auto_registration: bool | Expr[bool] | None = None,
         status: Literal["ACTIVE", "INACTIVE"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         verification_certificate_pem: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -373,7 +373,7 @@ class CACertificate(AwsResource):
     registration_config: RegistrationConfig | None
     remove_auto_registration: bool | Expr[bool] | None
     status: Literal["ACTIVE", "INACTIVE"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     verification_certificate_pem: str | Expr[str] | None
     """The private key verification certificate."""
@@ -452,7 +452,7 @@ class CertificateProvider(AwsResource):
         account_default_for_operations: Sequence[Literal["CreateCertificateFromCsr"] | Expr[str]] | Expr[list[str]],
         certificate_provider_name: str | Expr[str] | None = None,
         lambda_function_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -464,7 +464,7 @@ class CertificateProvider(AwsResource):
     account_default_for_operations: Sequence[Literal["CreateCertificateFromCsr"] | Expr[str]] | Expr[list[str]]
     certificate_provider_name: str | Expr[str] | None
     lambda_function_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -627,7 +627,7 @@ class Command(AwsResource):
         pending_deletion: bool | Expr[bool] | None = None,
         preprocessor: CommandPreprocessor | None = None,
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -662,7 +662,7 @@ class Command(AwsResource):
     """The command preprocessor configuration."""
     role_arn: str | Expr[str] | None
     """The customer role associated with the command."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be associated with the command."""
     @property
     def attrs(self) -> Attrs: ...
@@ -699,7 +699,7 @@ class CustomMetric(AwsResource):
         display_name: str | Expr[str] | None = None,
         metric_name: str | Expr[str] | None = None,
         metric_type: Literal["string-list", "ip-address-list", "number-list", "number"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -714,7 +714,7 @@ class CustomMetric(AwsResource):
     """The name of the custom metric. This will be used in the metric report submitted from the device/thing. Shouldn't begin with aws: . Cannot be updated once defined."""
     metric_type: Literal["string-list", "ip-address-list", "number-list", "number"] | Expr[str]
     """The type of the custom metric. Types include string-list, ip-address-list, number-list, and number."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -750,7 +750,7 @@ class Dimension(AwsResource):
         *,
         name: str | Expr[str] | None = None,
         string_values: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["TOPIC_FILTER"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -764,7 +764,7 @@ class Dimension(AwsResource):
     """A unique identifier for the dimension."""
     string_values: Sequence[str | Expr[str]] | Expr[list[str]]
     """Specifies the value or list of values for the dimension."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that can be used to manage the dimension."""
     type: Literal["TOPIC_FILTER"] | Expr[str]
     """Specifies the type of the dimension."""
@@ -862,7 +862,7 @@ class DomainConfiguration(AwsResource):
         server_certificate_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         server_certificate_config: ServerCertificateConfig | None = None,
         service_type: Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tls_config: TlsConfig | None = None,
         validation_certificate_arn: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -883,7 +883,7 @@ class DomainConfiguration(AwsResource):
     server_certificate_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     server_certificate_config: ServerCertificateConfig | None
     service_type: Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     tls_config: TlsConfig | None
     validation_certificate_arn: str | Expr[str] | None
     @property
@@ -992,7 +992,7 @@ class FleetMetric(AwsResource):
         period: int | Expr[int] | None = None,
         query_string: str | Expr[str] | None = None,
         query_version: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         unit: Literal["Bits", "Bits/Second", "Bytes", "Bytes/Second", "Count", "Count/Second", "Gigabits", "Gigabits/Second", "Gigabytes", "Gigabytes/Second", "Kilobits", "Kilobits/Second", "Kilobytes", "Kilobytes/Second", "Megabits", "Megabits/Second", "Megabytes", "Megabytes/Second", "Microseconds", "Milliseconds", "None", "Percent", "Seconds", "Terabits", "Terabits/Second", "Terabytes", "Terabytes/Second"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1018,7 +1018,7 @@ class FleetMetric(AwsResource):
     """The Fleet Indexing query used by a fleet metric"""
     query_version: str | Expr[str] | None
     """The version of a Fleet Indexing query used by a fleet metric"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     unit: Literal["Bits", "Bits/Second", "Bytes", "Bytes/Second", "Count", "Count/Second", "Gigabits", "Gigabits/Second", "Gigabytes", "Gigabytes/Second", "Kilobits", "Kilobits/Second", "Kilobytes", "Kilobytes/Second", "Megabits", "Megabits/Second", "Megabytes", "Megabytes/Second", "Microseconds", "Milliseconds", "None", "Percent", "Seconds", "Terabits", "Terabits/Second", "Terabytes", "Terabytes/Second"] | Expr[str] | None
     """The unit of data points emitted by a fleet metric"""
@@ -1230,7 +1230,7 @@ class Job(AwsResource):
         job_template_arn: str | Expr[str] | None = None,
         presigned_url_config: PresignedUrlConfig | None = None,
         scheduling_config: SchedulingConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_selection: Literal["CONTINUOUS", "SNAPSHOT"] | Expr[str] | None = None,
         targets: Sequence[str | Expr[str]] | Expr[list[str]],
         timeout_config: TimeoutConfig | None = None,
@@ -1266,7 +1266,7 @@ class Job(AwsResource):
     """Configuration for pre-signed S3 URLs."""
     scheduling_config: SchedulingConfig | None
     """Specifies the date and time that a job will begin the rollout of the job document to all devices in the target group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata which can be used to manage the job."""
     target_selection: Literal["CONTINUOUS", "SNAPSHOT"] | Expr[str] | None
     """Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT)."""
@@ -1449,7 +1449,7 @@ class JobTemplate(AwsResource):
         job_template_id: str | Expr[str],
         maintenance_windows: Sequence[MaintenanceWindow] | None = None,
         presigned_url_config: PresignedUrlConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout_config: TimeoutConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1477,7 +1477,7 @@ class JobTemplate(AwsResource):
     maintenance_windows: Sequence[MaintenanceWindow] | None
     presigned_url_config: PresignedUrlConfig | None
     """Configuration for pre-signed S3 URLs."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that can be used to manage the JobTemplate."""
     timeout_config: TimeoutConfig | None
     """Specifies the amount of time each device has to finish its execution of the job."""
@@ -1666,7 +1666,7 @@ class MitigationAction(AwsResource):
         action_name: str | Expr[str] | None = None,
         action_params: ActionParams,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1680,7 +1680,7 @@ class MitigationAction(AwsResource):
     action_params: ActionParams
     """The set of parameters for this mitigation action. You can specify only one type of parameter (in other words, you can apply only one action for each defined mitigation action)."""
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1718,7 +1718,7 @@ class Policy(AwsResource):
         *,
         policy_document: str | Expr[str] | Json,
         policy_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1729,7 +1729,7 @@ class Policy(AwsResource):
     ) -> None: ...
     policy_document: str | Expr[str] | Json
     policy_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1804,7 +1804,7 @@ class ProvisioningTemplate(AwsResource):
         enabled: bool | Expr[bool] | None = None,
         pre_provisioning_hook: ProvisioningHook | None = None,
         provisioning_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_body: str | Expr[str],
         template_name: str | Expr[str] | None = None,
         template_type: Literal["FLEET_PROVISIONING", "JITP"] | Expr[str] | None = None,
@@ -1820,7 +1820,7 @@ class ProvisioningTemplate(AwsResource):
     enabled: bool | Expr[bool] | None
     pre_provisioning_hook: ProvisioningHook | None
     provisioning_role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     template_body: str | Expr[str]
     template_name: str | Expr[str] | None
     template_type: Literal["FLEET_PROVISIONING", "JITP"] | Expr[str] | None
@@ -1894,7 +1894,7 @@ class RoleAlias(AwsResource):
         credential_duration_seconds: int | Expr[int] | None = None,
         role_alias: str | Expr[str] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1906,7 +1906,7 @@ class RoleAlias(AwsResource):
     credential_duration_seconds: int | Expr[int] | None
     role_alias: str | Expr[str] | None
     role_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1943,7 +1943,7 @@ class ScheduledAudit(AwsResource):
         day_of_week: Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"] | Expr[str] | None = None,
         frequency: Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"] | Expr[str],
         scheduled_audit_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_check_names: Sequence[str | Expr[str]] | Expr[list[str]],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1961,7 +1961,7 @@ class ScheduledAudit(AwsResource):
     """How often the scheduled audit takes place. Can be one of DAILY, WEEKLY, BIWEEKLY, or MONTHLY."""
     scheduled_audit_name: str | Expr[str] | None
     """The name you want to give to the scheduled audit."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_check_names: Sequence[str | Expr[str]] | Expr[list[str]]
     """Which checks are performed during the scheduled audit. Checks must be enabled for your account."""
@@ -2165,7 +2165,7 @@ class SecurityProfile(AwsResource):
         metrics_export_config: MetricsExportConfig | None = None,
         security_profile_description: str | Expr[str] | None = None,
         security_profile_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2187,7 +2187,7 @@ class SecurityProfile(AwsResource):
     """A description of the security profile."""
     security_profile_name: str | Expr[str] | None
     """A unique identifier for the security profile."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that can be used to manage the security profile."""
     target_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A set of target ARNs that the security profile is attached to."""
@@ -2225,7 +2225,7 @@ class SoftwarePackage(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         package_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2236,7 +2236,7 @@ class SoftwarePackage(AwsResource):
     ) -> None: ...
     description: str | Expr[str] | None
     package_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2327,7 +2327,7 @@ class SoftwarePackageVersion(AwsResource):
         package_name: str | Expr[str],
         recipe: str | Expr[str] | None = None,
         sbom: Sbom | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         version_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2346,7 +2346,7 @@ class SoftwarePackageVersion(AwsResource):
     """The inline json job document associated with a software package version"""
     sbom: Sbom | None
     """The sbom zip archive location of the package version"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     version_name: str | Expr[str] | None
     @property
@@ -2428,7 +2428,7 @@ class Stream(AwsResource):
         files: Sequence[StreamFile],
         role_arn: str | Expr[str],
         stream_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2445,7 +2445,7 @@ class Stream(AwsResource):
     """An IAM role that allows the IoT service principal to access your S3 files."""
     stream_id: str | Expr[str]
     """The stream ID."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata which can be used to manage streams."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2551,7 +2551,7 @@ class ThingGroup(AwsResource):
         *,
         parent_group_name: str | Expr[str] | None = None,
         query_string: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         thing_group_name: str | Expr[str] | None = None,
         thing_group_properties: ThingGroupProperties | None = None,
         depends_on: DependsOn = None,
@@ -2564,7 +2564,7 @@ class ThingGroup(AwsResource):
     ) -> None: ...
     parent_group_name: str | Expr[str] | None
     query_string: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     thing_group_name: str | Expr[str] | None
     thing_group_properties: ThingGroupProperties | None
@@ -2674,7 +2674,7 @@ class ThingType(AwsResource):
         /,
         *,
         deprecate_thing_type: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         thing_type_name: str | Expr[str] | None = None,
         thing_type_properties: ThingTypeProperties | None = None,
         depends_on: DependsOn = None,
@@ -2686,7 +2686,7 @@ class ThingType(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     deprecate_thing_type: bool | Expr[bool] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     thing_type_name: str | Expr[str] | None
     thing_type_properties: ThingTypeProperties | None
@@ -3395,7 +3395,7 @@ class TopicRule(AwsResource):
         /,
         *,
         rule_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topic_rule_payload: TopicRulePayload,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3406,7 +3406,7 @@ class TopicRule(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     rule_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     topic_rule_payload: TopicRulePayload
     @property
     def attrs(self) -> Attrs: ...

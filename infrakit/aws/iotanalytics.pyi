@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Channel(AwsResource):
@@ -76,7 +76,7 @@ class Channel(AwsResource):
         channel_name: str | Expr[str] | None = None,
         channel_storage: ChannelStorage | None = None,
         retention_period: RetentionPeriod | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -88,7 +88,7 @@ class Channel(AwsResource):
     channel_name: str | Expr[str] | None
     channel_storage: ChannelStorage | None
     retention_period: RetentionPeriod | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -390,7 +390,7 @@ class Dataset(AwsResource):
         dataset_name: str | Expr[str] | None = None,
         late_data_rules: Sequence[LateDataRule] | None = None,
         retention_period: RetentionPeriod | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         triggers: Sequence[Trigger] | None = None,
         versioning_configuration: VersioningConfiguration | None = None,
         depends_on: DependsOn = None,
@@ -406,7 +406,7 @@ class Dataset(AwsResource):
     dataset_name: str | Expr[str] | None
     late_data_rules: Sequence[LateDataRule] | None
     retention_period: RetentionPeriod | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     triggers: Sequence[Trigger] | None
     versioning_configuration: VersioningConfiguration | None
     @property
@@ -594,7 +594,7 @@ class Datastore(AwsResource):
         datastore_storage: DatastoreStorage | None = None,
         file_format_configuration: FileFormatConfiguration | None = None,
         retention_period: RetentionPeriod | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -608,7 +608,7 @@ class Datastore(AwsResource):
     datastore_storage: DatastoreStorage | None
     file_format_configuration: FileFormatConfiguration | None
     retention_period: RetentionPeriod | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -819,7 +819,7 @@ class Pipeline(AwsResource):
         *,
         pipeline_activities: Sequence[Activity],
         pipeline_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -830,6 +830,6 @@ class Pipeline(AwsResource):
     ) -> None: ...
     pipeline_activities: Sequence[Activity]
     pipeline_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

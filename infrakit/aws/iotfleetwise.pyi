@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Campaign(AwsResource):
@@ -286,7 +286,7 @@ class Campaign(AwsResource):
         signals_to_fetch: Sequence[SignalFetchInformation] | None = None,
         spooling_mode: Literal["OFF", "TO_DISK"] | Expr[str] | None = None,
         start_time: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -313,7 +313,7 @@ class Campaign(AwsResource):
     signals_to_fetch: Sequence[SignalFetchInformation] | None
     spooling_mode: Literal["OFF", "TO_DISK"] | Expr[str] | None
     start_time: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     target_arn: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -562,7 +562,7 @@ class DecoderManifest(AwsResource):
         network_interfaces: Sequence[CanNetworkInterface | ObdNetworkInterface | CustomDecodingNetworkInterface] | None = None,
         signal_decoders: Sequence[CanSignalDecoder | ObdSignalDecoder | CustomDecodingSignalDecoder] | None = None,
         status: Literal["ACTIVE", "DRAFT"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -578,7 +578,7 @@ class DecoderManifest(AwsResource):
     network_interfaces: Sequence[CanNetworkInterface | ObdNetworkInterface | CustomDecodingNetworkInterface] | None
     signal_decoders: Sequence[CanSignalDecoder | ObdSignalDecoder | CustomDecodingSignalDecoder] | None
     status: Literal["ACTIVE", "DRAFT"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -620,7 +620,7 @@ class Fleet(AwsResource):
         description: str | Expr[str] | None = None,
         id: str | Expr[str],
         signal_catalog_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -632,7 +632,7 @@ class Fleet(AwsResource):
     description: str | Expr[str] | None
     id: str | Expr[str]
     signal_catalog_arn: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -676,7 +676,7 @@ class ModelManifest(AwsResource):
         nodes: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         signal_catalog_arn: str | Expr[str],
         status: Literal["ACTIVE", "DRAFT"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -690,7 +690,7 @@ class ModelManifest(AwsResource):
     nodes: Sequence[str | Expr[str]] | Expr[list[str]] | None
     signal_catalog_arn: str | Expr[str]
     status: Literal["ACTIVE", "DRAFT"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -871,7 +871,7 @@ class SignalCatalog(AwsResource):
         name: str | Expr[str] | None = None,
         node_counts: NodeCounts | None = None,
         nodes: Sequence[Node] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -884,7 +884,7 @@ class SignalCatalog(AwsResource):
     name: str | Expr[str] | None
     node_counts: NodeCounts | None
     nodes: Sequence[Node] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -933,7 +933,7 @@ class StateTemplate(AwsResource):
         name: str | Expr[str],
         signal_catalog_arn: str | Expr[str],
         state_template_properties: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -948,7 +948,7 @@ class StateTemplate(AwsResource):
     name: str | Expr[str]
     signal_catalog_arn: str | Expr[str]
     state_template_properties: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1039,7 +1039,7 @@ class Vehicle(AwsResource):
         model_manifest_arn: str | Expr[str],
         name: str | Expr[str],
         state_templates: Sequence[StateTemplateAssociation] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1054,6 +1054,6 @@ class Vehicle(AwsResource):
     model_manifest_arn: str | Expr[str]
     name: str | Expr[str]
     state_templates: Sequence[StateTemplateAssociation] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Tunnel(AwsResource):
@@ -72,7 +72,7 @@ class Tunnel(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         destination_config: DestinationConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout_config: TimeoutConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -86,7 +86,7 @@ class Tunnel(AwsResource):
     """A short text description of the tunnel."""
     destination_config: DestinationConfig | None
     """The destination configuration for the tunnel."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tag metadata."""
     timeout_config: TimeoutConfig | None
     """Timeout configuration for the tunnel."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessPolicy(AwsResource):
@@ -190,7 +190,7 @@ class Application(AwsResource):
         description: str | Expr[str] | None = None,
         idc_instance_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -206,7 +206,7 @@ class Application(AwsResource):
     """The ARN of the IAM Identity Center instance used to create the application."""
     name: str | Expr[str]
     """The name of the application."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace_name: str | Expr[str]
     """The name of the workspace that the application belongs to."""
@@ -296,7 +296,7 @@ class Asset(AwsResource):
         asset_model_id: str | Expr[str],
         asset_name: str | Expr[str],
         asset_properties: Sequence[AssetProperty] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -315,7 +315,7 @@ class Asset(AwsResource):
     asset_name: str | Expr[str]
     """A unique, friendly name for the asset."""
     asset_properties: Sequence[AssetProperty] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset."""
     @property
     def attrs(self) -> Attrs: ...
@@ -614,7 +614,7 @@ class AssetModel(AwsResource):
         asset_model_properties: Sequence[AssetModelProperty] | None = None,
         asset_model_type: Literal["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"] | Expr[str] | None = None,
         enforced_asset_model_interface_relationships: Sequence[EnforcedAssetModelInterfaceRelationship] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -639,7 +639,7 @@ class AssetModel(AwsResource):
     """The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE)"""
     enforced_asset_model_interface_relationships: Sequence[EnforcedAssetModelInterfaceRelationship] | None
     """a list of asset model and interface relationships"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     @property
     def attrs(self) -> Attrs: ...
@@ -749,7 +749,7 @@ class ComputationModel(AwsResource):
         computation_model_data_binding: Mapping[str, ComputationModelDataBindingValue],
         computation_model_description: str | Expr[str] | None = None,
         computation_model_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -766,7 +766,7 @@ class ComputationModel(AwsResource):
     """A description about the computation model."""
     computation_model_name: str | Expr[str]
     """The name of the computation model."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -806,7 +806,7 @@ class Dashboard(AwsResource):
         dashboard_description: str | Expr[str],
         dashboard_name: str | Expr[str],
         project_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -823,7 +823,7 @@ class Dashboard(AwsResource):
     """A friendly name for the dashboard."""
     project_id: str | Expr[str] | None
     """The ID of the project in which to create the dashboard."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the dashboard."""
     @property
     def attrs(self) -> Attrs: ...
@@ -931,7 +931,7 @@ class Dataset(AwsResource):
         dataset_name: str | Expr[str],
         dataset_source: DatasetSource | None = None,
         dataset_type: Literal["SESSION", "CURATED", "EXTERNAL"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -951,7 +951,7 @@ class Dataset(AwsResource):
     """The data source for the dataset."""
     dataset_type: Literal["SESSION", "CURATED", "EXTERNAL"] | Expr[str] | None
     """The type of the dataset."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace_name: str | Expr[str] | None
     """The name of the workspace associated with the dataset."""
@@ -1042,7 +1042,7 @@ class Gateway(AwsResource):
         gateway_name: str | Expr[str],
         gateway_platform: GatewayPlatform,
         gateway_version: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1059,7 +1059,7 @@ class Gateway(AwsResource):
     """The gateway's platform. You can only specify one platform in a gateway."""
     gateway_version: str | Expr[str] | None
     """The version of the gateway you want to create."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the gateway."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1121,7 +1121,7 @@ class Pipeline(AwsResource):
         description: str | Expr[str] | None = None,
         environment_variables: Mapping[str, str | Expr[str]] | None = None,
         pipeline_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1139,7 +1139,7 @@ class Pipeline(AwsResource):
     """Environment variables shared across all compute nodes in the pipeline."""
     pipeline_name: str | Expr[str]
     """The name of the pipeline. Must be unique within the workspace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace_name: str | Expr[str]
     """The name of the workspace."""
@@ -1219,7 +1219,7 @@ class Portal(AwsResource):
         portal_type: Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"] | Expr[str] | None = None,
         portal_type_configuration: Mapping[str, PortalTypeEntry] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1246,7 +1246,7 @@ class Portal(AwsResource):
     """Map to associate detail of configuration related with a PortalType."""
     role_arn: str | Expr[str]
     """The ARN of a service role that allows the portal's users to access your AWS IoT SiteWise resources on your behalf."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the portal."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1286,7 +1286,7 @@ class Project(AwsResource):
         portal_id: str | Expr[str],
         project_description: str | Expr[str] | None = None,
         project_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1303,7 +1303,7 @@ class Project(AwsResource):
     """A description for the project."""
     project_name: str | Expr[str]
     """A friendly name for the project."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the project."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1447,7 +1447,7 @@ class Task(AwsResource):
         /,
         *,
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_configuration: TaskConfiguration,
         task_name: str | Expr[str],
         workspace_name: str | Expr[str],
@@ -1461,7 +1461,7 @@ class Task(AwsResource):
     ) -> None: ...
     description: str | Expr[str] | None
     """A description of the task."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     task_configuration: TaskConfiguration
     """The task execution configuration."""
@@ -1526,7 +1526,7 @@ class Workspace(AwsResource):
         *,
         encryption_configuration: EncryptionConfiguration,
         kms_key_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workspace_description: str | Expr[str] | None = None,
         workspace_name: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1541,7 +1541,7 @@ class Workspace(AwsResource):
     """The encryption configuration for the workspace."""
     kms_key_id: str | Expr[str] | None
     """The ARN of the AWS KMS key used for KMS_BASED_ENCRYPTION. Required when EncryptionConfiguration.EncryptionType is KMS_BASED_ENCRYPTION."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     workspace_description: str | Expr[str] | None
     """A description of the workspace."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ComponentType(AwsResource):
@@ -230,7 +230,7 @@ class ComponentType(AwsResource):
         is_singleton: bool | Expr[bool] | None = None,
         property_definitions: Mapping[str, PropertyDefinition] | None = None,
         property_groups: Mapping[str, PropertyGroup] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workspace_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -256,7 +256,7 @@ class ComponentType(AwsResource):
     """An map of the property definitions in the component type. Each property definition's key must be unique to this map."""
     property_groups: Mapping[str, PropertyGroup] | None
     """An map of the property groups in the component type. Each property group's key must be unique to this map."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of key-value pairs to associate with a resource."""
     workspace_id: str | Expr[str]
     """The ID of the workspace that contains the component type."""
@@ -532,7 +532,7 @@ class Entity(AwsResource):
         entity_id: str | Expr[str] | None = None,
         entity_name: str | Expr[str],
         parent_entity_id: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workspace_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -554,7 +554,7 @@ class Entity(AwsResource):
     """The name of the entity."""
     parent_entity_id: str | Expr[str] | None
     """The ID of the parent entity."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     workspace_id: str | Expr[str]
     """The ID of the workspace."""
@@ -593,7 +593,7 @@ class Scene(AwsResource):
         description: str | Expr[str] | None = None,
         scene_id: str | Expr[str],
         scene_metadata: Mapping[str, str | Expr[str]] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workspace_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -613,7 +613,7 @@ class Scene(AwsResource):
     """The ID of the scene."""
     scene_metadata: Mapping[str, str | Expr[str]] | None
     """A key-value pair of scene metadata for the scene."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     workspace_id: str | Expr[str]
     """The ID of the scene."""
@@ -649,7 +649,7 @@ class SyncJob(AwsResource):
         *,
         sync_role: str | Expr[str],
         sync_source: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workspace_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -663,7 +663,7 @@ class SyncJob(AwsResource):
     """The IAM Role that execute SyncJob."""
     sync_source: str | Expr[str]
     """The source of the SyncJob."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     workspace_id: str | Expr[str]
     """The ID of the workspace."""
@@ -696,7 +696,7 @@ class Workspace(AwsResource):
         description: str | Expr[str] | None = None,
         role: str | Expr[str],
         s3_location: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workspace_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -712,7 +712,7 @@ class Workspace(AwsResource):
     """The ARN of the execution role associated with the workspace."""
     s3_location: str | Expr[str]
     """The ARN of the S3 bucket where resources associated with the workspace are stored."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of key-value pairs to associate with a resource."""
     workspace_id: str | Expr[str]
     """The ID of the workspace."""

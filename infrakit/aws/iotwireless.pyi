@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Destination(AwsResource):
@@ -40,7 +40,7 @@ class Destination(AwsResource):
         expression_type: Literal["RuleName", "MqttTopic", "SnsTopic"] | Expr[str],
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -59,7 +59,7 @@ class Destination(AwsResource):
     """Unique name of destination"""
     role_arn: str | Expr[str] | None
     """AWS role ARN that grants access"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the destination."""
     @property
     def attrs(self) -> Attrs: ...
@@ -143,7 +143,7 @@ class DeviceProfile(AwsResource):
         *,
         lo_ra_wan: LoRaWANDeviceProfile | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -156,7 +156,7 @@ class DeviceProfile(AwsResource):
     """LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation"""
     name: str | Expr[str] | None
     """Name of service profile"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the device profile."""
     @property
     def attrs(self) -> Attrs: ...
@@ -223,7 +223,7 @@ class FuotaTask(AwsResource):
         firmware_update_role: str | Expr[str],
         lo_ra_wan: LoRaWAN,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -250,7 +250,7 @@ class FuotaTask(AwsResource):
     """FUOTA task LoRaWAN"""
     name: str | Expr[str] | None
     """Name of FUOTA task"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the FUOTA task."""
     @property
     def attrs(self) -> Attrs: ...
@@ -323,7 +323,7 @@ class MulticastGroup(AwsResource):
         disassociate_wireless_device: str | Expr[str] | None = None,
         lo_ra_wan: LoRaWAN,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -342,7 +342,7 @@ class MulticastGroup(AwsResource):
     """Multicast group LoRaWAN"""
     name: str | Expr[str] | None
     """Name of Multicast group"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the Multicast group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -390,7 +390,7 @@ class NetworkAnalyzerConfiguration(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trace_content: TraceContent | None = None,
         wireless_devices: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         wireless_gateways: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
@@ -406,7 +406,7 @@ class NetworkAnalyzerConfiguration(AwsResource):
     """The description of the new resource"""
     name: str | Expr[str]
     """Name of the network analyzer configuration"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     trace_content: TraceContent | None
     """Trace content for your wireless gateway and wireless device resources"""
@@ -488,7 +488,7 @@ class PartnerAccount(AwsResource):
         sidewalk: SidewalkAccountInfo | None = None,
         sidewalk_response: SidewalkAccountInfoWithFingerprint | None = None,
         sidewalk_update: SidewalkUpdateAccount | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -509,7 +509,7 @@ class PartnerAccount(AwsResource):
     """The Sidewalk account credentials."""
     sidewalk_update: SidewalkUpdateAccount | None
     """The Sidewalk account credentials."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the destination."""
     @property
     def attrs(self) -> Attrs: ...
@@ -657,7 +657,7 @@ class ServiceProfile(AwsResource):
         *,
         lo_ra_wan: LoRaWANServiceProfile | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -670,7 +670,7 @@ class ServiceProfile(AwsResource):
     """LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation"""
     name: str | Expr[str] | None
     """Name of service profile"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the service profile."""
     @property
     def attrs(self) -> Attrs: ...
@@ -765,7 +765,7 @@ class TaskDefinition(AwsResource):
         auto_create_tasks: bool | Expr[bool],
         lo_ra_wan_update_gateway_task_entry: LoRaWANUpdateGatewayTaskEntry | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task_definition_type: Literal["UPDATE"] | Expr[str] | None = None,
         update: UpdateWirelessGatewayTaskCreate | None = None,
         depends_on: DependsOn = None,
@@ -782,7 +782,7 @@ class TaskDefinition(AwsResource):
     """The list of task definitions."""
     name: str | Expr[str] | None
     """The name of the new resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the destination."""
     task_definition_type: Literal["UPDATE"] | Expr[str] | None
     """A filter to list only the wireless gateway task definitions that use this task definition type"""
@@ -962,7 +962,7 @@ class WirelessDevice(AwsResource):
         lo_ra_wan: LoRaWANDevice | None = None,
         name: str | Expr[str] | None = None,
         positioning: Literal["Enabled", "Disabled"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         thing_arn: str | Expr[str] | None = None,
         type: Literal["Sidewalk", "LoRaWAN"] | Expr[str],
         depends_on: DependsOn = None,
@@ -985,7 +985,7 @@ class WirelessDevice(AwsResource):
     """Wireless device name"""
     positioning: Literal["Enabled", "Disabled"] | Expr[str] | None
     """FPort values for the GNSS, stream, and ClockSync functions of the positioning information."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the device. Currently not supported, will not create if tags are passed."""
     thing_arn: str | Expr[str] | None
     """Thing arn. Passed into update to associate Thing with Wireless device."""
@@ -1079,7 +1079,7 @@ class WirelessDeviceImportTask(AwsResource):
         *,
         destination_name: str | Expr[str],
         sidewalk: Sidewalk,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1092,7 +1092,7 @@ class WirelessDeviceImportTask(AwsResource):
     """Destination Name for import task"""
     sidewalk: Sidewalk
     """sidewalk contain file for created device and role"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1144,7 +1144,7 @@ class WirelessGateway(AwsResource):
         last_uplink_received_at: str | Expr[str] | None = None,
         lo_ra_wan: LoRaWANGateway,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         thing_arn: str | Expr[str] | None = None,
         thing_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1163,7 +1163,7 @@ class WirelessGateway(AwsResource):
     """The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Gateway."""
     name: str | Expr[str] | None
     """Name of Wireless Gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the gateway."""
     thing_arn: str | Expr[str] | None
     """Thing Arn. Passed into Update to associate a Thing with the Wireless Gateway."""

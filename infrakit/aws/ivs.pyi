@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AdConfiguration(AwsResource):
@@ -65,7 +65,7 @@ class AdConfiguration(AwsResource):
         media_tailor_playback_configurations: Sequence[MediaTailorPlaybackConfiguration],
         name: str | Expr[str] | None = None,
         post_roll_configuration: PostRollConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -80,7 +80,7 @@ class AdConfiguration(AwsResource):
     """Ad configuration name. The value does not need to be unique."""
     post_roll_configuration: PostRollConfiguration | None
     """Configuration for the post-roll ad break to use for this ad configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags attached to the resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -147,7 +147,7 @@ class Channel(AwsResource):
         name: str | Expr[str] | None = None,
         preset: Literal["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"] | Expr[str] | None = None,
         recording_configuration_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -172,7 +172,7 @@ class Channel(AwsResource):
     """Optional transcode preset for the channel. This is selectable only for ADVANCED_HD and ADVANCED_SD channel types. For those channel types, the default preset is HIGHER_BANDWIDTH_DELIVERY. For other channel types (BASIC and STANDARD), preset is the empty string ("")."""
     recording_configuration_arn: str | Expr[str] | None
     """Recording Configuration ARN. A value other than an empty string indicates that recording is enabled. Default: "" (recording is disabled)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | Expr[str] | None
     """Channel type, which determines the allowable resolution and bitrate. If you exceed the allowable resolution or bitrate, the stream probably will disconnect immediately."""
@@ -229,7 +229,7 @@ class EncoderConfiguration(AwsResource):
         /,
         *,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         video: Video | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -241,7 +241,7 @@ class EncoderConfiguration(AwsResource):
     ) -> None: ...
     name: str | Expr[str] | None
     """Encoder configuration name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     video: Video | None
     """Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps"""
@@ -293,7 +293,7 @@ class IngestConfiguration(AwsResource):
         insecure_ingest: bool | Expr[bool] | None = None,
         name: str | Expr[str] | None = None,
         stage_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -311,7 +311,7 @@ class IngestConfiguration(AwsResource):
     """IngestConfiguration"""
     stage_arn: str | Expr[str] | None
     """Stage ARN. A value other than an empty string indicates that stage is linked to IngestConfiguration. Default: "" (recording is disabled)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     user_id: str | Expr[str] | None
     """User defined indentifier for participant associated with IngestConfiguration."""
@@ -351,7 +351,7 @@ class PlaybackKeyPair(AwsResource):
         *,
         name: str | Expr[str] | None = None,
         public_key_material: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -364,7 +364,7 @@ class PlaybackKeyPair(AwsResource):
     """An arbitrary string (a nickname) assigned to a playback key pair that helps the customer identify that resource. The value does not need to be unique."""
     public_key_material: str | Expr[str] | None
     """The public portion of a customer-generated key pair. This field is required to create the AWS::IVS::PlaybackKeyPair resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     @property
     def attrs(self) -> Attrs: ...
@@ -402,7 +402,7 @@ class PlaybackRestrictionPolicy(AwsResource):
         allowed_origins: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         enable_strict_origin_enforcement: bool | Expr[bool] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -419,7 +419,7 @@ class PlaybackRestrictionPolicy(AwsResource):
     """Whether channel playback is constrained by origin site."""
     name: str | Expr[str] | None
     """Playback-restriction-policy name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -457,7 +457,7 @@ class PublicKey(AwsResource):
         *,
         name: str | Expr[str] | None = None,
         public_key_material: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -470,7 +470,7 @@ class PublicKey(AwsResource):
     """Name of the public key to be imported. The value does not need to be unique."""
     public_key_material: str | Expr[str] | None
     """The public portion of a customer-generated key pair. This field is required to create the AWS::IVS::PublicKey resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     @property
     def attrs(self) -> Attrs: ...
@@ -567,7 +567,7 @@ class RecordingConfiguration(AwsResource):
         name: str | Expr[str] | None = None,
         recording_reconnect_window_seconds: int | Expr[int] | None = None,
         rendition_configuration: RenditionConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         thumbnail_configuration: ThumbnailConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -585,7 +585,7 @@ class RecordingConfiguration(AwsResource):
     """Recording Reconnect Window Seconds. (0 means disabled)"""
     rendition_configuration: RenditionConfiguration | None
     """Rendition Configuration describes which renditions should be recorded for a stream."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     thumbnail_configuration: ThumbnailConfiguration | None
     """Recording Thumbnail Configuration."""
@@ -700,7 +700,7 @@ class Stage(AwsResource):
         *,
         auto_participant_recording_configuration: AutoParticipantRecordingConfiguration | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -713,7 +713,7 @@ class Stage(AwsResource):
     """Configuration object for individual participant recording, to attach to the new stage."""
     name: str | Expr[str] | None
     """Stage name"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -760,7 +760,7 @@ class StorageConfiguration(AwsResource):
         *,
         name: str | Expr[str] | None = None,
         s3: S3StorageConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -773,7 +773,7 @@ class StorageConfiguration(AwsResource):
     """Storage Configuration Name."""
     s3: S3StorageConfiguration
     """A complex type that describes an S3 location where recorded videos will be stored."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     @property
     def attrs(self) -> Attrs: ...
@@ -812,7 +812,7 @@ class StreamKey(AwsResource):
         /,
         *,
         channel_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -823,7 +823,7 @@ class StreamKey(AwsResource):
     ) -> None: ...
     channel_arn: str | Expr[str]
     """Channel ARN for the stream."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that contain metadata for the asset model."""
     @property
     def attrs(self) -> Attrs: ...

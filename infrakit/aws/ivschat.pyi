@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class LoggingConfiguration(AwsResource):
@@ -97,7 +97,7 @@ class LoggingConfiguration(AwsResource):
         *,
         destination_configuration: DestinationConfiguration,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -110,7 +110,7 @@ class LoggingConfiguration(AwsResource):
     """Destination configuration for IVS Chat logging."""
     name: str | Expr[str] | None
     """The name of the logging configuration. The value does not need to be unique."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -167,7 +167,7 @@ class Room(AwsResource):
         maximum_message_rate_per_second: int | Expr[int] | None = None,
         message_review_handler: MessageReviewHandler | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -186,7 +186,7 @@ class Room(AwsResource):
     """Configuration information for optional review of messages."""
     name: str | Expr[str] | None
     """The name of the room. The value does not need to be unique."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

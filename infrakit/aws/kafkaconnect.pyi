@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connector(AwsResource):
@@ -296,7 +296,7 @@ class Connector(AwsResource):
         network_type: Literal["IPV4", "DUAL"] | Expr[str] | None = None,
         plugins: Sequence[Plugin],
         service_execution_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         worker_configuration: _Connector_WorkerConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -330,7 +330,7 @@ class Connector(AwsResource):
     """List of plugins to use with the connector."""
     service_execution_role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the IAM role used by the connector to access Amazon S3 objects and other external resources."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     worker_configuration: _Connector_WorkerConfiguration | None
     """Specifies the worker configuration to use with the connector."""
@@ -406,7 +406,7 @@ class CustomPlugin(AwsResource):
         description: str | Expr[str] | None = None,
         location: CustomPluginLocation,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -423,7 +423,7 @@ class CustomPlugin(AwsResource):
     """Information about the location of a custom plugin."""
     name: str | Expr[str]
     """The name of the custom plugin."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -462,7 +462,7 @@ class WorkerConfiguration(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         properties_file_content: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -477,7 +477,7 @@ class WorkerConfiguration(AwsResource):
     """The name of the worker configuration."""
     properties_file_content: str | Expr[str]
     """Base64 encoded contents of connect-distributed.properties file."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DataSource(AwsResource):
@@ -851,7 +851,7 @@ class DataSource(AwsResource):
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
         schedule: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["S3", "SHAREPOINT", "SALESFORCE", "ONEDRIVE", "SERVICENOW", "DATABASE", "CUSTOM", "CONFLUENCE", "GOOGLEDRIVE", "WEBCRAWLER", "WORKDOCS", "TEMPLATE"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -875,7 +875,7 @@ class DataSource(AwsResource):
     """Role ARN"""
     schedule: str | Expr[str] | None
     """Schedule"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for labeling the data source"""
     type: Literal["S3", "SHAREPOINT", "SALESFORCE", "ONEDRIVE", "SERVICENOW", "DATABASE", "CUSTOM", "CONFLUENCE", "GOOGLEDRIVE", "WEBCRAWLER", "WORKDOCS", "TEMPLATE"] | Expr[str]
     """Data source type"""
@@ -934,7 +934,7 @@ class Faq(AwsResource):
         name: str | Expr[str],
         role_arn: str | Expr[str],
         s3_path: S3Path,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -957,7 +957,7 @@ class Faq(AwsResource):
     """FAQ role ARN"""
     s3_path: S3Path
     """FAQ S3 path"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for labeling the FAQ"""
     @property
     def attrs(self) -> Attrs: ...
@@ -1012,7 +1012,7 @@ class FeaturedResultsSet(AwsResource):
         index_id: str | Expr[str],
         query_texts: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1033,7 +1033,7 @@ class FeaturedResultsSet(AwsResource):
     """A list of queries for featuring results."""
     status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None
     """The current status of the set of featured results. When the value is ACTIVE, featured results are ready for use."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that identify or categorize the featured results set."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1209,7 +1209,7 @@ class Index(AwsResource):
         name: str | Expr[str],
         role_arn: str | Expr[str],
         server_side_encryption_configuration: ServerSideEncryptionConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_context_policy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | Expr[str] | None = None,
         user_token_configurations: Sequence[UserTokenConfiguration] | None = None,
         depends_on: DependsOn = None,
@@ -1234,7 +1234,7 @@ class Index(AwsResource):
     """Role Arn"""
     server_side_encryption_configuration: ServerSideEncryptionConfiguration | None
     """Server side encryption configuration"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for labeling the index"""
     user_context_policy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | Expr[str] | None
     user_token_configurations: Sequence[UserTokenConfiguration] | None
@@ -1293,7 +1293,7 @@ class QuerySuggestionsBlockList(AwsResource):
         name: str | Expr[str],
         role_arn: str | Expr[str],
         source_s3_path: S3Path,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1312,7 +1312,7 @@ class QuerySuggestionsBlockList(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role with permission to access the S3 bucket that contains the block list text file."""
     source_s3_path: S3Path
     """Information required to find a specific file in an Amazon S3 bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that identify or categorize the block list."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1369,7 +1369,7 @@ class Thesaurus(AwsResource):
         name: str | Expr[str],
         role_arn: str | Expr[str],
         source_s3_path: S3Path,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1388,7 +1388,7 @@ class Thesaurus(AwsResource):
     """An IAM role that gives Amazon Kendra permissions to access the thesaurus file specified in SourceS3Path."""
     source_s3_path: S3Path
     """Information required to find a specific file in an Amazon S3 bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs that identify or categorize the thesaurus."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Channel(AwsResource):
@@ -248,7 +248,7 @@ class Channel(AwsResource):
         s3_tables_destination_configuration: S3TablesDestinationConfiguration | None = None,
         service_execution_role_arn: str | Expr[str],
         stream_configuration_list: Sequence[StreamConfiguration],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -271,7 +271,7 @@ class Channel(AwsResource):
     """The ARN of the IAM role that the channel assumes to read from the source stream, deliver records to the destination, and (when enabled) write CloudWatch Logs."""
     stream_configuration_list: Sequence[StreamConfiguration]
     """List of stream configurations associated with the channel. v1 supports a single element; the list shape allows future extensibility to fan in from multiple streams."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel."""
     @property
     def attrs(self) -> Attrs: ...
@@ -370,7 +370,7 @@ class Stream(AwsResource):
         shard_count: int | Expr[int] | None = None,
         stream_encryption: StreamEncryption | None = None,
         stream_mode_details: StreamModeDetails | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         warm_throughput_mi_bps: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -396,7 +396,7 @@ class Stream(AwsResource):
     """When specified, enables or updates server-side encryption using an AWS KMS key for a specified stream."""
     stream_mode_details: StreamModeDetails | None
     """The mode in which the stream is running."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream."""
     warm_throughput_mi_bps: int | Expr[int] | None
     """Target warm throughput in MiB/s for the stream. This property can ONLY be set when StreamMode is ON_DEMAND."""
@@ -450,7 +450,7 @@ class StreamConsumer(AwsResource):
         *,
         consumer_name: str | Expr[str],
         stream_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -463,7 +463,7 @@ class StreamConsumer(AwsResource):
     """The name of the Kinesis Stream Consumer. For a given Kinesis data stream, each consumer must have a unique name. However, consumer names don't have to be unique across data streams."""
     stream_arn: str | Expr[str]
     """The Amazon resource name (ARN) of the Kinesis data stream that you want to register the consumer with."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key–value pairs) to associate with the Kinesis consumer."""
     @property
     def attrs(self) -> Attrs: ...

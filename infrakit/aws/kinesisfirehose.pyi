@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DeliveryStream(AwsResource):
@@ -1096,7 +1096,7 @@ class DeliveryStream(AwsResource):
         s3_destination_configuration: S3DestinationConfiguration | None = None,
         snowflake_destination_configuration: SnowflakeDestinationConfiguration | None = None,
         splunk_destination_configuration: SplunkDestinationConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1122,6 +1122,6 @@ class DeliveryStream(AwsResource):
     s3_destination_configuration: S3DestinationConfiguration | None
     snowflake_destination_configuration: SnowflakeDestinationConfiguration | None
     splunk_destination_configuration: SplunkDestinationConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class SignalingChannel(AwsResource):
@@ -39,7 +39,7 @@ class SignalingChannel(AwsResource):
         *,
         message_ttl_seconds: int | Expr[int] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["SINGLE_MASTER"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -53,7 +53,7 @@ class SignalingChannel(AwsResource):
     """The period of time a signaling channel retains undelivered messages before they are discarded."""
     name: str | Expr[str] | None
     """The name of the Kinesis Video Signaling Channel."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: Literal["SINGLE_MASTER"] | Expr[str] | None
     """The type of the Kinesis Video Signaling Channel to create. Currently, SINGLE_MASTER is the only supported channel type."""
@@ -106,7 +106,7 @@ class Stream(AwsResource):
         media_type: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         stream_storage_configuration: StreamStorageConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -127,7 +127,7 @@ class Stream(AwsResource):
     """The name of the Kinesis Video stream."""
     stream_storage_configuration: StreamStorageConfiguration | None
     """Configuration for the storage tier of the Kinesis Video Stream."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs associated with the Kinesis Video Stream."""
     @property
     def attrs(self) -> Attrs: ...

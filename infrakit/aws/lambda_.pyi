@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Alias(AwsResource):
@@ -239,7 +239,7 @@ class CapacityProvider(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         permissions_config: CapacityProviderPermissionsConfig,
         propagate_tags: PropagateTagsConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         telemetry_config: CapacityProviderTelemetryConfig | None = None,
         vpc_config: CapacityProviderVpcConfig,
         depends_on: DependsOn = None,
@@ -261,7 +261,7 @@ class CapacityProvider(AwsResource):
     """The permissions configuration for the capacity provider."""
     propagate_tags: PropagateTagsConfig | None
     """Configuration for tag propagation to managed resources launched by the capacity provider."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A key-value pair that provides metadata for the capacity provider."""
     telemetry_config: CapacityProviderTelemetryConfig | None
     """The telemetry configuration for the capacity provider, including logging settings."""
@@ -328,7 +328,7 @@ class CodeSigningConfig(AwsResource):
         allowed_publishers: AllowedPublishers,
         code_signing_policies: CodeSigningPolicies | None = None,
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -343,7 +343,7 @@ class CodeSigningConfig(AwsResource):
     """Policies to control how to act if a signature is invalid"""
     description: str | Expr[str] | None
     """A description of the CodeSigningConfig"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to CodeSigningConfig resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -740,7 +740,7 @@ class EventSourceMapping(AwsResource):
         source_access_configurations: Sequence[SourceAccessConfiguration] | None = None,
         starting_position: str | Expr[str] | None = None,
         starting_position_timestamp: float | Expr[float] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topics: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         tumbling_window_in_seconds: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
@@ -840,7 +840,7 @@ class EventSourceMapping(AwsResource):
     """
     starting_position_timestamp: float | Expr[float] | None
     """With ``StartingPosition`` set to ``AT_TIMESTAMP``, the time from which to start reading, in Unix time seconds. ``StartingPositionTimestamp`` cannot be in the future."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to add to the event source mapping.
       You must have the ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update.
     """
@@ -1202,7 +1202,7 @@ class Function(AwsResource):
         runtime: Literal["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"] | Expr[str] | None = None,
         runtime_management_config: RuntimeManagementConfig | None = None,
         snap_start: SnapStart | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tenancy_config: TenancyConfig | None = None,
         timeout: int | Expr[int] | None = None,
         tracing_config: TracingConfig | None = None,
@@ -1287,7 +1287,7 @@ class Function(AwsResource):
     """Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html)."""
     snap_start: SnapStart | None
     """The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function.
       You must have the ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update.
     """
@@ -1586,7 +1586,7 @@ class MicrovmImage(AwsResource):
         logging: Logging,
         name: str | Expr[str],
         resources: Sequence[Resources],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1616,7 +1616,7 @@ class MicrovmImage(AwsResource):
     name: str | Expr[str]
     """Unique name for the MicroVM image within the account."""
     resources: Sequence[Resources]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs to associate with the MicroVM image for organization and management."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1696,7 +1696,7 @@ class NetworkConnector(AwsResource):
         configuration: Config,
         name: str | Expr[str] | None = None,
         operator_role: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1711,7 +1711,7 @@ class NetworkConnector(AwsResource):
     """A unique name for the network connector within your account and Region. Must be 1 to 64 alphanumeric characters, hyphens, or underscores."""
     operator_role: str | Expr[str] | None
     """The ARN of the IAM role that Lambda assumes to manage elastic network interfaces in your VPC. This role must have permissions for ec2:CreateNetworkInterface and related describe operations."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the network connector. Use tags to categorize network connectors for cost allocation, access control, or operational management."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2026,7 +2026,7 @@ class WebFunction(AwsResource):
         /,
         *,
         function_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2037,7 +2037,7 @@ class WebFunction(AwsResource):
     ) -> None: ...
     function_name: str | Expr[str]
     """The name of the web function. The name can contain letters, numbers, hyphens (-), and underscores (_), and cannot begin or end with a hyphen or an underscore. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the function."""
     @property
     def attrs(self) -> Attrs: ...

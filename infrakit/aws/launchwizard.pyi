@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Deployment(AwsResource):
@@ -60,7 +60,7 @@ class Deployment(AwsResource):
         deployment_pattern_name: str | Expr[str],
         name: str | Expr[str],
         specifications: Mapping[str, str | Expr[str]] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         workload_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -76,7 +76,7 @@ class Deployment(AwsResource):
     """Name of LaunchWizard deployment"""
     specifications: Mapping[str, str | Expr[str]] | None
     """LaunchWizard deployment specifications"""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags for LaunchWizard deployment"""
     workload_name: str | Expr[str]
     """Workload Name for LaunchWizard deployment"""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Bot(AwsResource):
@@ -1639,7 +1639,7 @@ class Bot(AwsResource):
         bot_file_s3_location: S3Location | None = None,
         bot_locales: Sequence[BotLocale] | None = None,
         bot_members: Sequence[BotMember] | None = None,
-        bot_tags: Sequence[Tag] | None = None,
+        bot_tags: Sequence[Tag] | TagsArg | None = None,
         bot_type: Literal["Bot", "BotNetwork"] | Expr[str] | None = None,
         data_privacy: BotDataPrivacy,
         description: str | Expr[str] | None = None,
@@ -1663,7 +1663,7 @@ class Bot(AwsResource):
     bot_locales: Sequence[BotLocale] | None
     bot_members: Sequence[BotMember] | None
     """The list of bot members in a network to be created."""
-    bot_tags: Sequence[Tag] | None
+    bot_tags: Sequence[Tag] | TagsArg | None
     bot_type: Literal["Bot", "BotNetwork"] | Expr[str] | None
     """The type of a bot to create."""
     data_privacy: BotDataPrivacy
@@ -1874,7 +1874,7 @@ class BotAlias(AwsResource):
         *,
         bot_alias_locale_settings: Sequence[BotAliasLocaleSettingsItem] | None = None,
         bot_alias_name: str | Expr[str],
-        bot_alias_tags: Sequence[Tag] | None = None,
+        bot_alias_tags: Sequence[Tag] | TagsArg | None = None,
         bot_id: str | Expr[str],
         bot_version: str | Expr[str] | None = None,
         conversation_log_settings: ConversationLogSettings | None = None,
@@ -1892,7 +1892,7 @@ class BotAlias(AwsResource):
     """A list of bot alias locale settings to add to the bot alias."""
     bot_alias_name: str | Expr[str]
     """A unique identifier for a resource."""
-    bot_alias_tags: Sequence[Tag] | None
+    bot_alias_tags: Sequence[Tag] | TagsArg | None
     """A list of tags to add to the bot alias."""
     bot_id: str | Expr[str]
     """Unique ID of resource"""

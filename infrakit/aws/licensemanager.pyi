@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata as _Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata as _Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Grant(AwsResource):
@@ -47,7 +47,7 @@ class Grant(AwsResource):
         license_arn: str | Expr[str] | None = None,
         principals: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         status: Literal["ACTIVE", "DELETED", "DISABLED", "FAILED_WORKFLOW", "PENDING_ACCEPT", "PENDING_DELETE", "PENDING_WORKFLOW", "REJECTED", "WORKFLOW_COMPLETED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -65,7 +65,7 @@ class Grant(AwsResource):
     """License Arn for the grant."""
     principals: Sequence[str | Expr[str]] | Expr[list[str]] | None
     status: Literal["ACTIVE", "DELETED", "DISABLED", "FAILED_WORKFLOW", "PENDING_ACCEPT", "PENDING_DELETE", "PENDING_WORKFLOW", "REJECTED", "WORKFLOW_COMPLETED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to attach."""
     @property
     def attrs(self) -> Attrs: ...
@@ -207,7 +207,7 @@ class License(AwsResource):
         product_name: str | Expr[str],
         product_sku: str | Expr[str],
         status: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         validity: ValidityDateFormat,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -232,7 +232,7 @@ class License(AwsResource):
     product_sku: str | Expr[str]
     """ProductSKU of the license."""
     status: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to attach."""
     validity: ValidityDateFormat
     @property
@@ -292,7 +292,7 @@ class LicenseAssetGroup(AwsResource):
         license_asset_group_configurations: Sequence[LicenseAssetGroupConfiguration],
         name: str | Expr[str],
         properties: Sequence[LicenseAssetGroupProperty] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -311,7 +311,7 @@ class LicenseAssetGroup(AwsResource):
     """License asset group name."""
     properties: Sequence[LicenseAssetGroupProperty] | None
     """License asset group properties."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to add to the license asset group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -462,7 +462,7 @@ class LicenseAssetRuleSet(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         rules: Sequence[LicenseAssetRule],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -477,7 +477,7 @@ class LicenseAssetRuleSet(AwsResource):
     """License asset ruleset name."""
     rules: Sequence[LicenseAssetRule]
     """License asset rules."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to add to the license asset ruleset."""
     @property
     def attrs(self) -> Attrs: ...
@@ -561,7 +561,7 @@ class LicenseConfiguration(AwsResource):
         license_rules: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
         product_information_list: Sequence[ProductInformation] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -588,7 +588,7 @@ class LicenseConfiguration(AwsResource):
     """Name of the license configuration."""
     product_information_list: Sequence[ProductInformation] | None
     """Product information."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to add to the license configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -673,7 +673,7 @@ class ReportGenerator(AwsResource):
         report_frequency: ReportFrequency,
         report_generator_name: str | Expr[str],
         report_type: Sequence[Literal["LicenseConfigurationSummaryReport", "LicenseConfigurationUsageReport", "LicenseAssetGroupUsageReport"] | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -692,7 +692,7 @@ class ReportGenerator(AwsResource):
     """Name of the report generator."""
     report_type: Sequence[Literal["LicenseConfigurationSummaryReport", "LicenseConfigurationUsageReport", "LicenseAssetGroupUsageReport"] | Expr[str]] | Expr[list[str]]
     """Type of reports to generate. The report type determines the data reported on."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class SubscriptionProvider(AwsResource):
@@ -51,7 +51,7 @@ class SubscriptionProvider(AwsResource):
         *,
         secret_arn: str | Expr[str],
         subscription_provider_source: Literal["RedHat"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -64,7 +64,7 @@ class SubscriptionProvider(AwsResource):
     """The Amazon Resource Name (ARN) of the Secrets Manager secret that contains the access token for the third-party Linux subscription provider."""
     subscription_provider_source: Literal["RedHat"] | Expr[str]
     """The Linux subscription provider that the registration is for."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata tags assigned to the registered subscription provider."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class LicenseServerEndpoint(AwsResource):
@@ -121,7 +121,7 @@ class LicenseServerEndpoint(AwsResource):
         *,
         identity_provider_arn: str | Expr[str],
         license_server_settings: LicenseServerSettings | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -134,7 +134,7 @@ class LicenseServerEndpoint(AwsResource):
     """The Amazon Resource Name (ARN) that identifies the registered identity provider the license server endpoint is created for. For Active Directory, that can be a self-managed Active Directory or an AWS Managed Microsoft AD."""
     license_server_settings: LicenseServerSettings | None
     """The settings of the RDS license server to create the endpoint for."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that apply for the license server endpoint. A maximum of 50 tags."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class APIKey(AwsResource):
@@ -96,7 +96,7 @@ class APIKey(AwsResource):
         key_name: str | Expr[str],
         no_expiry: bool | Expr[bool] | None = None,
         restrictions: ApiKeyRestrictions,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -113,7 +113,7 @@ class APIKey(AwsResource):
     key_name: str | Expr[str]
     no_expiry: bool | Expr[bool] | None
     restrictions: ApiKeyRestrictions
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -164,7 +164,7 @@ class GeofenceCollection(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None = None,
         pricing_plan_data_source: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -179,7 +179,7 @@ class GeofenceCollection(AwsResource):
     pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None
     pricing_plan_data_source: str | Expr[str] | None
     """This shape is deprecated since 2022-02-01: Deprecated. No longer allowed."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -243,7 +243,7 @@ class Map(AwsResource):
         description: str | Expr[str] | None = None,
         map_name: str | Expr[str],
         pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -256,7 +256,7 @@ class Map(AwsResource):
     description: str | Expr[str] | None
     map_name: str | Expr[str]
     pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -317,7 +317,7 @@ class PlaceIndex(AwsResource):
         description: str | Expr[str] | None = None,
         index_name: str | Expr[str],
         pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -331,7 +331,7 @@ class PlaceIndex(AwsResource):
     description: str | Expr[str] | None
     index_name: str | Expr[str]
     pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -381,7 +381,7 @@ class RouteCalculator(AwsResource):
         data_source: str | Expr[str],
         description: str | Expr[str] | None = None,
         pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -394,7 +394,7 @@ class RouteCalculator(AwsResource):
     data_source: str | Expr[str]
     description: str | Expr[str] | None
     pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -447,7 +447,7 @@ class Tracker(AwsResource):
         position_filtering: Literal["TimeBased", "DistanceBased", "AccuracyBased"] | Expr[str] | None = None,
         pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None = None,
         pricing_plan_data_source: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tracker_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -465,7 +465,7 @@ class Tracker(AwsResource):
     pricing_plan: Literal["RequestBasedUsage"] | Expr[str] | None
     pricing_plan_data_source: str | Expr[str] | None
     """This shape is deprecated since 2022-02-01: Deprecated. No longer allowed."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     tracker_name: str | Expr[str]
     @property

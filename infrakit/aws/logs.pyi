@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccountPolicy(AwsResource):
@@ -104,7 +104,7 @@ class Delivery(AwsResource):
         record_fields: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         s3_enable_hive_compatible_path: bool | Expr[bool] | None = None,
         s3_suffix_path: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -125,7 +125,7 @@ class Delivery(AwsResource):
     """This parameter causes the S3 objects that contain delivered logs to use a prefix structure that allows for integration with Apache Hive."""
     s3_suffix_path: str | Expr[str] | None
     """This string allows re-configuring the S3 object prefix to contain either static or variable sections. The valid variables to use in the suffix path will vary by each log source. See ConfigurationTemplate$allowedSuffixPathFields for more info on what values are supported in the suffix path for each log source."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that have been assigned to this delivery."""
     @property
     def attrs(self) -> Attrs: ...
@@ -181,7 +181,7 @@ class DeliveryDestination(AwsResource):
         destination_resource_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         output_format: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -205,7 +205,7 @@ class DeliveryDestination(AwsResource):
     """The name of this delivery destination."""
     output_format: str | Expr[str] | None
     """The format of the logs that are sent to this delivery destination."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that have been assigned to this delivery destination."""
     @property
     def attrs(self) -> Attrs: ...
@@ -262,7 +262,7 @@ class DeliverySource(AwsResource):
         log_type: str | Expr[str] | None = None,
         name: str | Expr[str],
         resource_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -279,7 +279,7 @@ class DeliverySource(AwsResource):
     """The unique name of the Log source."""
     resource_arn: str | Expr[str] | None
     """The ARN of the resource that will be sending the logs."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags that have been assigned to this delivery source."""
     @property
     def attrs(self) -> Attrs: ...
@@ -316,7 +316,7 @@ class Destination(AwsResource):
         destination_name: str | Expr[str],
         destination_policy: str | Expr[str] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -332,7 +332,7 @@ class Destination(AwsResource):
     """An IAM policy document that governs which AWS accounts can create subscription filters against this destination."""
     role_arn: str | Expr[str]
     """The ARN of an IAM role that permits CloudWatch Logs to send data to the specified AWS resource"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_arn: str | Expr[str]
     """The ARN of the physical target where the log events are delivered (for example, a Kinesis stream)"""
@@ -501,7 +501,7 @@ class LogGroup(AwsResource):
         log_group_name: str | Expr[str] | None = None,
         resource_policy_document: Json | None = None,
         retention_in_days: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -541,7 +541,7 @@ class LogGroup(AwsResource):
     """The number of days to retain the log events in the specified log group. Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653.
      To set a log group so that its log events do not expire, do not specify this property.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the log group.
      For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
     """
@@ -838,7 +838,7 @@ class ScheduledQuery(AwsResource):
         schedule_start_time: float | Expr[float] | None = None,
         start_time_offset: int | Expr[int] | None = None,
         state: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         timezone: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -860,7 +860,7 @@ class ScheduledQuery(AwsResource):
     schedule_start_time: float | Expr[float] | None
     start_time_offset: int | Expr[int] | None
     state: Literal["ENABLED", "DISABLED"] | Expr[str] | None
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     timezone: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...

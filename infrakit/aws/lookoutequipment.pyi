@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class InferenceScheduler(AwsResource):
@@ -114,7 +114,7 @@ class InferenceScheduler(AwsResource):
         model_name: str | Expr[str],
         role_arn: str | Expr[str],
         server_side_kms_key_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -139,7 +139,7 @@ class InferenceScheduler(AwsResource):
     """The Amazon Resource Name (ARN) of a role with permission to access the data source being used for the inference."""
     server_side_kms_key_id: str | Expr[str] | None
     """Provides the identifier of the AWS KMS customer master key (CMK) used to encrypt inference scheduler data by Amazon Lookout for Equipment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Any tags associated with the inference scheduler."""
     @property
     def attrs(self) -> Attrs: ...

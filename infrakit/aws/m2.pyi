@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -45,7 +45,7 @@ class Application(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -61,7 +61,7 @@ class Application(AwsResource):
     """The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting application-related resources."""
     name: str | Expr[str]
     role_arn: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -188,7 +188,7 @@ class Environment(AwsResource):
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         storage_configurations: Sequence[StorageConfiguration] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -222,7 +222,7 @@ class Environment(AwsResource):
     """The storage configurations defined for the runtime environment."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The unique identifiers of the subnets assigned to this runtime environment."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Tags associated to this environment."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AllowList(AwsResource):
@@ -74,7 +74,7 @@ class AllowList(AwsResource):
         criteria: Criteria,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -89,7 +89,7 @@ class AllowList(AwsResource):
     """Description of AllowList."""
     name: str | Expr[str]
     """Name of AllowList."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -133,7 +133,7 @@ class CustomDataIdentifier(AwsResource):
         maximum_match_distance: int | Expr[int] | None = None,
         name: str | Expr[str],
         regex: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -154,7 +154,7 @@ class CustomDataIdentifier(AwsResource):
     """Name of custom data identifier."""
     regex: str | Expr[str]
     """Regular expression for custom data identifier."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -228,7 +228,7 @@ class FindingsFilter(AwsResource):
         finding_criteria: FindingCriteria,
         name: str | Expr[str],
         position: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -247,7 +247,7 @@ class FindingsFilter(AwsResource):
     """Findings filter name"""
     position: int | Expr[int] | None
     """Findings filter position."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -295,7 +295,7 @@ class Member(AwsResource):
         *,
         account_id: str | Expr[str],
         email: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -308,7 +308,7 @@ class Member(AwsResource):
     """The AWS account ID for the account to associate with the Amazon Macie administrator account."""
     email: str | Expr[str] | None
     """The email address for the account to associate with the Amazon Macie administrator account. Required by the Amazon Macie CreateMember API at creation time; it is write-only because the service does not return it (it is null when the account is associated through AWS Organizations)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to associate with the member account in Amazon Macie."""
     @property
     def attrs(self) -> Attrs: ...

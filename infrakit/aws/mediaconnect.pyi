@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Bridge(AwsResource):
@@ -960,7 +960,7 @@ class Flow(AwsResource):
         source: Source,
         source_failover_config: FailoverConfig | None = None,
         source_monitoring_config: SourceMonitoringConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_interfaces: Sequence[VpcInterface] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -990,7 +990,7 @@ class Flow(AwsResource):
     """The source failover config of the flow."""
     source_monitoring_config: SourceMonitoringConfig | None
     """The source monitoring config of the flow."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag this flow."""
     vpc_interfaces: Sequence[VpcInterface] | None
     """The VPC interfaces that you added to this flow."""
@@ -1066,7 +1066,7 @@ class FlowEntitlement(AwsResource):
         flow_arn: str | Expr[str],
         name: str | Expr[str],
         subscribers: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1089,7 +1089,7 @@ class FlowEntitlement(AwsResource):
     """The name of the entitlement."""
     subscribers: Sequence[str | Expr[str]] | Expr[list[str]]
     """The AWS account IDs that you want to share your content with. The receiving accounts (subscribers) will be allowed to create their own flow using your content as the source."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag and organize this flow entitlement."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1177,7 +1177,7 @@ class FlowMediaStream(AwsResource):
         media_stream_id: int | Expr[int],
         media_stream_name: str | Expr[str],
         media_stream_type: Literal["video", "audio", "ancillary-data"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         video_format: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1201,7 +1201,7 @@ class FlowMediaStream(AwsResource):
     """A name that helps you distinguish one media stream from another."""
     media_stream_type: Literal["video", "audio", "ancillary-data"] | Expr[str]
     """The type of media stream."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The key-value pairs that can be used to tag and organize the media stream."""
     video_format: str | Expr[str] | None
     """The resolution of the video. Required for a video media stream and rejected for other media stream types."""
@@ -1390,7 +1390,7 @@ class FlowOutput(AwsResource):
         router_integration_transit_encryption: FlowTransitEncryption | None = None,
         smoothing_latency: int | Expr[int] | None = None,
         stream_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_interface_attachment: VpcInterfaceAttachment | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1441,7 +1441,7 @@ class FlowOutput(AwsResource):
     """The smoothing latency in milliseconds for RIST, RTP, and RTP-FEC streams."""
     stream_id: str | Expr[str] | None
     """The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag and organize this flow output."""
     vpc_interface_attachment: VpcInterfaceAttachment | None
     """The name of the VPC interface attachment to use for this output."""
@@ -1559,7 +1559,7 @@ class FlowSource(AwsResource):
         source_listener_address: str | Expr[str] | None = None,
         source_listener_port: int | Expr[int] | None = None,
         stream_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_interface_name: str | Expr[str] | None = None,
         whitelist_cidr: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1602,7 +1602,7 @@ class FlowSource(AwsResource):
     """Source port for SRT-caller protocol."""
     stream_id: str | Expr[str] | None
     """The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag and organize this flow source."""
     vpc_interface_name: str | Expr[str] | None
     """The name of the VPC Interface this Source is configured with."""
@@ -1643,7 +1643,7 @@ class FlowVpcInterface(AwsResource):
         role_arn: str | Expr[str],
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         subnet_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1662,7 +1662,7 @@ class FlowVpcInterface(AwsResource):
     """Security Group IDs to be used on ENI."""
     subnet_id: str | Expr[str]
     """Subnet must be in the AZ of the Flow"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag and organize this VPC network interface."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2223,7 +2223,7 @@ class RouterInput(AwsResource):
         name: str | Expr[str],
         region_name: str | Expr[str] | None = None,
         routing_scope: Literal["REGIONAL", "GLOBAL"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"] | Expr[str],
         transit_encryption: RouterInputTransitEncryption | None = None,
         depends_on: DependsOn = None,
@@ -2249,7 +2249,7 @@ class RouterInput(AwsResource):
     region_name: str | Expr[str] | None
     """The Amazon Web Services Region for the router input. Defaults to the current region if not specified."""
     routing_scope: Literal["REGIONAL", "GLOBAL"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag and organize this router input."""
     tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"] | Expr[str]
     transit_encryption: RouterInputTransitEncryption | None
@@ -2365,7 +2365,7 @@ class RouterNetworkInterface(AwsResource):
         configuration: RouterNetworkInterfaceConfiguration,
         name: str | Expr[str],
         region_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2380,7 +2380,7 @@ class RouterNetworkInterface(AwsResource):
     """The name of the router network interface."""
     region_name: str | Expr[str] | None
     """The AWS Region for the router network interface. Defaults to the current region if not specified."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag and organize this router network interface."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2774,7 +2774,7 @@ class RouterOutput(AwsResource):
         name: str | Expr[str],
         region_name: str | Expr[str] | None = None,
         routing_scope: Literal["REGIONAL", "GLOBAL"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2799,7 +2799,7 @@ class RouterOutput(AwsResource):
     region_name: str | Expr[str] | None
     """The Amazon Web Services Region for the router output. Defaults to the current region if not specified."""
     routing_scope: Literal["REGIONAL", "GLOBAL"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to tag this router output."""
     tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"] | Expr[str]
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CertificateAssociation(AwsResource):
@@ -89,7 +89,7 @@ class JobTemplate(AwsResource):
         queue: str | Expr[str] | None = None,
         settings_json: str | Expr[str] | Json,
         status_update_interval: Literal["SECONDS_10", "SECONDS_12", "SECONDS_120", "SECONDS_15", "SECONDS_180", "SECONDS_20", "SECONDS_240", "SECONDS_30", "SECONDS_300", "SECONDS_360", "SECONDS_420", "SECONDS_480", "SECONDS_540", "SECONDS_60", "SECONDS_600"] | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -115,7 +115,7 @@ class JobTemplate(AwsResource):
     settings_json: str | Expr[str] | Json
     status_update_interval: Literal["SECONDS_10", "SECONDS_12", "SECONDS_120", "SECONDS_15", "SECONDS_180", "SECONDS_20", "SECONDS_240", "SECONDS_30", "SECONDS_300", "SECONDS_360", "SECONDS_420", "SECONDS_480", "SECONDS_540", "SECONDS_60", "SECONDS_600"] | Expr[str] | None
     """Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events. Set the interval, in seconds, between status updates."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -142,7 +142,7 @@ class Preset(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         settings_json: str | Expr[str] | Json,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -158,7 +158,7 @@ class Preset(AwsResource):
     name: str | Expr[str] | None
     """The name of the preset that you are modifying."""
     settings_json: str | Expr[str] | Json
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -187,7 +187,7 @@ class Queue(AwsResource):
         name: str | Expr[str] | None = None,
         pricing_plan: Literal["ON_DEMAND", "RESERVED"] | Expr[str] | None = None,
         status: Literal["ACTIVE", "PAUSED"] | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -208,6 +208,6 @@ class Queue(AwsResource):
     """When you use CloudFormation, you can create only on-demand queues. Therefore, always set PricingPlan to the value ON_DEMAND when declaring an AWS::MediaConvert::Queue in your CloudFormation template. To create a reserved queue, use the AWS Elemental MediaConvert console at https://console.aws.amazon.com/mediaconvert to set up a contract. For more information, see Working with AWS Elemental MediaConvert Queues in the AWS Elemental MediaConvert User Guide."""
     status: Literal["ACTIVE", "PAUSED"] | Expr[str] | None
     """Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create a paused queue, then jobs that you send to that queue won't begin."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

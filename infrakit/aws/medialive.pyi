@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Channel(AwsResource):
@@ -3143,7 +3143,7 @@ class Channel(AwsResource):
         maintenance: MaintenanceCreateSettings | None = None,
         name: str | Expr[str] | None = None,
         role_arn: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         vpc: VpcOutputSettings | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3169,7 +3169,7 @@ class Channel(AwsResource):
     maintenance: MaintenanceCreateSettings | None
     name: str | Expr[str] | None
     role_arn: str | Expr[str] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     vpc: VpcOutputSettings | None
     @property
     def attrs(self) -> Attrs: ...
@@ -3216,7 +3216,7 @@ class ChannelPlacementGroup(AwsResource):
         cluster_id: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         nodes: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3231,7 +3231,7 @@ class ChannelPlacementGroup(AwsResource):
     """The name of the channel placement group."""
     nodes: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """List of nodes added to the channel placement group"""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A collection of key-value pairs."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3280,7 +3280,7 @@ class CloudWatchAlarmTemplate(AwsResource):
         name: str | Expr[str],
         period: float | Expr[float],
         statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"] | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target_resource_type: Literal["CLOUDFRONT_DISTRIBUTION", "MEDIALIVE_MULTIPLEX", "MEDIALIVE_CHANNEL", "MEDIALIVE_INPUT_DEVICE", "MEDIAPACKAGE_CHANNEL", "MEDIAPACKAGE_ORIGIN_ENDPOINT", "MEDIACONNECT_FLOW", "MEDIATAILOR_PLAYBACK_CONFIGURATION", "S3_BUCKET"] | Expr[str],
         threshold: float | Expr[float],
         treat_missing_data: Literal["notBreaching", "breaching", "ignore", "missing"] | Expr[str],
@@ -3310,7 +3310,7 @@ class CloudWatchAlarmTemplate(AwsResource):
     """The period, in seconds, over which the specified statistic is applied."""
     statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"] | Expr[str]
     """The statistic to apply to the alarm's metric data."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Represents the tags associated with a resource."""
     target_resource_type: Literal["CLOUDFRONT_DISTRIBUTION", "MEDIALIVE_MULTIPLEX", "MEDIALIVE_CHANNEL", "MEDIALIVE_INPUT_DEVICE", "MEDIAPACKAGE_CHANNEL", "MEDIAPACKAGE_ORIGIN_ENDPOINT", "MEDIACONNECT_FLOW", "MEDIATAILOR_PLAYBACK_CONFIGURATION", "S3_BUCKET"] | Expr[str]
     """The resource type this template should dynamically generate cloudwatch metric alarms for."""
@@ -3354,7 +3354,7 @@ class CloudWatchAlarmTemplateGroup(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3367,7 +3367,7 @@ class CloudWatchAlarmTemplateGroup(AwsResource):
     """A resource's optional description."""
     name: str | Expr[str]
     """A resource's name. Names must be unique within the scope of a resource type in a specific region."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Represents the tags associated with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3443,7 +3443,7 @@ class Cluster(AwsResource):
         instance_role_arn: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         network_settings: ClusterNetworkSettings | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3460,7 +3460,7 @@ class Cluster(AwsResource):
     """The user-specified name of the Cluster to be created."""
     network_settings: ClusterNetworkSettings | None
     """On premises settings which will have the interface network mappings and default Output logical interface"""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A collection of key-value pairs."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3516,7 +3516,7 @@ class EventBridgeRuleTemplate(AwsResource):
         event_type: Literal["MEDIALIVE_MULTIPLEX_ALERT", "MEDIALIVE_MULTIPLEX_STATE_CHANGE", "MEDIALIVE_CHANNEL_ALERT", "MEDIALIVE_CHANNEL_INPUT_CHANGE", "MEDIALIVE_CHANNEL_STATE_CHANGE", "MEDIAPACKAGE_INPUT_NOTIFICATION", "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION", "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION", "SIGNAL_MAP_ACTIVE_ALARM", "MEDIACONNECT_ALERT", "MEDIACONNECT_SOURCE_HEALTH", "MEDIACONNECT_OUTPUT_HEALTH", "MEDIACONNECT_FLOW_STATUS_CHANGE"] | Expr[str],
         group_identifier: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3535,7 +3535,7 @@ class EventBridgeRuleTemplate(AwsResource):
     """An eventbridge rule template group's identifier. Can be either be its id or current name."""
     name: str | Expr[str]
     """A resource's name. Names must be unique within the scope of a resource type in a specific region."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Represents the tags associated with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3573,7 +3573,7 @@ class EventBridgeRuleTemplateGroup(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3586,7 +3586,7 @@ class EventBridgeRuleTemplateGroup(AwsResource):
     """A resource's optional description."""
     name: str | Expr[str]
     """A resource's name. Names must be unique within the scope of a resource type in a specific region."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Represents the tags associated with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3989,7 +3989,7 @@ class Input(AwsResource):
         smpte2110_receiver_group_settings: Smpte2110ReceiverGroupSettings | None = None,
         sources: Sequence[InputSource] | None = None,
         srt_settings: SrtSettings | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         type: Literal["UDP_PUSH", "RTP_PUSH", "RTMP_PUSH", "RTMP_PULL", "URL_PULL", "MP4_FILE", "MEDIACONNECT", "INPUT_DEVICE", "AWS_CDI", "TS_FILE", "SRT_CALLER", "MULTICAST", "SMPTE_2110_RECEIVER_GROUP", "SDI", "MEDIACONNECT_ROUTER", "SRT_LISTENER"] | Expr[str] | None = None,
         vpc: InputVpcRequest | None = None,
         depends_on: DependsOn = None,
@@ -4028,7 +4028,7 @@ class Input(AwsResource):
     """A list of the sources of the input (PULL-type)."""
     srt_settings: SrtSettings | None
     """The settings associated with an SRT input."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     type: Literal["UDP_PUSH", "RTP_PUSH", "RTMP_PUSH", "RTMP_PULL", "URL_PULL", "MP4_FILE", "MEDIACONNECT", "INPUT_DEVICE", "AWS_CDI", "TS_FILE", "SRT_CALLER", "MULTICAST", "SMPTE_2110_RECEIVER_GROUP", "SDI", "MEDIACONNECT_ROUTER", "SRT_LISTENER"] | Expr[str] | None
     """The different types of inputs that AWS Elemental MediaLive supports."""
     vpc: InputVpcRequest | None
@@ -4074,7 +4074,7 @@ class InputSecurityGroup(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         whitelist_rules: Sequence[InputWhitelistRule] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4084,7 +4084,7 @@ class InputSecurityGroup(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     whitelist_rules: Sequence[InputWhitelistRule] | None
     """Whitelist rules and their sync status"""
     @property
@@ -4179,7 +4179,7 @@ class Multiplex(AwsResource):
         destinations: Sequence[MultiplexOutputDestination] | None = None,
         multiplex_settings: MultiplexSettings,
         name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4196,7 +4196,7 @@ class Multiplex(AwsResource):
     """Configuration for a multiplex event."""
     name: str | Expr[str]
     """Name of multiplex."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A collection of key-value pairs."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4434,7 +4434,7 @@ class Network(AwsResource):
         ip_pools: Sequence[IpPool],
         name: str | Expr[str],
         routes: Sequence[Route] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4449,7 +4449,7 @@ class Network(AwsResource):
     """The user-specified name of the Network to be created."""
     routes: Sequence[Route] | None
     """The routes for the network"""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A collection of key-value pairs."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4542,7 +4542,7 @@ class Node(AwsResource):
         node_interface_mappings: Sequence[NodeInterfaceMapping] | None = None,
         role: Literal["BACKUP", "ACTIVE"] | Expr[str] | None = None,
         sdi_source_mappings: Sequence[SdiSourceMapping] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4561,7 +4561,7 @@ class Node(AwsResource):
     """The role of the Node in the Cluster. ACTIVE means the Node is available for encoding. BACKUP means the Node is a redundant Node and might get used if an ACTIVE Node fails."""
     sdi_source_mappings: Sequence[SdiSourceMapping] | None
     """An array of SDI source mappings."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of key-value pairs."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4607,7 +4607,7 @@ class SdiSource(AwsResource):
         *,
         mode: Literal["QUADRANT", "INTERLEAVE"] | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         type: Literal["SINGLE", "QUAD"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4621,7 +4621,7 @@ class SdiSource(AwsResource):
     """The current state of the SdiSource."""
     name: str | Expr[str]
     """The name of the SdiSource."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A collection of key-value pairs."""
     type: Literal["SINGLE", "QUAD"] | Expr[str]
     """The interface mode of the SdiSource."""
@@ -4705,7 +4705,7 @@ class SignalMap(AwsResource):
         event_bridge_rule_template_group_identifiers: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         force_rediscovery: bool | Expr[bool] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4724,7 +4724,7 @@ class SignalMap(AwsResource):
     """If true, will force a rediscovery of a signal map if an unchanged discoveryEntryPointArn is provided."""
     name: str | Expr[str]
     """A resource's name. Names must be unique within the scope of a resource type in a specific region."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Represents the tags associated with a resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Asset(AwsResource):
@@ -59,7 +59,7 @@ class Asset(AwsResource):
         resource_id: str | Expr[str] | None = None,
         source_arn: str | Expr[str],
         source_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -80,7 +80,7 @@ class Asset(AwsResource):
     """ARN of the source object in S3."""
     source_role_arn: str | Expr[str]
     """The IAM role_arn used to access the source S3 bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -159,7 +159,7 @@ class Channel(AwsResource):
         hls_ingest: HlsIngest | None = None,
         id: str | Expr[str],
         ingress_access_logs: LogConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -178,7 +178,7 @@ class Channel(AwsResource):
     """The ID of the Channel."""
     ingress_access_logs: LogConfiguration | None
     """The configuration parameters for egress access logging."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -545,7 +545,7 @@ class OriginEndpoint(AwsResource):
         mss_package: MssPackage | None = None,
         origination: Literal["ALLOW", "DENY"] | Expr[str] | None = None,
         startover_window_seconds: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_delay_seconds: int | Expr[int] | None = None,
         whitelist: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -578,7 +578,7 @@ class OriginEndpoint(AwsResource):
     """Control whether origination of video is allowed for this OriginEndpoint. If set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of access control. If set to DENY, the OriginEndpoint may not be requested. This can be helpful for Live to VOD harvesting, or for temporarily disabling origination"""
     startover_window_seconds: int | Expr[int] | None
     """Maximum duration (seconds) of content to retain for startover playback. If not specified, startover playback will be disabled for the OriginEndpoint."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     time_delay_seconds: int | Expr[int] | None
     """Amount of delay (seconds) to enforce on the playback of live content. If not specified, there will be no time delay in effect for the OriginEndpoint."""
@@ -876,7 +876,7 @@ class PackagingConfiguration(AwsResource):
         id: str | Expr[str],
         mss_package: MssPackage | None = None,
         packaging_group_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -897,7 +897,7 @@ class PackagingConfiguration(AwsResource):
     """A Microsoft Smooth Streaming (MSS) PackagingConfiguration."""
     packaging_group_id: str | Expr[str]
     """The ID of a PackagingGroup."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -961,7 +961,7 @@ class PackagingGroup(AwsResource):
         authorization: Authorization | None = None,
         egress_access_logs: LogConfiguration | None = None,
         id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -976,7 +976,7 @@ class PackagingGroup(AwsResource):
     """The configuration parameters for egress access logging."""
     id: str | Expr[str]
     """The ID of the PackagingGroup."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...

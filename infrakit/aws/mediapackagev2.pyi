@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Channel(AwsResource):
@@ -102,7 +102,7 @@ class Channel(AwsResource):
         multiview_configuration: MultiviewConfiguration | None = None,
         output_header_configuration: OutputHeaderConfiguration | None = None,
         output_locking_mode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -123,7 +123,7 @@ class Channel(AwsResource):
     output_header_configuration: OutputHeaderConfiguration | None
     """<p>The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.</p>"""
     output_locking_mode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -168,7 +168,7 @@ class ChannelGroup(AwsResource):
         *,
         channel_group_name: str | Expr[str],
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -180,7 +180,7 @@ class ChannelGroup(AwsResource):
     channel_group_name: str | Expr[str]
     description: str | Expr[str] | None
     """<p>Enter any descriptive text that helps you to identify the channel group.</p>"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -846,7 +846,7 @@ class OriginEndpoint(AwsResource):
         segment: Segment | None = None,
         startover_window_seconds: int | Expr[int] | None = None,
         stream_name_output_mode: Literal["INDEX", "PASSTHROUGH_NAME"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         uri_separator: Literal["UNDERSCORE", "HYPHEN"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -877,7 +877,7 @@ class OriginEndpoint(AwsResource):
     startover_window_seconds: int | Expr[int] | None
     """<p>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing. Viewers can start-over or catch-up on content that falls within the window. The maximum startover window is 1,209,600 seconds (14 days).</p>"""
     stream_name_output_mode: Literal["INDEX", "PASSTHROUGH_NAME"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     uri_separator: Literal["UNDERSCORE", "HYPHEN"] | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Channel(AwsResource):
@@ -131,7 +131,7 @@ class Channel(AwsResource):
         log_configuration: LogConfigurationForChannel | None = None,
         outputs: Sequence[RequestOutputItem],
         playback_mode: Literal["LOOP", "LINEAR"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tier: Literal["BASIC", "STANDARD"] | Expr[str] | None = None,
         time_shift_configuration: TimeShiftConfiguration | None = None,
         depends_on: DependsOn = None,
@@ -152,7 +152,7 @@ class Channel(AwsResource):
     outputs: Sequence[RequestOutputItem]
     """<p>The channel's output properties.</p>"""
     playback_mode: Literal["LOOP", "LINEAR"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the channel."""
     tier: Literal["BASIC", "STANDARD"] | Expr[str] | None
     time_shift_configuration: TimeShiftConfiguration | None
@@ -387,7 +387,7 @@ class Function(AwsResource):
         function_type: Literal["HTTP_REQUEST", "AWS_SERVICE_REQUEST", "CUSTOM_OUTPUT", "CONCURRENT_EXECUTOR", "SEQUENTIAL_EXECUTOR", "VAST_REQUEST"] | Expr[str],
         http_request_configuration: HttpRequestConfiguration | None = None,
         sequential_executor_configuration: SequentialExecutorConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vast_request_configuration: VastRequestConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -413,7 +413,7 @@ class Function(AwsResource):
     """Configuration for HTTP request functions."""
     sequential_executor_configuration: SequentialExecutorConfiguration | None
     """The configuration for a SEQUENTIAL_EXECUTOR function. A SEQUENTIAL_EXECUTOR runs an ordered list of child functions one at a time, passing data between them. For more information about functions, see Working with functions (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the MediaTailor User Guide."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the function resource."""
     vast_request_configuration: VastRequestConfiguration | None
     """The configuration for a VAST_REQUEST function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper redirects, then makes the parsed ads available to the function's output expressions. For more information, see Function types and composition (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html) in the MediaTailor User Guide."""
@@ -466,7 +466,7 @@ class LiveSource(AwsResource):
         http_package_configurations: Sequence[HttpPackageConfiguration],
         live_source_name: str | Expr[str],
         source_location_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -479,7 +479,7 @@ class LiveSource(AwsResource):
     """<p>A list of HTTP package configuration parameters for this live source.</p>"""
     live_source_name: str | Expr[str]
     source_location_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the live source."""
     @property
     def attrs(self) -> Attrs: ...
@@ -843,7 +843,7 @@ class PlaybackConfiguration(AwsResource):
         name: str | Expr[str],
         personalization_threshold_seconds: int | Expr[int] | None = None,
         slate_ad_url: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transcode_profile_name: str | Expr[str] | None = None,
         video_content_source_url: str | Expr[str],
         depends_on: DependsOn = None,
@@ -894,7 +894,7 @@ class PlaybackConfiguration(AwsResource):
     """Defines the maximum duration of underfilled ad time (in seconds) allowed in an ad break. If the duration of underfilled ad time exceeds the personalization threshold, then the personalization of the ad break is abandoned and the underlying content is shown. This feature applies to ad replacement in live and VOD streams, rather than ad insertion, because it relies on an underlying content stream. For more information about ad break behavior, including ad replacement and insertion, see Ad Behavior in AWS Elemental MediaTailor (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html)."""
     slate_ad_url: str | Expr[str] | None
     """The URL for a high-quality video asset to transcode and use to fill in time that's not used by ads. AWS Elemental MediaTailor shows the slate to fill in gaps in media content. Configuring the slate is optional for non-VPAID configurations. For VPAID, the slate is required because MediaTailor provides it in the slots that are designated for dynamic ad content. The slate must be a high-quality asset that contains both audio and video."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the playback configuration."""
     transcode_profile_name: str | Expr[str] | None
     """The name that is used to associate this playback configuration with a custom transcode profile. This overrides the dynamic transcoding defaults of MediaTailor. Use this only if you have already set up custom profiles with the help of AWS Support."""
@@ -1070,7 +1070,7 @@ class PrefetchSchedule(AwsResource):
         retrieval: PrefetchRetrieval | None = None,
         schedule_type: Literal["SINGLE", "RECURRING"] | Expr[str] | None = None,
         stream_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1090,7 +1090,7 @@ class PrefetchSchedule(AwsResource):
     """The frequency that MediaTailor creates prefetch schedules."""
     stream_id: str | Expr[str] | None
     """An optional stream identifier that MediaTailor uses to prefetch ads for multiple streams that use the same playback configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the prefetch schedule."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1470,7 +1470,7 @@ class SourceLocation(AwsResource):
         http_configuration: HttpConfiguration,
         segment_delivery_configurations: Sequence[SegmentDeliveryConfiguration] | None = None,
         source_location_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1488,7 +1488,7 @@ class SourceLocation(AwsResource):
     segment_delivery_configurations: Sequence[SegmentDeliveryConfiguration] | None
     """<p>A list of the segment delivery configurations associated with this resource.</p>"""
     source_location_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the source location."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1538,7 +1538,7 @@ class VodSource(AwsResource):
         *,
         http_package_configurations: Sequence[HttpPackageConfiguration],
         source_location_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vod_source_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1551,7 +1551,7 @@ class VodSource(AwsResource):
     http_package_configurations: Sequence[HttpPackageConfiguration]
     """<p>A list of HTTP package configuration parameters for this VOD source.</p>"""
     source_location_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to assign to the VOD source."""
     vod_source_name: str | Expr[str]
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ACL(AwsResource):
@@ -42,7 +42,7 @@ class ACL(AwsResource):
         /,
         *,
         acl_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_names: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -54,7 +54,7 @@ class ACL(AwsResource):
     ) -> None: ...
     acl_name: str | Expr[str]
     """The name of the acl."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this cluster."""
     user_names: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """List of users associated to this acl."""
@@ -148,7 +148,7 @@ class Cluster(AwsResource):
         sns_topic_status: str | Expr[str] | None = None,
         subnet_group_name: str | Expr[str] | None = None,
         tls_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -219,7 +219,7 @@ class Cluster(AwsResource):
 
     You cannot modify the value of TransitEncryptionEnabled after the cluster is created. To enable in-transit encryption on a cluster you must set TransitEncryptionEnabled to true when you create a cluster.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this cluster."""
     @property
     def attrs(self) -> Attrs: ...
@@ -269,7 +269,7 @@ class MultiRegionCluster(AwsResource):
         node_type: str | Expr[str],
         num_shards: int | Expr[int] | None = None,
         tls_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         update_strategy: Literal["COORDINATED", "UNCOORDINATED"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -298,7 +298,7 @@ class MultiRegionCluster(AwsResource):
 
     You cannot modify the value of TransitEncryptionEnabled after the cluster is created. To enable in-transit encryption on a cluster you must set TransitEncryptionEnabled to true when you create a cluster.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this multi region cluster."""
     update_strategy: Literal["COORDINATED", "UNCOORDINATED"] | Expr[str] | None
     """An enum string value that determines the update strategy for scaling. Possible values are 'COORDINATED' and 'UNCOORDINATED'. Default is 'COORDINATED'."""
@@ -338,7 +338,7 @@ class ParameterGroup(AwsResource):
         family: str | Expr[str],
         parameter_group_name: str | Expr[str],
         parameters: str | Expr[str] | Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -354,7 +354,7 @@ class ParameterGroup(AwsResource):
     parameter_group_name: str | Expr[str]
     """The name of the parameter group."""
     parameters: str | Expr[str] | Json | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this parameter group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -407,7 +407,7 @@ class Snapshot(AwsResource):
         cluster_name: str | Expr[str],
         kms_key_id: str | Expr[str] | None = None,
         snapshot_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -422,7 +422,7 @@ class Snapshot(AwsResource):
     """The ID of the KMS key used to encrypt the snapshot."""
     snapshot_name: str | Expr[str]
     """The name of the snapshot."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to be added to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -463,7 +463,7 @@ class SubnetGroup(AwsResource):
         description: str | Expr[str] | None = None,
         subnet_group_name: str | Expr[str],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -478,7 +478,7 @@ class SubnetGroup(AwsResource):
     """The name of the subnet group. This value must be unique as it also serves as the subnet group identifier."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """A list of VPC subnet IDs for the subnet group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this subnet group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -532,7 +532,7 @@ class User(AwsResource):
         *,
         access_string: str | Expr[str] | None = None,
         authentication_mode: AuthenticationMode | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -545,7 +545,7 @@ class User(AwsResource):
     access_string: str | Expr[str] | None
     """Access permissions string used for this user account."""
     authentication_mode: AuthenticationMode | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this user."""
     user_name: str | Expr[str]
     """The name of the user."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connector(AwsResource):
@@ -64,7 +64,7 @@ class Connector(AwsResource):
         name: str | Expr[str],
         ssm_command_config: ConnectorSsmCommandConfig | None = None,
         ssm_instance_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -79,7 +79,7 @@ class Connector(AwsResource):
     """SSM command configuration for the connector."""
     ssm_instance_id: str | Expr[str]
     """The SSM instance ID associated with this connector."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the connector."""
     @property
     def attrs(self) -> Attrs: ...
@@ -237,7 +237,7 @@ class LaunchConfigurationTemplate(AwsResource):
         post_launch_actions: PostLaunchActions | None = None,
         small_volume_conf: LaunchTemplateDiskConf | None = None,
         small_volume_max_size: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_instance_type_right_sizing_method: Literal["NONE", "BASIC"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -275,7 +275,7 @@ class LaunchConfigurationTemplate(AwsResource):
     """Launch template disk configuration."""
     small_volume_max_size: int | Expr[int] | None
     """Small volume maximum size, in GiB."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags to be associated with the Launch Configuration Template."""
     target_instance_type_right_sizing_method: Literal["NONE", "BASIC"] | Expr[str] | None
     """Target instance type right-sizing method."""
@@ -392,7 +392,7 @@ class NetworkMigrationDefinition(AwsResource):
         name: str | Expr[str],
         scope_tags: Mapping[str, str | Expr[str]] | None = None,
         source_configurations: Sequence[SourceConfiguration],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_deployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | Expr[str] | None = None,
         target_network: TargetNetwork,
         target_s3_configuration: TargetS3Configuration,
@@ -412,7 +412,7 @@ class NetworkMigrationDefinition(AwsResource):
     """Scope tags for the network migration definition."""
     source_configurations: Sequence[SourceConfiguration]
     """A list of source configurations for the network migration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the network migration definition."""
     target_deployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | Expr[str] | None
     """The target deployment configuration for the migrated network."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApprovalTeam(AwsResource):
@@ -122,7 +122,7 @@ class ApprovalTeam(AwsResource):
         description: str | Expr[str],
         name: str | Expr[str],
         policies: Sequence[Policy],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -136,7 +136,7 @@ class ApprovalTeam(AwsResource):
     description: str | Expr[str]
     name: str | Expr[str]
     policies: Sequence[Policy]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -218,7 +218,7 @@ class IdentitySource(AwsResource):
         /,
         *,
         identity_source_parameters: IdentitySourceParameters,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -228,6 +228,6 @@ class IdentitySource(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     identity_source_parameters: IdentitySourceParameters
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

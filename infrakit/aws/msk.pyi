@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class BatchScramSecret(AwsResource):
@@ -351,7 +351,7 @@ class Channel(AwsResource):
         iceberg_destination_configuration: IcebergDestinationConfiguration | None = None,
         logging_info: ChannelLoggingInfo | None = None,
         s3_destination_configuration: S3DestinationConfiguration | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         topic_configuration_list: Sequence[TopicConfiguration],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -373,7 +373,7 @@ class Channel(AwsResource):
     """Log configuration details for Channel"""
     s3_destination_configuration: S3DestinationConfiguration | None
     """S3 destination configuration"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Tags attached to the channel"""
     topic_configuration_list: Sequence[TopicConfiguration]
     """Topic configuration"""
@@ -807,7 +807,7 @@ class Cluster(AwsResource):
         open_monitoring: OpenMonitoring | None = None,
         rebalancing: Rebalancing | None = None,
         storage_mode: Literal["LOCAL", "TIERED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         zookeeper_access: ZookeeperAccess | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -829,7 +829,7 @@ class Cluster(AwsResource):
     open_monitoring: OpenMonitoring | None
     rebalancing: Rebalancing | None
     storage_mode: Literal["LOCAL", "TIERED"] | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     zookeeper_access: ZookeeperAccess | None
     @property
@@ -1333,7 +1333,7 @@ class Replicator(AwsResource):
         replication_info_list: Sequence[ReplicationInfo],
         replicator_name: str | Expr[str],
         service_execution_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1354,7 +1354,7 @@ class Replicator(AwsResource):
     """The name of the replicator."""
     service_execution_role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the IAM role used by the replicator to access external resources."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -1418,7 +1418,7 @@ class ServerlessCluster(AwsResource):
         *,
         client_authentication: ClientAuthentication,
         cluster_name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         vpc_configs: Sequence[VpcConfig],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1430,7 +1430,7 @@ class ServerlessCluster(AwsResource):
     ) -> None: ...
     client_authentication: ClientAuthentication
     cluster_name: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     vpc_configs: Sequence[VpcConfig]
     @property
@@ -1495,7 +1495,7 @@ class VpcConnection(AwsResource):
         authentication: Literal["SASL_IAM", "SASL_SCRAM", "TLS"] | Expr[str],
         client_subnets: Sequence[str | Expr[str]] | Expr[list[str]],
         security_groups: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target_cluster_arn: str | Expr[str],
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1510,7 +1510,7 @@ class VpcConnection(AwsResource):
     """The type of private link authentication"""
     client_subnets: Sequence[str | Expr[str]] | Expr[list[str]]
     security_groups: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     target_cluster_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the target cluster"""

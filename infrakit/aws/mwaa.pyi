@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Environment(AwsResource):
@@ -132,7 +132,7 @@ class Environment(AwsResource):
         source_bucket_arn: str | Expr[str] | None = None,
         startup_script_s3_object_version: str | Expr[str] | None = None,
         startup_script_s3_path: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"] | Expr[str] | None = None,
         weekly_maintenance_window_start: str | Expr[str] | None = None,
         worker_replacement_strategy: Literal["FORCED", "GRACEFUL"] | Expr[str] | None = None,
@@ -200,7 +200,7 @@ class Environment(AwsResource):
     """Represents an version ID for an S3 object."""
     startup_script_s3_path: str | Expr[str] | None
     """Represents an S3 prefix relative to the root of an S3 bucket."""
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"] | Expr[str] | None
     """Choice for mode of webserver access including over public internet or via private VPC endpoint."""
     weekly_maintenance_window_start: str | Expr[str] | None

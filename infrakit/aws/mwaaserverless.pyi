@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Workflow(AwsResource):
@@ -127,7 +127,7 @@ class Workflow(AwsResource):
         name: str | Expr[str] | None = None,
         network_configuration: NetworkConfiguration | None = None,
         role_arn: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         trigger_mode: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -146,7 +146,7 @@ class Workflow(AwsResource):
     name: str | Expr[str] | None
     network_configuration: NetworkConfiguration | None
     role_arn: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of key-value pairs to be applied as tags"""
     trigger_mode: str | Expr[str] | None
     @property

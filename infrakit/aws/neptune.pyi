@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DBCluster(AwsResource):
@@ -252,7 +252,7 @@ class DBCluster(AwsResource):
         snapshot_identifier: str | Expr[str] | None = None,
         source_db_cluster_identifier: str | Expr[str] | None = None,
         storage_encrypted: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_latest_restorable_time: bool | Expr[bool] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -345,7 +345,7 @@ class DBCluster(AwsResource):
 
     If you specify the DBSnapshotIdentifier and don't specify this property or disable it. The value is inherited from the snapshot, and the specified KmsKeyId property from the snapshot is used.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to this cluster."""
     use_latest_restorable_time: bool | Expr[bool] | None
     """Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
@@ -388,7 +388,7 @@ class DBClusterParameterGroup(AwsResource):
         family: str | Expr[str],
         name: str | Expr[str] | None = None,
         parameters: str | Expr[str] | Json,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -404,7 +404,7 @@ class DBClusterParameterGroup(AwsResource):
     name: str | Expr[str] | None
     """Provides the name of the DB cluster parameter group."""
     parameters: str | Expr[str] | Json
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The list of tags for the cluster parameter group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -453,7 +453,7 @@ class DBInstance(AwsResource):
         db_subnet_group_name: str | Expr[str] | None = None,
         preferred_maintenance_window: str | Expr[str] | None = None,
         publicly_accessible: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -495,7 +495,7 @@ class DBInstance(AwsResource):
     """Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC)."""
     publicly_accessible: bool | Expr[bool] | None
     """Indicates that public accessibility is enabled. This should be enabled in combination with IAM Auth enabled on the DBCluster"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this DB instance."""
     @property
     def attrs(self) -> Attrs: ...
@@ -529,7 +529,7 @@ class DBParameterGroup(AwsResource):
         family: str | Expr[str],
         name: str | Expr[str] | None = None,
         parameters: str | Expr[str] | Json,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -545,7 +545,7 @@ class DBParameterGroup(AwsResource):
     name: str | Expr[str] | None
     """Provides the name of the DB parameter group."""
     parameters: str | Expr[str] | Json
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An optional array of key-value pairs to apply to this DB parameter group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -578,7 +578,7 @@ class DBSubnetGroup(AwsResource):
         db_subnet_group_description: str | Expr[str],
         db_subnet_group_name: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -598,7 +598,7 @@ class DBSubnetGroup(AwsResource):
     """
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The Amazon EC2 subnet IDs for the DB subnet group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An optional array of key-value pairs to apply to this DB subnet group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -632,7 +632,7 @@ class EventSubscription(AwsResource):
         source_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         source_type: str | Expr[str] | None = None,
         subscription_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -653,7 +653,7 @@ class EventSubscription(AwsResource):
     """The type of source that will be generating the events. For example, if you want to be notified of events generated by a DB instance, you would set this parameter to db-instance. if this value is not specified, all events are returned."""
     subscription_name: str | Expr[str] | None
     """The name of the subscription."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -689,7 +689,7 @@ class GlobalCluster(AwsResource):
         global_cluster_identifier: str | Expr[str] | None = None,
         source_db_cluster_identifier: str | Expr[str] | None = None,
         storage_encrypted: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -710,7 +710,7 @@ class GlobalCluster(AwsResource):
     """The Amazon Resource Name (ARN) of an existing Neptune DB cluster to use as the primary cluster of the new global database."""
     storage_encrypted: bool | Expr[bool] | None
     """Whether the global database cluster is storage encrypted."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

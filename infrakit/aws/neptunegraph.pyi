@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Graph(AwsResource):
@@ -129,7 +129,7 @@ class Graph(AwsResource):
         provisioned_memory: int | Expr[int],
         public_connectivity: bool | Expr[bool] | None = None,
         replica_count: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vector_search_configuration: VectorSearchConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -173,7 +173,7 @@ class Graph(AwsResource):
 
     _Default_: If not specified, the default value is 1.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with this graph."""
     vector_search_configuration: VectorSearchConfiguration | None
     """Vector Search Configuration"""
@@ -227,7 +227,7 @@ class GraphSnapshot(AwsResource):
         *,
         graph_identifier: str | Expr[str],
         snapshot_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -240,7 +240,7 @@ class GraphSnapshot(AwsResource):
     """The unique identifier of the Neptune Analytics graph to create the snapshot from."""
     snapshot_name: str | Expr[str]
     """The snapshot name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

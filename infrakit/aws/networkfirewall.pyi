@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ContainerAssociation(AwsResource):
@@ -76,7 +76,7 @@ class ContainerAssociation(AwsResource):
         container_association_name: str | Expr[str],
         container_monitoring_configurations: Sequence[ContainerMonitoringConfiguration],
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["ECS", "EKS"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -92,7 +92,7 @@ class ContainerAssociation(AwsResource):
     """The monitoring configurations for the container association. Each configuration specifies an Amazon ECS or Amazon EKS cluster to monitor and optional attribute filters to narrow which containers are tracked."""
     description: str | Expr[str] | None
     """A description of the container association."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: Literal["ECS", "EKS"] | Expr[str]
     """The type of containers to monitor. You can't change the container type after creation."""
@@ -228,7 +228,7 @@ class Firewall(AwsResource):
         proxy_settings: ProxySettings | None = None,
         subnet_change_protection: bool | Expr[bool] | None = None,
         subnet_mappings: Sequence[SubnetMapping] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_id: str | Expr[str] | None = None,
         vpc_endpoint: VpcEndpoint | None = None,
         vpc_id: str | Expr[str] | None = None,
@@ -258,7 +258,7 @@ class Firewall(AwsResource):
     """The proxy listener configuration for a proxy-mode (no source preservation) firewall."""
     subnet_change_protection: bool | Expr[bool] | None
     subnet_mappings: Sequence[SubnetMapping] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     transit_gateway_id: str | Expr[str] | None
     vpc_endpoint: VpcEndpoint | None
     """The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true."""
@@ -455,7 +455,7 @@ class FirewallPolicy(AwsResource):
         description: str | Expr[str] | None = None,
         firewall_policy: _FirewallPolicy_FirewallPolicy,
         firewall_policy_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -467,7 +467,7 @@ class FirewallPolicy(AwsResource):
     description: str | Expr[str] | None
     firewall_policy: _FirewallPolicy_FirewallPolicy
     firewall_policy_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -860,7 +860,7 @@ class RuleGroup(AwsResource):
         rule_group: _RuleGroup_RuleGroup | None = None,
         rule_group_name: str | Expr[str],
         summary_configuration: SummaryConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["STATELESS", "STATEFUL"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -875,7 +875,7 @@ class RuleGroup(AwsResource):
     rule_group: _RuleGroup_RuleGroup | None
     rule_group_name: str | Expr[str]
     summary_configuration: SummaryConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["STATELESS", "STATEFUL"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -1004,7 +1004,7 @@ class TLSInspectionConfiguration(AwsResource):
         description: str | Expr[str] | None = None,
         tls_inspection_configuration: _TLSInspectionConfiguration_TLSInspectionConfiguration,
         tls_inspection_configuration_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1016,7 +1016,7 @@ class TLSInspectionConfiguration(AwsResource):
     description: str | Expr[str] | None
     tls_inspection_configuration: _TLSInspectionConfiguration_TLSInspectionConfiguration
     tls_inspection_configuration_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1072,7 +1072,7 @@ class VpcEndpointAssociation(AwsResource):
         description: str | Expr[str] | None = None,
         firewall_arn: str | Expr[str],
         subnet_mapping: SubnetMapping,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1086,7 +1086,7 @@ class VpcEndpointAssociation(AwsResource):
     firewall_arn: str | Expr[str]
     """A resource ARN."""
     subnet_mapping: SubnetMapping
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_id: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Monitor(AwsResource):
@@ -79,7 +79,7 @@ class Monitor(AwsResource):
         monitor_name: str | Expr[str],
         remote_resources: Sequence[MonitorRemoteResource] | None = None,
         scope_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -96,7 +96,7 @@ class Monitor(AwsResource):
     """The remote resources to monitor."""
     scope_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the scope for the monitor."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the monitor."""
     @property
     def attrs(self) -> Attrs: ...
@@ -175,7 +175,7 @@ class Scope(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         targets: Sequence[TargetResource],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -185,7 +185,7 @@ class Scope(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the scope."""
     targets: Sequence[TargetResource]
     """The targets for the scope."""

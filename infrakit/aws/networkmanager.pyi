@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConnectAttachment(AwsResource):
@@ -101,7 +101,7 @@ class ConnectAttachment(AwsResource):
         network_function_group_name: str | Expr[str] | None = None,
         options: ConnectAttachmentOptions,
         routing_policy_label: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transport_attachment_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -121,7 +121,7 @@ class ConnectAttachment(AwsResource):
     """Protocol options for connect attachment"""
     routing_policy_label: str | Expr[str] | None
     """Routing policy label"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the attachment."""
     transport_attachment_id: str | Expr[str]
     """Id of transport attachment"""
@@ -197,7 +197,7 @@ class ConnectPeer(AwsResource):
         inside_cidr_blocks: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         peer_address: str | Expr[str],
         subnet_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -218,7 +218,7 @@ class ConnectPeer(AwsResource):
     """The IP address of the Connect peer."""
     subnet_arn: str | Expr[str] | None
     """The subnet ARN for the connect peer."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -283,7 +283,7 @@ class CoreNetwork(AwsResource):
         description: str | Expr[str] | None = None,
         global_network_id: str | Expr[str],
         policy_document: str | Expr[str] | Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -297,7 +297,7 @@ class CoreNetwork(AwsResource):
     global_network_id: str | Expr[str]
     """The ID of the global network that your core network is a part of."""
     policy_document: str | Expr[str] | Json | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the global network."""
     @property
     def attrs(self) -> Attrs: ...
@@ -446,7 +446,7 @@ class Device(AwsResource):
         model: str | Expr[str] | None = None,
         serial_number: str | Expr[str] | None = None,
         site_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str] | None = None,
         vendor: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -471,7 +471,7 @@ class Device(AwsResource):
     """The device serial number."""
     site_id: str | Expr[str] | None
     """The site ID."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the device."""
     type: str | Expr[str] | None
     """The device type."""
@@ -565,7 +565,7 @@ class DirectConnectGatewayAttachment(AwsResource):
         direct_connect_gateway_arn: str | Expr[str],
         edge_locations: Sequence[str | Expr[str]] | Expr[list[str]],
         routing_policy_label: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -582,7 +582,7 @@ class DirectConnectGatewayAttachment(AwsResource):
     """The Regions where the edges are located."""
     routing_policy_label: str | Expr[str] | None
     """Routing policy label"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the attachment."""
     @property
     def attrs(self) -> Attrs: ...
@@ -623,7 +623,7 @@ class GlobalNetwork(AwsResource):
         created_at: str | Expr[str] | None = None,
         description: str | Expr[str] | None = None,
         state: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -638,7 +638,7 @@ class GlobalNetwork(AwsResource):
     """The description of the global network."""
     state: str | Expr[str] | None
     """The state of the global network."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the global network."""
     @property
     def attrs(self) -> Attrs: ...
@@ -703,7 +703,7 @@ class Link(AwsResource):
         global_network_id: str | Expr[str],
         provider_: str | Expr[str] | None = None,
         site_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -723,7 +723,7 @@ class Link(AwsResource):
     """The provider of the link."""
     site_id: str | Expr[str]
     """The ID of the site"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the link."""
     type: str | Expr[str] | None
     """The type of the link."""
@@ -822,7 +822,7 @@ class Site(AwsResource):
         description: str | Expr[str] | None = None,
         global_network_id: str | Expr[str],
         location: Location | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -837,7 +837,7 @@ class Site(AwsResource):
     """The ID of the global network."""
     location: Location | None
     """The location of the site."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the site."""
     @property
     def attrs(self) -> Attrs: ...
@@ -926,7 +926,7 @@ class SiteToSiteVpnAttachment(AwsResource):
         core_network_id: str | Expr[str],
         network_function_group_name: str | Expr[str] | None = None,
         routing_policy_label: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpn_connection_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -942,7 +942,7 @@ class SiteToSiteVpnAttachment(AwsResource):
     """The name of the network function group attachment."""
     routing_policy_label: str | Expr[str] | None
     """Routing policy label"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the attachment."""
     vpn_connection_arn: str | Expr[str]
     """The ARN of the site-to-site VPN attachment."""
@@ -1015,7 +1015,7 @@ class TransitGatewayPeering(AwsResource):
         /,
         *,
         core_network_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1027,7 +1027,7 @@ class TransitGatewayPeering(AwsResource):
     ) -> None: ...
     core_network_id: str | Expr[str]
     """The Id of the core network that you want to peer a transit gateway to."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     transit_gateway_arn: str | Expr[str]
     """The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network"""
@@ -1150,7 +1150,7 @@ class TransitGatewayRouteTableAttachment(AwsResource):
         network_function_group_name: str | Expr[str] | None = None,
         peering_id: str | Expr[str],
         routing_policy_label: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         transit_gateway_route_table_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1166,7 +1166,7 @@ class TransitGatewayRouteTableAttachment(AwsResource):
     """The Id of peering between transit gateway and core network."""
     routing_policy_label: str | Expr[str] | None
     """Routing policy label"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     transit_gateway_route_table_arn: str | Expr[str]
     """The Arn of transit gateway route table."""
@@ -1282,7 +1282,7 @@ class VpcAttachment(AwsResource):
         options: VpcOptions | None = None,
         routing_policy_label: str | Expr[str] | None = None,
         subnet_arns: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1300,7 +1300,7 @@ class VpcAttachment(AwsResource):
     """Routing policy label"""
     subnet_arns: Sequence[str | Expr[str]] | Expr[list[str]]
     """Subnet Arn list"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the attachment."""
     vpc_arn: str | Expr[str]
     """The ARN of the VPC."""

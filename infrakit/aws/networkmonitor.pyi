@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Monitor(AwsResource):
@@ -49,7 +49,7 @@ class Monitor(AwsResource):
         *,
         aggregation_period: int | Expr[int] | None = None,
         monitor_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -62,7 +62,7 @@ class Monitor(AwsResource):
     """The time, in seconds, that metrics are aggregated and sent to Amazon CloudWatch. Valid values are either 30 or 60."""
     monitor_name: str | Expr[str]
     """The name identifying the monitor. It can contain only letters, underscores (_), or dashes (-), and can be up to 200 characters."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the monitor."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Deployment(AwsResource):
@@ -89,7 +89,7 @@ class Deployment(AwsResource):
         deployment_configuration: DeploymentConfiguration | None = None,
         deployment_description: str | Expr[str] | None = None,
         deployment_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -108,7 +108,7 @@ class Deployment(AwsResource):
     """A description of the deployment."""
     deployment_name: str | Expr[str]
     """The name of the deployment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the deployment."""
     @property
     def attrs(self) -> Attrs: ...
@@ -207,7 +207,7 @@ class Policy(AwsResource):
         policy_description: str | Expr[str] | None = None,
         policy_name: str | Expr[str],
         priority: int | Expr[int],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -228,7 +228,7 @@ class Policy(AwsResource):
     """The name of the policy."""
     priority: int | Expr[int]
     """The priority of the policy."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the policy."""
     @property
     def attrs(self) -> Attrs: ...
@@ -281,7 +281,7 @@ class Rule(AwsResource):
         rule_description: str | Expr[str] | None = None,
         rule_name: str | Expr[str],
         rule_type: Literal["CONFIGURATION", "INSPECTION"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -300,7 +300,7 @@ class Rule(AwsResource):
     """The name of the rule."""
     rule_type: Literal["CONFIGURATION", "INSPECTION"] | Expr[str] | None
     """The type of rule."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the rule."""
     @property
     def attrs(self) -> Attrs: ...
@@ -351,7 +351,7 @@ class Scope(AwsResource):
         scope_configuration: str | Expr[str] | None = None,
         scope_description: str | Expr[str] | None = None,
         scope_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -366,7 +366,7 @@ class Scope(AwsResource):
     """A description of the scope."""
     scope_name: str | Expr[str]
     """The name of the scope."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the scope."""
     @property
     def attrs(self) -> Attrs: ...
@@ -427,7 +427,7 @@ class Template(AwsResource):
         *,
         associated_rule_list: Sequence[AssociatedRule] | None = None,
         firewall_type: Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_description: str | Expr[str] | None = None,
         template_name: str | Expr[str],
         depends_on: DependsOn = None,
@@ -442,7 +442,7 @@ class Template(AwsResource):
     """List of rules associated with this template."""
     firewall_type: Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"] | Expr[str] | None
     """The type of firewall."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the template."""
     template_description: str | Expr[str] | None
     """A description of the template."""

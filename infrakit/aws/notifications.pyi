@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ChannelAssociation(AwsResource):
@@ -192,7 +192,7 @@ class NotificationConfiguration(AwsResource):
         aggregation_duration: Literal["LONG", "SHORT", "NONE"] | Expr[str] | None = None,
         description: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -204,7 +204,7 @@ class NotificationConfiguration(AwsResource):
     aggregation_duration: Literal["LONG", "SHORT", "NONE"] | Expr[str] | None
     description: str | Expr[str]
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that are attached to the role."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Link(AwsResource):
@@ -53,7 +53,7 @@ class Link(AwsResource):
         link_configuration: LinkConfiguration | None = None,
         resource_types: Sequence[Literal["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace", "AWS::ApplicationInsights::Application", "AWS::InternetMonitor::Monitor", "AWS::ApplicationSignals::Service", "AWS::ApplicationSignals::ServiceLevelObjective"] | Expr[str]] | Expr[list[str]],
         sink_identifier: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -66,7 +66,7 @@ class Link(AwsResource):
     link_configuration: LinkConfiguration | None
     resource_types: Sequence[Literal["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace", "AWS::ApplicationInsights::Application", "AWS::InternetMonitor::Monitor", "AWS::ApplicationSignals::Service", "AWS::ApplicationSignals::ServiceLevelObjective"] | Expr[str]] | Expr[list[str]]
     sink_identifier: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Tags to apply to the link"""
     @property
     def attrs(self) -> Attrs: ...
@@ -88,7 +88,7 @@ class Sink(AwsResource):
         *,
         name: str | Expr[str],
         policy: str | Expr[str] | Json | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -100,7 +100,7 @@ class Sink(AwsResource):
     name: str | Expr[str]
     """The name of the ObservabilityAccessManager Sink."""
     policy: str | Expr[str] | Json | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Tags to apply to the sink"""
     @property
     def attrs(self) -> Attrs: ...

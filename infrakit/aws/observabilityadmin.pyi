@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DatasetIntegration(AwsResource):
@@ -46,7 +46,7 @@ class DatasetIntegration(AwsResource):
         /,
         *,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -57,7 +57,7 @@ class DatasetIntegration(AwsResource):
     ) -> None: ...
     role_arn: str | Expr[str]
     """The ARN of the IAM role that the service assumes to forward telemetry to the customer's CloudWatch dataset. The role must live in the caller's account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -249,7 +249,7 @@ class OrganizationCentralizationRule(AwsResource):
         *,
         rule: CentralizationRule,
         rule_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -260,7 +260,7 @@ class OrganizationCentralizationRule(AwsResource):
     ) -> None: ...
     rule: CentralizationRule
     rule_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -594,7 +594,7 @@ class OrganizationTelemetryRule(AwsResource):
         *,
         rule: _OrganizationTelemetryRule_TelemetryRule,
         rule_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -607,7 +607,7 @@ class OrganizationTelemetryRule(AwsResource):
     """The telemetry rule"""
     rule_name: str | Expr[str]
     """The name of the organization telemetry rule"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -675,7 +675,7 @@ class S3TableIntegration(AwsResource):
         encryption: EncryptionConfig,
         log_sources: Sequence[LogSource] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -690,7 +690,7 @@ class S3TableIntegration(AwsResource):
     """The CloudWatch Logs data sources to associate with the S3 Table Integration"""
     role_arn: str | Expr[str]
     """The ARN of the role used to access the S3 Table Integration"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -781,7 +781,7 @@ class TelemetryPipelines(AwsResource):
         *,
         configuration: TelemetryPipelineConfiguration,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -792,7 +792,7 @@ class TelemetryPipelines(AwsResource):
     ) -> None: ...
     configuration: TelemetryPipelineConfiguration
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -1123,7 +1123,7 @@ class TelemetryRule(AwsResource):
         *,
         rule: _TelemetryRule_TelemetryRule,
         rule_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1136,7 +1136,7 @@ class TelemetryRule(AwsResource):
     """The telemetry rule"""
     rule_name: str | Expr[str]
     """The name of the telemetry rule"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource"""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CloudAutonomousVmCluster(AwsResource):
@@ -202,7 +202,7 @@ class CloudAutonomousVmCluster(AwsResource):
         odb_network_id: str | Expr[str] | None = None,
         scan_listener_port_non_tls: int | Expr[int] | None = None,
         scan_listener_port_tls: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_zone: str | Expr[str] | None = None,
         total_container_databases: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
@@ -241,7 +241,7 @@ class CloudAutonomousVmCluster(AwsResource):
     """The SCAN listener port for non-TLS (TCP) protocol. The default is 1521."""
     scan_listener_port_tls: int | Expr[int] | None
     """The SCAN listener port for TLS (TCP) protocol. The default is 2484."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the Autonomous VM cluster."""
     time_zone: str | Expr[str] | None
     """The time zone of the Autonomous VM cluster."""
@@ -415,7 +415,7 @@ class CloudExadataInfrastructure(AwsResource):
         shape: str | Expr[str] | None = None,
         storage_count: int | Expr[int] | None = None,
         storage_server_type: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -444,7 +444,7 @@ class CloudExadataInfrastructure(AwsResource):
     """The number of storage servers that are activated for the Exadata infrastructure."""
     storage_server_type: str | Expr[str] | None
     """The storage server model type of the Exadata infrastructure. For the list of valid model names, use the ListDbSystemShapes operation."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Exadata Infrastructure."""
     @property
     def attrs(self) -> Attrs: ...
@@ -643,7 +643,7 @@ class CloudVmCluster(AwsResource):
         scan_listener_port_tcp: int | Expr[int] | None = None,
         ssh_public_keys: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         system_version: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_zone: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -693,7 +693,7 @@ class CloudVmCluster(AwsResource):
     """The public key portion of one or more key pairs used for SSH access to the VM cluster."""
     system_version: str | Expr[str] | None
     """The operating system version of the image chosen for the VM cluster."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Vm Cluster."""
     time_zone: str | Expr[str] | None
     """The time zone of the VM cluster."""
@@ -768,7 +768,7 @@ class OdbNetwork(AwsResource):
         s3_policy_document: str | Expr[str] | None = None,
         sts_access: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         sts_policy_document: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         zero_etl_access: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -808,7 +808,7 @@ class OdbNetwork(AwsResource):
     """The AWS Security Token Service (STS) access configuration for the ODB network."""
     sts_policy_document: str | Expr[str] | None
     """The AWS Security Token Service (STS) policy document that defines permissions for token service usage within the ODB network."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Odb Network."""
     zero_etl_access: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """Specifies the configuration for Zero-ETL access from the ODB network."""
@@ -865,7 +865,7 @@ class OdbPeeringConnection(AwsResource):
         odb_network_id: str | Expr[str] | None = None,
         peer_network_id: str | Expr[str] | None = None,
         peer_network_route_table_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -884,7 +884,7 @@ class OdbPeeringConnection(AwsResource):
     """The unique identifier of the peer network."""
     peer_network_route_table_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The unique identifier of the VPC route table for which a route to the ODB network is automatically created during peering connection establishment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Odb peering connection."""
     @property
     def attrs(self) -> Attrs: ...

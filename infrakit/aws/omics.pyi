@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AnnotationStore(AwsResource):
@@ -99,7 +99,7 @@ class AnnotationStore(AwsResource):
         sse_config: SseConfig | None = None,
         store_format: Literal["GFF", "TSV", "VCF"] | Expr[str],
         store_options: StoreOptions | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -114,7 +114,7 @@ class AnnotationStore(AwsResource):
     sse_config: SseConfig | None
     store_format: Literal["GFF", "TSV", "VCF"] | Expr[str]
     store_options: StoreOptions | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -170,7 +170,7 @@ class Configuration(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         run_configurations: RunConfigurations,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -185,7 +185,7 @@ class Configuration(AwsResource):
     """User-friendly name for the configuration."""
     run_configurations: RunConfigurations
     """Required run-specific configurations."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Tags for the configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -229,7 +229,7 @@ class ReferenceStore(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         sse_config: SseConfig | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -244,7 +244,7 @@ class ReferenceStore(AwsResource):
     """A name for the store."""
     sse_config: SseConfig | None
     """Server-side encryption (SSE) settings for a store."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -294,7 +294,7 @@ class RunCache(AwsResource):
         cache_s3_location: str | Expr[str] | None = None,
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -313,7 +313,7 @@ class RunCache(AwsResource):
     """A description of the run cache."""
     name: str | Expr[str] | None
     """A name for the run cache."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the run cache."""
     @property
     def attrs(self) -> Attrs: ...
@@ -346,7 +346,7 @@ class RunGroup(AwsResource):
         max_gpus: float | Expr[float] | None = None,
         max_runs: float | Expr[float] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -360,7 +360,7 @@ class RunGroup(AwsResource):
     max_gpus: float | Expr[float] | None
     max_runs: float | Expr[float] | None
     name: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of resource tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -429,7 +429,7 @@ class SequenceStore(AwsResource):
         propagated_set_level_tags: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         s3_access_policy: Json | None = None,
         sse_config: SseConfig | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -453,7 +453,7 @@ class SequenceStore(AwsResource):
     """The resource policy that controls S3 access on the store"""
     sse_config: SseConfig | None
     """Server-side encryption (SSE) settings for a store."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -522,7 +522,7 @@ class VariantStore(AwsResource):
         name: str | Expr[str],
         reference: ReferenceItem,
         sse_config: SseConfig | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -535,7 +535,7 @@ class VariantStore(AwsResource):
     name: str | Expr[str]
     reference: ReferenceItem
     sse_config: SseConfig | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -667,7 +667,7 @@ class Workflow(AwsResource):
         parameter_template_path: str | Expr[str] | None = None,
         storage_capacity: float | Expr[float] | None = None,
         storage_type: Literal["STATIC", "DYNAMIC"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         workflow_bucket_owner_id: str | Expr[str] | None = None,
         readme_markdown: str | Expr[str] | None = None,
         readme_path: str | Expr[str] | None = None,
@@ -694,7 +694,7 @@ class Workflow(AwsResource):
     """Path to the primary workflow parameter template JSON file inside the repository"""
     storage_capacity: float | Expr[float] | None
     storage_type: Literal["STATIC", "DYNAMIC"] | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of resource tags"""
     workflow_bucket_owner_id: str | Expr[str] | None
     """Optional workflow bucket owner ID to verify the workflow bucket"""
@@ -830,7 +830,7 @@ class WorkflowVersion(AwsResource):
         parameter_template_path: str | Expr[str] | None = None,
         storage_capacity: float | Expr[float] | None = None,
         storage_type: Literal["STATIC", "DYNAMIC"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         version_name: str | Expr[str],
         workflow_bucket_owner_id: str | Expr[str] | None = None,
         workflow_id: str | Expr[str],
@@ -858,7 +858,7 @@ class WorkflowVersion(AwsResource):
     """Path to the primary workflow parameter template JSON file inside the repository"""
     storage_capacity: float | Expr[float] | None
     storage_type: Literal["STATIC", "DYNAMIC"] | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A map of resource tags"""
     version_name: str | Expr[str]
     workflow_bucket_owner_id: str | Expr[str] | None

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessPolicy(AwsResource):
@@ -122,7 +122,7 @@ class Collection(AwsResource):
         encryption_config: EncryptionConfig | None = None,
         name: str | Expr[str],
         standby_replicas: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | Expr[str] | None = None,
         vector_options: VectorOptions | None = None,
         depends_on: DependsOn = None,
@@ -152,7 +152,7 @@ class Collection(AwsResource):
     """
     standby_replicas: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """The possible standby replicas for the collection"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """List of tags to be added to the resource"""
     type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | Expr[str] | None
     """The possible types for the collection"""
@@ -219,7 +219,7 @@ class CollectionGroup(AwsResource):
         generation: Literal["CLASSIC", "NEXTGEN"] | Expr[str] | None = None,
         name: str | Expr[str],
         standby_replicas: Literal["ENABLED", "DISABLED"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -237,7 +237,7 @@ class CollectionGroup(AwsResource):
     """The name of the collection group."""
     standby_replicas: Literal["ENABLED", "DISABLED"] | Expr[str]
     """Indicates whether standby replicas are used for the collection group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

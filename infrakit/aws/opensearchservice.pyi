@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -92,7 +92,7 @@ class Application(AwsResource):
         iam_identity_center_options: IamIdentityCenterOptions | None = None,
         kms_key_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -113,7 +113,7 @@ class Application(AwsResource):
     """The ARN of the KMS key used to encrypt the application."""
     name: str | Expr[str]
     """The name of the application."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this application."""
     @property
     def attrs(self) -> Attrs: ...
@@ -628,7 +628,7 @@ class Domain(AwsResource):
         skip_shard_migration_wait: bool | Expr[bool] | None = None,
         snapshot_options: SnapshotOptions | None = None,
         software_update_options: SoftwareUpdateOptions | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_case: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | Expr[str] | None = None,
         vpc_options: VPCOptions | None = None,
         depends_on: DependsOn = None,
@@ -663,7 +663,7 @@ class Domain(AwsResource):
     skip_shard_migration_wait: bool | Expr[bool] | None
     snapshot_options: SnapshotOptions | None
     software_update_options: SoftwareUpdateOptions | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this Domain."""
     use_case: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | Expr[str] | None
     """The primary use case of the domain. Determines the default configuration tuned for the workload. For GENERAL engine-mode domains, this value can be changed after creation. For OPTIMIZED engine-mode domains, this value cannot be changed after creation."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Account(AwsResource):
@@ -65,7 +65,7 @@ class Account(AwsResource):
         email: str | Expr[str],
         parent_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         role_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -82,7 +82,7 @@ class Account(AwsResource):
     """List of parent nodes for the member account. Currently only one parent at a time is supported. Default is root."""
     role_name: str | Expr[str] | None
     """The name of an IAM role that AWS Organizations automatically preconfigures in the new member account. Default name is OrganizationAccountAccessRole if not specified."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that you want to attach to the newly created account. For each tag in the list, you must specify both a tag key and a value."""
     @property
     def attrs(self) -> Attrs: ...
@@ -175,7 +175,7 @@ class OrganizationalUnit(AwsResource):
         *,
         name: str | Expr[str],
         parent_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -188,7 +188,7 @@ class OrganizationalUnit(AwsResource):
     """The friendly name of this OU."""
     parent_id: str | Expr[str]
     """The unique identifier (ID) of the parent root or OU that you want to create the new OU in."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that you want to attach to the newly created OU."""
     @property
     def attrs(self) -> Attrs: ...
@@ -233,7 +233,7 @@ class Policy(AwsResource):
         content: str | Expr[str] | Json,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         type: Literal["AISERVICES_OPT_OUT_POLICY", "BACKUP_POLICY", "BEDROCK_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "GUARDDUTY_POLICY", "INSPECTOR_POLICY", "NETWORK_SECURITY_DIRECTOR_POLICY", "RESOURCE_CONTROL_POLICY", "S3_POLICY", "SECURITYHUB_POLICY", "SERVICE_CONTROL_POLICY", "TAG_POLICY", "UPGRADE_ROLLOUT_POLICY"] | Expr[str],
         depends_on: DependsOn = None,
@@ -250,7 +250,7 @@ class Policy(AwsResource):
     """Human readable description of the policy"""
     name: str | Expr[str]
     """Name of the Policy"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that you want to attach to the newly created policy. For each tag in the list, you must specify both a tag key and a value. You can set the value to an empty string, but you can't set it to null."""
     target_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to"""
@@ -293,7 +293,7 @@ class ResourcePolicy(AwsResource):
         /,
         *,
         content: str | Expr[str] | Json,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -304,7 +304,7 @@ class ResourcePolicy(AwsResource):
     ) -> None: ...
     content: str | Expr[str] | Json
     """The policy document. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags that you want to attach to the resource policy"""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Pipeline(AwsResource):
@@ -148,7 +148,7 @@ class Pipeline(AwsResource):
         pipeline_name: str | Expr[str],
         pipeline_role_arn: str | Expr[str] | None = None,
         resource_policy: ResourcePolicy | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_options: VpcOptions | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -175,7 +175,7 @@ class Pipeline(AwsResource):
     pipeline_role_arn: str | Expr[str] | None
     """The Pipeline Role (ARN) for the pipeline."""
     resource_policy: ResourcePolicy | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     vpc_options: VpcOptions | None
     """Container for the values required to configure VPC access for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Outpost(AwsResource):
@@ -57,7 +57,7 @@ class Outpost(AwsResource):
         name: str | Expr[str],
         site_id: str | Expr[str],
         supported_hardware_type: Literal["RACK", "SERVER"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -72,7 +72,7 @@ class Outpost(AwsResource):
     name: str | Expr[str]
     site_id: str | Expr[str]
     supported_hardware_type: Literal["RACK", "SERVER"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -169,7 +169,7 @@ class Site(AwsResource):
         operating_address: Address | None = None,
         rack_physical_properties: RackPhysicalProperties | None = None,
         shipping_address: Address | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -184,6 +184,6 @@ class Site(AwsResource):
     operating_address: Address | None
     rack_physical_properties: RackPhysicalProperties | None
     shipping_address: Address | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

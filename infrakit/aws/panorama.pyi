@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ApplicationInstance(AwsResource):
@@ -92,7 +92,7 @@ class ApplicationInstance(AwsResource):
         manifest_payload: ManifestPayload,
         name: str | Expr[str] | None = None,
         runtime_role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -115,7 +115,7 @@ class ApplicationInstance(AwsResource):
     """A name for the application instance."""
     runtime_role_arn: str | Expr[str] | None
     """The ARN of a runtime role for the application instance."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the application instance."""
     @property
     def attrs(self) -> Attrs: ...
@@ -200,7 +200,7 @@ class Package(AwsResource):
         *,
         package_name: str | Expr[str],
         storage_location: StorageLocation | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -213,7 +213,7 @@ class Package(AwsResource):
     """A name for the package."""
     storage_location: StorageLocation | None
     """A storage location."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the package."""
     @property
     def attrs(self) -> Attrs: ...

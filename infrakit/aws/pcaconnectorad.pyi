@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Connector(AwsResource):
@@ -37,7 +37,7 @@ class Connector(AwsResource):
         *,
         certificate_authority_arn: str | Expr[str],
         directory_id: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         vpc_information: VpcInformation,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -49,7 +49,7 @@ class Connector(AwsResource):
     ) -> None: ...
     certificate_authority_arn: str | Expr[str]
     directory_id: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     vpc_information: VpcInformation
     @property
     def attrs(self) -> Attrs: ...
@@ -70,7 +70,7 @@ class DirectoryRegistration(AwsResource):
         /,
         *,
         directory_id: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -80,7 +80,7 @@ class DirectoryRegistration(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     directory_id: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -633,7 +633,7 @@ class Template(AwsResource):
         definition: TemplateDefinition,
         name: str | Expr[str],
         reenroll_all_certificate_holders: bool | Expr[bool] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -646,7 +646,7 @@ class Template(AwsResource):
     definition: TemplateDefinition
     name: str | Expr[str]
     reenroll_all_certificate_holders: bool | Expr[bool] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Challenge(AwsResource):
@@ -24,7 +24,7 @@ class Challenge(AwsResource):
         /,
         *,
         connector_arn: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -34,7 +34,7 @@ class Challenge(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connector_arn: str | Expr[str]
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -89,7 +89,7 @@ class Connector(AwsResource):
         *,
         certificate_authority_arn: str | Expr[str],
         mobile_device_management: MobileDeviceManagement | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         vpc_endpoint_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -101,7 +101,7 @@ class Connector(AwsResource):
     ) -> None: ...
     certificate_authority_arn: str | Expr[str]
     mobile_device_management: MobileDeviceManagement | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     vpc_endpoint_id: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...

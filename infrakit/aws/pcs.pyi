@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -213,7 +213,7 @@ class Cluster(AwsResource):
         scheduler: Scheduler,
         size: Literal["SMALL", "MEDIUM", "LARGE"] | Expr[str],
         slurm_configuration: SlurmConfiguration | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -232,7 +232,7 @@ class Cluster(AwsResource):
     """The size of the cluster."""
     slurm_configuration: SlurmConfiguration | None
     """Additional options related to the Slurm scheduler."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string."""
     @property
     def attrs(self) -> Attrs: ...
@@ -425,7 +425,7 @@ class ComputeNodeGroup(AwsResource):
         slurm_configuration: SlurmConfiguration | None = None,
         spot_options: SpotOptions | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -458,7 +458,7 @@ class ComputeNodeGroup(AwsResource):
     """Additional configuration when you specify SPOT as the purchase option."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The list of subnet IDs where instances are provisioned by the compute node group. The subnets must be in the same VPC as the cluster."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string."""
     @property
     def attrs(self) -> Attrs: ...
@@ -530,7 +530,7 @@ class Queue(AwsResource):
         compute_node_group_configurations: Sequence[ComputeNodeGroupConfiguration] | None = None,
         name: str | Expr[str] | None = None,
         slurm_configuration: SlurmConfiguration | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -547,7 +547,7 @@ class Queue(AwsResource):
     """The name that identifies the queue."""
     slurm_configuration: SlurmConfiguration | None
     """The Slurm configuration for the queue."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string."""
     @property
     def attrs(self) -> Attrs: ...

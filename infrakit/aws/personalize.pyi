@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Campaign(AwsResource):
@@ -73,7 +73,7 @@ class Campaign(AwsResource):
         min_provisioned_tps: int | Expr[int] | None = None,
         name: str | Expr[str],
         solution_version_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -90,7 +90,7 @@ class Campaign(AwsResource):
     """The name of the campaign."""
     solution_version_arn: str | Expr[str]
     """The ARN of the solution version to deploy."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the campaign."""
     @property
     def attrs(self) -> Attrs: ...
@@ -161,7 +161,7 @@ class Dataset(AwsResource):
         dataset_type: Literal["Interactions", "Items", "Users"] | Expr[str],
         name: str | Expr[str],
         schema_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -180,7 +180,7 @@ class Dataset(AwsResource):
     """The name for the dataset"""
     schema_arn: str | Expr[str]
     """The ARN of the schema to associate with the dataset. The schema defines the dataset fields."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -216,7 +216,7 @@ class DatasetGroup(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -233,7 +233,7 @@ class DatasetGroup(AwsResource):
     """The name for the new dataset group."""
     role_arn: str | Expr[str] | None
     """The ARN of the AWS Identity and Access Management (IAM) role that has permissions to access the AWS Key Management Service (KMS) key. Supplying an IAM role is only valid when also specifying a KMS key."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -273,7 +273,7 @@ class EventTracker(AwsResource):
         *,
         dataset_group_arn: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -286,7 +286,7 @@ class EventTracker(AwsResource):
     """The Amazon Resource Name (ARN) of the dataset group that receives the event data."""
     name: str | Expr[str]
     """The name for the event tracker."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the event tracker."""
     @property
     def attrs(self) -> Attrs: ...
@@ -335,7 +335,7 @@ class Filter(AwsResource):
         dataset_group_arn: str | Expr[str],
         filter_expression: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -350,7 +350,7 @@ class Filter(AwsResource):
     """The filter expression that defines which items are included or excluded from recommendations."""
     name: str | Expr[str]
     """The name of the filter."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the filter."""
     @property
     def attrs(self) -> Attrs: ...
@@ -472,7 +472,7 @@ class Schema(AwsResource):
         domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | Expr[str] | None = None,
         name: str | Expr[str],
         schema: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -487,7 +487,7 @@ class Schema(AwsResource):
     """Name for the schema."""
     schema: str | Expr[str]
     """A schema in Avro JSON format."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -676,7 +676,7 @@ class Solution(AwsResource):
         perform_hpo: bool | Expr[bool] | None = None,
         recipe_arn: str | Expr[str] | None = None,
         solution_config: SolutionConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -699,7 +699,7 @@ class Solution(AwsResource):
     """The ARN of the recipe to use for model training. Only specified when performAutoML is false."""
     solution_config: SolutionConfig | None
     """The configuration to use with the solution. When performAutoML is set to true, Amazon Personalize only evaluates the autoMLConfig section of the solution configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...

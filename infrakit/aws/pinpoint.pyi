@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ADMChannel(AwsResource):
@@ -238,7 +238,7 @@ class App(AwsResource):
         /,
         *,
         name: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -248,7 +248,7 @@ class App(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     name: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -777,7 +777,7 @@ class Campaign(AwsResource):
         schedule: Schedule,
         segment_id: str | Expr[str],
         segment_version: int | Expr[int] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         template_configuration: TemplateConfiguration | None = None,
         treatment_description: str | Expr[str] | None = None,
         treatment_name: str | Expr[str] | None = None,
@@ -803,7 +803,7 @@ class Campaign(AwsResource):
     schedule: Schedule
     segment_id: str | Expr[str]
     segment_version: int | Expr[int] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     template_configuration: TemplateConfiguration | None
     treatment_description: str | Expr[str] | None
     treatment_name: str | Expr[str] | None
@@ -872,7 +872,7 @@ class EmailTemplate(AwsResource):
         default_substitutions: str | Expr[str] | None = None,
         html_part: str | Expr[str] | None = None,
         subject: str | Expr[str],
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         template_description: str | Expr[str] | None = None,
         template_name: str | Expr[str],
         text_part: str | Expr[str] | None = None,
@@ -887,7 +887,7 @@ class EmailTemplate(AwsResource):
     default_substitutions: str | Expr[str] | None
     html_part: str | Expr[str] | None
     subject: str | Expr[str]
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     template_description: str | Expr[str] | None
     template_name: str | Expr[str]
     text_part: str | Expr[str] | None
@@ -1076,7 +1076,7 @@ class InAppTemplate(AwsResource):
         content: Sequence[InAppMessageContent] | None = None,
         custom_config: Json | None = None,
         layout: Literal["BOTTOM_BANNER", "TOP_BANNER", "OVERLAYS", "MOBILE_FEED", "MIDDLE_BANNER", "CAROUSEL"] | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         template_description: str | Expr[str] | None = None,
         template_name: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1090,7 +1090,7 @@ class InAppTemplate(AwsResource):
     content: Sequence[InAppMessageContent] | None
     custom_config: Json | None
     layout: Literal["BOTTOM_BANNER", "TOP_BANNER", "OVERLAYS", "MOBILE_FEED", "MIDDLE_BANNER", "CAROUSEL"] | Expr[str] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     template_description: str | Expr[str] | None
     template_name: str | Expr[str]
     @property
@@ -1183,7 +1183,7 @@ class PushTemplate(AwsResource):
         default: DefaultPushNotificationTemplate | None = None,
         default_substitutions: str | Expr[str] | None = None,
         gcm: AndroidPushNotificationTemplate | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         template_description: str | Expr[str] | None = None,
         template_name: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1200,7 +1200,7 @@ class PushTemplate(AwsResource):
     default: DefaultPushNotificationTemplate | None
     default_substitutions: str | Expr[str] | None
     gcm: AndroidPushNotificationTemplate | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     template_description: str | Expr[str] | None
     template_name: str | Expr[str]
     @property
@@ -1413,7 +1413,7 @@ class Segment(AwsResource):
         dimensions: SegmentDimensions | None = None,
         name: str | Expr[str],
         segment_groups: SegmentGroups | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1426,7 +1426,7 @@ class Segment(AwsResource):
     dimensions: SegmentDimensions | None
     name: str | Expr[str]
     segment_groups: SegmentGroups | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1451,7 +1451,7 @@ class SmsTemplate(AwsResource):
         *,
         body: str | Expr[str],
         default_substitutions: str | Expr[str] | None = None,
-        tags: str | Expr[str] | Json | None = None,
+        tags: str | Expr[str] | Json | TagsArg | None = None,
         template_description: str | Expr[str] | None = None,
         template_name: str | Expr[str],
         depends_on: DependsOn = None,
@@ -1464,7 +1464,7 @@ class SmsTemplate(AwsResource):
     ) -> None: ...
     body: str | Expr[str]
     default_substitutions: str | Expr[str] | None
-    tags: str | Expr[str] | Json | None
+    tags: str | Expr[str] | Json | TagsArg | None
     template_description: str | Expr[str] | None
     template_name: str | Expr[str]
     @property

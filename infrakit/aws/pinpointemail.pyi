@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfigurationSet(AwsResource):
@@ -79,7 +79,7 @@ class ConfigurationSet(AwsResource):
         name: str | Expr[str],
         reputation_options: ReputationOptions | None = None,
         sending_options: SendingOptions | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         tracking_options: TrackingOptions | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -93,7 +93,7 @@ class ConfigurationSet(AwsResource):
     name: str | Expr[str]
     reputation_options: ReputationOptions | None
     sending_options: SendingOptions | None
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     tracking_options: TrackingOptions | None
     @property
     def attrs(self) -> Attrs: ...
@@ -234,7 +234,7 @@ class DedicatedIpPool(AwsResource):
         /,
         *,
         pool_name: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -244,7 +244,7 @@ class DedicatedIpPool(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     pool_name: str | Expr[str] | None
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -315,7 +315,7 @@ class Identity(AwsResource):
         feedback_forwarding_enabled: bool | Expr[bool] | None = None,
         mail_from_attributes: MailFromAttributes | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -328,6 +328,6 @@ class Identity(AwsResource):
     feedback_forwarding_enabled: bool | Expr[bool] | None
     mail_from_attributes: MailFromAttributes | None
     name: str | Expr[str]
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Pipe(AwsResource):
@@ -940,7 +940,7 @@ class Pipe(AwsResource):
         role_arn: str | Expr[str],
         source: str | Expr[str],
         source_parameters: PipeSourceParameters | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         target: str | Expr[str],
         target_parameters: PipeTargetParameters | None = None,
         depends_on: DependsOn = None,
@@ -961,7 +961,7 @@ class Pipe(AwsResource):
     role_arn: str | Expr[str]
     source: str | Expr[str]
     source_parameters: PipeSourceParameters | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     target: str | Expr[str]
     target_parameters: PipeTargetParameters | None
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class EnvironmentAccountConnection(AwsResource):
@@ -51,7 +51,7 @@ class EnvironmentAccountConnection(AwsResource):
         environment_name: str | Expr[str] | None = None,
         management_account_id: str | Expr[str] | None = None,
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -72,7 +72,7 @@ class EnvironmentAccountConnection(AwsResource):
     """The ID of the management account that accepts or rejects the environment account connection. You create an manage the AWS Proton environment in this account. If the management account accepts the environment account connection, AWS Proton can use the associated IAM role to provision environment infrastructure resources in the associated environment account."""
     role_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the IAM service role that's created in the environment account. AWS Proton uses this role to provision infrastructure resources in the associated environment account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """<p>An optional list of metadata items that you can associate with the Proton environment account connection. A tag is a key-value pair.</p>
              <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the
             <i>Proton User Guide</i>.</p>
@@ -114,7 +114,7 @@ class EnvironmentTemplate(AwsResource):
         encryption_key: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         provisioning: Literal["CUSTOMER_MANAGED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -131,7 +131,7 @@ class EnvironmentTemplate(AwsResource):
     """<p>A customer provided encryption key that Proton uses to encrypt data.</p>"""
     name: str | Expr[str] | None
     provisioning: Literal["CUSTOMER_MANAGED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """<p>An optional list of metadata items that you can associate with the Proton environment template. A tag is a key-value pair.</p>
              <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the
             <i>Proton User Guide</i>.</p>
@@ -173,7 +173,7 @@ class ServiceTemplate(AwsResource):
         encryption_key: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         pipeline_provisioning: Literal["CUSTOMER_MANAGED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -190,7 +190,7 @@ class ServiceTemplate(AwsResource):
     """<p>A customer provided encryption key that's used to encrypt data.</p>"""
     name: str | Expr[str] | None
     pipeline_provisioning: Literal["CUSTOMER_MANAGED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """<p>An optional list of metadata items that you can associate with the Proton service template. A tag is a key-value pair.</p>
              <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the
             <i>Proton User Guide</i>.</p>

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -130,7 +130,7 @@ class Application(AwsResource):
         q_apps_configuration: QAppsConfiguration | None = None,
         quick_sight_configuration: QuickSightConfiguration | None = None,
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -152,7 +152,7 @@ class Application(AwsResource):
     q_apps_configuration: QAppsConfiguration | None
     quick_sight_configuration: QuickSightConfiguration | None
     role_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -316,7 +316,7 @@ class DataAccessor(AwsResource):
         authentication_detail: DataAccessorAuthenticationDetail | None = None,
         display_name: str | Expr[str],
         principal: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -330,7 +330,7 @@ class DataAccessor(AwsResource):
     authentication_detail: DataAccessorAuthenticationDetail | None
     display_name: str | Expr[str]
     principal: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -534,7 +534,7 @@ class DataSource(AwsResource):
         media_extraction_configuration: MediaExtractionConfiguration | None = None,
         role_arn: str | Expr[str] | None = None,
         sync_schedule: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_configuration: DataSourceVpcConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -553,7 +553,7 @@ class DataSource(AwsResource):
     media_extraction_configuration: MediaExtractionConfiguration | None
     role_arn: str | Expr[str] | None
     sync_schedule: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_configuration: DataSourceVpcConfiguration | None
     @property
     def attrs(self) -> Attrs: ...
@@ -634,7 +634,7 @@ class Index(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str],
         document_attribute_configurations: Sequence[DocumentAttributeConfiguration] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["ENTERPRISE", "STARTER"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -649,7 +649,7 @@ class Index(AwsResource):
     description: str | Expr[str] | None
     display_name: str | Expr[str]
     document_attribute_configurations: Sequence[DocumentAttributeConfiguration] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["ENTERPRISE", "STARTER"] | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -829,7 +829,7 @@ class Plugin(AwsResource):
         display_name: str | Expr[str],
         server_url: str | Expr[str] | None = None,
         state: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["SERVICE_NOW", "SALESFORCE", "JIRA", "ZENDESK", "CUSTOM", "QUICKSIGHT", "SERVICENOW_NOW_PLATFORM", "JIRA_CLOUD", "SALESFORCE_CRM", "ZENDESK_SUITE", "ATLASSIAN_CONFLUENCE", "GOOGLE_CALENDAR", "MICROSOFT_TEAMS", "MICROSOFT_EXCHANGE", "PAGERDUTY_ADVANCE", "SMARTSHEET", "ASANA"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -845,7 +845,7 @@ class Plugin(AwsResource):
     display_name: str | Expr[str]
     server_url: str | Expr[str] | None
     state: Literal["ENABLED", "DISABLED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["SERVICE_NOW", "SALESFORCE", "JIRA", "ZENDESK", "CUSTOM", "QUICKSIGHT", "SERVICENOW_NOW_PLATFORM", "JIRA_CLOUD", "SALESFORCE_CRM", "ZENDESK_SUITE", "ATLASSIAN_CONFLUENCE", "GOOGLE_CALENDAR", "MICROSOFT_TEAMS", "MICROSOFT_EXCHANGE", "PAGERDUTY_ADVANCE", "SMARTSHEET", "ASANA"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -929,7 +929,7 @@ class Retriever(AwsResource):
         configuration: RetrieverConfiguration,
         display_name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["NATIVE_INDEX", "KENDRA_INDEX"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -943,7 +943,7 @@ class Retriever(AwsResource):
     configuration: RetrieverConfiguration
     display_name: str | Expr[str]
     role_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["NATIVE_INDEX", "KENDRA_INDEX"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -1063,7 +1063,7 @@ class WebExperience(AwsResource):
         role_arn: str | Expr[str] | None = None,
         sample_prompts_control_mode: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         subtitle: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         title: str | Expr[str] | None = None,
         welcome_message: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1082,7 +1082,7 @@ class WebExperience(AwsResource):
     role_arn: str | Expr[str] | None
     sample_prompts_control_mode: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     subtitle: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     title: str | Expr[str] | None
     welcome_message: str | Expr[str] | None
     @property

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ActionConnector(AwsResource):
@@ -251,7 +251,7 @@ class ActionConnector(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         permissions: Sequence[ResourcePermission] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["GENERIC_HTTP", "SERVICENOW_NOW_PLATFORM", "SALESFORCE_CRM", "MICROSOFT_OUTLOOK", "PAGERDUTY_ADVANCE", "JIRA_CLOUD", "ATLASSIAN_CONFLUENCE", "AMAZON_S3", "AMAZON_BEDROCK_AGENT_RUNTIME", "AMAZON_BEDROCK_RUNTIME", "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME", "AMAZON_TEXTRACT", "AMAZON_COMPREHEND", "AMAZON_COMPREHEND_MEDICAL", "MICROSOFT_ONEDRIVE", "MICROSOFT_SHAREPOINT", "MICROSOFT_TEAMS", "SAP_BUSINESSPARTNER", "SAP_PRODUCTMASTERDATA", "SAP_PHYSICALINVENTORY", "SAP_BILLOFMATERIALS", "SAP_MATERIALSTOCK", "ZENDESK_SUITE", "SMARTSHEET", "SLACK", "ASANA", "BAMBOO_HR"] | Expr[str],
         vpc_connection_arn: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -268,7 +268,7 @@ class ActionConnector(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str]
     permissions: Sequence[ResourcePermission] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["GENERIC_HTTP", "SERVICENOW_NOW_PLATFORM", "SALESFORCE_CRM", "MICROSOFT_OUTLOOK", "PAGERDUTY_ADVANCE", "JIRA_CLOUD", "ATLASSIAN_CONFLUENCE", "AMAZON_S3", "AMAZON_BEDROCK_AGENT_RUNTIME", "AMAZON_BEDROCK_RUNTIME", "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME", "AMAZON_TEXTRACT", "AMAZON_COMPREHEND", "AMAZON_COMPREHEND_MEDICAL", "MICROSOFT_ONEDRIVE", "MICROSOFT_SHAREPOINT", "MICROSOFT_TEAMS", "SAP_BUSINESSPARTNER", "SAP_PRODUCTMASTERDATA", "SAP_PHYSICALINVENTORY", "SAP_BILLOFMATERIALS", "SAP_MATERIALSTOCK", "ZENDESK_SUITE", "SMARTSHEET", "SLACK", "ASANA", "BAMBOO_HR"] | Expr[str]
     vpc_connection_arn: str | Expr[str] | None
     @property
@@ -391,7 +391,7 @@ class Agent(AwsResource):
         name: str | Expr[str],
         spaces: Sequence[str | Expr[str]] | Expr[_list[str]] | None = None,
         starter_prompts: Sequence[str | Expr[str]] | Expr[_list[str]] | None = None,
-        tags: Sequence[AgentTag] | None = None,
+        tags: Sequence[AgentTag] | TagsArg | None = None,
         welcome_message: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -421,7 +421,7 @@ class Agent(AwsResource):
     """A list of Space ARNs (max 10) attached to the agent."""
     starter_prompts: Sequence[str | Expr[str]] | Expr[_list[str]] | None
     """A list of up to 3 starter prompts displayed to users."""
-    tags: Sequence[AgentTag] | None
+    tags: Sequence[AgentTag] | TagsArg | None
     """A list of key-value pairs to associate with the agent resource."""
     welcome_message: str | Expr[str] | None
     """The welcome message displayed when a user opens the agent."""
@@ -8982,7 +8982,7 @@ class Analysis(AwsResource):
         sheets: Sequence[Sheet] | None = None,
         source_entity: AnalysisSourceEntity | None = None,
         status: Literal["CREATION_IN_PROGRESS", "CREATION_SUCCESSFUL", "CREATION_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_SUCCESSFUL", "UPDATE_FAILED", "PENDING_UPDATE", "DELETED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         theme_arn: str | Expr[str] | None = None,
         validation_strategy: ValidationStrategy | None = None,
         depends_on: DependsOn = None,
@@ -9009,7 +9009,7 @@ class Analysis(AwsResource):
     source_entity: AnalysisSourceEntity | None
     """<p>The source entity of an analysis.</p>"""
     status: Literal["CREATION_IN_PROGRESS", "CREATION_SUCCESSFUL", "CREATION_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_SUCCESSFUL", "UPDATE_FAILED", "PENDING_UPDATE", "DELETED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     theme_arn: str | Expr[str] | None
     """<p>The ARN of the theme of the analysis.</p>"""
     validation_strategy: ValidationStrategy | None
@@ -9296,7 +9296,7 @@ class Brand(AwsResource):
         *,
         brand_definition: BrandDefinition | None = None,
         brand_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9308,7 +9308,7 @@ class Brand(AwsResource):
     brand_definition: BrandDefinition | None
     brand_id: str | Expr[str]
     """The ID of the QuickSight brand."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the brand."""
     @property
     def attrs(self) -> Attrs: ...
@@ -9807,7 +9807,7 @@ class CustomPermissions(AwsResource):
         aws_account_id: str | Expr[str],
         capabilities: Capabilities | None = None,
         custom_permissions_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9819,7 +9819,7 @@ class CustomPermissions(AwsResource):
     aws_account_id: str | Expr[str]
     capabilities: Capabilities | None
     custom_permissions_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -9858,7 +9858,7 @@ class Customization(AwsResource):
         *,
         default_theme: str | Expr[str],
         namespace: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9871,7 +9871,7 @@ class Customization(AwsResource):
     """The ARN of the theme applied by default in the QuickSight console for this namespace. May be an AWS-managed starter theme such as arn:{Partition}:quicksight::aws:theme/MIDNIGHT or a theme owned by this account."""
     namespace: str | Expr[str]
     """The QuickSight namespace the customization applies to. One customization exists per (account, region, namespace), so this is create-only: changing it addresses a different resource."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags applied to the customization. QuickSight rejects any key prefixed aws: or quicksight:, so CloudFormation system tags are not propagated."""
     @property
     def attrs(self) -> Attrs: ...
@@ -9974,7 +9974,7 @@ class DLPSetting(AwsResource):
         provider_config: ProviderConfig,
         provider_outage_action: Literal["ALLOW", "WARN", "BLOCK"] | Expr[str],
         provider_type: Literal["MICROSOFT_PURVIEW"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9990,7 +9990,7 @@ class DLPSetting(AwsResource):
     provider_config: ProviderConfig
     provider_outage_action: Literal["ALLOW", "WARN", "BLOCK"] | Expr[str]
     provider_type: Literal["MICROSOFT_PURVIEW"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -18716,7 +18716,7 @@ class Dashboard(AwsResource):
         parameters: Parameters | None = None,
         permissions: Sequence[ResourcePermission] | None = None,
         source_entity: DashboardSourceEntity | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         theme_arn: str | Expr[str] | None = None,
         validation_strategy: ValidationStrategy | None = None,
         version_description: str | Expr[str] | None = None,
@@ -18742,7 +18742,7 @@ class Dashboard(AwsResource):
     permissions: Sequence[ResourcePermission] | None
     source_entity: DashboardSourceEntity | None
     """<p>Dashboard source entity.</p>"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     theme_arn: str | Expr[str] | None
     validation_strategy: ValidationStrategy | None
     """<p>The option to relax the validation that is required to create and update analyses, dashboards, and templates with definition objects. When you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>"""
@@ -20465,7 +20465,7 @@ class DataSet(AwsResource):
         row_level_permission_data_set: RowLevelPermissionDataSet | None = None,
         row_level_permission_tag_configuration: RowLevelPermissionTagConfiguration | None = None,
         semantic_model_configuration: SemanticModelConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_as: Literal["RLS_RULES"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -20515,7 +20515,7 @@ class DataSet(AwsResource):
     row_level_permission_tag_configuration: RowLevelPermissionTagConfiguration | None
     """<p>The configuration of tags on a dataset to set row-level security. </p>"""
     semantic_model_configuration: SemanticModelConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>"""
     use_as: Literal["RLS_RULES"] | Expr[str] | None
     @property
@@ -21230,7 +21230,7 @@ class DataSource(AwsResource):
         name: str | Expr[str],
         permissions: Sequence[ResourcePermission] | None = None,
         ssl_properties: SslProperties | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["ADOBE_ANALYTICS", "AMAZON_ELASTICSEARCH", "AMAZON_OPENSEARCH", "ATHENA", "AURORA", "AURORA_POSTGRESQL", "AWS_IOT_ANALYTICS", "DATABRICKS", "DENODO", "DREMIO", "DYNAMODB", "SAPHANA", "DB2_AS400", "EXASOL", "FILE", "FULLY_MANAGED_KNOWLEDGE_BASE", "GITHUB", "INTERNATIONAL_DATA_CORPORATION", "JIRA", "MARIADB", "MYSQL", "ORACLE", "POSTGRESQL", "PRESTO", "QBUSINESS", "REDSHIFT", "S3", "S3_TABLES", "S3_KNOWLEDGE_BASE", "SALESFORCE", "SERVICENOW", "SNOWFLAKE", "SPARK", "SPICE", "SQLSERVER", "TERADATA", "TIMESTREAM", "TWITTER", "BIGQUERY", "GOOGLE_ANALYTICS", "TRINO", "STARBURST", "MONGO", "MONGO_ATLAS", "DOCUMENTDB", "APPFLOW", "IMPALA", "GLUE", "GLUE_DATA_CATALOG", "GOOGLE_DRIVE", "CONFLUENCE", "SHAREPOINT", "ONE_DRIVE", "WEB_CRAWLER", "BOX", "GOOGLESHEETS", "ATLAN"] | Expr[str],
         vpc_connection_properties: VpcConnectionProperties | None = None,
         depends_on: DependsOn = None,
@@ -21272,7 +21272,7 @@ class DataSource(AwsResource):
     """<p>Secure Socket Layer (SSL) properties that apply when Amazon QuickSight connects to your
                 underlying data source.</p>
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["ADOBE_ANALYTICS", "AMAZON_ELASTICSEARCH", "AMAZON_OPENSEARCH", "ATHENA", "AURORA", "AURORA_POSTGRESQL", "AWS_IOT_ANALYTICS", "DATABRICKS", "DENODO", "DREMIO", "DYNAMODB", "SAPHANA", "DB2_AS400", "EXASOL", "FILE", "FULLY_MANAGED_KNOWLEDGE_BASE", "GITHUB", "INTERNATIONAL_DATA_CORPORATION", "JIRA", "MARIADB", "MYSQL", "ORACLE", "POSTGRESQL", "PRESTO", "QBUSINESS", "REDSHIFT", "S3", "S3_TABLES", "S3_KNOWLEDGE_BASE", "SALESFORCE", "SERVICENOW", "SNOWFLAKE", "SPARK", "SPICE", "SQLSERVER", "TERADATA", "TIMESTREAM", "TWITTER", "BIGQUERY", "GOOGLE_ANALYTICS", "TRINO", "STARBURST", "MONGO", "MONGO_ATLAS", "DOCUMENTDB", "APPFLOW", "IMPALA", "GLUE", "GLUE_DATA_CATALOG", "GOOGLE_DRIVE", "CONFLUENCE", "SHAREPOINT", "ONE_DRIVE", "WEB_CRAWLER", "BOX", "GOOGLESHEETS", "ATLAN"] | Expr[str]
     vpc_connection_properties: VpcConnectionProperties | None
     """<p>VPC connection properties.</p>"""
@@ -21422,7 +21422,7 @@ class Folder(AwsResource):
         parent_folder_arn: str | Expr[str] | None = None,
         permissions: Sequence[ResourcePermission] | None = None,
         sharing_model: Literal["ACCOUNT", "NAMESPACE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -21438,7 +21438,7 @@ class Folder(AwsResource):
     parent_folder_arn: str | Expr[str] | None
     permissions: Sequence[ResourcePermission] | None
     sharing_model: Literal["ACCOUNT", "NAMESPACE"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -21658,7 +21658,7 @@ class KnowledgeBase(AwsResource):
         name: str | Expr[str],
         permissions: Sequence[ResourcePermission] | None = None,
         primary_owner_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -21678,7 +21678,7 @@ class KnowledgeBase(AwsResource):
     name: str | Expr[str]
     permissions: Sequence[ResourcePermission] | None
     primary_owner_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -21795,7 +21795,7 @@ class OAuthClientApplication(AwsResource):
         oauth_client_authentication_type: Literal["TOKEN"] | Expr[str],
         oauth_scopes: str | Expr[str] | None = None,
         oauth_token_endpoint_url: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -21814,7 +21814,7 @@ class OAuthClientApplication(AwsResource):
     oauth_client_authentication_type: Literal["TOKEN"] | Expr[str]
     oauth_scopes: str | Expr[str] | None
     oauth_token_endpoint_url: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -21976,7 +21976,7 @@ class Space(AwsResource):
         permissions: Sequence[ResourcePermission] | None = None,
         resources: Sequence[SpaceResource] | None = None,
         space_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -21997,7 +21997,7 @@ class Space(AwsResource):
     """A list of QuickSight resources attached to the space."""
     space_id: str | Expr[str]
     """The unique identifier for the space."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to associate with the space resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -30507,7 +30507,7 @@ class Template(AwsResource):
         name: str | Expr[str] | None = None,
         permissions: Sequence[ResourcePermission] | None = None,
         source_entity: TemplateSourceEntity | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_id: str | Expr[str],
         validation_strategy: ValidationStrategy | None = None,
         version_description: str | Expr[str] | None = None,
@@ -30525,7 +30525,7 @@ class Template(AwsResource):
     permissions: Sequence[ResourcePermission] | None
     source_entity: TemplateSourceEntity | None
     """<p>The source entity of the template.</p>"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     template_id: str | Expr[str]
     validation_strategy: ValidationStrategy | None
     """<p>The option to relax the validation that is required to create and update analyses, dashboards, and templates with definition objects. When you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>"""
@@ -30952,7 +30952,7 @@ class Theme(AwsResource):
         configuration: ThemeConfiguration,
         name: str | Expr[str],
         permissions: Sequence[ResourcePermission] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         theme_id: str | Expr[str],
         version_description: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -30971,7 +30971,7 @@ class Theme(AwsResource):
     """
     name: str | Expr[str]
     permissions: Sequence[ResourcePermission] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     theme_id: str | Expr[str]
     version_description: str | Expr[str] | None
     @property
@@ -31480,7 +31480,7 @@ class Topic(AwsResource):
         description: str | Expr[str] | None = None,
         folder_arns: Sequence[str | Expr[str]] | Expr[_list[str]] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topic_id: str | Expr[str] | None = None,
         user_experience_version: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -31499,7 +31499,7 @@ class Topic(AwsResource):
     description: str | Expr[str] | None
     folder_arns: Sequence[str | Expr[str]] | Expr[_list[str]] | None
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     topic_id: str | Expr[str] | None
     user_experience_version: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | Expr[str] | None
     @property
@@ -31602,7 +31602,7 @@ class TopicV2(AwsResource):
         folder_arns: Sequence[str | Expr[str]] | Expr[_list[str]] | None = None,
         name: str | Expr[str] | None = None,
         permissions: Sequence[ResourcePermission] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topic_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -31620,7 +31620,7 @@ class TopicV2(AwsResource):
     folder_arns: Sequence[str | Expr[str]] | Expr[_list[str]] | None
     name: str | Expr[str] | None
     permissions: Sequence[ResourcePermission] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     topic_id: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -31683,7 +31683,7 @@ class VPCConnection(AwsResource):
         role_arn: str | Expr[str] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[_list[str]] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[_list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_connection_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -31700,7 +31700,7 @@ class VPCConnection(AwsResource):
     role_arn: str | Expr[str] | None
     security_group_ids: Sequence[str | Expr[str]] | Expr[_list[str]] | None
     subnet_ids: Sequence[str | Expr[str]] | Expr[_list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_connection_id: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Permission(AwsResource):
@@ -52,7 +52,7 @@ class Permission(AwsResource):
         name: str | Expr[str],
         policy_template: str | Expr[str] | Json,
         resource_type_: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -66,7 +66,7 @@ class Permission(AwsResource):
     policy_template: str | Expr[str] | Json
     resource_type_: str | Expr[str]
     """The resource type this permission can be used with."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -302,7 +302,7 @@ class ResourceShare(AwsResource):
         resource_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         resource_share_configuration: ResourceShareConfiguration | None = None,
         sources: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -336,7 +336,7 @@ class ResourceShare(AwsResource):
     """Specifies the configuration for the resource share"""
     sources: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """Specifies from which source accounts the service principal has access to the resources in this resource share."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Specifies one or more tags to attach to the resource share itself. It doesn't attach the tags to the resources associated with the resource share."""
     @property
     def attrs(self) -> Attrs: ...

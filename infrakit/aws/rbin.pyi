@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Rule(AwsResource):
@@ -94,7 +94,7 @@ class Rule(AwsResource):
         resource_type_: Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"] | Expr[str],
         retention_period: RetentionPeriod,
         status: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -117,7 +117,7 @@ class Rule(AwsResource):
     """Information about the retention period for which the retention rule is to retain resources."""
     status: str | Expr[str] | None
     """The state of the retention rule. Only retention rules that are in the available state retain resources."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Information about the tags assigned to the retention rule."""
     @property
     def attrs(self) -> Attrs: ...

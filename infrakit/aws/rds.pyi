@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ClusterSnapshot(AwsResource):
@@ -107,7 +107,7 @@ class ClusterSnapshot(AwsResource):
         *,
         db_cluster_identifier: str | Expr[str],
         db_cluster_snapshot_identifier: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -120,7 +120,7 @@ class ClusterSnapshot(AwsResource):
     """The identifier of the DB cluster to create a snapshot for."""
     db_cluster_snapshot_identifier: str | Expr[str]
     """The identifier for the DB cluster snapshot. Must contain from 1 to 63 letters, numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be assigned to the DB cluster snapshot."""
     @property
     def attrs(self) -> Attrs: ...
@@ -167,7 +167,7 @@ class CustomDBEngineVersion(AwsResource):
         manifest: str | Expr[str] | None = None,
         source_custom_db_engine_version_identifier: str | Expr[str] | None = None,
         status: Literal["available", "inactive", "inactive-except-restore", "pending-validation"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_aws_provided_latest_image: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -215,7 +215,7 @@ class CustomDBEngineVersion(AwsResource):
     """The ARN of a CEV to use as a source for creating a new CEV. You can specify a different Amazon Machine Imagine (AMI) by using either ``Source`` or ``UseAwsProvidedLatestImage``. You can't specify a different JSON manifest when you specify ``SourceCustomDbEngineVersionIdentifier``."""
     status: Literal["available", "inactive", "inactive-except-restore", "pending-validation"] | Expr[str] | None
     """A value that indicates the status of a custom engine version (CEV)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*"""
     use_aws_provided_latest_image: bool | Expr[bool] | None
     """Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV. If you specify ``UseAwsProvidedLatestImage``, you can't also specify ``ImageId``."""
@@ -473,7 +473,7 @@ class DBCluster(AwsResource):
         source_region: str | Expr[str] | None = None,
         storage_encrypted: bool | Expr[bool] | None = None,
         storage_type: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_latest_restorable_time: bool | Expr[bool] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -897,7 +897,7 @@ class DBCluster(AwsResource):
 
       When you create an Aurora DB cluster with the storage type set to ``aurora-iopt1``, the storage type is returned in the response. The storage type isn't returned when you set it to ``aurora``.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the DB cluster.
      Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
     """
@@ -963,7 +963,7 @@ class DBClusterEndpoint(AwsResource):
         db_cluster_identifier: str | Expr[str],
         excluded_members: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         static_members: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -982,7 +982,7 @@ class DBClusterEndpoint(AwsResource):
     """List of DB instance identifiers that aren't part of the custom endpoint group. All other eligible instances are reachable through the custom endpoint. Only relevant if the list of static members is empty. Once either member list is set, it can be changed or replaced by the other list, but both lists cannot be removed in place; removing them requires replacing the endpoint."""
     static_members: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """List of DB instance identifiers that are part of the custom endpoint group. Once either member list is set, it can be changed or replaced by the other list, but both lists cannot be removed in place; removing them requires replacing the endpoint."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be assigned to the DB cluster endpoint."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1022,7 +1022,7 @@ class DBClusterParameterGroup(AwsResource):
         description: str | Expr[str],
         family: str | Expr[str],
         parameters: str | Expr[str] | Json,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1062,7 +1062,7 @@ class DBClusterParameterGroup(AwsResource):
       +   ``postgres``
     """
     parameters: str | Expr[str] | Json
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the DB cluster parameter group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2234,7 +2234,7 @@ class DBInstance(AwsResource):
         storage_encrypted: bool | Expr[bool] | None = None,
         storage_throughput: int | Expr[int] | None = None,
         storage_type: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tde_credential_arn: str | Expr[str] | None = None,
         tde_credential_password: str | Expr[str] | None = None,
         timezone: str | Expr[str] | None = None,
@@ -2924,7 +2924,7 @@ class DBInstance(AwsResource):
      Valid Values: ``gp2 | gp3 | io1 | io2 | standard``
      Default: ``io1``, if the ``Iops`` parameter is specified. Otherwise, ``gp3``.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the DB instance."""
     tde_credential_arn: str | Expr[str] | None
     tde_credential_password: str | Expr[str] | None
@@ -3041,7 +3041,7 @@ class DBParameterGroup(AwsResource):
         description: str | Expr[str],
         family: str | Expr[str],
         parameters: str | Expr[str] | Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3087,7 +3087,7 @@ class DBParameterGroup(AwsResource):
       +   ``sqlserver-web``
     """
     parameters: str | Expr[str] | Json | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the DB parameter group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3159,7 +3159,7 @@ class DBProxy(AwsResource):
         idle_client_timeout: int | Expr[int] | None = None,
         require_tls: bool | Expr[bool] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[TagFormat] | None = None,
+        tags: Sequence[TagFormat] | TagsArg | None = None,
         target_connection_network_type: Literal["IPV4", "IPV6"] | Expr[str] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         vpc_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
@@ -3189,7 +3189,7 @@ class DBProxy(AwsResource):
     """A Boolean parameter that specifies whether Transport Layer Security (TLS) encryption is required for connections to the proxy."""
     role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the IAM role that the proxy uses to access secrets in AWS Secrets Manager."""
-    tags: Sequence[TagFormat] | None
+    tags: Sequence[TagFormat] | TagsArg | None
     """An optional set of key-value pairs to associate arbitrary data of your choosing with the proxy."""
     target_connection_network_type: Literal["IPV4", "IPV6"] | Expr[str] | None
     """The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database."""
@@ -3242,7 +3242,7 @@ class DBProxyEndpoint(AwsResource):
         db_proxy_endpoint_name: str | Expr[str],
         db_proxy_name: str | Expr[str],
         endpoint_network_type: Literal["IPV4", "IPV6", "DUAL"] | Expr[str] | None = None,
-        tags: Sequence[TagFormat] | None = None,
+        tags: Sequence[TagFormat] | TagsArg | None = None,
         target_role: Literal["READ_WRITE", "READ_ONLY"] | Expr[str] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         vpc_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
@@ -3260,7 +3260,7 @@ class DBProxyEndpoint(AwsResource):
     """The identifier for the proxy. This name must be unique for all proxies owned by your AWS account in the specified AWS Region."""
     endpoint_network_type: Literal["IPV4", "IPV6", "DUAL"] | Expr[str] | None
     """The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports."""
-    tags: Sequence[TagFormat] | None
+    tags: Sequence[TagFormat] | TagsArg | None
     """An optional set of key-value pairs to associate arbitrary data of your choosing with the DB proxy endpoint."""
     target_role: Literal["READ_WRITE", "READ_ONLY"] | Expr[str] | None
     """A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations."""
@@ -3327,7 +3327,7 @@ class DBProxyTargetGroup(AwsResource):
         db_cluster_identifiers: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         db_instance_identifiers: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         db_proxy_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_group_name: Literal["default"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3342,7 +3342,7 @@ class DBProxyTargetGroup(AwsResource):
     db_instance_identifiers: Sequence[str | Expr[str]] | Expr[list[str]] | None
     db_proxy_name: str | Expr[str]
     """The identifier for the proxy."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_group_name: Literal["default"] | Expr[str]
     """The identifier for the DBProxyTargetGroup"""
@@ -3395,7 +3395,7 @@ class DBSecurityGroup(AwsResource):
         db_security_group_ingress: Sequence[Ingress],
         ec2_vpc_id: str | Expr[str] | None = None,
         group_description: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3407,7 +3407,7 @@ class DBSecurityGroup(AwsResource):
     db_security_group_ingress: Sequence[Ingress]
     ec2_vpc_id: str | Expr[str] | None
     group_description: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -3490,7 +3490,7 @@ class DBShardGroup(AwsResource):
         max_acu: float | Expr[float],
         min_acu: float | Expr[float] | None = None,
         publicly_accessible: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3526,7 +3526,7 @@ class DBShardGroup(AwsResource):
       +  If the subnets are part of a VPC that doesn’t have an internet gateway attached to it, the DB shard group is private.
       +  If the subnets are part of a VPC that has an internet gateway attached to it, the DB shard group is public.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An optional set of key-value pairs to associate arbitrary data of your choosing with the DB shard group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3646,7 +3646,7 @@ class DBSnapshot(AwsResource):
         *,
         db_instance_identifier: str | Expr[str],
         db_snapshot_identifier: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3659,7 +3659,7 @@ class DBSnapshot(AwsResource):
     """The identifier of the DB instance that you want to create the snapshot of."""
     db_snapshot_identifier: str | Expr[str]
     """The identifier for the DB snapshot. Must contain from 1 to 255 letters, numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to be assigned to the DB snapshot."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3700,7 +3700,7 @@ class DBSubnetGroup(AwsResource):
         db_subnet_group_description: str | Expr[str],
         db_subnet_group_name: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3722,7 +3722,7 @@ class DBSubnetGroup(AwsResource):
     """
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The EC2 Subnet IDs for the DB subnet group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the DB subnet group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3782,7 +3782,7 @@ class Deployment(AwsResource):
         *,
         blue_green_deployment_name: str | Expr[str],
         source: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_allocated_storage: int | Expr[int] | None = None,
         target_db_cluster_parameter_group_name: str | Expr[str] | None = None,
         target_db_instance_class: str | Expr[str] | None = None,
@@ -3804,7 +3804,7 @@ class Deployment(AwsResource):
     """The name of the Blue/Green Deployment."""
     source: str | Expr[str]
     """The ARN of the source production database."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the Blue/Green Deployment."""
     target_allocated_storage: int | Expr[int] | None
     """The allocated storage size in GiB for the target DB instance."""
@@ -3860,7 +3860,7 @@ class EventSubscription(AwsResource):
         source_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         source_type: str | Expr[str] | None = None,
         subscription_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3897,7 +3897,7 @@ class EventSubscription(AwsResource):
     """The name of the subscription.
      Constraints: The name must be less than 255 characters.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An optional array of key-value pairs to apply to this subscription."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3938,7 +3938,7 @@ class GlobalCluster(AwsResource):
         global_cluster_identifier: str | Expr[str] | None = None,
         source_db_cluster_identifier: str | Expr[str] | None = None,
         storage_encrypted: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3965,7 +3965,7 @@ class GlobalCluster(AwsResource):
     """The storage encryption setting for the new global database cluster.
     If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4011,7 +4011,7 @@ class Integration(AwsResource):
         integration_name: str | Expr[str] | None = None,
         kms_key_id: str | Expr[str] | None = None,
         source_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4035,7 +4035,7 @@ class Integration(AwsResource):
     """The AWS Key Management System (AWS KMS) key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, RDS uses a default AWS owned key."""
     source_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the database to use as the source for replication."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*."""
     target_arn: str | Expr[str]
     """The ARN of the Redshift data warehouse to use as the target for replication."""
@@ -4114,7 +4114,7 @@ class OptionGroup(AwsResource):
         option_configurations: Sequence[OptionConfiguration] | None = None,
         option_group_description: str | Expr[str],
         option_group_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4155,7 +4155,7 @@ class OptionGroup(AwsResource):
      If you don't specify a value for ``OptionGroupName`` property, a name is automatically created for the option group.
       This value is stored as a lowercase string.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the option group."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -131,7 +131,7 @@ class Cluster(AwsResource):
         snapshot_copy_manual: bool | Expr[bool] | None = None,
         snapshot_copy_retention_period: int | Expr[int] | None = None,
         snapshot_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -255,7 +255,7 @@ class Cluster(AwsResource):
     """
     snapshot_identifier: str | Expr[str] | None
     """The name of the snapshot from which to create the new cluster. This parameter isn't case sensitive."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The list of tags for the cluster parameter group."""
     vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of Virtual Private Cloud (VPC) security groups to be associated with the cluster."""
@@ -305,7 +305,7 @@ class ClusterParameterGroup(AwsResource):
         parameter_group_family: str | Expr[str],
         parameter_group_name: str | Expr[str] | None = None,
         parameters: Sequence[Parameter] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -322,7 +322,7 @@ class ClusterParameterGroup(AwsResource):
     """The name of the cluster parameter group."""
     parameters: Sequence[Parameter] | None
     """An array of parameters to be modified. A maximum of 20 parameters can be modified in a single request."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -355,7 +355,7 @@ class ClusterSecurityGroup(AwsResource):
         /,
         *,
         description: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -365,7 +365,7 @@ class ClusterSecurityGroup(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     description: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -434,7 +434,7 @@ class ClusterSubnetGroup(AwsResource):
         *,
         description: str | Expr[str],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -447,7 +447,7 @@ class ClusterSubnetGroup(AwsResource):
     """The description of the parameter group."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The list of VPC subnet IDs"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The list of tags for the cluster parameter group."""
     @property
     def attrs(self) -> Attrs: ...
@@ -643,7 +643,7 @@ class EventSubscription(AwsResource):
         source_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         source_type: Literal["cluster", "cluster-parameter-group", "cluster-security-group", "cluster-snapshot", "scheduled-action"] | Expr[str] | None = None,
         subscription_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -666,7 +666,7 @@ class EventSubscription(AwsResource):
     """The type of source that will be generating the events."""
     subscription_name: str | Expr[str]
     """The name of the Amazon Redshift event notification subscription"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -708,7 +708,7 @@ class Integration(AwsResource):
         integration_name: str | Expr[str] | None = None,
         kms_key_id: str | Expr[str] | None = None,
         source_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_arn: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -726,7 +726,7 @@ class Integration(AwsResource):
     """An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used."""
     source_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the database to use as the source for replication"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of the Redshift data warehouse to use as the target for replication"""
@@ -773,7 +773,7 @@ class QEV2IdcApplication(AwsResource):
         idc_display_name: str | Expr[str],
         idc_instance_arn: str | Expr[str],
         qev2_idc_application_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -788,7 +788,7 @@ class QEV2IdcApplication(AwsResource):
     """The Amazon Resource Name (ARN) of the IAM Identity Center instance used to create the Amazon Redshift Query Editor (QEV2) managed application."""
     qev2_idc_application_name: str | Expr[str]
     """The name of the Amazon Redshift Query Editor (QEV2) application in IAM Identity Center."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags associated with the application. Tags are key-value pairs that you can use to organize and identify your resources."""
     @property
     def attrs(self) -> Attrs: ...
@@ -936,7 +936,7 @@ class RedshiftIdcApplication(AwsResource):
         redshift_idc_application_name: str | Expr[str],
         service_integrations: Sequence[ServiceIntegrationsUnion] | None = None,
         sso_tag_keys: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -963,7 +963,7 @@ class RedshiftIdcApplication(AwsResource):
     """A collection of service integrations for the Redshift IAM Identity Center application."""
     sso_tag_keys: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of tag keys that Redshift Identity Center applications copy to IAM Identity Center."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1185,7 +1185,7 @@ class Snapshot(AwsResource):
         cluster_identifier: str | Expr[str],
         manual_snapshot_retention_period: int | Expr[int] | None = None,
         snapshot_identifier: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1200,7 +1200,7 @@ class Snapshot(AwsResource):
     """The number of days that a manual snapshot is retained. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3653."""
     snapshot_identifier: str | Expr[str]
     """A unique identifier for the snapshot that you are requesting. This identifier must be unique for all snapshots within the Amazon Web Services account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tag instances."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1236,7 +1236,7 @@ class SnapshotCopyGrant(AwsResource):
         *,
         kms_key_id: str | Expr[str] | None = None,
         snapshot_copy_grant_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1249,7 +1249,7 @@ class SnapshotCopyGrant(AwsResource):
     """The unique identifier of the encrypted symmetric key to which to grant Amazon Redshift permission. If no key is specified, the default key is used. Marked writeOnly because Create accepts aliases/key-ids but Describe returns the resolved key ARN, which would fail drift detection."""
     snapshot_copy_grant_name: str | Expr[str]
     """The name of the snapshot copy grant. This name must be unique in the region for the AWS account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tag instances."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1290,7 +1290,7 @@ class SnapshotSchedule(AwsResource):
         schedule_definitions: Sequence[str | Expr[str]] | Expr[list[str]],
         schedule_description: str | Expr[str] | None = None,
         schedule_identifier: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1305,7 +1305,7 @@ class SnapshotSchedule(AwsResource):
     """The description of the snapshot schedule."""
     schedule_identifier: str | Expr[str]
     """A unique identifier for the snapshot schedule. Only alphanumeric characters are allowed."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An optional set of tags for the snapshot schedule."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1349,7 +1349,7 @@ class UsageLimit(AwsResource):
         feature_type: Literal["spectrum", "concurrency-scaling", "cross-region-datasharing", "extra-compute-for-automatic-optimization"] | Expr[str],
         limit_type: Literal["time", "data-scanned"] | Expr[str],
         period: Literal["daily", "weekly", "monthly"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1370,7 +1370,7 @@ class UsageLimit(AwsResource):
     """The type of limit. Depending on the feature type, this can be based on a time duration or data size. If FeatureType is spectrum, then LimitType must be data-scanned. If FeatureType is concurrency-scaling, then LimitType must be time. If FeatureType is cross-region-datasharing, then LimitType must be data-scanned."""
     period: Literal["daily", "weekly", "monthly"] | Expr[str] | None
     """The time period that the amount applies to. A weekly period begins on Sunday. The default is monthly."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tag instances."""
     @property
     def attrs(self) -> Attrs: ...

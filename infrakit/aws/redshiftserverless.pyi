@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Namespace(AwsResource):
@@ -108,7 +108,7 @@ class Namespace(AwsResource):
         namespace_resource_policy: str | Expr[str] | Json | None = None,
         redshift_idc_application_arn: str | Expr[str] | None = None,
         snapshot_copy_configurations: Sequence[SnapshotCopyConfiguration] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -146,7 +146,7 @@ class Namespace(AwsResource):
     """The ARN for the Redshift application that integrates with IAM Identity Center."""
     snapshot_copy_configurations: Sequence[SnapshotCopyConfiguration] | None
     """The snapshot copy configurations for the namespace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The list of tags for the namespace."""
     @property
     def attrs(self) -> Attrs: ...
@@ -225,7 +225,7 @@ class Snapshot(AwsResource):
         namespace_name: str | Expr[str] | None = None,
         retention_period: int | Expr[int] | None = None,
         snapshot_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -240,7 +240,7 @@ class Snapshot(AwsResource):
     """The retention period of the snapshot."""
     snapshot_name: str | Expr[str]
     """The name of the snapshot."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -530,7 +530,7 @@ class Workgroup(AwsResource):
         snapshot_name: str | Expr[str] | None = None,
         snapshot_owner_account: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         track_name: str | Expr[str] | None = None,
         workgroup: _Workgroup_Workgroup | None = None,
         workgroup_name: str | Expr[str],
@@ -570,7 +570,7 @@ class Workgroup(AwsResource):
     """The AWS account ID that owns the snapshot. Required when restoring from a snapshot shared by another account. Used in combination with SnapshotName. On updates, changing this value while SnapshotName is set triggers a restore from the newly referenced snapshot. If the value is unchanged, no restore takes place and existing data is preserved."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of subnet IDs the workgroup is associated with."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The map of the key-value pairs used to tag the workgroup."""
     track_name: str | Expr[str] | None
     workgroup: _Workgroup_Workgroup | None

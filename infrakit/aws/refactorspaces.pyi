@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -81,7 +81,7 @@ class Application(AwsResource):
         environment_identifier: str | Expr[str],
         name: str | Expr[str],
         proxy_type: Literal["API_GATEWAY"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -95,7 +95,7 @@ class Application(AwsResource):
     environment_identifier: str | Expr[str]
     name: str | Expr[str]
     proxy_type: Literal["API_GATEWAY"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."""
     vpc_id: str | Expr[str]
     @property
@@ -141,7 +141,7 @@ class Environment(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         network_fabric_type: Literal["TRANSIT_GATEWAY", "NONE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -153,7 +153,7 @@ class Environment(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str] | None
     network_fabric_type: Literal["TRANSIT_GATEWAY", "NONE"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."""
     @property
     def attrs(self) -> Attrs: ...
@@ -228,7 +228,7 @@ class Route(AwsResource):
         environment_identifier: str | Expr[str],
         route_type: Literal["DEFAULT", "URI_PATH"] | Expr[str],
         service_identifier: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         uri_path_route: UriPathRouteInput | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -243,7 +243,7 @@ class Route(AwsResource):
     environment_identifier: str | Expr[str]
     route_type: Literal["DEFAULT", "URI_PATH"] | Expr[str]
     service_identifier: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."""
     uri_path_route: UriPathRouteInput | None
     @property
@@ -310,7 +310,7 @@ class Service(AwsResource):
         environment_identifier: str | Expr[str],
         lambda_endpoint: LambdaEndpointInput | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         url_endpoint: UrlEndpointInput | None = None,
         vpc_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -327,7 +327,7 @@ class Service(AwsResource):
     environment_identifier: str | Expr[str]
     lambda_endpoint: LambdaEndpointInput | None
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."""
     url_endpoint: UrlEndpointInput | None
     vpc_id: str | Expr[str] | None

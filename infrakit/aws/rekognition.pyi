@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Collection(AwsResource):
@@ -38,7 +38,7 @@ class Collection(AwsResource):
         /,
         *,
         collection_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -49,7 +49,7 @@ class Collection(AwsResource):
     ) -> None: ...
     collection_id: str | Expr[str]
     """The name of the collection"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -85,7 +85,7 @@ class Dataset(AwsResource):
         *,
         dataset_type: Literal["TRAIN", "TEST"] | Expr[str],
         project_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -98,7 +98,7 @@ class Dataset(AwsResource):
     """The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset."""
     project_arn: str | Expr[str] | None
     """The ARN of the project to which the dataset belongs."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -133,7 +133,7 @@ class Project(AwsResource):
         /,
         *,
         project_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -144,7 +144,7 @@ class Project(AwsResource):
     ) -> None: ...
     project_name: str | Expr[str]
     """The name of the project"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -314,7 +314,7 @@ class StreamProcessor(AwsResource):
         polygon_regions_of_interest: Sequence[Sequence[Point]] | None = None,
         role_arn: str | Expr[str],
         s3_destination: S3Destination | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -347,7 +347,7 @@ class StreamProcessor(AwsResource):
     """ARN of the IAM role that allows access to the stream processor, and provides Rekognition read permissions for KVS stream and write permissions to S3 bucket and SNS topic."""
     s3_destination: S3Destination | None
     """The S3 location in customer's account where inference output & artifacts are stored, as part of connected home feature."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

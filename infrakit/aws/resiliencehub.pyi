@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class App(AwsResource):
@@ -105,7 +105,7 @@ class App(AwsResource):
         permission_model: PermissionModel | None = None,
         resiliency_policy_arn: str | Expr[str] | None = None,
         resource_mappings: Sequence[ResourceMapping],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -130,7 +130,7 @@ class App(AwsResource):
     """Amazon Resource Name (ARN) of the Resiliency Policy."""
     resource_mappings: Sequence[ResourceMapping]
     """An array of ResourceMapping objects."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -187,7 +187,7 @@ class ResiliencyPolicy(AwsResource):
         policy: PolicyMap,
         policy_description: str | Expr[str] | None = None,
         policy_name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         tier: Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -204,7 +204,7 @@ class ResiliencyPolicy(AwsResource):
     """Description of Resiliency Policy."""
     policy_name: str | Expr[str]
     """Name of Resiliency Policy."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     tier: Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"] | Expr[str]
     """Resiliency Policy Tier."""
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Policy(AwsResource):
@@ -113,7 +113,7 @@ class Policy(AwsResource):
         multi_region: MultiRegionTargets | None = None,
         name: str | Expr[str],
         sharing_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -134,7 +134,7 @@ class Policy(AwsResource):
     """The name of the policy."""
     sharing_enabled: bool | Expr[bool] | None
     """Whether the policy is enabled to be shared with other members of the Organization. Only applicable if the policy owner is a management account or delegated admin."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the policy."""
     @property
     def attrs(self) -> Attrs: ...
@@ -387,7 +387,7 @@ class Service(AwsResource):
         policy_arn: str | Expr[str] | None = None,
         regions: Sequence[str | Expr[str]] | Expr[list[str]],
         report_configuration: ServiceReportConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -419,7 +419,7 @@ class Service(AwsResource):
     """AWS regions for the service."""
     report_configuration: ServiceReportConfiguration | None
     """Configuration for automatic report generation on a Service."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the service."""
     @property
     def attrs(self) -> Attrs: ...
@@ -523,7 +523,7 @@ class System(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         name: str | Expr[str],
         sharing_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -540,7 +540,7 @@ class System(AwsResource):
     """The name of the system."""
     sharing_enabled: bool | Expr[bool] | None
     """Whether the system is enabled to be shared with other members of the Organization. Only applicable if the system owner is a management account or delegated admin."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the system."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DefaultViewAssociation(AwsResource):
@@ -55,7 +55,7 @@ class Index(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         type: Literal["LOCAL", "AGGREGATOR"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -65,7 +65,7 @@ class Index(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     type: Literal["LOCAL", "AGGREGATOR"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -108,7 +108,7 @@ class View(AwsResource):
         filters: SearchFilter | None = None,
         included_properties: Sequence[IncludedProperty] | None = None,
         scope: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         view_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -121,7 +121,7 @@ class View(AwsResource):
     filters: SearchFilter | None
     included_properties: Sequence[IncludedProperty] | None
     scope: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     view_name: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Fleet(AwsResource):
@@ -24,7 +24,7 @@ class Fleet(AwsResource):
         /,
         *,
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -35,7 +35,7 @@ class Fleet(AwsResource):
     ) -> None: ...
     name: str | Expr[str] | None
     """The name of the fleet."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -59,7 +59,7 @@ class Robot(AwsResource):
         fleet: str | Expr[str] | None = None,
         greengrass_group_id: str | Expr[str],
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -76,7 +76,7 @@ class Robot(AwsResource):
     """The Greengrass group id."""
     name: str | Expr[str] | None
     """The name for the robot."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -156,7 +156,7 @@ class RobotApplication(AwsResource):
         name: str | Expr[str] | None = None,
         robot_software_suite: RobotSoftwareSuite,
         sources: Sequence[SourceConfig] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -175,7 +175,7 @@ class RobotApplication(AwsResource):
     """The robot software suite used by the robot application."""
     sources: Sequence[SourceConfig] | None
     """The sources of the robot application."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -336,7 +336,7 @@ class SimulationApplication(AwsResource):
         robot_software_suite: RobotSoftwareSuite,
         simulation_software_suite: SimulationSoftwareSuite,
         sources: Sequence[SourceConfig] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -359,7 +359,7 @@ class SimulationApplication(AwsResource):
     """The simulation software suite used by the simulation application."""
     sources: Sequence[SourceConfig] | None
     """The sources of the simulation application."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...

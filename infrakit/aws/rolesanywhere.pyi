@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CRL(AwsResource):
@@ -38,7 +38,7 @@ class CRL(AwsResource):
         crl_data: str | Expr[str],
         enabled: bool | Expr[bool] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trust_anchor_arn: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -51,7 +51,7 @@ class CRL(AwsResource):
     crl_data: str | Expr[str]
     enabled: bool | Expr[bool] | None
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     trust_anchor_arn: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -118,7 +118,7 @@ class Profile(AwsResource):
         require_instance_properties: bool | Expr[bool] | None = None,
         role_arns: Sequence[str | Expr[str]] | Expr[list[str]],
         session_policy: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -136,7 +136,7 @@ class Profile(AwsResource):
     require_instance_properties: bool | Expr[bool] | None
     role_arns: Sequence[str | Expr[str]] | Expr[list[str]]
     session_policy: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -215,7 +215,7 @@ class TrustAnchor(AwsResource):
         name: str | Expr[str],
         notification_settings: Sequence[NotificationSetting] | None = None,
         source: Source,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -228,6 +228,6 @@ class TrustAnchor(AwsResource):
     name: str | Expr[str]
     notification_settings: Sequence[NotificationSetting] | None
     source: Source
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

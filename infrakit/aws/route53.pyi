@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class CidrCollection(AwsResource):
@@ -208,7 +208,7 @@ class HealthCheck(AwsResource):
         /,
         *,
         health_check_config: HealthCheckConfig,
-        health_check_tags: Sequence[HealthCheckTag] | None = None,
+        health_check_tags: Sequence[HealthCheckTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -219,7 +219,7 @@ class HealthCheck(AwsResource):
     ) -> None: ...
     health_check_config: HealthCheckConfig
     """A complex type that contains information about the health check."""
-    health_check_tags: Sequence[HealthCheckTag] | None
+    health_check_tags: Sequence[HealthCheckTag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -336,7 +336,7 @@ class HostedZone(AwsResource):
         delegation_set_id: str | Expr[str] | None = None,
         hosted_zone_config: HostedZoneConfig | None = None,
         hosted_zone_features: HostedZoneFeatures | None = None,
-        hosted_zone_tags: Sequence[HostedZoneTag] | None = None,
+        hosted_zone_tags: Sequence[HostedZoneTag] | TagsArg | None = None,
         name: str | Expr[str] | None = None,
         query_logging_config: _HostedZone_QueryLoggingConfig | None = None,
         vpcs: Sequence[VPC] | None = None,
@@ -355,7 +355,7 @@ class HostedZone(AwsResource):
     """
     hosted_zone_features: HostedZoneFeatures | None
     """The features configuration for the hosted zone, including accelerated recovery settings and status information."""
-    hosted_zone_tags: Sequence[HostedZoneTag] | None
+    hosted_zone_tags: Sequence[HostedZoneTag] | TagsArg | None
     """Adds, edits, or deletes tags for a health check or a hosted zone.
      For information about using tags for cost allocation, see [Using Cost Allocation Tags](https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html) in the *User Guide*.
     """

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessSource(AwsResource):
@@ -57,7 +57,7 @@ class AccessSource(AwsResource):
         ip_address_type: Literal["IPV4", "IPV6"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         protocol: Literal["DO53", "DOH", "DOT"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -72,7 +72,7 @@ class AccessSource(AwsResource):
     ip_address_type: Literal["IPV4", "IPV6"] | Expr[str] | None
     name: str | Expr[str] | None
     protocol: Literal["DO53", "DOH", "DOT"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -131,7 +131,7 @@ class AccessToken(AwsResource):
         dns_view_id: str | Expr[str],
         expires_at: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -144,7 +144,7 @@ class AccessToken(AwsResource):
     dns_view_id: str | Expr[str]
     expires_at: str | Expr[str] | None
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -198,7 +198,7 @@ class DnsView(AwsResource):
         firewall_rules_fail_open: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         global_resolver_id: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -214,7 +214,7 @@ class DnsView(AwsResource):
     firewall_rules_fail_open: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     global_resolver_id: str | Expr[str]
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -275,7 +275,7 @@ class FirewallDomainList(AwsResource):
         domains: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         global_resolver_id: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -292,7 +292,7 @@ class FirewallDomainList(AwsResource):
     """An inline list of domains to use for this domain list."""
     global_resolver_id: str | Expr[str]
     name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -427,7 +427,7 @@ class GlobalResolver(AwsResource):
         name: str | Expr[str],
         observability_region: str | Expr[str] | None = None,
         regions: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -443,7 +443,7 @@ class GlobalResolver(AwsResource):
     observability_region: str | Expr[str] | None
     regions: Sequence[str | Expr[str]] | Expr[list[str]]
     """The list of regions the Global Resolver exists in. Regions can be added or removed on update; the order of this list is not significant."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cluster(AwsResource):
@@ -45,7 +45,7 @@ class Cluster(AwsResource):
         *,
         name: str | Expr[str],
         network_type: Literal["IPV4", "DUALSTACK"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -58,7 +58,7 @@ class Cluster(AwsResource):
     """Name of a Cluster. You can use any non-white space character in the name"""
     network_type: Literal["IPV4", "DUALSTACK"] | Expr[str] | None
     """Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints. NetworkType can be IPV4 or DUALSTACK."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -104,7 +104,7 @@ class ControlPanel(AwsResource):
         *,
         cluster_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -117,7 +117,7 @@ class ControlPanel(AwsResource):
     """Cluster to associate with the Control Panel"""
     name: str | Expr[str]
     """The name of the control panel. You can use any non-white space character in the name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -247,7 +247,7 @@ class SafetyRule(AwsResource):
         gating_rule: GatingRule | None = None,
         name: str | Expr[str] | None = None,
         rule_config: RuleConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -266,7 +266,7 @@ class SafetyRule(AwsResource):
     """The name for the safety rule."""
     rule_config: RuleConfig | None
     """The rule configuration for an assertion rule or gating rule. This is the criteria that you set for specific assertion controls (routing controls) or gating controls. This configuration specifies how many controls must be enabled after a transaction completes."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...

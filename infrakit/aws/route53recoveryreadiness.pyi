@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Cell(AwsResource):
@@ -41,7 +41,7 @@ class Cell(AwsResource):
         *,
         cell_name: str | Expr[str] | None = None,
         cells: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -54,7 +54,7 @@ class Cell(AwsResource):
     """The name of the cell to create."""
     cells: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """A list of cell Amazon Resource Names (ARNs) contained within this cell, for use in nested cells. For example, Availability Zones within specific Regions."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -88,7 +88,7 @@ class ReadinessCheck(AwsResource):
         *,
         readiness_check_name: str | Expr[str] | None = None,
         resource_set_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -101,7 +101,7 @@ class ReadinessCheck(AwsResource):
     """Name of the ReadinessCheck to create."""
     resource_set_name: str | Expr[str] | None
     """The name of the resource set to check."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -135,7 +135,7 @@ class RecoveryGroup(AwsResource):
         *,
         cells: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         recovery_group_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -148,7 +148,7 @@ class RecoveryGroup(AwsResource):
     """A list of the cell Amazon Resource Names (ARNs) in the recovery group."""
     recovery_group_name: str | Expr[str] | None
     """The name of the recovery group to create."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A collection of tags associated with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -265,7 +265,7 @@ class ResourceSet(AwsResource):
         resource_set_name: str | Expr[str] | None = None,
         resource_set_type: str | Expr[str],
         resources: Sequence[Resource],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -283,7 +283,7 @@ class ResourceSet(AwsResource):
     """
     resources: Sequence[Resource]
     """A list of resource objects in the resource set."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A tag to associate with the parameters for a resource set."""
     @property
     def attrs(self) -> Attrs: ...

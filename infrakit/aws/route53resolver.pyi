@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class FirewallDomainList(AwsResource):
@@ -72,7 +72,7 @@ class FirewallDomainList(AwsResource):
         domain_file_url: str | Expr[str] | None = None,
         domains: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -87,7 +87,7 @@ class FirewallDomainList(AwsResource):
     """An inline list of domains to use for this domain list."""
     name: str | Expr[str] | None
     """FirewallDomainListName"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -259,7 +259,7 @@ class FirewallRuleGroup(AwsResource):
         *,
         firewall_rules: Sequence[FirewallRule] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -272,7 +272,7 @@ class FirewallRuleGroup(AwsResource):
     """FirewallRules"""
     name: str | Expr[str] | None
     """FirewallRuleGroupName"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags"""
     @property
     def attrs(self) -> Attrs: ...
@@ -338,7 +338,7 @@ class FirewallRuleGroupAssociation(AwsResource):
         mutation_protection: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         priority: int | Expr[int],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -356,7 +356,7 @@ class FirewallRuleGroupAssociation(AwsResource):
     """FirewallRuleGroupAssociationName"""
     priority: int | Expr[int]
     """Priority"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags"""
     vpc_id: str | Expr[str]
     """VpcId"""
@@ -420,7 +420,7 @@ class OutpostResolver(AwsResource):
         name: str | Expr[str],
         outpost_arn: str | Expr[str],
         preferred_instance_type: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -437,7 +437,7 @@ class OutpostResolver(AwsResource):
     """The Outpost ARN."""
     preferred_instance_type: str | Expr[str]
     """The OutpostResolver instance type."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -600,7 +600,7 @@ class ResolverEndpoint(AwsResource):
         resolver_endpoint_type: str | Expr[str] | None = None,
         rni_enhanced_metrics_enabled: bool | Expr[bool] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_name_server_metrics_enabled: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -636,7 +636,7 @@ class ResolverEndpoint(AwsResource):
     """Specifies whether RNI enhanced metrics are enabled for the Resolver Endpoints. When set to true, one-minute granular metrics are published in CloudWatch for each RNI associated with this endpoint. When set to false, metrics are not published. Default is false."""
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The ID of one or more security groups that control access to this VPC. The security group must include one or more inbound rules (for inbound endpoints) or outbound rules (for outbound endpoints). Inbound and outbound rules must allow TCP and UDP access. For inbound access, open port 53. For outbound access, open the port that you're using for DNS queries on your network."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_name_server_metrics_enabled: bool | Expr[bool] | None
     """Specifies whether target name server metrics are enabled for the Outbound Resolver Endpoint. When set to true, one-minute granular metrics are published in CloudWatch for each target name server associated with this endpoint. When set to false, metrics are not published. Default is false."""
@@ -702,7 +702,7 @@ class ResolverQueryLoggingConfig(AwsResource):
         *,
         destination_arn: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -715,7 +715,7 @@ class ResolverQueryLoggingConfig(AwsResource):
     """destination arn"""
     name: str | Expr[str] | None
     """ResolverQueryLogConfigName"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -857,7 +857,7 @@ class ResolverRule(AwsResource):
         name: str | Expr[str] | None = None,
         resolver_endpoint_id: str | Expr[str] | None = None,
         rule_type: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_ips: Sequence[TargetAddress] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -877,7 +877,7 @@ class ResolverRule(AwsResource):
     """The ID of the endpoint that the rule is associated with."""
     rule_type: str | Expr[str]
     """When you want to forward DNS queries for specified domain name to resolvers on your network, specify FORWARD. When you have a forwarding rule to forward DNS queries for a domain to your network and you want Resolver to process queries for a subdomain of that domain, specify SYSTEM."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     target_ips: Sequence[TargetAddress] | None
     """An array that contains the IP addresses and ports that an outbound endpoint forwards DNS queries to. Typically, these are the IP addresses of DNS resolvers on your network. Specify IPv4 addresses. IPv6 is not supported."""

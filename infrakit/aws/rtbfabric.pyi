@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class InboundExternalLink(AwsResource):
@@ -120,7 +120,7 @@ class InboundExternalLink(AwsResource):
         gateway_id: str | Expr[str],
         link_attributes: LinkAttributes | None = None,
         link_log_settings: LinkLogSettings,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -132,7 +132,7 @@ class InboundExternalLink(AwsResource):
     gateway_id: str | Expr[str]
     link_attributes: LinkAttributes | None
     link_log_settings: LinkLogSettings
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Link."""
     @property
     def attrs(self) -> Attrs: ...
@@ -366,7 +366,7 @@ class Link(AwsResource):
         link_log_settings: LinkLogSettings,
         module_configuration_list: Sequence[ModuleConfiguration] | None = None,
         peer_gateway_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -381,7 +381,7 @@ class Link(AwsResource):
     link_log_settings: LinkLogSettings
     module_configuration_list: Sequence[ModuleConfiguration] | None
     peer_gateway_id: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Link."""
     @property
     def attrs(self) -> Attrs: ...
@@ -475,7 +475,7 @@ class LinkRoutingRule(AwsResource):
         gateway_id: str | Expr[str],
         link_id: str | Expr[str],
         priority: int | Expr[int],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -489,7 +489,7 @@ class LinkRoutingRule(AwsResource):
     gateway_id: str | Expr[str]
     link_id: str | Expr[str]
     priority: int | Expr[int]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the LinkRoutingRule."""
     @property
     def attrs(self) -> Attrs: ...
@@ -603,7 +603,7 @@ class OutboundExternalLink(AwsResource):
         link_attributes: LinkAttributes | None = None,
         link_log_settings: LinkLogSettings,
         public_endpoint: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -616,7 +616,7 @@ class OutboundExternalLink(AwsResource):
     link_attributes: LinkAttributes | None
     link_log_settings: LinkLogSettings
     public_endpoint: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Link."""
     @property
     def attrs(self) -> Attrs: ...
@@ -681,7 +681,7 @@ class RequesterGateway(AwsResource):
         description: str | Expr[str] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -696,7 +696,7 @@ class RequesterGateway(AwsResource):
     """The ID of one or more security groups in order to create a requester gateway."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The ID of one or more subnets in order to create a requester gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Requester Gateway."""
     vpc_id: str | Expr[str]
     @property
@@ -855,7 +855,7 @@ class ResponderGateway(AwsResource):
         protocol: Literal["HTTP", "HTTPS"] | Expr[str],
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trust_store_configuration: TrustStoreConfiguration | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
@@ -878,7 +878,7 @@ class ResponderGateway(AwsResource):
     """The ID of one or more security groups in order to create a gateway."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The ID of one or more subnets in order to create a gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to assign to the Responder Gateway."""
     trust_store_configuration: TrustStoreConfiguration | None
     vpc_id: str | Expr[str]

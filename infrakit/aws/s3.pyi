@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessGrant(AwsResource):
@@ -74,7 +74,7 @@ class AccessGrant(AwsResource):
         grantee: Grantee,
         permission: Literal["READ", "WRITE", "READWRITE"] | Expr[str],
         s3_prefix_type: Literal["Object"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -95,7 +95,7 @@ class AccessGrant(AwsResource):
     """The level of access to be afforded to the grantee"""
     s3_prefix_type: Literal["Object"] | Expr[str] | None
     """The type of S3SubPrefix."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -131,7 +131,7 @@ class AccessGrantsInstance(AwsResource):
         /,
         *,
         identity_center_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -142,7 +142,7 @@ class AccessGrantsInstance(AwsResource):
     ) -> None: ...
     identity_center_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the specified AWS Identity Center."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -179,7 +179,7 @@ class AccessGrantsLocation(AwsResource):
         *,
         iam_role_arn: str | Expr[str],
         location_scope: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -192,7 +192,7 @@ class AccessGrantsLocation(AwsResource):
     """The Amazon Resource Name (ARN) of the access grant location's associated IAM role."""
     location_scope: str | Expr[str]
     """Descriptor for where the location actually points"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -317,7 +317,7 @@ class AccessPoint(AwsResource):
         name: str | Expr[str] | None = None,
         policy: str | Expr[str] | Json | None = None,
         public_access_block_configuration: PublicAccessBlockConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_configuration: VpcConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -336,7 +336,7 @@ class AccessPoint(AwsResource):
     policy: str | Expr[str] | Json | None
     public_access_block_configuration: PublicAccessBlockConfiguration | None
     """The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this S3 Access Point."""
     vpc_configuration: VpcConfiguration | None
     """If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC)."""
@@ -1733,7 +1733,7 @@ class Bucket(AwsResource):
         ownership_controls: OwnershipControls | None = None,
         public_access_block_configuration: PublicAccessBlockConfiguration | None = None,
         replication_configuration: ReplicationConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         versioning_configuration: VersioningConfiguration | None = None,
         website_configuration: WebsiteConfiguration | None = None,
         depends_on: DependsOn = None,
@@ -1801,7 +1801,7 @@ class Bucket(AwsResource):
     """Configuration for replicating objects in an S3 bucket. To enable replication, you must also enable versioning by using the ``VersioningConfiguration`` property.
      Amazon S3 can store replicated objects in a single destination bucket or multiple destination buckets. The destination bucket or buckets must already exist.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this S3 bucket."""
     versioning_configuration: VersioningConfiguration | None
     """Enables multiple versions of all objects in this bucket. You might enable versioning to prevent objects from being deleted or overwritten by mistake or to archive objects so that you can retrieve previous versions of them.
@@ -2333,7 +2333,7 @@ class StorageLens(AwsResource):
         /,
         *,
         storage_lens_configuration: StorageLensConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2344,7 +2344,7 @@ class StorageLens(AwsResource):
     ) -> None: ...
     storage_lens_configuration: StorageLensConfiguration
     """Specifies the details of Amazon S3 Storage Lens configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags (key-value pairs) for this Amazon S3 Storage Lens configuration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2481,7 +2481,7 @@ class StorageLensGroup(AwsResource):
         *,
         filter: Filter,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2494,7 +2494,7 @@ class StorageLensGroup(AwsResource):
     """Sets the Storage Lens Group filter."""
     name: str | Expr[str]
     """The name that identifies the Amazon S3 Storage Lens Group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A set of tags (key-value pairs) for this Amazon S3 Storage Lens Group."""
     @property
     def attrs(self) -> Attrs: ...

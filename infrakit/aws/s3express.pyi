@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessPoint(AwsResource):
@@ -97,7 +97,7 @@ class AccessPoint(AwsResource):
         policy: Json | None = None,
         public_access_block_configuration: PublicAccessBlockConfiguration | None = None,
         scope: Scope | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_configuration: VpcConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -119,7 +119,7 @@ class AccessPoint(AwsResource):
     """The PublicAccessBlock configuration that you want to apply to this Access Point."""
     scope: Scope | None
     """For directory buckets, you can ﬁlter access control to speciﬁc preﬁxes, API operations, or a combination of both."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_configuration: VpcConfiguration | None
     """If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC)."""
     @property
@@ -340,7 +340,7 @@ class DirectoryBucket(AwsResource):
         lifecycle_configuration: LifecycleConfiguration | None = None,
         location_name: str | Expr[str],
         metrics_configurations: Sequence[MetricsConfiguration] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -363,6 +363,6 @@ class DirectoryBucket(AwsResource):
     """Specifies the Zone ID of the Availability Zone or Local Zone where the directory bucket will be created. An example Availability Zone ID value is 'use1-az5'."""
     metrics_configurations: Sequence[MetricsConfiguration] | None
     """Specifies the metrics configurations for the Amazon S3 Express bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessPoint(AwsResource):
@@ -99,7 +99,7 @@ class AccessPoint(AwsResource):
         file_system_id: str | Expr[str],
         posix_user: PosixUser | None = None,
         root_directory: RootDirectory | None = None,
-        tags: Sequence[AccessPointTag] | None = None,
+        tags: Sequence[AccessPointTag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -116,7 +116,7 @@ class AccessPoint(AwsResource):
     """The operating system user and group applied to all compute drive requests made using the access point."""
     root_directory: RootDirectory | None
     """Specifies the directory on the Amazon EFS file system that the access point exposes as the root directory of your file system to NFS clients using the access point. The clients using the access point can only access the root directory and below. If the RootDirectory>Path specified does not exist, EFS creates it and applies the CreationPermissions settings when a client connects to an access point. When specifying a RootDirectory, you need to provide the Path, and the CreationPermissions is optional."""
-    tags: Sequence[AccessPointTag] | None
+    tags: Sequence[AccessPointTag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -216,7 +216,7 @@ class FileSystem(AwsResource):
         prefix: str | Expr[str] | None = None,
         role_arn: str | Expr[str],
         synchronization_configuration: SynchronizationConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -232,7 +232,7 @@ class FileSystem(AwsResource):
     prefix: str | Expr[str] | None
     role_arn: str | Expr[str]
     synchronization_configuration: SynchronizationConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

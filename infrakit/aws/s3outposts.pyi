@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessPoint(AwsResource):
@@ -176,7 +176,7 @@ class Bucket(AwsResource):
         bucket_name: str | Expr[str],
         lifecycle_configuration: LifecycleConfiguration | None = None,
         outpost_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -191,7 +191,7 @@ class Bucket(AwsResource):
     """Rules that define how Amazon S3Outposts manages objects during their lifetime."""
     outpost_id: str | Expr[str]
     """The id of the customer outpost on which the bucket resides."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this S3Outposts bucket."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Namespace(AwsResource):
@@ -288,7 +288,7 @@ class Table(AwsResource):
         storage_class_configuration: StorageClassConfiguration | None = None,
         table_bucket_arn: str | Expr[str],
         table_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         without_metadata: Literal["Yes"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -314,7 +314,7 @@ class Table(AwsResource):
     """The Amazon Resource Name (ARN) of the specified table bucket."""
     table_name: str | Expr[str]
     """The name for the table."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """User tags (key-value pairs) to associate with the table."""
     without_metadata: Literal["Yes"] | Expr[str] | None
     """Indicates that you don't want to specify a schema for the table. This property is mutually exclusive to 'IcebergMetadata', and its only possible value is 'Yes'."""
@@ -444,7 +444,7 @@ class TableBucket(AwsResource):
         replication_configuration: ReplicationConfiguration | None = None,
         storage_class_configuration: StorageClassConfiguration | None = None,
         table_bucket_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         unreferenced_file_removal: UnreferencedFileRemoval | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -464,7 +464,7 @@ class TableBucket(AwsResource):
     """Specifies storage class settings for the table bucket"""
     table_bucket_name: str | Expr[str]
     """A name for the table bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """User tags (key-value pairs) to associate with the table bucket."""
     unreferenced_file_removal: UnreferencedFileRemoval | None
     """Settings governing the Unreferenced File Removal maintenance action. Unreferenced file removal identifies and deletes all objects that are not referenced by any table snapshots."""

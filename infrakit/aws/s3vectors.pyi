@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Index(AwsResource):
@@ -72,7 +72,7 @@ class Index(AwsResource):
         encryption_configuration: EncryptionConfiguration | None = None,
         index_name: str | Expr[str] | None = None,
         metadata_configuration: MetadataConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vector_bucket_arn: str | Expr[str] | None = None,
         vector_bucket_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -95,7 +95,7 @@ class Index(AwsResource):
     """The name of the vector index to create."""
     metadata_configuration: MetadataConfiguration | None
     """The metadata configuration for the vector index."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """User tags (key-value pairs) to associate with the index."""
     vector_bucket_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the vector bucket."""
@@ -152,7 +152,7 @@ class VectorBucket(AwsResource):
         /,
         *,
         encryption_configuration: EncryptionConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vector_bucket_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -164,7 +164,7 @@ class VectorBucket(AwsResource):
     ) -> None: ...
     encryption_configuration: EncryptionConfiguration | None
     """The encryption configuration for the vector bucket."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """User tags (key-value pairs) to associate with the vector bucket."""
     vector_bucket_name: str | Expr[str] | None
     """The name of the vector bucket."""

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json as _Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json as _Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AIWorkloadConfig(AwsResource):
@@ -113,7 +113,7 @@ class AIWorkloadConfig(AwsResource):
         ai_workload_config_name: str | Expr[str],
         ai_workload_configs: AIWorkloadConfigs | None = None,
         dataset_config: AIDatasetConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -128,7 +128,7 @@ class AIWorkloadConfig(AwsResource):
     """The benchmark tool configuration and workload specification."""
     dataset_config: AIDatasetConfig | None
     """The dataset configuration for the workload. Specify input data channels with their data sources for benchmark workloads."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The metadata that you apply to the AI workload configuration to help you categorize and organize it."""
     @property
     def attrs(self) -> Attrs: ...
@@ -214,7 +214,7 @@ class Action(AwsResource):
         properties: Mapping[str, str | Expr[str]] | None = None,
         source: ActionSource,
         status: Literal["Unknown", "InProgress", "Completed", "Failed", "Stopping", "Stopped"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -237,7 +237,7 @@ class Action(AwsResource):
     """The source type, ID, and URI."""
     status: Literal["Unknown", "InProgress", "Completed", "Failed", "Stopping", "Stopped"] | Expr[str] | None
     """The status of the action."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the action."""
     @property
     def attrs(self) -> Attrs: ...
@@ -469,7 +469,7 @@ class Algorithm(AwsResource):
         algorithm_name: str | Expr[str],
         certify_for_marketplace: bool | Expr[bool] | None = None,
         inference_specification: InferenceSpecification | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         training_specification: TrainingSpecification,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -486,7 +486,7 @@ class Algorithm(AwsResource):
     certify_for_marketplace: bool | Expr[bool] | None
     """Whether to certify the algorithm so that it can be listed in AWS Marketplace."""
     inference_specification: InferenceSpecification | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     training_specification: TrainingSpecification
     @property
@@ -548,7 +548,7 @@ class App(AwsResource):
         domain_id: str | Expr[str],
         recovery_mode: bool | Expr[bool] | None = None,
         resource_spec: ResourceSpec | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_profile_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -568,7 +568,7 @@ class App(AwsResource):
     """Indicates whether the application is launched in recovery mode."""
     resource_spec: ResourceSpec | None
     """The instance type and the Amazon Resource Name (ARN) of the SageMaker image created on the instance."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the app."""
     user_profile_name: str | Expr[str]
     """The user profile name."""
@@ -702,7 +702,7 @@ class AppImageConfig(AwsResource):
         code_editor_app_image_config: CodeEditorAppImageConfig | None = None,
         jupyter_lab_app_image_config: JupyterLabAppImageConfig | None = None,
         kernel_gateway_image_config: KernelGatewayImageConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -719,7 +719,7 @@ class AppImageConfig(AwsResource):
     """The JupyterLabAppImageConfig."""
     kernel_gateway_image_config: KernelGatewayImageConfig | None
     """The KernelGatewayImageConfig."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the AppImageConfig."""
     @property
     def attrs(self) -> Attrs: ...
@@ -814,7 +814,7 @@ class Artifact(AwsResource):
         metadata_properties: MetadataProperties | None = None,
         properties: Mapping[str, str | Expr[str]] | None = None,
         source: ArtifactSource,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -833,7 +833,7 @@ class Artifact(AwsResource):
     """A list of properties to add to the artifact."""
     source: ArtifactSource
     """The source of the artifact."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the artifact."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1410,7 +1410,7 @@ class Cluster(AwsResource):
         orchestrator: Orchestrator | None = None,
         restricted_instance_groups: Sequence[ClusterRestrictedInstanceGroup] | None = None,
         restricted_instance_groups_config: RestrictedInstanceGroupsConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tiered_storage_config: TieredStorageConfig | None = None,
         vpc_config: VpcConfig | None = None,
         depends_on: DependsOn = None,
@@ -1439,7 +1439,7 @@ class Cluster(AwsResource):
     """The restricted instance groups of the SageMaker HyperPod cluster."""
     restricted_instance_groups_config: RestrictedInstanceGroupsConfig | None
     """The cluster-level configuration for restricted instance groups, including shared environment settings for inter-RIG communication and FSx Lustre sharing."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Custom tags for managing the SageMaker HyperPod cluster as an AWS resource. You can add tags to your cluster in the same way you add them in other AWS services that support tagging."""
     tiered_storage_config: TieredStorageConfig | None
     """Configuration for tiered storage in the SageMaker HyperPod cluster."""
@@ -1526,7 +1526,7 @@ class ClusterSchedulerConfig(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         scheduler_config: SchedulerConfig,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1543,7 +1543,7 @@ class ClusterSchedulerConfig(AwsResource):
     """Name for the cluster policy."""
     scheduler_config: SchedulerConfig
     """Cluster policy configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags of the cluster policy."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1600,7 +1600,7 @@ class CodeRepository(AwsResource):
         *,
         code_repository_name: str | Expr[str] | None = None,
         git_config: GitConfig,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1613,7 +1613,7 @@ class CodeRepository(AwsResource):
     """The name of the Git repository."""
     git_config: GitConfig
     """Configuration details for the Git repository, including the URL where it is located and the ARN of the AWS Secrets Manager secret that contains the credentials used to access the repository."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1759,7 +1759,7 @@ class ComputeQuota(AwsResource):
         compute_quota_target: ComputeQuotaTarget,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1780,7 +1780,7 @@ class ComputeQuota(AwsResource):
     """A free-form description of the compute allocation definition."""
     name: str | Expr[str]
     """The name of the compute allocation definition."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the compute allocation definition."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1844,7 +1844,7 @@ class Context(AwsResource):
         description: str | Expr[str] | None = None,
         properties: Mapping[str, str | Expr[str]] | None = None,
         source: Source,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1863,7 +1863,7 @@ class Context(AwsResource):
     """A list of properties to add to the context."""
     source: Source
     """The source type, ID, and URI."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A list of tags to apply to the context."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2337,7 +2337,7 @@ class DataQualityJobDefinition(AwsResource):
         network_config: NetworkConfig | None = None,
         role_arn: str | Expr[str],
         stopping_condition: StoppingCondition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2366,7 +2366,7 @@ class DataQualityJobDefinition(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf."""
     stopping_condition: StoppingCondition | None
     """Specifies a time limit for how long the monitoring job is allowed to run."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2415,7 +2415,7 @@ class Device(AwsResource):
         *,
         device: _Device_Device | None = None,
         device_fleet_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2428,7 +2428,7 @@ class Device(AwsResource):
     """The Edge Device you want to register against a device fleet"""
     device_fleet_name: str | Expr[str]
     """The name of the edge device fleet"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Associate tags with the resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -2476,7 +2476,7 @@ class DeviceFleet(AwsResource):
         device_fleet_name: str | Expr[str],
         output_config: EdgeOutputConfig,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2493,7 +2493,7 @@ class DeviceFleet(AwsResource):
     """S3 bucket and an ecryption key id (if available) to store outputs for the fleet"""
     role_arn: str | Expr[str]
     """Role associated with the device fleet"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Associate tags with the resource"""
     @property
     def attrs(self) -> Attrs: ...
@@ -3061,7 +3061,7 @@ class Domain(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         tag_propagation: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3093,7 +3093,7 @@ class Domain(AwsResource):
     """The VPC subnets that Studio uses for communication."""
     tag_propagation: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """Indicates whether the tags added to Domain, User Profile and Space entity is propagated to all SageMaker resources."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the user profile."""
     vpc_id: str | Expr[str] | None
     """The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for communication."""
@@ -3260,7 +3260,7 @@ class Endpoint(AwsResource):
         exclude_retained_variant_properties: Sequence[VariantProperty] | None = None,
         retain_all_variant_properties: bool | Expr[bool] | None = None,
         retain_deployment_config: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3281,7 +3281,7 @@ class Endpoint(AwsResource):
     """When set to true, retains all variant properties for an endpoint when it is updated."""
     retain_deployment_config: bool | Expr[bool] | None
     """When set to true, retains the deployment configuration during endpoint updates."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3782,7 +3782,7 @@ class EndpointConfig(AwsResource):
         metrics_config: MetricsConfig | None = None,
         production_variants: Sequence[ProductionVariant],
         shadow_production_variants: Sequence[ProductionVariant] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_config: VpcConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3812,7 +3812,7 @@ class EndpointConfig(AwsResource):
     """A list of ProductionVariant objects, one for each model that you want to host at this endpoint."""
     shadow_production_variants: Sequence[ProductionVariant] | None
     """Array of ProductionVariant objects. There is one for each model that you want to host at this endpoint in shadow mode with production traffic replicated from the model specified on ProductionVariants. If you use this field, you can only specify one variant for ProductionVariants and one variant for ShadowProductionVariants."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to apply to this resource."""
     vpc_config: VpcConfig | None
     """Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC."""
@@ -3859,7 +3859,7 @@ class Experiment(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str] | None = None,
         experiment_name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3874,7 +3874,7 @@ class Experiment(AwsResource):
     """The name of the experiment as displayed. The name does not need to be unique."""
     experiment_name: str | Expr[str]
     """The name of the experiment. Must be unique in your AWS account and is not case-sensitive."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A list of tags to associate with the experiment."""
     @property
     def attrs(self) -> Attrs: ...
@@ -3955,7 +3955,7 @@ class ExperimentTrialComponent(AwsResource):
         metadata_properties: MetadataProperties | None = None,
         start_time: str | Expr[str] | None = None,
         status: Status | None = None,
-        tags: Sequence[TagsItems] | None = None,
+        tags: Sequence[TagsItems] | TagsArg | None = None,
         trial_component_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3970,7 +3970,7 @@ class ExperimentTrialComponent(AwsResource):
     metadata_properties: MetadataProperties | None
     start_time: str | Expr[str] | None
     status: Status | None
-    tags: Sequence[TagsItems] | None
+    tags: Sequence[TagsItems] | TagsArg | None
     trial_component_name: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -4127,7 +4127,7 @@ class FeatureGroup(AwsResource):
         online_store_config: OnlineStoreConfig | None = None,
         record_identifier_feature_name: str | Expr[str],
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         throughput_config: ThroughputConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4151,7 +4151,7 @@ class FeatureGroup(AwsResource):
     """The Record Identifier Feature Name."""
     role_arn: str | Expr[str] | None
     """Role Arn"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pair to apply to this resource."""
     throughput_config: ThroughputConfig | None
     @property
@@ -4212,7 +4212,7 @@ class Hub(AwsResource):
         hub_name: str | Expr[str],
         hub_search_keywords: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         s3_storage_config: S3StorageConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4231,7 +4231,7 @@ class Hub(AwsResource):
     """The searchable keywords for the hub."""
     s3_storage_config: S3StorageConfig | None
     """The Amazon S3 storage configuration for the hub."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the hub."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4281,7 +4281,7 @@ class HumanTaskUi(AwsResource):
         /,
         *,
         human_task_ui_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         ui_template: UiTemplate | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4293,7 +4293,7 @@ class HumanTaskUi(AwsResource):
     ) -> None: ...
     human_task_ui_name: str | Expr[str]
     """The name of the human task user interface."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs that contain metadata to help you categorize and organize a human review workflow user interface."""
     ui_template: UiTemplate | None
     """The Liquid template for the worker user interface."""
@@ -4333,7 +4333,7 @@ class Image(AwsResource):
         image_display_name: str | Expr[str] | None = None,
         image_name: str | Expr[str],
         image_role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4350,7 +4350,7 @@ class Image(AwsResource):
     """The name of the image."""
     image_role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of an IAM role that enables Amazon SageMaker to perform tasks on behalf of the customer."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -4800,7 +4800,7 @@ class InferenceComponent(AwsResource):
         runtime_config: InferenceComponentRuntimeConfig | None = None,
         specification: InferenceComponentSpecification | None = None,
         specifications: Sequence[InferenceComponentSpecificationForInstanceType] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         variant_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -4824,7 +4824,7 @@ class InferenceComponent(AwsResource):
     """The specification for the inference component, for an endpoint with a single instance type. Specify exactly one of Specification or Specifications. InstanceType is not accepted here; use Specifications for per instance type configuration."""
     specifications: Sequence[InferenceComponentSpecificationForInstanceType] | None
     """A list of specification objects for the inference component, one per instance type. The service requires at least two entries; use the singular Specification for a single instance type."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of tags to apply to the resource"""
     variant_name: str | Expr[str] | None
     """The name of the endpoint variant the inference component is associated with"""
@@ -5005,7 +5005,7 @@ class InferenceExperiment(AwsResource):
         schedule: InferenceExperimentSchedule | None = None,
         shadow_mode_config: ShadowModeConfig | None = None,
         status_reason: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["ShadowMode"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5037,7 +5037,7 @@ class InferenceExperiment(AwsResource):
     """The configuration of ShadowMode inference experiment type. Use this field to specify a production variant which takes all the inference requests, and a shadow variant to which Amazon SageMaker replicates a percentage of the inference requests. For the shadow variant also specify the percentage of requests that Amazon SageMaker replicates."""
     status_reason: str | Expr[str] | None
     """The error message or client-specified reason from the StopInferenceExperiment API, that explains the status of the inference experiment."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     type: Literal["ShadowMode"] | Expr[str]
     """The type of the inference experiment that you want to run."""
@@ -5095,7 +5095,7 @@ class MlflowApp(AwsResource):
         model_registration_mode: Literal["AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"] | Expr[str] | None = None,
         name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         weekly_maintenance_window_start: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5113,7 +5113,7 @@ class MlflowApp(AwsResource):
     """The name of the MLflow App."""
     role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) for an IAM role in your account that the MLflow App uses to access the artifact store in Amazon S3."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to associate with the MLflow App."""
     weekly_maintenance_window_start: str | Expr[str] | None
     """The day and time of the week in Coordinated Universal Time (UTC) 24-hour standard time that weekly maintenance updates are scheduled. For example: Tue:03:30."""
@@ -5153,7 +5153,7 @@ class MlflowTrackingServer(AwsResource):
         automatic_model_registration: bool | Expr[bool] | None = None,
         mlflow_version: str | Expr[str] | None = None,
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tracking_server_name: str | Expr[str],
         tracking_server_size: Literal["Small", "Medium", "Large"] | Expr[str] | None = None,
         weekly_maintenance_window_start: str | Expr[str] | None = None,
@@ -5173,7 +5173,7 @@ class MlflowTrackingServer(AwsResource):
     """The MLFlow Version used on the MLFlow Tracking Server."""
     role_arn: str | Expr[str]
     """The Amazon Resource Name (ARN) of an IAM role that enables Amazon SageMaker to perform tasks on behalf of the customer."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     tracking_server_name: str | Expr[str]
     """The name of the MLFlow Tracking Server."""
@@ -5383,7 +5383,7 @@ class Model(AwsResource):
         inference_execution_config: InferenceExecutionConfig | None = None,
         model_name: str | Expr[str] | None = None,
         primary_container: ContainerDefinition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_config: VpcConfig | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -5405,7 +5405,7 @@ class Model(AwsResource):
     """The name of the new model."""
     primary_container: ContainerDefinition | None
     """Describes the container, as part of model definition."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs. You can use tags to categorize your AWS resources in different ways, for example, by purpose, owner, or environment. For more information, see [Tagging AWS Resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html)."""
     vpc_config: VpcConfig | None
     """Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see [Give SageMaker Access to Resources in your Amazon VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html)."""
@@ -5928,7 +5928,7 @@ class ModelBiasJobDefinition(AwsResource):
         network_config: NetworkConfig | None = None,
         role_arn: str | Expr[str],
         stopping_condition: StoppingCondition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -5957,7 +5957,7 @@ class ModelBiasJobDefinition(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf."""
     stopping_condition: StoppingCondition | None
     """Specifies a time limit for how long the monitoring job is allowed to run."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -6512,7 +6512,7 @@ class ModelCard(AwsResource):
         model_card_name: str | Expr[str],
         model_card_status: Literal["Draft", "PendingReview", "Approved", "Archived"] | Expr[str],
         security_config: SecurityConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -6533,7 +6533,7 @@ class ModelCard(AwsResource):
     """The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval."""
     security_config: SecurityConfig | None
     """An optional Key Management Service key to encrypt, decrypt, and re-encrypt model card content for regulated workloads with highly sensitive data."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs used to manage metadata for model cards."""
     @property
     def attrs(self) -> Attrs: ...
@@ -6996,7 +6996,7 @@ class ModelExplainabilityJobDefinition(AwsResource):
         network_config: NetworkConfig | None = None,
         role_arn: str | Expr[str],
         stopping_condition: StoppingCondition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -7025,7 +7025,7 @@ class ModelExplainabilityJobDefinition(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf."""
     stopping_condition: StoppingCondition | None
     """Specifies a time limit for how long the monitoring job is allowed to run."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -7660,7 +7660,7 @@ class ModelPackage(AwsResource):
         skip_model_validation: Literal["None", "All"] | Expr[str] | None = None,
         source_algorithm_specification: SourceAlgorithmSpecification | None = None,
         source_uri: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         task: str | Expr[str] | None = None,
         validation_specification: ValidationSpecification | None = None,
         depends_on: DependsOn = None,
@@ -7717,7 +7717,7 @@ class ModelPackage(AwsResource):
     """Details about the algorithm that was used to create the model package."""
     source_uri: str | Expr[str] | None
     """The URI of the source for the model package."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     task: str | Expr[str] | None
     """The machine learning task your model package accomplishes."""
@@ -7766,7 +7766,7 @@ class ModelPackageGroup(AwsResource):
         model_package_group_description: str | Expr[str] | None = None,
         model_package_group_name: str | Expr[str],
         model_package_group_policy: str | Expr[str] | _Json | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -7780,7 +7780,7 @@ class ModelPackageGroup(AwsResource):
     model_package_group_name: str | Expr[str]
     """The name of the model package group."""
     model_package_group_policy: str | Expr[str] | _Json | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -8315,7 +8315,7 @@ class ModelQualityJobDefinition(AwsResource):
         network_config: NetworkConfig | None = None,
         role_arn: str | Expr[str],
         stopping_condition: StoppingCondition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -8344,7 +8344,7 @@ class ModelQualityJobDefinition(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf."""
     stopping_condition: StoppingCondition | None
     """Specifies a time limit for how long the monitoring job is allowed to run."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -8924,7 +8924,7 @@ class MonitoringSchedule(AwsResource):
         monitoring_schedule_config: MonitoringScheduleConfig,
         monitoring_schedule_name: str | Expr[str],
         monitoring_schedule_status: Literal["Pending", "Failed", "Scheduled", "Stopped"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -8945,7 +8945,7 @@ class MonitoringSchedule(AwsResource):
     """The name of the monitoring schedule."""
     monitoring_schedule_status: Literal["Pending", "Failed", "Scheduled", "Stopped"] | Expr[str] | None
     """The status of a schedule job."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -9008,7 +9008,7 @@ class NotebookInstance(AwsResource):
         root_access: Literal["Disabled", "Enabled"] | Expr[str] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         volume_size_in_gb: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9046,7 +9046,7 @@ class NotebookInstance(AwsResource):
     """The VPC security group IDs, in the form sg-xxxxxxxx. The security groups must be for the same VPC as specified in the subnet."""
     subnet_id: str | Expr[str] | None
     """The ID of the subnet in a VPC to which you would like to have a connectivity from your ML compute instance."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to apply to this resource."""
     volume_size_in_gb: int | Expr[int] | None
     """The size, in GB, of the ML storage volume to attach to the notebook instance. The default value is 5 GB. Expect some interruption of service if this parameter is changed as CloudFormation stops a notebook instance and starts it up again to update it."""
@@ -9099,7 +9099,7 @@ class NotebookInstanceLifecycleConfig(AwsResource):
         notebook_instance_lifecycle_config_name: str | Expr[str] | None = None,
         on_create: Sequence[NotebookInstanceLifecycleHook] | None = None,
         on_start: Sequence[NotebookInstanceLifecycleHook] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9114,7 +9114,7 @@ class NotebookInstanceLifecycleConfig(AwsResource):
     """A shell script that runs only once, when you create a notebook instance. The shell script must be a base64-encoded string."""
     on_start: Sequence[NotebookInstanceLifecycleHook] | None
     """A shell script that runs every time you start a notebook instance, including when you create the notebook instance. The shell script must be a base64-encoded string."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -9189,7 +9189,7 @@ class PartnerApp(AwsResource):
         kms_key_id: str | Expr[str] | None = None,
         maintenance_config: PartnerAppMaintenanceConfig | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tier: str | Expr[str],
         type: Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"] | Expr[str],
         depends_on: DependsOn = None,
@@ -9220,7 +9220,7 @@ class PartnerApp(AwsResource):
     """A collection of settings that specify the maintenance schedule for the PartnerApp."""
     name: str | Expr[str]
     """A name for the PartnerApp."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the PartnerApp."""
     tier: str | Expr[str]
     """The tier of the PartnerApp."""
@@ -9302,7 +9302,7 @@ class Pipeline(AwsResource):
         pipeline_display_name: str | Expr[str] | None = None,
         pipeline_name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9321,7 +9321,7 @@ class Pipeline(AwsResource):
     """The name of the Pipeline."""
     role_arn: str | Expr[str]
     """Role Arn"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -9715,7 +9715,7 @@ class ProcessingJob(AwsResource):
         processing_resources: ProcessingResources,
         role_arn: str | Expr[str],
         stopping_condition: StoppingCondition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -9744,7 +9744,7 @@ class ProcessingJob(AwsResource):
     """The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf."""
     stopping_condition: StoppingCondition | None
     """Configures conditions under which the processing job should be stopped, such as how long the processing job has been running. After the condition is met, the processing job is stopped."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """(Optional) An array of key-value pairs. For more information, see Using Cost Allocation Tags(https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html#allocation-whatURL) in the AWS Billing and Cost Management User Guide."""
     @property
     def attrs(self) -> Attrs: ...
@@ -9887,7 +9887,7 @@ class Project(AwsResource):
         project_name: str | Expr[str],
         service_catalog_provisioned_product_details: ServiceCatalogProvisionedProductDetails | None = None,
         service_catalog_provisioning_details: ServiceCatalogProvisioningDetails | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_provider_details: Sequence[TemplateProviderDetail] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -9905,7 +9905,7 @@ class Project(AwsResource):
     """Provisioned ServiceCatalog  Details"""
     service_catalog_provisioning_details: ServiceCatalogProvisioningDetails | None
     """Input ServiceCatalog Provisioning Details"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     template_provider_details: Sequence[TemplateProviderDetail] | None
     """An array of template providers associated with the project."""
@@ -10169,7 +10169,7 @@ class Space(AwsResource):
         space_name: str | Expr[str],
         space_settings: SpaceSettings | None = None,
         space_sharing_settings: SpaceSharingSettings | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -10187,7 +10187,7 @@ class Space(AwsResource):
     space_settings: SpaceSettings | None
     """A collection of settings."""
     space_sharing_settings: SpaceSharingSettings | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the space."""
     @property
     def attrs(self) -> Attrs: ...
@@ -10222,7 +10222,7 @@ class StudioLifecycleConfig(AwsResource):
         studio_lifecycle_config_app_type: Literal["JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"] | Expr[str],
         studio_lifecycle_config_content: str | Expr[str],
         studio_lifecycle_config_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -10237,7 +10237,7 @@ class StudioLifecycleConfig(AwsResource):
     """The content of your Amazon SageMaker Studio Lifecycle Configuration script. This content must be base64 encoded."""
     studio_lifecycle_config_name: str | Expr[str]
     """The name of the Amazon SageMaker Studio Lifecycle Configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to be associated with the Lifecycle Configuration. Each tag consists of a key and an optional value. Tag keys must be unique per resource. Tags are searchable using the Search API."""
     @property
     def attrs(self) -> Attrs: ...
@@ -10351,7 +10351,7 @@ class TrialComponent(AwsResource):
         output_artifacts: Mapping[str, TrialComponentArtifact] | None = None,
         parameters: Mapping[str, TrialComponentParameterValue] | None = None,
         status: TrialComponentStatus | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         trial_component_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -10373,7 +10373,7 @@ class TrialComponent(AwsResource):
     """The hyperparameters for the component."""
     status: TrialComponentStatus | None
     """The status of the trial component."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """A list of tags to associate with the trial component."""
     trial_component_name: str | Expr[str]
     """The name of the trial component. Must be unique in your AWS account and is not case-sensitive."""
@@ -10753,7 +10753,7 @@ class UserProfile(AwsResource):
         domain_id: str | Expr[str],
         single_sign_on_user_identifier: str | Expr[str] | None = None,
         single_sign_on_user_value: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_profile_name: str | Expr[str],
         user_settings: UserSettings | None = None,
         depends_on: DependsOn = None,
@@ -10770,7 +10770,7 @@ class UserProfile(AwsResource):
     """A specifier for the type of value specified in SingleSignOnUserValue. Currently, the only supported value is "UserName". If the Domain's AuthMode is SSO, this field is required. If the Domain's AuthMode is not SSO, this field cannot be specified."""
     single_sign_on_user_value: str | Expr[str] | None
     """The username of the associated AWS Single Sign-On User for this UserProfile. If the Domain's AuthMode is SSO, this field is required, and must match a valid username of a user in your directory. If the Domain's AuthMode is not SSO, this field cannot be specified."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to apply to the user profile."""
     user_profile_name: str | Expr[str]
     """A name for the UserProfile."""
@@ -10896,7 +10896,7 @@ class Workforce(AwsResource):
         ip_address_type: Literal["ipv4", "dualstack"] | Expr[str] | None = None,
         oidc_config: OidcConfig | None = None,
         source_ip_config: SourceIpConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workforce_name: str | Expr[str],
         workforce_vpc_config: WorkforceVpcConfigRequest | None = None,
         depends_on: DependsOn = None,
@@ -10915,7 +10915,7 @@ class Workforce(AwsResource):
     """The configuration of an OIDC Identity Provider (IdP) private workforce."""
     source_ip_config: SourceIpConfig | None
     """A list of IP address ranges used to access your training data."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs."""
     workforce_name: str | Expr[str]
     """The name of the private workforce."""
@@ -11013,7 +11013,7 @@ class Workteam(AwsResource):
         description: str | Expr[str],
         member_definitions: Sequence[MemberDefinition],
         notification_configuration: NotificationConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workforce_name: str | Expr[str] | None = None,
         workteam_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -11030,7 +11030,7 @@ class Workteam(AwsResource):
     """A list of MemberDefinition objects that contains objects that identify the workers that make up the work team."""
     notification_configuration: NotificationConfiguration | None
     """Configures SNS notifications of available or expiring work items for work teams."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs."""
     workforce_name: str | Expr[str] | None
     """The name of the Workforce"""

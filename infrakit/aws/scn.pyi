@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DataIntegrationFlow(AwsResource):
@@ -219,7 +219,7 @@ class DataIntegrationFlow(AwsResource):
         instance_id: str | Expr[str],
         name: str | Expr[str],
         sources: Sequence[DataIntegrationFlowSource],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target: DataIntegrationFlowTarget,
         transformation: DataIntegrationFlowTransformation,
         depends_on: DependsOn = None,
@@ -236,7 +236,7 @@ class DataIntegrationFlow(AwsResource):
     """The name of the DataIntegrationFlow."""
     sources: Sequence[DataIntegrationFlowSource]
     """The source configurations for the DataIntegrationFlow."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the DataIntegrationFlow."""
     target: DataIntegrationFlowTarget
     """The DataIntegrationFlow target parameters."""
@@ -369,7 +369,7 @@ class Dataset(AwsResource):
         namespace: str | Expr[str],
         partition_spec: PartitionSpec | None = None,
         schema: Schema | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -390,7 +390,7 @@ class Dataset(AwsResource):
     """The partition specification of the dataset."""
     schema: Schema | None
     """The schema of the dataset."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the dataset."""
     @property
     def attrs(self) -> Attrs: ...
@@ -450,7 +450,7 @@ class Instance(AwsResource):
         *,
         instance_description: str | Expr[str] | None = None,
         instance_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         web_app_dns_domain: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -464,7 +464,7 @@ class Instance(AwsResource):
     """The instance description."""
     instance_name: str | Expr[str] | None
     """The instance name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the instance."""
     web_app_dns_domain: str | Expr[str] | None
     """The WebApp DNS domain name of the instance."""
@@ -509,7 +509,7 @@ class Namespace(AwsResource):
         description: str | Expr[str] | None = None,
         instance_id: str | Expr[str],
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -524,7 +524,7 @@ class Namespace(AwsResource):
     """The Amazon Web Services Supply Chain instance identifier."""
     name: str | Expr[str]
     """The name of the namespace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the namespace."""
     @property
     def attrs(self) -> Attrs: ...

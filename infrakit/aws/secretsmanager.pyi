@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ResourcePolicy(AwsResource):
@@ -256,7 +256,7 @@ class Secret(AwsResource):
         name: str | Expr[str] | None = None,
         replica_regions: Sequence[ReplicaRegion] | None = None,
         secret_string: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -287,7 +287,7 @@ class Secret(AwsResource):
     """A custom type that specifies a ``Region`` and the ``KmsKeyId`` for a replica secret."""
     secret_string: str | Expr[str] | None
     """The text to encrypt and store in the secret. We recommend you use a JSON structure of key/value pairs for your secret value. To generate a random password, use ``GenerateSecretString`` instead. If you omit both ``GenerateSecretString`` and ``SecretString``, you create an empty secret. When you make a change to this property, a new secret version is created."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to attach to the secret. Each tag is a key and value pair of strings in a JSON text string, for example:
       ``[{"Key":"CostCenter","Value":"12345"},{"Key":"environment","Value":"production"}]``
      Secrets Manager tag key names are case sensitive. A tag with the key "ABC" is a different tag from one with key "abc".

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AgentSpace(AwsResource):
@@ -278,7 +278,7 @@ class AgentSpace(AwsResource):
         integrated_resources: Sequence[IntegratedResource] | None = None,
         kms_key_id: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_domain_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -300,7 +300,7 @@ class AgentSpace(AwsResource):
     """Identifier of the KMS key used to encrypt data. Can be a key ID, key ARN, alias name, or alias ARN. If not specified, an AWS managed key is used."""
     name: str | Expr[str]
     """Name of the agent space"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the agent space"""
     target_domain_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """List of target domain identifiers registered with the agent space"""
@@ -363,7 +363,7 @@ class Application(AwsResource):
         default_kms_key_id: str | Expr[str] | None = None,
         idc_configuration: IdCConfiguration | None = None,
         role_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -376,7 +376,7 @@ class Application(AwsResource):
     """Identifier of a KMS key. Can be a key ID, key ARN, alias name, or alias ARN."""
     idc_configuration: IdCConfiguration | None
     role_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the application"""
     @property
     def attrs(self) -> Attrs: ...
@@ -580,7 +580,7 @@ class Integration(AwsResource):
         private_connection_name: str | Expr[str] | None = None,
         provider_: Literal["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"] | Expr[str],
         provider_input: ProviderInput | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -599,7 +599,7 @@ class Integration(AwsResource):
     """The integration provider."""
     provider_input: ProviderInput | None
     """The provider-specific input required to create the integration. Exactly one of the provider input objects must be specified."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to associate with the integration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -950,7 +950,7 @@ class SecurityRequirementPack(AwsResource):
         name: str | Expr[str],
         security_requirements: Sequence[SecurityRequirement] | None = None,
         status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -969,7 +969,7 @@ class SecurityRequirementPack(AwsResource):
     """Security requirements within this pack"""
     status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """Whether the pack is enabled or disabled"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the security requirement pack"""
     @property
     def attrs(self) -> Attrs: ...
@@ -1023,7 +1023,7 @@ class TargetDomain(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_domain_name: str | Expr[str],
         verification_method: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"] | Expr[str],
         depends_on: DependsOn = None,
@@ -1034,7 +1034,7 @@ class TargetDomain(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the target domain"""
     target_domain_name: str | Expr[str]
     """Domain name of the target domain"""

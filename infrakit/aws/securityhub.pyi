@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ActionTarget(AwsResource):
@@ -64,7 +64,7 @@ class AggregatorV2(AwsResource):
         *,
         linked_regions: Sequence[str | Expr[str]] | Expr[list[str]],
         region_linking_mode: Literal["SPECIFIED_REGIONS"] | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -77,7 +77,7 @@ class AggregatorV2(AwsResource):
     """The list of included Regions"""
     region_linking_mode: Literal["SPECIFIED_REGIONS"] | Expr[str]
     """Indicates to link a list of included Regions"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with the Security Hub V2 resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -553,7 +553,7 @@ class AutomationRule(AwsResource):
         rule_name: str | Expr[str],
         rule_order: int | Expr[int],
         rule_status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -576,7 +576,7 @@ class AutomationRule(AwsResource):
     """An integer ranging from 1 to 1000 that represents the order in which the rule action is applied to findings. Security Hub CSPM applies rules with lower values for this parameter first."""
     rule_status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """Whether the rule is active after it is created. If this parameter is equal to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule is created."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """User-defined tags associated with an automation rule."""
     @property
     def attrs(self) -> Attrs: ...
@@ -870,7 +870,7 @@ class AutomationRuleV2(AwsResource):
         rule_name: str | Expr[str],
         rule_order: float | Expr[float],
         rule_status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -891,7 +891,7 @@ class AutomationRuleV2(AwsResource):
     """The value for the rule priority"""
     rule_status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """The status of the automation rule"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1035,7 +1035,7 @@ class ConfigurationPolicy(AwsResource):
         configuration_policy: Policy,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1050,7 +1050,7 @@ class ConfigurationPolicy(AwsResource):
     """The description of the configuration policy."""
     name: str | Expr[str]
     """The name of the configuration policy."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1151,7 +1151,7 @@ class Connector(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         provider_: Provider,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1165,7 +1165,7 @@ class Connector(AwsResource):
     name: str | Expr[str]
     """The name of the connector."""
     provider_: Provider
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1298,7 +1298,7 @@ class ConnectorV2(AwsResource):
         kms_key_arn: str | Expr[str] | None = None,
         name: str | Expr[str],
         provider_: Provider,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1315,7 +1315,7 @@ class ConnectorV2(AwsResource):
     """The name of the connector"""
     provider_: Provider
     """The third-party provider configuration for the connector"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1426,7 +1426,7 @@ class Hub(AwsResource):
         auto_enable_controls: bool | Expr[bool] | None = None,
         control_finding_generator: str | Expr[str] | None = None,
         enable_default_standards: bool | Expr[bool] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1441,7 +1441,7 @@ class Hub(AwsResource):
     """This field, used when enabling Security Hub, specifies whether the calling account has consolidated control findings turned on. If the value for this field is set to SECURITY_CONTROL, Security Hub generates a single finding for a control check even when the check applies to multiple enabled standards.  If the value for this field is set to STANDARD_CONTROL, Security Hub generates separate findings for a control check when the check applies to multiple enabled standards."""
     enable_default_standards: bool | Expr[bool] | None
     """Whether to enable the security standards that Security Hub has designated as automatically enabled."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with a resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1477,7 +1477,7 @@ class HubV2(AwsResource):
         /,
         *,
         network_scanning: NetworkScanning | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1488,7 +1488,7 @@ class HubV2(AwsResource):
     ) -> None: ...
     network_scanning: NetworkScanning | None
     """Configuration for the Network Scanning opt-in feature of Security Hub V2. Network Scanning is available in the AWS commercial partition only; specifying this property in another partition, such as AWS GovCloud (US) or China, fails. This property is desired state: if you remove it from a stack that previously set it, the feature is disabled. If a stack has never set it, the feature is left as-is, so a stack that does not manage Network Scanning will not disable it. Network Scanning requires Security Hub V2 to be enabled in the same account and Region."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """A key-value pair to associate with the Security Hub V2 resource. You can specify a key that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Api(AwsResource):
@@ -460,7 +460,7 @@ class Api(AwsResource):
         propagate_tags: bool | Expr[bool] | None = None,
         security_policy: str | Expr[str] | None = None,
         stage_name: Json | str | Expr[str],
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         tracing_enabled: bool | Expr[bool] | None = None,
         variables: Mapping[str, str | Expr[str]] | None = None,
         depends_on: DependsOn = None,
@@ -500,7 +500,7 @@ class Api(AwsResource):
     propagate_tags: bool | Expr[bool] | None
     security_policy: str | Expr[str] | None
     stage_name: Json | str | Expr[str]
-    tags: Json | None
+    tags: Json | TagsArg | None
     tracing_enabled: bool | Expr[bool] | None
     variables: Mapping[str, str | Expr[str]] | None
     @property
@@ -532,7 +532,7 @@ class Application(AwsResource):
         location: str | Expr[str] | Location,
         notification_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         parameters: Mapping[str, str | Expr[str]] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         timeout_in_minutes: float | Expr[float] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -545,7 +545,7 @@ class Application(AwsResource):
     location: str | Expr[str] | Location
     notification_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
     parameters: Mapping[str, str | Expr[str]] | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     timeout_in_minutes: float | Expr[float] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -629,7 +629,7 @@ class CapacityProvider(AwsResource):
         operator_role: Any | None = None,
         propagate_tags: bool | Expr[bool] | None = None,
         scaling_config: ScalingConfig | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         vpc_config: VpcConfig,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -647,7 +647,7 @@ class CapacityProvider(AwsResource):
     operator_role: Any | None
     propagate_tags: bool | Expr[bool] | None
     scaling_config: ScalingConfig | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     vpc_config: VpcConfig
     @property
     def attrs(self) -> Attrs: ...
@@ -2511,7 +2511,7 @@ class Function(AwsResource):
         runtime_management_config: Any | None = None,
         snap_start: SnapStart | None = None,
         source_kms_key_arn: str | Expr[str] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         tenancy_config: TenancyConfig | None = None,
         timeout: int | Expr[int] | None = None,
         tracing: Json | Literal["Active", "PassThrough", "Disabled"] | Expr[str] | None = None,
@@ -2581,7 +2581,7 @@ class Function(AwsResource):
     snap_start: SnapStart | None
     """The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting."""
     source_kms_key_arn: str | Expr[str] | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     tenancy_config: TenancyConfig | None
     timeout: int | Expr[int] | None
     """The amount of time (in seconds) that Lambda allows a function to run before stopping it. The default is 3 seconds, and the maximum allowed value is 900 seconds. For functions using Lambda Managed Instances, asynchronous invocations and event source mapping invocations (except Amazon MQ and Amazon DocumentDB) support a maximum allowed value of 5,400 seconds (90 minutes). For more information, see [Lambda execution environment](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-context.html)."""
@@ -2946,7 +2946,7 @@ class GraphQLApi(AwsResource):
         resolvers: Mapping[str, Mapping[str, Resolver]] | None = None,
         schema_inline: str | Expr[str] | None = None,
         schema_uri: str | Expr[str] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         visibility: Any | None = None,
         xray_enabled: bool | Expr[bool] | None = None,
         depends_on: DependsOn = None,
@@ -2973,7 +2973,7 @@ class GraphQLApi(AwsResource):
     resolvers: Mapping[str, Mapping[str, Resolver]] | None
     schema_inline: str | Expr[str] | None
     schema_uri: str | Expr[str] | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     visibility: Any | None
     xray_enabled: bool | Expr[bool] | None
     @property
@@ -3168,7 +3168,7 @@ class HttpApi(AwsResource):
         route_settings: str | Expr[str] | Json | None = None,
         stage_name: str | Expr[str] | None = None,
         stage_variables: str | Expr[str] | Json | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3195,7 +3195,7 @@ class HttpApi(AwsResource):
     stage_name: str | Expr[str] | None
     """The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters."""
     stage_variables: str | Expr[str] | Json | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -3380,7 +3380,7 @@ class MicrovmImage(AwsResource):
         name: Json | str | Expr[str],
         propagate_tags: bool | Expr[bool] | None = None,
         resources: Sequence[ResourceSpec] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3403,7 +3403,7 @@ class MicrovmImage(AwsResource):
     name: Json | str | Expr[str]
     propagate_tags: bool | Expr[bool] | None
     resources: Sequence[ResourceSpec] | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -3436,7 +3436,7 @@ class NetworkConnector(AwsResource):
         name: Json | str | Expr[str] | None = None,
         operator_role: Json | str | Expr[str] | None = None,
         propagate_tags: bool | Expr[bool] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         vpc_config: VpcConfig,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -3450,7 +3450,7 @@ class NetworkConnector(AwsResource):
     name: Json | str | Expr[str] | None
     operator_role: Json | str | Expr[str] | None
     propagate_tags: bool | Expr[bool] | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     vpc_config: VpcConfig
     @property
     def attrs(self) -> Attrs: ...
@@ -3529,7 +3529,7 @@ class SimpleTable(AwsResource):
         provisioned_throughput: ProvisionedThroughput | None = None,
         sse_specification: SSESpecification | None = None,
         table_name: str | Expr[str] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -3543,7 +3543,7 @@ class SimpleTable(AwsResource):
     provisioned_throughput: ProvisionedThroughput | None
     sse_specification: SSESpecification | None
     table_name: str | Expr[str] | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -3942,7 +3942,7 @@ class StateMachine(AwsResource):
         propagate_tags: bool | Expr[bool] | None = None,
         role: Any | None = None,
         role_path: str | Expr[str] | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         tracing: Tracing | None = None,
         type: Literal["STANDARD", "EXPRESS"] | Expr[str] | None = None,
         use_alias_as_event_target: bool | Expr[bool] | None = None,
@@ -3973,7 +3973,7 @@ class StateMachine(AwsResource):
      This parameter is optional. If it is not included, it defaults to a slash (/).
      This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\\u0021``) through the DEL character (``\\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     """
-    tags: Json | None
+    tags: Json | TagsArg | None
     tracing: Tracing | None
     type: Literal["STANDARD", "EXPRESS"] | Expr[str] | None
     use_alias_as_event_target: bool | Expr[bool] | None
@@ -4011,7 +4011,7 @@ class WebFunction(AwsResource):
         revision_weights: Json | None = None,
         runtime: Json | str | Expr[str],
         scaling_config: Json | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         throttle_config: Json | None = None,
         timeout: Json | int | Expr[int] | None = None,
         depends_on: DependsOn = None,
@@ -4042,7 +4042,7 @@ class WebFunction(AwsResource):
     revision_weights: Json | None
     runtime: Json | str | Expr[str]
     scaling_config: Json | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     throttle_config: Json | None
     timeout: Json | int | Expr[int] | None
     @property
@@ -4215,7 +4215,7 @@ class WebSocketApi(AwsResource):
         routes: Mapping[str, WebSocketApiRoute],
         stage_name: str | Expr[str] | None = None,
         stage_variables: str | Expr[str] | Json | None = None,
-        tags: Json | None = None,
+        tags: Json | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -4250,7 +4250,7 @@ class WebSocketApi(AwsResource):
     stage_name: str | Expr[str] | None
     """The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters."""
     stage_variables: str | Expr[str] | Json | None
-    tags: Json | None
+    tags: Json | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AcceptedPortfolioShare(AwsResource):
@@ -155,7 +155,7 @@ class CloudFormationProduct(AwsResource):
         support_description: str | Expr[str] | None = None,
         support_email: str | Expr[str] | None = None,
         support_url: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -188,7 +188,7 @@ class CloudFormationProduct(AwsResource):
     """The contact email for product support."""
     support_url: str | Expr[str] | None
     """The contact URL for product support."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tags."""
     @property
     def attrs(self) -> Attrs: ...
@@ -273,7 +273,7 @@ class CloudFormationProvisionedProduct(AwsResource):
         provisioning_artifact_name: str | Expr[str] | None = None,
         provisioning_parameters: Sequence[ProvisioningParameter] | None = None,
         provisioning_preferences: ProvisioningPreferences | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -293,7 +293,7 @@ class CloudFormationProvisionedProduct(AwsResource):
     provisioning_artifact_name: str | Expr[str] | None
     provisioning_parameters: Sequence[ProvisioningParameter] | None
     provisioning_preferences: ProvisioningPreferences | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -453,7 +453,7 @@ class Portfolio(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str],
         provider_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -466,7 +466,7 @@ class Portfolio(AwsResource):
     description: str | Expr[str] | None
     display_name: str | Expr[str]
     provider_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class HttpNamespace(AwsResource):
@@ -41,7 +41,7 @@ class HttpNamespace(AwsResource):
         *,
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -54,7 +54,7 @@ class HttpNamespace(AwsResource):
     """A description for the namespace."""
     name: str | Expr[str]
     """The name that you want to assign to this namespace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."""
     @property
     def attrs(self) -> Attrs: ...
@@ -157,7 +157,7 @@ class PrivateDnsNamespace(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         properties: Properties | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -173,7 +173,7 @@ class PrivateDnsNamespace(AwsResource):
     """The name that you want to assign to this namespace. When you create a private DNS namespace, AWS Cloud Map automatically creates an Amazon Route 53 private hosted zone that has the same name as the namespace."""
     properties: Properties | None
     """Properties of the private DNS namespace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."""
     vpc: str | Expr[str] | None
     """The ID of the Amazon VPC that you want to associate the namespace with."""
@@ -248,7 +248,7 @@ class PublicDnsNamespace(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         properties: Properties | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -263,7 +263,7 @@ class PublicDnsNamespace(AwsResource):
     """The name that you want to assign to this namespace."""
     properties: Properties | None
     """Properties for the public DNS namespace."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."""
     @property
     def attrs(self) -> Attrs: ...
@@ -371,7 +371,7 @@ class Service(AwsResource):
         name: str | Expr[str] | None = None,
         namespace_id: str | Expr[str] | None = None,
         service_attributes: Mapping[str, str | Expr[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["HTTP"] | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -395,7 +395,7 @@ class Service(AwsResource):
     """The ID of the namespace in which the service is created."""
     service_attributes: Mapping[str, str | Expr[str]] | None
     """A string map that contains attributes and values for the service. You can specify a maximum of 30 key-value pairs."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to associate with the service."""
     type: Literal["HTTP"] | Expr[str] | None
     """The type of service. Supported values are HTTP or DNS."""

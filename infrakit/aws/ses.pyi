@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfigurationSet(AwsResource):
@@ -186,7 +186,7 @@ class ConfigurationSet(AwsResource):
         reputation_options: ReputationOptions | None = None,
         sending_options: SendingOptions | None = None,
         suppression_options: SuppressionOptions | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tracking_options: TrackingOptions | None = None,
         vdm_options: VdmOptions | None = None,
         depends_on: DependsOn = None,
@@ -209,7 +209,7 @@ class ConfigurationSet(AwsResource):
     """An object that defines whether or not Amazon SES can send email that you send using the configuration set."""
     suppression_options: SuppressionOptions | None
     """An object that contains information about the suppression list preferences for your account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the contact list."""
     tracking_options: TrackingOptions | None
     """An object that defines the open and click tracking options for emails that you send using the configuration set."""
@@ -385,7 +385,7 @@ class ContactList(AwsResource):
         *,
         contact_list_name: str | Expr[str] | None = None,
         description: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topics: Sequence[Topic] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -399,7 +399,7 @@ class ContactList(AwsResource):
     """The name of the contact list."""
     description: str | Expr[str] | None
     """The description of the contact list."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the contact list."""
     topics: Sequence[Topic] | None
     """The topics associated with the contact list."""
@@ -434,7 +434,7 @@ class CustomVerificationEmailTemplate(AwsResource):
         failure_redirection_url: str | Expr[str],
         from_email_address: str | Expr[str],
         success_redirection_url: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template_content: str | Expr[str],
         template_name: str | Expr[str],
         template_subject: str | Expr[str],
@@ -452,7 +452,7 @@ class CustomVerificationEmailTemplate(AwsResource):
     """The email address that the custom verification email is sent from."""
     success_redirection_url: str | Expr[str]
     """The URL that the recipient of the verification email is sent to if his or her address is successfully verified."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the tenant."""
     template_content: str | Expr[str]
     """The content of the custom verification email. The total size of the email must be less than 10 MB. The message body may contain HTML, with some limitations."""
@@ -488,7 +488,7 @@ class DedicatedIpPool(AwsResource):
         *,
         pool_name: str | Expr[str] | None = None,
         scaling_mode: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -501,7 +501,7 @@ class DedicatedIpPool(AwsResource):
     """The name of the dedicated IP pool."""
     scaling_mode: str | Expr[str] | None
     """Specifies whether the dedicated IP pool is managed or not. The default value is STANDARD."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the dedicated IP pool."""
     @property
     def attrs(self) -> Attrs: ...
@@ -623,7 +623,7 @@ class EmailIdentity(AwsResource):
         email_identity: str | Expr[str],
         feedback_attributes: FeedbackAttributes | None = None,
         mail_from_attributes: MailFromAttributes | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -644,7 +644,7 @@ class EmailIdentity(AwsResource):
     """Used to enable or disable feedback forwarding for an identity."""
     mail_from_attributes: MailFromAttributes | None
     """Used to enable or disable the custom Mail-From domain configuration for an email identity."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the email identity."""
     @property
     def attrs(self) -> Attrs: ...
@@ -716,7 +716,7 @@ class MailManagerAddonInstance(AwsResource):
         /,
         *,
         addon_subscription_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -726,7 +726,7 @@ class MailManagerAddonInstance(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     addon_subscription_id: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -762,7 +762,7 @@ class MailManagerAddonSubscription(AwsResource):
         /,
         *,
         addon_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -772,7 +772,7 @@ class MailManagerAddonSubscription(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     addon_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -808,7 +808,7 @@ class MailManagerAddressList(AwsResource):
         /,
         *,
         address_list_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -818,7 +818,7 @@ class MailManagerAddressList(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     address_list_name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -870,7 +870,7 @@ class MailManagerArchive(AwsResource):
         archive_name: str | Expr[str] | None = None,
         kms_key_arn: str | Expr[str] | None = None,
         retention: ArchiveRetention | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -882,7 +882,7 @@ class MailManagerArchive(AwsResource):
     archive_name: str | Expr[str] | None
     kms_key_arn: str | Expr[str] | None
     retention: ArchiveRetention | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1000,7 +1000,7 @@ class MailManagerIngressPoint(AwsResource):
         network_configuration: NetworkConfiguration | None = None,
         rule_set_id: str | Expr[str],
         status_to_update: Literal["ACTIVE", "CLOSED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tls_policy: Literal["REQUIRED", "OPTIONAL", "FIPS"] | Expr[str] | None = None,
         traffic_policy_id: str | Expr[str],
         type: Literal["OPEN", "AUTH", "MTLS"] | Expr[str],
@@ -1017,7 +1017,7 @@ class MailManagerIngressPoint(AwsResource):
     network_configuration: NetworkConfiguration | None
     rule_set_id: str | Expr[str]
     status_to_update: Literal["ACTIVE", "CLOSED"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     tls_policy: Literal["REQUIRED", "OPTIONAL", "FIPS"] | Expr[str] | None
     traffic_policy_id: str | Expr[str]
     type: Literal["OPEN", "AUTH", "MTLS"] | Expr[str]
@@ -1071,7 +1071,7 @@ class MailManagerRelay(AwsResource):
         relay_name: str | Expr[str] | None = None,
         server_name: str | Expr[str],
         server_port: float | Expr[float],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1084,7 +1084,7 @@ class MailManagerRelay(AwsResource):
     relay_name: str | Expr[str] | None
     server_name: str | Expr[str]
     server_port: float | Expr[float]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1521,7 +1521,7 @@ class MailManagerRuleSet(AwsResource):
         *,
         rule_set_name: str | Expr[str] | None = None,
         rules: Sequence[Rule],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1532,7 +1532,7 @@ class MailManagerRuleSet(AwsResource):
     ) -> None: ...
     rule_set_name: str | Expr[str] | None
     rules: Sequence[Rule]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1746,7 +1746,7 @@ class MailManagerTrafficPolicy(AwsResource):
         default_action: Literal["ALLOW", "DENY"] | Expr[str],
         max_message_size_bytes: float | Expr[float] | None = None,
         policy_statements: Sequence[PolicyStatement],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         traffic_policy_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1759,7 +1759,7 @@ class MailManagerTrafficPolicy(AwsResource):
     default_action: Literal["ALLOW", "DENY"] | Expr[str]
     max_message_size_bytes: float | Expr[float] | None
     policy_statements: Sequence[PolicyStatement]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     traffic_policy_name: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1813,7 +1813,7 @@ class MultiRegionEndpoint(AwsResource):
         *,
         details: Details,
         endpoint_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1826,7 +1826,7 @@ class MultiRegionEndpoint(AwsResource):
     """Contains details of a multi-region endpoint (global-endpoint) being created."""
     endpoint_name: str | Expr[str]
     """The name of the multi-region endpoint (global-endpoint)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An Array of objects that define the tags (keys and values) to associate with the multi-region endpoint (global-endpoint)."""
     @property
     def attrs(self) -> Attrs: ...
@@ -2186,7 +2186,7 @@ class Template(AwsResource):
         logical_id: str,
         /,
         *,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         template: _Template_Template | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2196,7 +2196,7 @@ class Template(AwsResource):
         creation_policy: CreationPolicy | None = None,
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the email template."""
     template: _Template_Template | None
     """The content of the email, composed of a subject line, an HTML part, and a text-only part"""
@@ -2282,7 +2282,7 @@ class Tenant(AwsResource):
         reputation_entity: ReputationEntity | None = None,
         resource_associations: Sequence[ResourceAssociation] | None = None,
         suppression_attributes: TenantSuppressionAttributes | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tenant_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -2298,7 +2298,7 @@ class Tenant(AwsResource):
     """The list of resources to associate with the tenant."""
     suppression_attributes: TenantSuppressionAttributes | None
     """The suppression attributes for the tenant."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags (keys and values) associated with the tenant."""
     tenant_name: str | Expr[str]
     """The name of the tenant."""

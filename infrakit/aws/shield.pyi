@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class DRTAccess(AwsResource):
@@ -162,7 +162,7 @@ class Protection(AwsResource):
         health_check_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         name: str | Expr[str],
         resource_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -179,7 +179,7 @@ class Protection(AwsResource):
     """Friendly name for the Protection."""
     resource_arn: str | Expr[str]
     """The ARN (Amazon Resource Name) of the resource to be protected."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tag key-value pairs for the Protection object."""
     @property
     def attrs(self) -> Attrs: ...
@@ -218,7 +218,7 @@ class ProtectionGroup(AwsResource):
         pattern: Literal["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"] | Expr[str],
         protection_group_id: str | Expr[str],
         resource_type_: Literal["CLOUDFRONT_DISTRIBUTION", "ROUTE_53_HOSTED_ZONE", "ELASTIC_IP_ALLOCATION", "CLASSIC_LOAD_BALANCER", "APPLICATION_LOAD_BALANCER", "GLOBAL_ACCELERATOR"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -241,7 +241,7 @@ class ProtectionGroup(AwsResource):
     """The name of the protection group. You use this to identify the protection group in lists and to manage the protection group, for example to update, delete, or describe it."""
     resource_type_: Literal["CLOUDFRONT_DISTRIBUTION", "ROUTE_53_HOSTED_ZONE", "ELASTIC_IP_ALLOCATION", "CLASSIC_LOAD_BALANCER", "APPLICATION_LOAD_BALANCER", "GLOBAL_ACCELERATOR"] | Expr[str] | None
     """The resource type to include in the protection group. All protected resources of this type are included in the protection group. Newly protected resources of this type are automatically added to the group. You must set this when you set `Pattern` to `BY_RESOURCE_TYPE` and you must not set it for any other `Pattern` setting."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """One or more tag key-value pairs for the Protection object."""
     @property
     def attrs(self) -> Attrs: ...

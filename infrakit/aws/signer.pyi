@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ProfilePermission(AwsResource):
@@ -93,7 +93,7 @@ class SigningProfile(AwsResource):
         *,
         platform_id: Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"] | Expr[str],
         signature_validity_period: SignatureValidityPeriod | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -106,7 +106,7 @@ class SigningProfile(AwsResource):
     """The ID of the target signing platform."""
     signature_validity_period: SignatureValidityPeriod | None
     """Signature validity period of the profile."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags associated with the signing profile."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfigurationSet(AwsResource):
@@ -107,7 +107,7 @@ class ConfigurationSet(AwsResource):
         event_destinations: Sequence[EventDestination] | None = None,
         message_feedback_enabled: bool | Expr[bool] | None = None,
         protect_configuration_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -126,7 +126,7 @@ class ConfigurationSet(AwsResource):
     """Set to true to enable message feedback."""
     protect_configuration_id: str | Expr[str] | None
     """The unique identifier for the protect configuration to be associated to the configuration set."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -186,7 +186,7 @@ class NotifyConfiguration(AwsResource):
         enabled_channels: Sequence[Literal["SMS", "VOICE", "MMS", "RCS"] | Expr[str]] | Expr[list[str]],
         enabled_countries: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         pool_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         use_case: Literal["CODE_VERIFICATION"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -208,7 +208,7 @@ class NotifyConfiguration(AwsResource):
     """An array of two-character ISO country codes, in ISO 3166-1 alpha-2 format, that are enabled for the notify configuration."""
     pool_id: str | Expr[str] | None
     """The identifier of the pool to associate with the notify configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of tags (key and value pairs) associated with the notify configuration."""
     use_case: Literal["CODE_VERIFICATION"] | Expr[str]
     """The use case for the notify configuration."""
@@ -245,7 +245,7 @@ class OptOutList(AwsResource):
         /,
         *,
         opt_out_list_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -256,7 +256,7 @@ class OptOutList(AwsResource):
     ) -> None: ...
     opt_out_list_name: str | Expr[str] | None
     """The name of the new OptOutList."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -361,7 +361,7 @@ class PhoneNumber(AwsResource):
         opt_out_list_name: str | Expr[str] | None = None,
         optional_keywords: Sequence[OptionalKeyword] | None = None,
         self_managed_opt_outs_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         two_way: TwoWay | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -387,7 +387,7 @@ class PhoneNumber(AwsResource):
     """A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message."""
     self_managed_opt_outs_enabled: bool | Expr[bool] | None
     """By default this is set to false. When an end recipient sends a message that begins with HELP or STOP to one of your dedicated numbers, AWS End User Messaging SMS and Voice automatically replies with a customizable message and adds the end recipient to the OptOutList. When set to true you're responsible for responding to HELP and STOP requests. You're also responsible for tracking and honoring opt-out requests."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     two_way: TwoWay | None
     """When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing."""
@@ -489,7 +489,7 @@ class Pool(AwsResource):
         origination_identities: Sequence[str | Expr[str]] | Expr[list[str]],
         self_managed_opt_outs_enabled: bool | Expr[bool] | None = None,
         shared_routes_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         two_way: TwoWay | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -513,7 +513,7 @@ class Pool(AwsResource):
     """By default this is set to false. When an end recipient sends a message that begins with HELP or STOP to one of your dedicated numbers, AWS End User Messaging SMS and Voice automatically replies with a customizable message and adds the end recipient to the OptOutList. When set to true you're responsible for responding to HELP and STOP requests. You're also responsible for tracking and honoring opt-out requests."""
     shared_routes_enabled: bool | Expr[bool] | None
     """Indicates whether shared routes are enabled for the pool."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     two_way: TwoWay | None
     """When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing."""
@@ -583,7 +583,7 @@ class ProtectConfiguration(AwsResource):
         *,
         country_rule_set: CountryRuleSet | None = None,
         deletion_protection_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -596,7 +596,7 @@ class ProtectConfiguration(AwsResource):
     """An array of CountryRule containing the rules for the NumberCapability."""
     deletion_protection_enabled: bool | Expr[bool] | None
     """When set to true deletion protection is enabled and protect configuration cannot be deleted. By default this is set to false."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -653,7 +653,7 @@ class RcsAgent(AwsResource):
         deletion_protection_enabled: bool | Expr[bool] | None = None,
         opt_out_list_name: str | Expr[str] | None = None,
         self_managed_opt_outs_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         two_way_channel_arn: str | Expr[str] | None = None,
         two_way_channel_role: str | Expr[str] | None = None,
         two_way_enabled: bool | Expr[bool] | None = None,
@@ -675,7 +675,7 @@ class RcsAgent(AwsResource):
     """The name of the opt-out list associated with the RCS agent."""
     self_managed_opt_outs_enabled: bool | Expr[bool] | None
     """When set to true you're responsible for responding to HELP and STOP requests, and for tracking and honoring opt-out requests. By default this is false."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to the RCS agent."""
     two_way_channel_arn: str | Expr[str] | None
     """The Amazon Resource Name (ARN) of the two way channel where inbound messages are delivered."""
@@ -740,7 +740,7 @@ class Registration(AwsResource):
         /,
         *,
         registration_type: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -751,7 +751,7 @@ class Registration(AwsResource):
     ) -> None: ...
     registration_type: str | Expr[str]
     """The type of registration form to create."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of tags (key and value pairs) to associate with the registration."""
     @property
     def attrs(self) -> Attrs: ...
@@ -803,7 +803,7 @@ class RegistrationAttachment(AwsResource):
         *,
         attachment_body: str | Expr[str] | None = None,
         attachment_url: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -816,7 +816,7 @@ class RegistrationAttachment(AwsResource):
     """The registration file to upload. The maximum file size is 1500KB and valid file extensions are PDF, JPEG and PNG."""
     attachment_url: str | Expr[str] | None
     """A URL to the required registration file. For example, the URL to an MMS/shortcode form."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of tags (key and value pairs) to associate with the registration attachment."""
     @property
     def attrs(self) -> Attrs: ...
@@ -881,7 +881,7 @@ class SenderId(AwsResource):
         deletion_protection_enabled: bool | Expr[bool] | None = None,
         iso_country_code: str | Expr[str],
         sender_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -896,7 +896,7 @@ class SenderId(AwsResource):
     """The two-character code, in ISO 3166-1 alpha-2 format, for the country or region."""
     sender_id: str | Expr[str]
     """The sender ID string to request."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -943,7 +943,7 @@ class VerifiedDestinationNumber(AwsResource):
         /,
         *,
         destination_phone_number: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -954,7 +954,7 @@ class VerifiedDestinationNumber(AwsResource):
     ) -> None: ...
     destination_phone_number: str | Expr[str]
     """The verified destination phone number, in E.164 format."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

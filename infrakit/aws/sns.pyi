@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Subscription(AwsResource):
@@ -213,7 +213,7 @@ class Topic(AwsResource):
         maximum_message_size: int | Expr[int] | None = None,
         signature_version: str | Expr[str] | None = None,
         subscription: Sequence[_Topic_Subscription] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         topic_name: str | Expr[str] | None = None,
         tracing_config: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -255,7 +255,7 @@ class Topic(AwsResource):
     """The SNS subscriptions (endpoints) for this topic.
       If you specify the ``Subscription`` property in the ``AWS::SNS::Topic`` resource and it creates an associated subscription resource, the associated subscription is not deleted when the ``AWS::SNS::Topic`` resource is deleted.
     """
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The list of tags to add to a new topic.
       To be able to tag a topic on creation, you must have the ``sns:CreateTopic`` and ``sns:TagResource`` permissions.
     """

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Association(AwsResource):
@@ -89,7 +89,7 @@ class Association(AwsResource):
         schedule_expression: str | Expr[str] | None = None,
         schedule_offset: int | Expr[int] | None = None,
         sync_compliance: Literal["AUTO", "MANUAL"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         targets: Sequence[Target] | None = None,
         wait_for_success_timeout_seconds: int | Expr[int] | None = None,
         depends_on: DependsOn = None,
@@ -123,7 +123,7 @@ class Association(AwsResource):
     """A Cron or Rate expression that specifies when the association is applied to the target."""
     schedule_offset: int | Expr[int] | None
     sync_compliance: Literal["AUTO", "MANUAL"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A key-value pair to associate with a resource."""
     targets: Sequence[Target] | None
     """The targets that the SSM document sends commands to."""
@@ -234,7 +234,7 @@ class CloudConnector(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str],
         role_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -253,7 +253,7 @@ class CloudConnector(AwsResource):
     """The display name of the cloud connector."""
     role_arn: str | Expr[str]
     """The IAM role ARN used by the cloud connector."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags to apply to the cloud connector."""
     @property
     def attrs(self) -> Attrs: ...
@@ -320,7 +320,7 @@ class Document(AwsResource):
         document_type: Literal["ApplicationConfiguration", "ApplicationConfigurationSchema", "Automation", "Automation.ChangeTemplate", "AutoApprovalPolicy", "ChangeCalendar", "CloudFormation", "Command", "DeploymentStrategy", "ManualApprovalPolicy", "Package", "Policy", "ProblemAnalysis", "ProblemAnalysisTemplate", "Session"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         requires: Sequence[DocumentRequires] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_type: str | Expr[str] | None = None,
         update_method: Literal["Replace", "NewVersion"] | Expr[str] | None = None,
         version_name: str | Expr[str] | None = None,
@@ -344,7 +344,7 @@ class Document(AwsResource):
     """A name for the Systems Manager document."""
     requires: Sequence[DocumentRequires] | None
     """A list of SSM documents required by a document. For example, an ApplicationConfiguration document requires an ApplicationConfigurationSchema document."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Optional metadata that you assign to a resource. Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment."""
     target_type: str | Expr[str] | None
     """Specify a target type to define the kinds of resources the document can run on."""
@@ -394,7 +394,7 @@ class MaintenanceWindow(AwsResource):
         schedule_offset: int | Expr[int] | None = None,
         schedule_timezone: str | Expr[str] | None = None,
         start_date: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -423,7 +423,7 @@ class MaintenanceWindow(AwsResource):
     """The time zone that the scheduled maintenance window executions are based on, in Internet Assigned Numbers Authority (IANA) format."""
     start_date: str | Expr[str] | None
     """The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become active. StartDate allows you to delay activation of the maintenance window until the specified future date."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs). Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment. For example, you might want to tag a maintenance window to identify the type of tasks it will run, the types of targets, and the environment it will run in."""
     @property
     def attrs(self) -> Attrs: ...
@@ -755,7 +755,7 @@ class OpsItem(AwsResource):
         priority: int | Expr[int] | None = None,
         severity: str | Expr[str] | None = None,
         source: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         title: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -775,7 +775,7 @@ class OpsItem(AwsResource):
     """The severity of the OpsItem."""
     source: str | Expr[str]
     """The origin of the OpsItem."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags for the OpsItem."""
     title: str | Expr[str]
     """The title of the OpsItem."""
@@ -847,7 +847,7 @@ class Parameter(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         policies: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         tier: Literal["Standard", "Advanced", "Intelligent-Tiering"] | Expr[str] | None = None,
         type: Literal["String", "StringList"] | Expr[str],
         value: str | Expr[str],
@@ -874,7 +874,7 @@ class Parameter(AwsResource):
     """Information about the policies assigned to a parameter.
      [Assigning parameter policies](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-policies.html) in the *User Guide*.
     """
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     """Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs). Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment. For example, you might want to tag a SYS parameter to identify the type of resource to which it applies, the environment, or the type of configuration data referenced by the parameter."""
     tier: Literal["Standard", "Advanced", "Intelligent-Tiering"] | Expr[str] | None
     """The parameter tier."""
@@ -995,7 +995,7 @@ class PatchBaseline(AwsResource):
         rejected_patches: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         rejected_patches_action: Literal["ALLOW_AS_DEPENDENCY", "BLOCK"] | Expr[str] | None = None,
         sources: Sequence[PatchSource] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1032,7 +1032,7 @@ class PatchBaseline(AwsResource):
     """The action for Patch Manager to take on patches included in the RejectedPackages list."""
     sources: Sequence[PatchSource] | None
     """Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Optional metadata that you assign to a resource. Tags enable you to categorize a resource in different ways."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Contact(AwsResource):
@@ -99,7 +99,7 @@ class Contact(AwsResource):
         alias: str | Expr[str],
         display_name: str | Expr[str],
         plan: Sequence[Stage] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -115,7 +115,7 @@ class Contact(AwsResource):
     """Name of the contact. String value with 3 to 256 characters. Only alphabetical, space, numeric characters, dash, or underscore allowed."""
     plan: Sequence[Stage] | None
     """The stages that an escalation plan or engagement plan engages contacts and contact methods in."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"] | Expr[str]
     """Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“."""
     @property
@@ -368,7 +368,7 @@ class Rotation(AwsResource):
         name: str | Expr[str],
         recurrence: RecurrenceSettings,
         start_time: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         time_zone_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -386,7 +386,7 @@ class Rotation(AwsResource):
     """Information about when an on-call rotation is in effect and how long the rotation period lasts."""
     start_time: str | Expr[str]
     """Start time of the first shift of Oncall Schedule"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     time_zone_id: str | Expr[str]
     """TimeZone Identifier for the Oncall Schedule"""
     @property

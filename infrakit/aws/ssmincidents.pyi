@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ReplicationSet(AwsResource):
@@ -62,7 +62,7 @@ class ReplicationSet(AwsResource):
         *,
         deletion_protected: bool | Expr[bool] | None = None,
         regions: Sequence[ReplicationRegion],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -75,7 +75,7 @@ class ReplicationSet(AwsResource):
     """Configures the ReplicationSet deletion protection."""
     regions: Sequence[ReplicationRegion]
     """The ReplicationSet configuration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the replication set."""
     @property
     def attrs(self) -> Attrs: ...
@@ -273,7 +273,7 @@ class ResponsePlan(AwsResource):
         incident_template: IncidentTemplate,
         integrations: Sequence[Integration] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -296,7 +296,7 @@ class ResponsePlan(AwsResource):
     """The list of integrations."""
     name: str | Expr[str]
     """The name of the response plan."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to apply to the response plan."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConfigurationManager(AwsResource):
@@ -58,7 +58,7 @@ class ConfigurationManager(AwsResource):
         configuration_definitions: Sequence[ConfigurationDefinition],
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -70,7 +70,7 @@ class ConfigurationManager(AwsResource):
     configuration_definitions: Sequence[ConfigurationDefinition]
     description: str | Expr[str] | None
     name: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -92,7 +92,7 @@ class LifecycleAutomation(AwsResource):
         automation_document: str | Expr[str],
         automation_parameters: Mapping[str, Sequence[str | Expr[str]] | Expr[list[str]]],
         resource_key: str | Expr[str],
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -107,6 +107,6 @@ class LifecycleAutomation(AwsResource):
     """Parameters to be passed to the Automation Document"""
     resource_key: str | Expr[str]
     """A unique identifier used for generating a unique logical ID for the custom resource"""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -73,7 +73,7 @@ class Application(AwsResource):
         name: str | Expr[str],
         portal_options: PortalOptionsConfiguration | None = None,
         status: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -94,7 +94,7 @@ class Application(AwsResource):
     """A structure that describes the options for the portal associated with an application"""
     status: Literal["ENABLED", "DISABLED"] | Expr[str] | None
     """Specifies whether the application is enabled or disabled"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -209,7 +209,7 @@ class Instance(AwsResource):
         /,
         *,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -220,7 +220,7 @@ class Instance(AwsResource):
     ) -> None: ...
     name: str | Expr[str] | None
     """The name you want to assign to this Identity Center (SSO) Instance"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -347,7 +347,7 @@ class PermissionSet(AwsResource):
         permissions_boundary: PermissionsBoundary | None = None,
         relay_state_type: str | Expr[str] | None = None,
         session_duration: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -371,7 +371,7 @@ class PermissionSet(AwsResource):
     """The relay state URL that redirect links to any service in the AWS Management Console."""
     session_duration: str | Expr[str] | None
     """The length of time that a user can be signed in to an AWS account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 

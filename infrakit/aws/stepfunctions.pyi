@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Activity(AwsResource):
@@ -71,7 +71,7 @@ class Activity(AwsResource):
         *,
         encryption_configuration: EncryptionConfiguration | None = None,
         name: str | Expr[str],
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -82,7 +82,7 @@ class Activity(AwsResource):
     ) -> None: ...
     encryption_configuration: EncryptionConfiguration | None
     name: str | Expr[str]
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -202,7 +202,7 @@ class StateMachine(AwsResource):
         role_arn: str | Expr[str],
         state_machine_name: str | Expr[str] | None = None,
         state_machine_type: Literal["STANDARD", "EXPRESS"] | Expr[str] | None = None,
-        tags: Sequence[TagsEntry] | None = None,
+        tags: Sequence[TagsEntry] | TagsArg | None = None,
         tracing_configuration: TracingConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -221,7 +221,7 @@ class StateMachine(AwsResource):
     role_arn: str | Expr[str]
     state_machine_name: str | Expr[str] | None
     state_machine_type: Literal["STANDARD", "EXPRESS"] | Expr[str] | None
-    tags: Sequence[TagsEntry] | None
+    tags: Sequence[TagsEntry] | TagsArg | None
     tracing_configuration: TracingConfiguration | None
     @property
     def attrs(self) -> Attrs: ...

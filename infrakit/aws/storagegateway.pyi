@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class NFSFileShare(AwsResource):
@@ -97,7 +97,7 @@ class NFSFileShare(AwsResource):
         requester_pays: bool | Expr[bool] | None = None,
         role: str | Expr[str],
         squash: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_endpoint_dns_name: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -145,7 +145,7 @@ class NFSFileShare(AwsResource):
     """The ARN of the IAM role the gateway assumes when it accesses the S3 location."""
     squash: str | Expr[str] | None
     """How the NFS share maps client user IDs. The service accepts RootSquash, NoSquash and AllSquash; it is a length-bounded string in the API model rather than an enumeration."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the file share."""
     vpc_endpoint_dns_name: str | Expr[str] | None
     """The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket."""
@@ -225,7 +225,7 @@ class SMBFileShare(AwsResource):
         requester_pays: bool | Expr[bool] | None = None,
         role: str | Expr[str],
         smbacl_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_endpoint_dns_name: str | Expr[str] | None = None,
         valid_user_list: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         depends_on: DependsOn = None,
@@ -282,7 +282,7 @@ class SMBFileShare(AwsResource):
     """The ARN of the IAM role the gateway assumes when it accesses the S3 location."""
     smbacl_enabled: bool | Expr[bool] | None
     """Whether the SMB share uses Windows ACLs rather than POSIX permissions."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Tags assigned to the file share."""
     vpc_endpoint_dns_name: str | Expr[str] | None
     """The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket."""
@@ -336,7 +336,7 @@ class Tape(AwsResource):
         kms_encrypted: bool | Expr[bool] | None = None,
         kms_key: str | Expr[str] | None = None,
         pool_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tape_barcode: str | Expr[str] | None = None,
         tape_size_in_bytes: float | Expr[float],
         worm: bool | Expr[bool] | None = None,
@@ -356,7 +356,7 @@ class Tape(AwsResource):
     """The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption. This value must be set if KMSEncrypted is true."""
     pool_id: str | Expr[str] | None
     """The ID of the pool that you want to add your tape to for archiving. Tapes in this pool are archived in the S3 storage class that is associated with the pool."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of up to 50 tags to assign to the virtual tape."""
     tape_barcode: str | Expr[str] | None
     """The barcode that you want to assign to the virtual tape. Barcodes cannot be reused, even after a tape is deleted."""
@@ -404,7 +404,7 @@ class TapePool(AwsResource):
         retention_lock_time_in_days: int | Expr[int] | None = None,
         retention_lock_type: Literal["COMPLIANCE", "GOVERNANCE", "NONE"] | Expr[str] | None = None,
         storage_class: Literal["DEEP_ARCHIVE", "GLACIER"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -421,7 +421,7 @@ class TapePool(AwsResource):
     """Tape retention lock type. Governance mode allows authorized removal; compliance mode prevents all removal."""
     storage_class: Literal["DEEP_ARCHIVE", "GLACIER"] | Expr[str]
     """The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of up to 50 tags for the tape pool."""
     @property
     def attrs(self) -> Attrs: ...
@@ -489,7 +489,7 @@ class Volume(AwsResource):
         network_interface_id: str | Expr[str],
         snapshot_id: str | Expr[str] | None = None,
         source_volume_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_name: str | Expr[str],
         volume_size_in_bytes: float | Expr[float],
         depends_on: DependsOn = None,
@@ -512,7 +512,7 @@ class Volume(AwsResource):
     """The snapshot ID of the snapshot to restore as the new cached volume (e.g., snap-1122aabb)."""
     source_volume_arn: str | Expr[str] | None
     """The ARN of an existing volume from which to create the new volume."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of up to 50 tags to assign to the volume."""
     target_name: str | Expr[str]
     """The name of the iSCSI target used by an initiator to connect to a volume and used as a suffix for the target ARN."""

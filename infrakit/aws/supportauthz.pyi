@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class SupportPermit(AwsResource):
@@ -124,7 +124,7 @@ class SupportPermit(AwsResource):
         permit: Permit,
         signing_key_info: SigningKeyInfo,
         support_case_display_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -143,7 +143,7 @@ class SupportPermit(AwsResource):
     """The signing key used by the permit. Exactly one key type must be provided."""
     support_case_display_id: str | Expr[str] | None
     """The support case display identifier associated with the permit. When provided, the permit is linked to the specified AWS Support case."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

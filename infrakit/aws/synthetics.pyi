@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Canary(AwsResource):
@@ -276,7 +276,7 @@ class Canary(AwsResource):
         schedule: Schedule,
         start_canary_after_creation: bool | Expr[bool] | None = None,
         success_retention_period: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_config: VPCConfig | None = None,
         visual_reference: VisualReference | None = None,
         visual_references: Sequence[VisualReference] | None = None,
@@ -324,7 +324,7 @@ class Canary(AwsResource):
     """Runs canary if set to True. Default is False"""
     success_retention_period: int | Expr[int] | None
     """Retention period of successful canary runs represented in number of days"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_config: VPCConfig | None
     """Provide VPC Configuration if enabled."""
     visual_reference: VisualReference | None
@@ -365,7 +365,7 @@ class Group(AwsResource):
         *,
         name: str | Expr[str],
         resource_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -377,6 +377,6 @@ class Group(AwsResource):
     name: str | Expr[str]
     """Name of the group."""
     resource_arns: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...

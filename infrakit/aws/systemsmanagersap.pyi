@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Application(AwsResource):
@@ -73,7 +73,7 @@ class Application(AwsResource):
         instances: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         sap_instance_number: str | Expr[str] | None = None,
         sid: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -92,7 +92,7 @@ class Application(AwsResource):
     instances: Sequence[str | Expr[str]] | Expr[list[str]] | None
     sap_instance_number: str | Expr[str] | None
     sid: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags of a SystemsManagerSAP application."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Adapter(AwsResource):
@@ -49,7 +49,7 @@ class Adapter(AwsResource):
         auto_update: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         description: str | Expr[str] | None = None,
         feature_types: Sequence[Literal["QUERIES"] | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -66,7 +66,7 @@ class Adapter(AwsResource):
     """The description to be assigned to the adapter being created."""
     feature_types: Sequence[Literal["QUERIES"] | Expr[str]] | Expr[list[str]]
     """The type of feature that the adapter is being trained on. Currently, supported feature types are: QUERIES"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of tags to be added to the adapter."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Database(AwsResource):
@@ -37,7 +37,7 @@ class Database(AwsResource):
         *,
         database_name: str | Expr[str] | None = None,
         kms_key_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -50,7 +50,7 @@ class Database(AwsResource):
     """The name for the database. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the database name."""
     kms_key_id: str | Expr[str] | None
     """The KMS key for the database. If the KMS key is not specified, the database will be encrypted with a Timestream managed KMS key located in your account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -175,7 +175,7 @@ class InfluxDBBackup(AwsResource):
         db_resource_id: str | Expr[str],
         name: str | Expr[str],
         retention_days: int | Expr[int] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -190,7 +190,7 @@ class InfluxDBBackup(AwsResource):
     """The name of the backup. Must be unique within the account and region."""
     retention_days: int | Expr[int] | None
     """The number of days to retain the backup. Valid values are 1 to 3650."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to associate with the backup."""
     @property
     def attrs(self) -> Attrs: ...
@@ -306,7 +306,7 @@ class InfluxDBCluster(AwsResource):
         password: str | Expr[str] | None = None,
         port: int | Expr[int] | None = None,
         publicly_accessible: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         username: str | Expr[str] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         vpc_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
@@ -348,7 +348,7 @@ class InfluxDBCluster(AwsResource):
     """The port number on which InfluxDB accepts connections."""
     publicly_accessible: bool | Expr[bool] | None
     """Attach a public IP to the customer ENI."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this DB cluster."""
     username: str | Expr[str] | None
     """The username for the InfluxDB cluster."""
@@ -469,7 +469,7 @@ class InfluxDBInstance(AwsResource):
         password: str | Expr[str] | None = None,
         port: int | Expr[int] | None = None,
         publicly_accessible: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         username: str | Expr[str] | None = None,
         vpc_security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         vpc_subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
@@ -509,7 +509,7 @@ class InfluxDBInstance(AwsResource):
     """The port number on which InfluxDB accepts connections."""
     publicly_accessible: bool | Expr[bool] | None
     """Attach a public IP to the customer ENI."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An arbitrary set of tags (key-value pairs) for this DB instance."""
     username: str | Expr[str] | None
     """The username for the InfluxDB instance."""
@@ -758,7 +758,7 @@ class ScheduledQuery(AwsResource):
         schedule_configuration: ScheduleConfiguration,
         scheduled_query_execution_role_arn: str | Expr[str],
         scheduled_query_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         target_configuration: TargetConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -784,7 +784,7 @@ class ScheduledQuery(AwsResource):
     """The ARN for the IAM role that Timestream will assume when running the scheduled query."""
     scheduled_query_name: str | Expr[str] | None
     """The name of the scheduled query. Scheduled query names must be unique within each Region."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """A list of key-value pairs to label the scheduled query."""
     target_configuration: TargetConfiguration | None
     """Configuration of target store where scheduled query results are written to."""
@@ -914,7 +914,7 @@ class Table(AwsResource):
         retention_properties: RetentionProperties | None = None,
         schema: Schema | None = None,
         table_name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -933,7 +933,7 @@ class Table(AwsResource):
     """A Schema specifies the expected data model of the table."""
     table_name: str | Expr[str] | None
     """The name for the table. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the table name."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Agreement(AwsResource):
@@ -74,7 +74,7 @@ class Agreement(AwsResource):
         preserve_filename: Literal["ENABLED", "DISABLED"] | Expr[str] | None = None,
         server_id: str | Expr[str],
         status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -103,7 +103,7 @@ class Agreement(AwsResource):
     """A unique identifier for the server."""
     status: Literal["ACTIVE", "INACTIVE"] | Expr[str] | None
     """Specifies the status of the agreement."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to group and search for agreements. Tags are metadata attached to agreements for any purpose."""
     @property
     def attrs(self) -> Attrs: ...
@@ -167,7 +167,7 @@ class Certificate(AwsResource):
         description: str | Expr[str] | None = None,
         inactive_date: str | Expr[str] | None = None,
         private_key: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         usage: Literal["SIGNING", "ENCRYPTION", "TLS"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -189,7 +189,7 @@ class Certificate(AwsResource):
     """Specifies the inactive date for the certificate."""
     private_key: str | Expr[str] | None
     """Specifies the private key for the certificate."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to group and search for certificates. Tags are metadata attached to certificates for any purpose."""
     usage: Literal["SIGNING", "ENCRYPTION", "TLS"] | Expr[str]
     """Specifies the usage type for the certificate."""
@@ -347,7 +347,7 @@ class Connector(AwsResource):
         logging_role: str | Expr[str] | None = None,
         security_policy_name: str | Expr[str] | None = None,
         sftp_config: SftpConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         url: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -373,7 +373,7 @@ class Connector(AwsResource):
     """Security policy for SFTP Connector"""
     sftp_config: SftpConfig | None
     """Configuration for an SFTP connector."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to group and search for connectors. Tags are metadata attached to connectors for any purpose."""
     url: str | Expr[str] | None
     """URL for Connector"""
@@ -434,7 +434,7 @@ class HostKey(AwsResource):
         kms_key: str | Expr[str] | None = None,
         server_id: str | Expr[str],
         storage_type: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -453,7 +453,7 @@ class HostKey(AwsResource):
     """The identifier of the server that contains the host key."""
     storage_type: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | Expr[str] | None
     """The type of storage used for the host key. SERVICE_MANAGED keys are stored within the Transfer Family service. SECRETS_MANAGER keys are stored in an AWS Secrets Manager secret in your account."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to group and search for host keys."""
     @property
     def attrs(self) -> Attrs: ...
@@ -494,7 +494,7 @@ class Profile(AwsResource):
         as2_id: str | Expr[str],
         certificate_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         profile_type: Literal["LOCAL", "PARTNER"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -509,7 +509,7 @@ class Profile(AwsResource):
     """List of the certificate IDs associated with this profile to be used for encryption and signing of AS2 messages."""
     profile_type: Literal["LOCAL", "PARTNER"] | Expr[str]
     """Enum specifying whether the profile is local or associated with a trading partner."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -668,7 +668,7 @@ class Server(AwsResource):
         s3_storage_options: S3StorageOptions | None = None,
         security_policy_name: str | Expr[str] | None = None,
         structured_log_destinations: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         workflow_details: WorkflowDetails | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -695,7 +695,7 @@ class Server(AwsResource):
     s3_storage_options: S3StorageOptions | None
     security_policy_name: str | Expr[str] | None
     structured_log_destinations: Sequence[str | Expr[str]] | Expr[list[str]] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     workflow_details: WorkflowDetails | None
     @property
     def attrs(self) -> Attrs: ...
@@ -771,7 +771,7 @@ class User(AwsResource):
         role: str | Expr[str],
         server_id: str | Expr[str],
         ssh_public_keys: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -790,7 +790,7 @@ class User(AwsResource):
     server_id: str | Expr[str]
     ssh_public_keys: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """This represents the SSH User Public Keys for CloudFormation resource"""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     user_name: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -908,7 +908,7 @@ class WebApp(AwsResource):
         access_endpoint: str | Expr[str] | None = None,
         endpoint_details: EndpointDetails | None = None,
         identity_provider_details: IdentityProviderDetails,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         web_app_customization: WebAppCustomization | None = None,
         web_app_endpoint_policy: Literal["STANDARD", "FIPS"] | Expr[str] | None = None,
         web_app_units: WebAppUnits | None = None,
@@ -925,7 +925,7 @@ class WebApp(AwsResource):
     endpoint_details: EndpointDetails | None
     identity_provider_details: IdentityProviderDetails
     """You can provide a structure that contains the details for the identity provider to use with your web app."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to group and search for web apps."""
     web_app_customization: WebAppCustomization | None
     web_app_endpoint_policy: Literal["STANDARD", "FIPS"] | Expr[str] | None
@@ -1155,7 +1155,7 @@ class Workflow(AwsResource):
         description: str | Expr[str] | None = None,
         on_exception_steps: Sequence[WorkflowStep] | None = None,
         steps: Sequence[WorkflowStep],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1170,7 +1170,7 @@ class Workflow(AwsResource):
     """Specifies the steps (actions) to take if any errors are encountered during execution of the workflow."""
     steps: Sequence[WorkflowStep]
     """Specifies the details for the steps that are in the specified workflow."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs that can be used to group and search for workflows. Tags are metadata attached to workflows for any purpose."""
     @property
     def attrs(self) -> Attrs: ...

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ParallelData(AwsResource):
@@ -103,7 +103,7 @@ class ParallelData(AwsResource):
         encryption_key: EncryptionKey | None = None,
         name: str | Expr[str],
         parallel_data_config: ParallelDataConfig,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -120,7 +120,7 @@ class ParallelData(AwsResource):
     """A custom name for the parallel data resource. Must be unique in the account and region."""
     parallel_data_config: ParallelDataConfig
     """Specifies the format and S3 location of the parallel data input file."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags associated with the parallel data resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -221,7 +221,7 @@ class Terminology(AwsResource):
         encryption_key: EncryptionKey | None = None,
         merge_strategy: Literal["OVERWRITE"] | Expr[str] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         terminology_data: TerminologyData | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -239,7 +239,7 @@ class Terminology(AwsResource):
     """The merge strategy for the custom terminology. Currently only OVERWRITE is supported."""
     name: str | Expr[str]
     """The name of the custom terminology."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """Tags associated with the terminology."""
     terminology_data: TerminologyData | None
     """The terminology data for the custom terminology being imported."""

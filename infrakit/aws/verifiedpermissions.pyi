@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class IdentitySource(AwsResource):
@@ -323,7 +323,7 @@ class PolicyStore(AwsResource):
         description: str | Expr[str] | None = None,
         encryption_settings: EncryptionSettings | None = None,
         schema: SchemaDefinition | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         validation_settings: ValidationSettings,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -337,7 +337,7 @@ class PolicyStore(AwsResource):
     description: str | Expr[str] | None
     encryption_settings: EncryptionSettings | None
     schema: SchemaDefinition | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags to add to the policy store"""
     validation_settings: ValidationSettings
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AccessLogSubscription(AwsResource):
@@ -50,7 +50,7 @@ class AccessLogSubscription(AwsResource):
         destination_arn: str | Expr[str],
         resource_identifier: str | Expr[str] | None = None,
         service_network_log_type: Literal["SERVICE", "RESOURCE"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -62,7 +62,7 @@ class AccessLogSubscription(AwsResource):
     destination_arn: str | Expr[str]
     resource_identifier: str | Expr[str] | None
     service_network_log_type: Literal["SERVICE", "RESOURCE"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -136,7 +136,7 @@ class DomainVerification(AwsResource):
         /,
         *,
         domain_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -146,7 +146,7 @@ class DomainVerification(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     domain_name: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -238,7 +238,7 @@ class Listener(AwsResource):
         port: int | Expr[int] | None = None,
         protocol: Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"] | Expr[str],
         service_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -252,7 +252,7 @@ class Listener(AwsResource):
     port: int | Expr[int] | None
     protocol: Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"] | Expr[str]
     service_identifier: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -337,7 +337,7 @@ class ResourceConfiguration(AwsResource):
         resource_configuration_group_id: str | Expr[str] | None = None,
         resource_configuration_type: Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"] | Expr[str],
         resource_gateway_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -358,7 +358,7 @@ class ResourceConfiguration(AwsResource):
     resource_configuration_group_id: str | Expr[str] | None
     resource_configuration_type: Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"] | Expr[str]
     resource_gateway_id: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -399,7 +399,7 @@ class ResourceGateway(AwsResource):
         resource_config_dns_resolution: Literal["IN_VPC", "PUBLIC"] | Expr[str] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_identifier: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -418,7 +418,7 @@ class ResourceGateway(AwsResource):
     """The ID of one or more security groups to associate with the endpoint network interface."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     """The ID of one or more subnets in which to create an endpoint network interface."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_identifier: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -606,7 +606,7 @@ class Rule(AwsResource):
         name: str | Expr[str] | None = None,
         priority: int | Expr[int],
         service_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -621,7 +621,7 @@ class Rule(AwsResource):
     name: str | Expr[str] | None
     priority: int | Expr[int]
     service_identifier: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -694,7 +694,7 @@ class Service(AwsResource):
         dns_entry: DnsEntry | None = None,
         idle_timeout_seconds: int | Expr[int] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -709,7 +709,7 @@ class Service(AwsResource):
     dns_entry: DnsEntry | None
     idle_timeout_seconds: int | Expr[int] | None
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -765,7 +765,7 @@ class ServiceNetwork(AwsResource):
         auth_type: Literal["NONE", "AWS_IAM"] | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         sharing_config: SharingConfig | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -777,7 +777,7 @@ class ServiceNetwork(AwsResource):
     auth_type: Literal["NONE", "AWS_IAM"] | Expr[str] | None
     name: str | Expr[str] | None
     sharing_config: SharingConfig | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -815,7 +815,7 @@ class ServiceNetworkResourceAssociation(AwsResource):
         private_dns_enabled: bool | Expr[bool] | None = None,
         resource_configuration_id: str | Expr[str] | None = None,
         service_network_id: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -827,7 +827,7 @@ class ServiceNetworkResourceAssociation(AwsResource):
     private_dns_enabled: bool | Expr[bool] | None
     resource_configuration_id: str | Expr[str] | None
     service_network_id: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -917,7 +917,7 @@ class ServiceNetworkServiceAssociation(AwsResource):
         dns_entry: DnsEntry | None = None,
         service_identifier: str | Expr[str] | None = None,
         service_network_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -929,7 +929,7 @@ class ServiceNetworkServiceAssociation(AwsResource):
     dns_entry: DnsEntry | None
     service_identifier: str | Expr[str] | None
     service_network_identifier: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1004,7 +1004,7 @@ class ServiceNetworkVpcAssociation(AwsResource):
         private_dns_enabled: bool | Expr[bool] | None = None,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         service_network_identifier: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_identifier: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1018,7 +1018,7 @@ class ServiceNetworkVpcAssociation(AwsResource):
     private_dns_enabled: bool | Expr[bool] | None
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     service_network_identifier: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_identifier: str | Expr[str] | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1140,7 +1140,7 @@ class TargetGroup(AwsResource):
         *,
         config: TargetGroupConfig | None = None,
         name: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         targets: Sequence[Target] | None = None,
         type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"] | Expr[str],
         depends_on: DependsOn = None,
@@ -1153,7 +1153,7 @@ class TargetGroup(AwsResource):
     ) -> None: ...
     config: TargetGroupConfig | None
     name: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     targets: Sequence[Target] | None
     type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"] | Expr[str]
     @property

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class IPSet(AwsResource):
@@ -44,7 +44,7 @@ class IPSet(AwsResource):
         ip_address_version: Literal["IPV4", "IPV6"] | Expr[str],
         name: str | Expr[str] | None = None,
         scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -63,7 +63,7 @@ class IPSet(AwsResource):
     """Name of the IPSet."""
     scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str]
     """Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -235,7 +235,7 @@ class RegexPatternSet(AwsResource):
         name: str | Expr[str] | None = None,
         regular_expression_list: Sequence[str | Expr[str]] | Expr[list[str]],
         scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -251,7 +251,7 @@ class RegexPatternSet(AwsResource):
     regular_expression_list: Sequence[str | Expr[str]] | Expr[list[str]]
     scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str]
     """Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1248,7 +1248,7 @@ class RuleGroup(AwsResource):
         name: str | Expr[str] | None = None,
         rules: Sequence[Rule] | None = None,
         scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         visibility_config: VisibilityConfig,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1275,7 +1275,7 @@ class RuleGroup(AwsResource):
     """Collection of Rules."""
     scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str]
     """Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     visibility_config: VisibilityConfig
     """Visibility Metric of the RuleGroup."""
     @property
@@ -2710,7 +2710,7 @@ class WebACL(AwsResource):
         on_source_ddos_protection_config: OnSourceDDoSProtectionConfig | None = None,
         rules: Sequence[Rule] | None = None,
         scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         token_domains: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         visibility_config: VisibilityConfig,
         depends_on: DependsOn = None,
@@ -2745,7 +2745,7 @@ class WebACL(AwsResource):
     """Collection of Rules."""
     scope: Literal["CLOUDFRONT", "REGIONAL"] | Expr[str]
     """Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     token_domains: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """List of domains to accept in web request tokens, in addition to the domain of the protected resource."""
     visibility_config: VisibilityConfig

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AgentContext(AwsResource):
@@ -202,7 +202,7 @@ class AgentProfile(AwsResource):
         execution_role_arn: str | Expr[str],
         name: str | Expr[str],
         pillars: Sequence[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"] | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -227,7 +227,7 @@ class AgentProfile(AwsResource):
     """The name of the profile. Unique within the account and used as the last component of the ARN."""
     pillars: Sequence[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"] | Expr[str]] | Expr[list[str]]
     """The list of Well-Architected pillars to focus on."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """Key-value pairs to associate with the Agent Profile."""
     @property
     def attrs(self) -> Attrs: ...
@@ -277,7 +277,7 @@ class Lens(AwsResource):
         *,
         json_string: str | Expr[str] | None = None,
         lens_version: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -290,7 +290,7 @@ class Lens(AwsResource):
     """The JSON representation of a lens."""
     lens_version: str | Expr[str] | None
     """The version of the lens."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """The tags assigned to the lens."""
     @property
     def attrs(self) -> Attrs: ...
@@ -357,7 +357,7 @@ class Profile(AwsResource):
         profile_description: str | Expr[str],
         profile_name: str | Expr[str],
         profile_questions: Sequence[ProfileQuestionUpdate],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -372,7 +372,7 @@ class Profile(AwsResource):
     """The name of the profile."""
     profile_questions: Sequence[ProfileQuestionUpdate]
     """The profile questions."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags assigned to the profile."""
     @property
     def attrs(self) -> Attrs: ...
@@ -419,7 +419,7 @@ class ReviewTemplate(AwsResource):
         description: str | Expr[str],
         lenses: Sequence[str | Expr[str]] | Expr[list[str]],
         notes: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         template_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -435,7 +435,7 @@ class ReviewTemplate(AwsResource):
     """The lenses applied to the review template."""
     notes: str | Expr[str] | None
     """The notes associated with the review template."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """The tags assigned to the review template."""
     template_name: str | Expr[str]
     """The name of the review template."""
@@ -503,7 +503,7 @@ class Workload(AwsResource):
         non_aws_regions: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
         notes: str | Expr[str] | None = None,
         review_owner: str | Expr[str] | None = None,
-        tags: Sequence[Tags] | None = None,
+        tags: Sequence[Tags] | TagsArg | None = None,
         workload_name: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -537,7 +537,7 @@ class Workload(AwsResource):
     """The notes associated with the workload."""
     review_owner: str | Expr[str] | None
     """The review owner of the workload."""
-    tags: Sequence[Tags] | None
+    tags: Sequence[Tags] | TagsArg | None
     """The tags associated with the workload."""
     workload_name: str | Expr[str]
     """The name of the workload."""

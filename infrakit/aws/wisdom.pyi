@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class AIAgent(AwsResource):
@@ -395,7 +395,7 @@ class AIAgent(AwsResource):
         configuration: AIAgentConfiguration,
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         type: Literal["MANUAL_SEARCH", "ANSWER_RECOMMENDATION", "SELF_SERVICE", "EMAIL_RESPONSE", "EMAIL_OVERVIEW", "EMAIL_GENERATIVE_ANSWER", "ORCHESTRATION", "NOTE_TAKING", "CASE_SUMMARIZATION"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -409,7 +409,7 @@ class AIAgent(AwsResource):
     configuration: AIAgentConfiguration
     description: str | Expr[str] | None
     name: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     type: Literal["MANUAL_SEARCH", "ANSWER_RECOMMENDATION", "SELF_SERVICE", "EMAIL_RESPONSE", "EMAIL_OVERVIEW", "EMAIL_GENERATIVE_ANSWER", "ORCHESTRATION", "NOTE_TAKING", "CASE_SUMMARIZATION"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -661,7 +661,7 @@ class AIGuardrail(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str] | None = None,
         sensitive_information_policy_config: AIGuardrailSensitiveInformationPolicyConfig | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         topic_policy_config: AIGuardrailTopicPolicyConfig | None = None,
         word_policy_config: AIGuardrailWordPolicyConfig | None = None,
         depends_on: DependsOn = None,
@@ -686,7 +686,7 @@ class AIGuardrail(AwsResource):
     name: str | Expr[str] | None
     sensitive_information_policy_config: AIGuardrailSensitiveInformationPolicyConfig | None
     """Sensitive information policy config for a guardrail."""
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     topic_policy_config: AIGuardrailTopicPolicyConfig | None
     """Topic policy config for a guardrail."""
     word_policy_config: AIGuardrailWordPolicyConfig | None
@@ -790,7 +790,7 @@ class AIPrompt(AwsResource):
         description: str | Expr[str] | None = None,
         model_id: str | Expr[str],
         name: str | Expr[str] | None = None,
-        tags: Mapping[str, str | Expr[str]] | None = None,
+        tags: Mapping[str, str | Expr[str]] | TagsArg | None = None,
         template_configuration: AIPromptTemplateConfiguration,
         template_type: Literal["TEXT"] | Expr[str],
         type: Literal["ANSWER_GENERATION", "INTENT_LABELING_GENERATION", "QUERY_REFORMULATION", "SELF_SERVICE_PRE_PROCESSING", "SELF_SERVICE_ANSWER_GENERATION", "EMAIL_RESPONSE", "EMAIL_OVERVIEW", "EMAIL_GENERATIVE_ANSWER", "EMAIL_QUERY_REFORMULATION", "ORCHESTRATION", "NOTE_TAKING", "CASE_SUMMARIZATION"] | Expr[str],
@@ -807,7 +807,7 @@ class AIPrompt(AwsResource):
     description: str | Expr[str] | None
     model_id: str | Expr[str]
     name: str | Expr[str] | None
-    tags: Mapping[str, str | Expr[str]] | None
+    tags: Mapping[str, str | Expr[str]] | TagsArg | None
     template_configuration: AIPromptTemplateConfiguration
     template_type: Literal["TEXT"] | Expr[str]
     type: Literal["ANSWER_GENERATION", "INTENT_LABELING_GENERATION", "QUERY_REFORMULATION", "SELF_SERVICE_PRE_PROCESSING", "SELF_SERVICE_ANSWER_GENERATION", "EMAIL_RESPONSE", "EMAIL_OVERVIEW", "EMAIL_GENERATIVE_ANSWER", "EMAIL_QUERY_REFORMULATION", "ORCHESTRATION", "NOTE_TAKING", "CASE_SUMMARIZATION"] | Expr[str]
@@ -902,7 +902,7 @@ class Assistant(AwsResource):
         description: str | Expr[str] | None = None,
         name: str | Expr[str],
         server_side_encryption_configuration: ServerSideEncryptionConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         type: Literal["AGENT"] | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -915,7 +915,7 @@ class Assistant(AwsResource):
     description: str | Expr[str] | None
     name: str | Expr[str]
     server_side_encryption_configuration: ServerSideEncryptionConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     type: Literal["AGENT"] | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -982,7 +982,7 @@ class AssistantAssociation(AwsResource):
         assistant_id: str | Expr[str],
         association: AssociationData,
         association_type: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -994,7 +994,7 @@ class AssistantAssociation(AwsResource):
     assistant_id: str | Expr[str]
     association: AssociationData
     association_type: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -1053,7 +1053,7 @@ class Content(AwsResource):
         metadata_: Mapping[str, str | Expr[str]] | None = None,
         name: str | Expr[str],
         override_link_out_uri: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         title: str | Expr[str] | None = None,
         upload_id: str | Expr[str] | None = None,
         depends_on: DependsOn = None,
@@ -1072,7 +1072,7 @@ class Content(AwsResource):
     """The name of the content."""
     override_link_out_uri: str | Expr[str] | None
     """The URI you want to use for the article."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     title: str | Expr[str] | None
     """The title of the content."""
@@ -1144,7 +1144,7 @@ class ContentAssociation(AwsResource):
         association_type: Literal["AMAZON_CONNECT_GUIDE"] | Expr[str],
         content_id: str | Expr[str],
         knowledge_base_id: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1161,7 +1161,7 @@ class ContentAssociation(AwsResource):
     """The identifier of the content."""
     knowledge_base_id: str | Expr[str]
     """The identifier of the knowledge base."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1415,7 +1415,7 @@ class KnowledgeBase(AwsResource):
         rendering_configuration: RenderingConfiguration | None = None,
         server_side_encryption_configuration: ServerSideEncryptionConfiguration | None = None,
         source_configuration: SourceConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vector_ingestion_configuration: VectorIngestionConfiguration | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -1431,7 +1431,7 @@ class KnowledgeBase(AwsResource):
     rendering_configuration: RenderingConfiguration | None
     server_side_encryption_configuration: ServerSideEncryptionConfiguration | None
     source_configuration: SourceConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vector_ingestion_configuration: VectorIngestionConfiguration | None
     @property
     def attrs(self) -> Attrs: ...
@@ -1847,7 +1847,7 @@ class MessageTemplate(AwsResource):
         language: str | Expr[str] | None = None,
         message_template_attachments: Sequence[MessageTemplateAttachment] | None = None,
         name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -1874,7 +1874,7 @@ class MessageTemplate(AwsResource):
     """List of message template attachments"""
     name: str | Expr[str]
     """The name of the message template."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }."""
     @property
     def attrs(self) -> Attrs: ...
@@ -1991,7 +1991,7 @@ class QuickResponse(AwsResource):
         language: str | Expr[str] | None = None,
         name: str | Expr[str],
         shortcut_key: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -2023,7 +2023,7 @@ class QuickResponse(AwsResource):
     """The name of the quick response."""
     shortcut_key: str | Expr[str] | None
     """The shortcut key of the quick response. The value should be unique across the knowledge base."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

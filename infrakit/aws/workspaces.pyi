@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class ConnectionAlias(AwsResource):
@@ -44,7 +44,7 @@ class ConnectionAlias(AwsResource):
         /,
         *,
         connection_string: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -54,7 +54,7 @@ class ConnectionAlias(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     connection_string: str | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -385,7 +385,7 @@ class Directory(AwsResource):
         selfservice_permissions: SelfservicePermissions | None = None,
         streaming_properties: StreamingProperties | None = None,
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         tenancy: Literal["DEDICATED", "SHARED"] | Expr[str] | None = None,
         user_identity_type: Literal["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"] | Expr[str] | None = None,
         workspace_access_properties: WorkspaceAccessProperties | None = None,
@@ -423,7 +423,7 @@ class Directory(AwsResource):
     """Describes the streaming properties."""
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]] | None
     """The identifiers of the subnets for your virtual private cloud (VPC)."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags associated with the directory."""
     tenancy: Literal["DEDICATED", "SHARED"] | Expr[str] | None
     """Indicates whether your WorkSpace directory is dedicated or shared."""
@@ -494,7 +494,7 @@ class Workspace(AwsResource):
         bundle_id: str | Expr[str],
         directory_id: str | Expr[str],
         root_volume_encryption_enabled: bool | Expr[bool] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_name: str | Expr[str],
         user_volume_encryption_enabled: bool | Expr[bool] | None = None,
         volume_encryption_key: str | Expr[str] | None = None,
@@ -510,7 +510,7 @@ class Workspace(AwsResource):
     bundle_id: str | Expr[str]
     directory_id: str | Expr[str]
     root_volume_encryption_enabled: bool | Expr[bool] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     user_name: str | Expr[str]
     user_volume_encryption_enabled: bool | Expr[bool] | None
     volume_encryption_key: str | Expr[str] | None
@@ -567,7 +567,7 @@ class WorkspaceIpGroup(AwsResource):
         *,
         group_desc: str | Expr[str] | None = None,
         group_name: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         user_rules: Sequence[IpRuleItem] | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -581,7 +581,7 @@ class WorkspaceIpGroup(AwsResource):
     """The description of the group."""
     group_name: str | Expr[str]
     """The name of the group."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """The tags for the IP access control group."""
     user_rules: Sequence[IpRuleItem] | None
     """The rules for the IP access control group."""
@@ -666,7 +666,7 @@ class WorkspacesPool(AwsResource):
         directory_id: str | Expr[str],
         pool_name: str | Expr[str],
         running_mode: Literal["ALWAYS_ON", "AUTO_STOP"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         timeout_settings: TimeoutSettings | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -683,7 +683,7 @@ class WorkspacesPool(AwsResource):
     directory_id: str | Expr[str]
     pool_name: str | Expr[str]
     running_mode: Literal["ALWAYS_ON", "AUTO_STOP"] | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     timeout_settings: TimeoutSettings | None
     @property
     def attrs(self) -> Attrs: ...

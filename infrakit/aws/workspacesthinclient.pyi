@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Environment(AwsResource):
@@ -111,7 +111,7 @@ class Environment(AwsResource):
         name: str | Expr[str] | None = None,
         software_set_update_mode: Literal["USE_LATEST", "USE_DESIRED"] | Expr[str] | None = None,
         software_set_update_schedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"] | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -138,7 +138,7 @@ class Environment(AwsResource):
     """An option to define which software updates to apply."""
     software_set_update_schedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"] | Expr[str] | None
     """An option to define if software updates should be applied within a maintenance window."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...

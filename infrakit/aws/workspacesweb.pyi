@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class BrowserSettings(AwsResource):
@@ -56,7 +56,7 @@ class BrowserSettings(AwsResource):
         additional_encryption_context: Mapping[str, str | Expr[str]] | None = None,
         browser_policy: str | Expr[str] | None = None,
         customer_managed_key: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         web_content_filtering_policy: WebContentFilteringPolicy | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -69,7 +69,7 @@ class BrowserSettings(AwsResource):
     additional_encryption_context: Mapping[str, str | Expr[str]] | None
     browser_policy: str | Expr[str] | None
     customer_managed_key: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     web_content_filtering_policy: WebContentFilteringPolicy | None
     @property
     def attrs(self) -> Attrs: ...
@@ -178,7 +178,7 @@ class DataProtectionSettings(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str] | None = None,
         inline_redaction_configuration: InlineRedactionConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -192,7 +192,7 @@ class DataProtectionSettings(AwsResource):
     description: str | Expr[str] | None
     display_name: str | Expr[str] | None
     inline_redaction_configuration: InlineRedactionConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -227,7 +227,7 @@ class IdentityProvider(AwsResource):
         identity_provider_name: str | Expr[str],
         identity_provider_type: Literal["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"] | Expr[str],
         portal_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -240,7 +240,7 @@ class IdentityProvider(AwsResource):
     identity_provider_name: str | Expr[str]
     identity_provider_type: Literal["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"] | Expr[str]
     portal_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -297,7 +297,7 @@ class IpAccessSettings(AwsResource):
         description: str | Expr[str] | None = None,
         display_name: str | Expr[str] | None = None,
         ip_rules: Sequence[IpRule],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -311,7 +311,7 @@ class IpAccessSettings(AwsResource):
     description: str | Expr[str] | None
     display_name: str | Expr[str] | None
     ip_rules: Sequence[IpRule]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -348,7 +348,7 @@ class NetworkSettings(AwsResource):
         *,
         security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]],
         subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         vpc_id: str | Expr[str],
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
@@ -360,7 +360,7 @@ class NetworkSettings(AwsResource):
     ) -> None: ...
     security_group_ids: Sequence[str | Expr[str]] | Expr[list[str]]
     subnet_ids: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     vpc_id: str | Expr[str]
     @property
     def attrs(self) -> Attrs: ...
@@ -432,7 +432,7 @@ class Portal(AwsResource):
         network_settings_arn: str | Expr[str] | None = None,
         portal_custom_domain: str | Expr[str] | None = None,
         session_logger_arn: str | Expr[str] | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         trust_store_arn: str | Expr[str] | None = None,
         user_access_logging_settings_arn: str | Expr[str] | None = None,
         user_settings_arn: str | Expr[str] | None = None,
@@ -456,7 +456,7 @@ class Portal(AwsResource):
     network_settings_arn: str | Expr[str] | None
     portal_custom_domain: str | Expr[str] | None
     session_logger_arn: str | Expr[str] | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     trust_store_arn: str | Expr[str] | None
     user_access_logging_settings_arn: str | Expr[str] | None
     user_settings_arn: str | Expr[str] | None
@@ -543,7 +543,7 @@ class SessionLogger(AwsResource):
         display_name: str | Expr[str] | None = None,
         event_filter: EventFilter,
         log_configuration: LogConfiguration,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -557,7 +557,7 @@ class SessionLogger(AwsResource):
     display_name: str | Expr[str] | None
     event_filter: EventFilter
     log_configuration: LogConfiguration
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -593,7 +593,7 @@ class TrustStore(AwsResource):
         /,
         *,
         certificate_list: Sequence[str | Expr[str]] | Expr[list[str]],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -603,7 +603,7 @@ class TrustStore(AwsResource):
         update_policy: UpdatePolicy | None = None,
     ) -> None: ...
     certificate_list: Sequence[str | Expr[str]] | Expr[list[str]]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -639,7 +639,7 @@ class UserAccessLoggingSettings(AwsResource):
         /,
         *,
         kinesis_stream_arn: str | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -650,7 +650,7 @@ class UserAccessLoggingSettings(AwsResource):
     ) -> None: ...
     kinesis_stream_arn: str | Expr[str]
     """Kinesis stream ARN to which log events are published."""
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     @property
     def attrs(self) -> Attrs: ...
 
@@ -814,7 +814,7 @@ class UserSettings(AwsResource):
         idle_disconnect_timeout_in_minutes: float | Expr[float] | None = None,
         paste_allowed: Literal["Disabled", "Enabled"] | Expr[str],
         print_allowed: Literal["Disabled", "Enabled"] | Expr[str],
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         toolbar_configuration: ToolbarConfiguration | None = None,
         upload_allowed: Literal["Disabled", "Enabled"] | Expr[str],
         web_authn_allowed: Literal["Disabled", "Enabled"] | Expr[str] | None = None,
@@ -837,7 +837,7 @@ class UserSettings(AwsResource):
     idle_disconnect_timeout_in_minutes: float | Expr[float] | None
     paste_allowed: Literal["Disabled", "Enabled"] | Expr[str]
     print_allowed: Literal["Disabled", "Enabled"] | Expr[str]
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     toolbar_configuration: ToolbarConfiguration | None
     upload_allowed: Literal["Disabled", "Enabled"] | Expr[str]
     web_authn_allowed: Literal["Disabled", "Enabled"] | Expr[str] | None

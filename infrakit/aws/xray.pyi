@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from infrakit._expr import Expr
-from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, UpdatePolicy, UpdateReplacePolicy
+from infrakit.aws._catalog import AwsProperty, AwsResource, ConditionArg, CreationPolicy, DeletionPolicy, DependsOn, Json, Metadata, TagsArg, UpdatePolicy, UpdateReplacePolicy
 
 
 class Group(AwsResource):
@@ -54,7 +54,7 @@ class Group(AwsResource):
         filter_expression: str | Expr[str] | None = None,
         group_name: str | Expr[str],
         insights_configuration: InsightsConfiguration | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -68,7 +68,7 @@ class Group(AwsResource):
     group_name: str | Expr[str]
     """The case-sensitive name of the new group. Names must be unique."""
     insights_configuration: InsightsConfiguration | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
@@ -262,7 +262,7 @@ class SamplingRule(AwsResource):
         sampling_rule: _SamplingRule_SamplingRule | None = None,
         sampling_rule_record: SamplingRuleRecord | None = None,
         sampling_rule_update: SamplingRuleUpdate | None = None,
-        tags: Sequence[Tag] | None = None,
+        tags: Sequence[Tag] | TagsArg | None = None,
         depends_on: DependsOn = None,
         condition: ConditionArg = None,
         deletion_policy: DeletionPolicy | None = None,
@@ -276,7 +276,7 @@ class SamplingRule(AwsResource):
     sampling_rule: _SamplingRule_SamplingRule | None
     sampling_rule_record: SamplingRuleRecord | None
     sampling_rule_update: SamplingRuleUpdate | None
-    tags: Sequence[Tag] | None
+    tags: Sequence[Tag] | TagsArg | None
     """An array of key-value pairs to apply to this resource."""
     @property
     def attrs(self) -> Attrs: ...
