@@ -7,7 +7,6 @@ entry the first time it is accessed, then cached in the module.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -15,14 +14,20 @@ import attrs
 
 from infrakit._expr import ConditionRef
 from infrakit._provider import Provider
-from infrakit._resource import PropertyType, Resource, ResourceOption, make_property_class, make_resource_class
+from infrakit._resource import (
+    PropertyType,
+    Resource,
+    ResourceOption,
+    lazy_module,
+    make_property_class,
+    make_resource_class,
+)
 from infrakit.aws._options import OPTIONS, CreationPolicy, UpdatePolicy
 from infrakit.aws._provider import AWS
 
 if TYPE_CHECKING:
     from infrakit._expr import Expr
     from infrakit._tags import Tag
-from infrakit.errors import did_you_mean
 
 __all__ = [
     "AwsProperty",
@@ -101,12 +106,9 @@ def service(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of a generated service module."""
 
-    def __getattr__(name: str) -> Any:
-        entry = table.get(name)
-        if entry is None:
-            raise AttributeError(f"module {module_name!r} has no resource type {name!r}{did_you_mean(name, table)}")
-        resource_type, doc, props, attributes, nested = entry
-        cls = make_resource_class(
+    def build(name: str) -> type:
+        resource_type, doc, props, attributes, nested = table[name]
+        return make_resource_class(
             name,
             base=AwsResource,
             module=module_name,
@@ -116,10 +118,5 @@ def service(
             attributes=attributes,
             nested={n: _nested_builder(n, module_name, d, p) for n, (d, p) in nested.items()},
         )
-        setattr(sys.modules[module_name], name, cls)
-        return cls
 
-    def __dir__() -> list[str]:
-        return sorted(set(table) | set(vars(sys.modules[module_name])))
-
-    return __getattr__, __dir__
+    return lazy_module(module_name, table, build, "resource type")
