@@ -241,8 +241,8 @@ def test_a_condition_is_refused_in_a_compute_template() -> None:
     from infrakit.aws import fn
 
     def build(self: Any) -> None:
-        self.condition("always", fn.equals("a", "a"))
-        self.add(network())
+        always = self.condition("always", fn.equals("a", "a"))  # used, so only the compute template refuses it
+        self.add(compute.Network("net", description=fn.if_(always, "a", "b")))
 
     with pytest.raises(errors.SynthError, match=r"condition 'always'; a compute template has no conditions"):
         synth(build)
