@@ -3,6 +3,7 @@ unused parameters, and validation against the ``compute_v1`` messages."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
@@ -46,7 +47,17 @@ def reference_problems(body: Mapping[str, Any]) -> Iterator[str]:
 
 def validate(text: str) -> list[str]:
     """Problems of a compute template found by parsing its properties into the ``compute_v1``
-    messages (``infrakit.gcp.validate``; google-cloud-compute loads only here)."""
+    messages (``infrakit.gcp.validate``; google-cloud-compute loads only here). Each distinct
+    text is parsed once per process (property tests draw many inputs that render alike)."""
+    return list(_validate(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _validate(text: str) -> tuple[str, ...]:
+    return tuple(_parse(text))
+
+
+def _parse(text: str) -> list[str]:
     try:
         validator = importlib.import_module("infrakit.gcp.validate")
     except ImportError:
@@ -60,6 +71,6 @@ def validate(text: str) -> list[str]:
     except ImportError as exc:
         raise ImportError(
             "assert_contract validates compute templates with google-cloud-compute, which is not installed: "
-            "pip install 'infrakit[gcp]' (or pass lint=False)"
+            "pip install 'infrakit[gcp]'"
         ) from exc
     return []

@@ -19,6 +19,7 @@ imported only when this function runs, never to define or synthesize.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -119,6 +120,12 @@ class _Context:
         return _sample(field, default)
 
 
+@functools.cache
+def _by_json(descriptor: Any) -> dict[str, Any]:
+    """A message's fields by JSON name (descriptors live as long as the process)."""
+    return {f.json_name: f for f in descriptor.fields}
+
+
 def _check_path(descriptor: Any, path: str, text: str, where: str, kind_type: str, name: str) -> None:
     """Refuse a field path the message does not have (``networkInterfaces[0].accessConfigs[0].natIP``)."""
     position, field, indexable = 0, None, False
@@ -135,7 +142,7 @@ def _check_path(descriptor: Any, path: str, text: str, where: str, kind_type: st
         if field is not None and (indexable or field.type != _MESSAGE or _is_map(field)):
             raise TemplateValidationError(f"{where}: {text}: `{key}` reads into a field that is not a message")
         current = descriptor if field is None else field.message_type
-        fields = {f.json_name: f for f in current.fields}
+        fields = _by_json(current)
         if key not in fields:
             raise TemplateValidationError(
                 f"{where}: {text} reads field {key!r} of {kind_type} {name!r}, which compute_v1.{current.name} "
@@ -179,7 +186,7 @@ def _fill(ctx: _Context, value: Any, descriptor: Any, where: str) -> Any:
     """``value`` (a message's JSON) with placeholders replaced; unknown fields refused."""
     if not isinstance(value, Mapping):
         return value  # the parser reports the type error
-    by_json = {f.json_name: f for f in descriptor.fields}
+    by_json = _by_json(descriptor)
     result: dict[str, Any] = {}
     for key, item in value.items():
         field = by_json.get(key)
