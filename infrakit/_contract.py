@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     from typing_extensions import dataclass_transform
 
-from infrakit._expr import Expr, base_type, compatible, describe_value, type_name
+from infrakit._expr import Expr, compatible, describe_value, type_name
 from infrakit._resource import building_prefix
 from infrakit.errors import DefinitionError, InfrakitError, InputValueError, PropertyTypeError, WiringError
 
@@ -409,11 +409,16 @@ class Parameter:
 # --- the decorators -----------------------------------------------------------------
 
 
+#: What a field of an inputs or outputs class is: a deploy-time parameter (``ik.Param[T]``),
+#: a build-time setting (a plain typed field) or a published output (``ik.Out[T]``).
+FieldKind = typing.Literal["param", "setting", "out"]
+
+
 class _FieldInfo:
     __slots__ = ("kind", "options", "type")
 
-    def __init__(self, kind: str, type: Any, options: ParamOptions | None = None) -> None:
-        self.kind = kind  # "param" | "setting" | "out"
+    def __init__(self, kind: FieldKind, type: Any, options: ParamOptions | None = None) -> None:
+        self.kind: FieldKind = kind
         self.type = type
         self.options = options
 
@@ -700,6 +705,3 @@ def outputs_fields(cls: type) -> list[tuple[str, Any]]:
     """``(name, T)`` of every ``Out[T]`` field of an outputs class, in declaration order."""
     return [(name, info.type) for name, info in cls.__dict__["__infrakit_fields__"]]
 
-
-def is_param_type_supported(t: Any) -> bool:
-    return base_type(t) in (str, int, float, bool) or t == list[str] or t == list[int] or t == list[float]
