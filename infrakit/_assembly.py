@@ -8,6 +8,7 @@ are not re-rendered: their template files are carried over (hard-linked when pos
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import functools
@@ -19,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
     provider and output names in ``session``)."""
     # An error names the instance (a field, and a prefix of its message): the same exception,
     # its class, cause and traceback kept.
-    with error_context(instance=instance.name):
+    with error_context(instance=instance.name), _noted(instance):
         build = build_component(instance.component, _resolved_inputs(app, instance))
         build.app, build.instance = app.name, instance.name
         build.outer_tags = instance_tags(instance)
@@ -138,6 +139,19 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
     if session is not None:
         session.learned(instance, build)
     return template
+
+
+@contextlib.contextmanager
+def _noted(instance: Instance[Any, Any]) -> Iterator[None]:
+    """A bug in a component's own ``build`` (a ``KeyError``, ...) keeps its class and
+    traceback (the user's own line), with a note saying which instance and component raised it
+    (shown by Python's traceback and by the CLI's message)."""
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, InfrakitError) and hasattr(exc, "add_note"):
+            exc.add_note(f"in instance {instance.name!r} ({_component_name(instance.component)})")
+        raise
 
 
 def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Build) -> None:

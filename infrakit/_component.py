@@ -123,6 +123,8 @@ class Component(Generic[I, O]):
 
     _build: Build
     _prefix: str = ""
+    #: The components that embed this one, outermost first (a component may not embed itself).
+    _embedding: tuple[type, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -166,6 +168,10 @@ class Component(Generic[I, O]):
     def condition(self, name: str, expr: Expr[bool]) -> ConditionRef:
         """Define a named deploy-time condition; use it in ``fn.if_`` or ``condition=``."""
         build = self._scope()
+        if not isinstance(name, str) or not name:
+            raise DefinitionError(
+                f"{build.name}: a condition's name must be a non-empty str (letters and digits), got {name!r}"
+            )
         if not isinstance(expr, Expr) or expr.type is not bool:
             raise DefinitionError(
                 f"{build.name}: condition {name!r} needs a boolean expression (fn.equals, fn.and_, ...), got {expr!r}"
@@ -181,13 +187,22 @@ class Component(Generic[I, O]):
         """Inline another component's resources into this one, their logical ids prefixed
         with ``prefix``, and return its outputs (as expressions)."""
         build = self._scope()
-        if not _PREFIX.match(prefix):
+        if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             raise LogicalIdError(
-                f"{build.name}: embed prefix {prefix!r} must be letters and digits, starting with a letter"
+                f"{build.name}: embed prefix {prefix!r} must be a str of letters and digits, starting with a letter"
+            )
+        if not (isinstance(component, type) and issubclass(component, Component)):
+            raise DefinitionError(f"{build.name}: embed takes a Component subclass, got {component!r}")
+        chain = (*self._embedding, type(self))
+        if component in chain:
+            shown = " -> ".join(c.__qualname__ for c in (*chain, component))
+            raise SynthError(
+                f"{build.name}: {component.__qualname__} embeds itself ({shown}); a component cannot contain itself"
             )
         child = component()
         child._build = build
         child._prefix = self._prefix + prefix
+        child._embedding = chain
         return run(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_")
 
 
@@ -202,7 +217,7 @@ def check_inputs(component: type[Component[Any, Any]], inputs: Any) -> Any:
     if inputs is None:
         try:
             return expected()
-        except TypeError as exc:
+        except (TypeError, DefinitionError) as exc:
             raise DefinitionError(f"{component.__qualname__}: inputs are required: {exc}") from None
     if not isinstance(inputs, expected):
         raise DefinitionError(

@@ -8,6 +8,7 @@ what a component publishes, every field typed ``ik.Out[T]``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -25,7 +26,15 @@ else:  # pragma: no cover
 
 from infrakit._expr import Expr, compatible, describe_value, type_name
 from infrakit._resource import building_prefix
-from infrakit.errors import DefinitionError, InfrakitError, InputValueError, PropertyTypeError, WiringError
+from infrakit.errors import (
+    DefinitionError,
+    InfrakitError,
+    InputValueError,
+    PropertyTypeError,
+    UnknownPropertyError,
+    WiringError,
+    did_you_mean,
+)
 
 __all__ = [
     "UNSET",
@@ -438,8 +447,10 @@ def _hints(cls: type, localns: dict[str, Any]) -> dict[str, Any]:
         raise DefinitionError(f"{cls.__qualname__}: cannot resolve its field types: {exc}") from exc
 
 
+    owner = building_prefix() + owner
 def _check_value(owner: str, expected: Any, value: Any) -> None:
-    """Refuse a value (or expression) that cannot stand where ``expected`` is required."""
+    """Refuse a value (or expression) that cannot stand where ``expected`` is required
+    (named with the component being built, if any: outputs and embedded inputs)."""
     if value is UNSET:
         return
     if isinstance(value, Expr):
@@ -657,9 +668,41 @@ def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
     made.__infrakit_fields__ = tuple((a.name, a.metadata["infrakit.field"]) for a in attrs.fields(made))
     if kind == "outputs":
         declared = {a.name: a.metadata["infrakit.out"] for a in attrs.fields(made) if "infrakit.out" in a.metadata}
+    _guard_init(made)
         made.__infrakit_aliases__ = _aliases(cls.__qualname__, made, declared)
         for alias, field in made.__infrakit_aliases__.items():
             # Published like the output itself, under the same condition.
+def _guard_init(cls: Any) -> None:
+    """Wrap attrs' ``__init__``: an unknown keyword is an :class:`UnknownPropertyError` with a
+    did-you-mean, a missing required field a :class:`DefinitionError` naming it, positional
+    arguments a :class:`DefinitionError` (inputs and outputs take keywords only)."""
+    attrs_init = cls.__init__
+    names = frozenset(a.alias or a.name for a in attrs.fields(cls) if a.init)
+    required = [a.alias or a.name for a in attrs.fields(cls) if a.init and a.default is attrs.NOTHING]
+    what = "inputs" if cls.__infrakit_kind__ == "inputs" else "outputs"
+
+    @functools.wraps(attrs_init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if args:
+            raise DefinitionError(
+                f"{cls.__qualname__} takes its {what} as keywords only ({', '.join(sorted(names)) or 'none'}), "
+                f"got {len(args)} positional argument(s)"
+            )
+        if not names.issuperset(kwargs):
+            unknown = sorted(set(kwargs) - names)[0]
+            known = ", ".join(sorted(names)) or "none"
+            raise UnknownPropertyError(
+                f"{cls.__qualname__}: unknown field `{unknown}`{did_you_mean(unknown, names)}; its fields are: {known}"
+            )
+        missing = [name for name in required if name not in kwargs]
+        if missing:
+            listed = ", ".join(f"`{m}`" for m in missing)
+            raise DefinitionError(f"{cls.__qualname__}: {listed} required; pass {missing[0]}=...")
+        attrs_init(self, **kwargs)
+
+    cls.__init__ = __init__
+
+
             declared[alias] = OutOptions(description=f"Deprecated: use {field}", condition=declared[field].condition)
         made.__infrakit_out__ = declared
     return typing.cast(C, made)

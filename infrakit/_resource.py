@@ -22,6 +22,7 @@ import attrs
 from infrakit._expr import Expr, GetAtt, Ref, compatible, describe_value
 from infrakit.errors import (
     DefinitionError,
+    InfrakitError,
     MissingPropertyError,
     PropertyTypeError,
     UnknownAttributeError,
@@ -435,7 +436,12 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
                 resource=args[0] if args and isinstance(args[0], str) and issubclass(cls, Resource) else None,
                 property=unknown,
             )
-        attrs_init(self, *args, **kwargs)
+        try:
+            attrs_init(self, *args, **kwargs)
+        except TypeError as exc:  # a wrong number of positional arguments
+            if isinstance(exc, InfrakitError):
+                raise
+            raise _arguments_error(cls, owner, args, kwargs) from None
         if args and type(args[0]) is not str:
             _check_logical_id(self, args[0])
         for key, value in kwargs.items():
@@ -448,6 +454,40 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     __init__.__doc__ = attrs_init.__doc__
     cls.__init__ = __init__  # type: ignore[misc]
+    _guard_setattr(cls, owner)
+
+
+def _arguments_error(cls: Any, owner: Callable[[Any], str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if issubclass(cls, Resource):
+        if not args and "logical_id" not in kwargs:
+            return DefinitionError(
+                f"{building_prefix()}{cls.resource_type}: the logical id is required as the first argument: "
+                f"{cls.__name__}('MyId', ...)"
+            )
+        return DefinitionError(
+            f"{building_prefix()}{cls.resource_type} '{args[0] if args else kwargs.get('logical_id')}': takes the "
+            f"logical id as its only positional argument, got {len(args)}; pass properties as keywords"
+        )
+    return DefinitionError(
+        f"{building_prefix()}{cls.__qualname__}: takes properties as keywords only, got {len(args)} positional "
+        "argument(s)"
+    )
+
+
+def _guard_setattr(cls: Any, owner: Callable[[Any], str]) -> None:
+    """Setting a name that is no property (``vpc.cidr = ...``) is an
+    :class:`UnknownAttributeError` with a did-you-mean, not a bare ``AttributeError``."""
+    original = cls.__setattr__
+    names = frozenset(a.name for a in attrs.fields(cls))
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if name not in names and not name.startswith("_"):
+            raise UnknownAttributeError(
+                f"{building_prefix()}{owner(self)}: no property `{name}` to set{did_you_mean(name, names)}"
+            )
+        original(self, name, value)
+
+    cls.__setattr__ = __setattr__
 
 
 def _fields(

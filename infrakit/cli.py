@@ -63,6 +63,11 @@ def _load_variable(target: str) -> tuple[str, str, Any]:
     try:
         if location.endswith(".py") or os.sep in location or "/" in location:
             path = Path(location)
+            if path.is_dir():
+                raise UserError(
+                    f"{location}: is a directory; give the Python file that defines the app (path/to/app.py) "
+                    "or its module (package.module)"
+                )
             if not path.is_file():
                 raise UserError(f"{location}: no such file")
             module = _import_file(path)
@@ -94,12 +99,22 @@ def cmd_synth(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() and not args.quiet else None
     try:
         manifest = app.synth(
-            args.output, only=args.only, format=args.format, jobs=args.jobs, cache=not args.no_cache, progress=progress
+            args.output,
+            only=args.only,
+            format=args.format,
+            jobs=args.jobs,
+            cache=not args.no_cache,
+            progress=progress,
+            force=args.force,
         )
     except InfrakitError:
         raise
     except Exception as exc:  # raised by a component's own build code
-        raise UserError(f"synth failed: {type(exc).__name__}: {exc}") from exc
+        notes = "; ".join(getattr(exc, "__notes__", ()))  # which instance and component (infrakit adds it)
+        where = f" {notes}" if notes else ""
+        raise UserError(
+            f"synth failed{where}: {type(exc).__name__}: {exc} (run with --verbose for the traceback)"
+        ) from exc
     if not args.quiet:
         count = len(set(args.only)) if args.only else len(manifest["instances"])
         print(f"{args.output}: {count} template(s) and manifest.json")
@@ -253,6 +268,9 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--format", choices=("json", "yaml"), default="json", help="template format")
     synth.add_argument("--jobs", "-j", type=int, default=1, help="processes to synthesize with (default 1)")
     synth.add_argument("--no-cache", action="store_true", help="re-render every instance")
+    synth.add_argument(
+        "--force", action="store_true", help="replace an assembly of another app in the output directory"
+    )
     synth.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     synth.set_defaults(run=cmd_synth)
 
