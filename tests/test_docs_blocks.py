@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-SKIP = re.compile(r"^<!-- docs-test: skip \(.+\) -->$")
-FENCE = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
+SKIP = re.compile(r"^ *<!-- docs-test: skip \(.+\) -->$")
+# A fence may be indented (a block inside a list item): its lines are dedented to run.
+FENCE = re.compile(r"^( *)```python\n(.*?)^\1```", re.M | re.S)
 OWN_TEST = {"testing.md"}
 
 
@@ -29,7 +31,8 @@ def python_blocks(text: str) -> list[tuple[int, str, bool]]:
     for match in FENCE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-        blocks.append((line, match.group(1), bool(SKIP.match(before))))
+        code = textwrap.dedent(match.group(2)) if match.group(1) else match.group(2)
+        blocks.append((line, code, bool(SKIP.match(before))))
     return blocks
 
 
@@ -40,6 +43,11 @@ def guide_pages() -> list[Path]:
 def test_the_block_finder_sees_blocks_and_skip_marks() -> None:
     page = "text\n<!-- docs-test: skip (a fragment) -->\n```python\nself.add(x)\n```\n\n```python\nx = 1\n```\n"
     assert python_blocks(page) == [(3, "self.add(x)\n", True), (7, "x = 1\n", False)]
+
+
+def test_an_indented_block_is_found_and_dedented() -> None:
+    page = "- item:\n\n  <!-- docs-test: skip (fragment) -->\n  ```python\n  x = 1\n  ```\n"
+    assert python_blocks(page) == [(4, "x = 1\n", True)]
 
 
 def test_a_skip_mark_must_say_why() -> None:
