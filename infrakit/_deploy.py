@@ -232,6 +232,7 @@ def deploy(
                 "without asking, or run `infrakit plan` first to see what would change"
             )
         confirm = _ask_on_terminal
+    run.prefetch(run.with_producers(names))
     values = run.resolve(names, parameters, parameters_file, strict=True)
     selected = set(names)
 
@@ -285,6 +286,7 @@ def plan(
     a value not known yet keeps the deployed stack's previous one."""
     run = _Run.open(directory, settings, None, jobs)
     names = run.select(only, changed_since)
+    run.prefetch(run.with_producers(names))
     values = run.resolve(names, parameters, parameters_file, strict=False)
 
     def one(name: str) -> InstancePlan:
@@ -342,6 +344,7 @@ def outputs(
     """The deployed outputs of every instance of the assembly that is deployed, by name."""
     run = _Run.open(directory, settings, None, jobs)
     names = sorted(run.manifest.instances)
+    run.prefetch(names)
     found = run.map(lambda n: run.deployer(n).outputs(run.manifest.app, n), names)
     return {n: dict(o) for n, o in zip(names, found, strict=True) if o is not None}
 
@@ -446,6 +449,17 @@ class _Run:
             chosen &= set(diff.changed) | set(diff.affected)
         return _ordered(chosen, {n: known[n].depends_on for n in known})
 
+    def prefetch(self, names: Sequence[str]) -> None:
+        """Let each provider's deployer look the instances up at once, if it can (an optional
+        ``prefetch(app, names)`` method: AWS lists the stacks in one call)."""
+        by_provider: dict[str, list[str]] = {}
+        for name in names:
+            by_provider.setdefault(self.manifest.instances[name].provider, []).append(name)
+        for group in by_provider.values():
+            hook = getattr(self.deployer(group[0]), "prefetch", None)
+            if hook is not None:
+                hook(self.manifest.app, group)
+
     def deployer(self, name: str) -> Deployer:
         provider_name = self.manifest.instances[name].provider
         with self._lock:
@@ -467,6 +481,15 @@ class _Run:
             directory=self.directory,
             parameters=parameters,
         )
+
+    def with_producers(self, names: Sequence[str]) -> list[str]:
+        """``names`` and the instances they read wired values from."""
+        result = dict.fromkeys(names)
+        for name in names:
+            for p in self.manifest.instances[name].parameters.values():
+                if p.source is not None and p.source.instance in self.manifest.instances:
+                    result.setdefault(p.source.instance)
+        return list(result)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
