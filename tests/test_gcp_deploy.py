@@ -444,3 +444,60 @@ def test_the_cli_plans_deploys_and_prints_outputs_of_a_gcp_instance(
     assert cli.main(["outputs", out, "--json", *where]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["cli"]["network"].endswith(f"/global/networks/{deployed_name('cli', 'net')}")
+
+
+def test_an_api_error_is_reported_with_its_status_not_as_a_traceback(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "refused")
+    server.throttle_next(GcpDeployer.retries + 1)
+    GcpDeployer.backoff, saved = 0.001, GcpDeployer.backoff
+    try:
+        result = _deploy(out, settings).instances["refused"]
+    finally:
+        GcpDeployer.backoff = saved
+    assert result.status == "failed"
+    assert "the Compute API refused a request of project 'deploy-test': HTTP 429 rateLimitExceeded" in result.message
+    assert "Traceback" not in result.message
+
+
+@ik.inputs
+class SecretInputs:
+    token: ik.Param[str] = ik.param(secret=True)
+
+
+@ik.outputs
+class SecretOutputs:
+    network: ik.Out[str]
+
+
+class Leaky(ik.Component[SecretInputs, SecretOutputs]):
+    """A network whose description carries a secret."""
+
+    def build(self, inputs: SecretInputs) -> SecretOutputs:
+        from infrakit import gcp
+
+        net = self.add(compute.Network("net", description=gcp.sub("token {t}", t=inputs.token)))
+        return SecretOutputs(network=net.ref)
+
+
+def test_a_secret_is_never_stored_in_the_project_state(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    import json
+
+    app = ik.App("leaky")
+    app.add("leaky", Leaky)
+    out = str(tmp_path / "out")
+    app.synth(out)
+    secret = "s3cr3t-never-stored-9x"
+    result = ik.deploy(out, yes=True, settings=settings, parameters={"leaky.token": secret}).instances["leaky"]
+    assert result.status == "created", result.message
+    project = server.resource(f"projects/{PROJECT}")
+    assert project is not None
+    state = next(
+        i["value"] for i in project["commonInstanceMetadata"]["items"] if i["key"] == state_key("leaky", "leaky")
+    )
+    assert secret not in state
+    assert set(json.loads(state)["outputs"]) == {"network"}
+    assert json.loads(state)["resources"][0]["fields"]["description"]  # a digest of it, not it

@@ -231,6 +231,30 @@ def _walk(value: Any, path: str, where: str) -> Any:
 # --- the deployer -------------------------------------------------------------------------
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _api_errors(method: _F) -> _F:
+    """An API error that ends a whole step (reading the state, a lock) becomes a DeployError
+    with its status, reason and message: the user sees what the API said, not a traceback."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from google.api_core.exceptions import GoogleAPICallError
+
+        try:
+            return method(self, *args, **kwargs)
+        except GoogleAPICallError as exc:
+            first = args[0] if args else None
+            name = getattr(first, "name", None) or (args[1] if len(args) > 1 else "?")
+            raise DeployError(
+                f"instance {name!r}: the Compute API refused a request of project {self.project!r}: {_why(exc)}"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class _OperationFailed(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -582,6 +606,7 @@ class GcpDeployer:
             body[resource.scope] = where[1]
         return dict(body)
 
+    @_api_errors
     def plan(self, target: Target) -> InstancePlan:
         state, _metadata = self._read_state(target.app, target.name)
         analysis = self._analyse(target, state)
@@ -589,6 +614,7 @@ class GcpDeployer:
 
     # --- deploying -----------------------------------------------------------------------
 
+    @_api_errors
     def deploy(self, target: Target, *, allow_replace: bool, report: Report) -> InstanceResult:
         """Create or update the instance's resources; see the module documentation."""
         state, _metadata = self._read_state(target.app, target.name)
@@ -605,7 +631,11 @@ class GcpDeployer:
         serial = locked["serial"]
         if locked.get("resources", []) != (state or {}).get("resources", []):
             # another run changed the state between our read and our lock: plan again on what it left
-            analysis = self._analyse(target, locked)
+            try:
+                analysis = self._analyse(target, locked)
+            except BaseException:
+                self._release(target.app, target.name, serial, _without_lock(locked))
+                raise
             planned = analysis.plan(target, self.project)
             if planned.destructive and not allow_replace:
                 from infrakit._deploy import _refusal
@@ -624,7 +654,9 @@ class GcpDeployer:
                 outputs = self._outputs(analysis, target.name)
             except DeployError as exc:
                 errors.append(str(exc))
-        locked["outputs"] = outputs
+        # An output holding a secret parameter's value is returned to this run, never stored.
+        hidden = [target.parameters[k] for k in target.secrets if target.parameters.get(k)]
+        locked["outputs"] = {k: v for k, v in outputs.items() if not any(h in v for h in hidden)}
         self._release(target.app, target.name, serial, _without_lock(locked))
         if errors:
             return InstanceResult(target.name, "failed", outputs=outputs, message="; ".join(errors))
@@ -635,11 +667,29 @@ class GcpDeployer:
         order = [r["name"] for r in state.get("resources", [])]
         salt = state["salt"]
         errors: list[str] = []
-        failed: set[str] = set()
 
         def save() -> None:
             state["resources"] = [records[n] for n in order if n in records]
 
+        try:
+            self._steps(analysis, records, order, salt, errors, report)
+        finally:
+            save()  # whatever happened, the state records what exists now
+        return errors
+
+    def _steps(
+        self,
+        analysis: _Analysis,
+        records: dict[str, dict[str, Any]],
+        order: list[str],
+        salt: str,
+        errors: list[str],
+        report: Report,
+    ) -> None:
+        from google.api_core.exceptions import GoogleAPICallError
+
+        failed: set[str] = set()
+        refused = (_OperationFailed, GoogleAPICallError)
         # 1. Delete what is replaced, dependents first (reverse template order).
         for resource in reversed(analysis.resources):
             if analysis.actions[resource.name][0] != "replace":
@@ -647,15 +697,15 @@ class GcpDeployer:
             report(f"replacing {resource.deployed} ({resource.type}): deleting")
             try:
                 self._delete(resource.type, resource.deployed, analysis.where[resource.name])
-            except _OperationFailed as exc:
-                errors.append(f"resource {resource.name} ({resource.type}): delete failed: {exc.text}")
+            except refused as exc:
+                errors.append(f"resource {resource.name} ({resource.type}): delete failed: {_why(exc)}")
                 failed.add(resource.name)
                 continue
             records.pop(resource.name, None)
         # 2. Create and update in dependency order; a failure skips its dependents.
         lives = analysis.lives
         for resource in analysis.resources:
-            action, changed, _why = analysis.actions[resource.name]
+            action, changed, _refs = analysis.actions[resource.name]
             blocked = [d for d in resource.depends if d in failed]
             if blocked:
                 failed.add(resource.name)
@@ -675,10 +725,10 @@ class GcpDeployer:
                     for method in choose_methods(resource.type, set(changed)) or ():
                         report(f"updating {resource.deployed} ({resource.type}): {method[0]}")
                         self._change(resource, desired, where, method)
-            except _OperationFailed as exc:
+            except refused as exc:
                 verb = {"create": "insert", "replace": "insert", "update": "update"}[action]
-                errors.append(f"resource {resource.name} ({resource.type}): {verb} failed: {exc.text}")
-                report(f"FAILED {resource.deployed} ({resource.type}): {exc.text}")
+                errors.append(f"resource {resource.name} ({resource.type}): {verb} failed: {_why(exc)}")
+                report(f"FAILED {resource.deployed} ({resource.type}): {_why(exc)}")
                 failed.add(resource.name)
                 live = self._get(resource.type, resource.deployed, where)
                 if live is None:
@@ -704,16 +754,12 @@ class GcpDeployer:
             report(f"deleting {record['deployed']} ({record['type']})")
             try:
                 self._delete(record["type"], record["deployed"], (record["where"][0], record["where"][1]))
-            except _OperationFailed as exc:
-                errors.append(f"resource {record['name']} ({record['type']}): delete failed: {exc.text}")
+            except refused as exc:
+                errors.append(f"resource {record['name']} ({record['type']}): delete failed: {_why(exc)}")
                 continue
-            if (
-                records.get(record["name"]) is record
-                or records.get(record["name"], {}).get("deployed") == record["deployed"]
-            ):
+            held = records.get(record["name"], {})
+            if (held.get("type"), held.get("deployed")) == (record["type"], record["deployed"]):
                 records.pop(record["name"], None)
-        save()
-        return errors
 
     def _insert(self, resource: _Resource, desired: dict[str, Any], where: tuple[str, str]) -> None:
         from infrakit.gcp._methods import KINDS as METHODS
@@ -807,28 +853,37 @@ class GcpDeployer:
 
     # --- outputs and destroy ----------------------------------------------------------------
 
+    @_api_errors
     def outputs(self, app: str, name: str) -> dict[str, str] | None:
         state, _metadata = self._read_state(app, name)
         if state is None or not state.get("resources"):
             return None
         return dict(state.get("outputs") or {})
 
+    @_api_errors
     def destroy(self, target: Target, *, report: Report) -> InstanceResult:
         state, _metadata = self._read_state(target.app, target.name)
         if state is None:
             return InstanceResult(target.name, "unchanged", message="not deployed")
+        from google.api_core.exceptions import GoogleAPICallError
+
         locked = self._lock(target.app, target.name)
         serial = locked["serial"]
         errors: list[str] = []
         remaining = list(locked.get("resources", []))
-        for record in reversed(list(remaining)):
-            report(f"deleting {record['deployed']} ({record['type']})")
-            try:
-                self._delete(record["type"], record["deployed"], (record["where"][0], record["where"][1]))
-            except _OperationFailed as exc:
-                errors.append(f"resource {record['name']} ({record['type']}): delete failed: {exc.text}")
-                continue
-            remaining.remove(record)
+        try:
+            for record in reversed(list(remaining)):
+                report(f"deleting {record['deployed']} ({record['type']})")
+                try:
+                    self._delete(record["type"], record["deployed"], (record["where"][0], record["where"][1]))
+                except (_OperationFailed, GoogleAPICallError) as exc:
+                    errors.append(f"resource {record['name']} ({record['type']}): delete failed: {_why(exc)}")
+                    continue
+                remaining.remove(record)
+        except BaseException:
+            locked["resources"] = remaining
+            self._release(target.app, target.name, serial, _without_lock(locked))
+            raise
         if errors:
             locked["resources"] = remaining
             self._release(target.app, target.name, serial, _without_lock(locked))
@@ -879,6 +934,16 @@ class _Analysis:
         else:
             action = "update"
         return InstancePlan(target.name, f"{project}/{state_key(target.app, target.name)}", action, tuple(changes))  # type: ignore[arg-type]
+
+
+def _why(exc: BaseException) -> str:
+    """An operation's errors, or an API error's status, reason and message (no traceback)."""
+    if isinstance(exc, _OperationFailed):
+        return exc.text
+    code = getattr(exc, "code", None)
+    reasons = [e.get("reason") for e in getattr(exc, "errors", None) or [] if isinstance(e, dict) and e.get("reason")]
+    reason = f" {reasons[0]}" if reasons else ""
+    return f"HTTP {code}{reason}: {getattr(exc, 'message', exc)}"
 
 
 def _check_locked(state: Mapping[str, Any] | None, name: str, run: str) -> None:
