@@ -65,6 +65,16 @@ def test_the_strict_build_writes_every_page_of_the_nav(site: Path) -> None:
     assert (site / "reference" / "gcp" / "compute" / "index.html").is_file()
 
 
+def test_the_nav_lists_every_page_once_and_only_pages_that_exist() -> None:
+    nav = docs_site.summary(["ec2"])
+    docs = ROOT / "docs"
+    for page in [*docs.glob("*.md"), *docs.glob("api/*.md")]:
+        assert nav.count(f"]({page.relative_to(docs)})") == 1, page.name
+    for link in re.findall(r"\]\(([^)]+)\)", nav):
+        assert link in ("index.md", "reference/gcp/compute.md", "reference/aws/ec2.md") or (docs / link).is_file()
+    assert "[Getting started](getting-started.md)" in nav and "[Google Cloud](gcp.md)" in nav
+
+
 def test_the_catalogue_pages_are_generated_not_committed() -> None:
     assert not (ROOT / "docs" / "reference").exists()
     assert not (ROOT / "docs" / "index.md").exists()

@@ -26,7 +26,7 @@ import html
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +284,15 @@ def gcp_compute_page() -> str:
 # The site's navigation, in reading order. A page of docs/ that is not listed here is
 # added at the end of its section under its own title, and a listed page that does not
 # exist (yet) is left out, so the nav never points at a missing file nor hides a page.
-GUIDES = ("apps.md", "aws.md", "gcp.md", "testing.md", "deploy.md", "import.md", "packages.md")
+GUIDES = {
+    "apps.md": "Apps, wiring and the assembly",
+    "aws.md": "AWS resources and templates",
+    "gcp.md": "Google Cloud",
+    "testing.md": "Testing components",
+    "deploy.md": "Deploying",
+    "import.md": "Importing templates",
+    "packages.md": "Component packages",
+}
 API_PAGES = ("infrakit.md", "aws.md", "fn.md", "gcp.md", "testing.md", "errors.md")
 DOCS = ROOT / "docs"
 
@@ -297,7 +305,8 @@ def page_title(path: Path) -> str:
     return path.stem
 
 
-def _ordered(folder: Path, order: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[Path]:
+def _ordered(folder: Path, order: Iterable[str], exclude: tuple[str, ...] = ()) -> list[Path]:
+    order = tuple(order)
     present = {p.name: p for p in folder.glob("*.md") if p.name not in exclude}
     listed = [present[name] for name in order if name in present]
     return listed + sorted(p for name, p in present.items() if name not in order)
@@ -307,7 +316,7 @@ def summary(modules: list[str]) -> str:
     """The site's navigation (mkdocs-literate-nav's ``SUMMARY.md``)."""
     lines = ["* [Home](index.md)", "* [Getting started](getting-started.md)", "* Guides"]
     lines += [
-        f"    * [{page_title(p)}]({p.name})"
+        f"    * [{GUIDES.get(p.name) or page_title(p)}]({p.name})"
         for p in _ordered(DOCS, GUIDES, exclude=("index.md", "getting-started.md", "SUMMARY.md"))
     ]
     lines.append("* API reference")
