@@ -98,9 +98,14 @@ def _live_stacks(endpoint: str, prefix: str) -> list[str]:
     )
 
 
-def _executed_change_sets(endpoint: str, stack: str) -> int:
+def _change_sets(endpoint: str, stack: str) -> list[dict[str, Any]]:
+    # (moto lists every stack's change sets whatever StackName says: filtered here)
     summaries = _cfn(endpoint).list_change_sets(StackName=stack)["Summaries"]
-    return sum(1 for s in summaries if s.get("ExecutionStatus") == "EXECUTE_COMPLETE")
+    return [s for s in summaries if s["StackName"] == stack]
+
+
+def _executed_change_sets(endpoint: str, stack: str) -> int:
+    return sum(1 for s in _change_sets(endpoint, stack) if s.get("ExecutionStatus") == "EXECUTE_COMPLETE")
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -161,8 +166,7 @@ def test_redeploy_is_unchanged_and_executes_no_change_set(
     assert {s: _executed_change_sets(moto_endpoint, s) for s in stacks} == before
     # ... and no change set is left behind
     for stack in stacks:
-        summaries = _cfn(moto_endpoint).list_change_sets(StackName=stack)["Summaries"]
-        assert [s for s in summaries if s.get("ExecutionStatus") != "EXECUTE_COMPLETE"] == []
+        assert [s for s in _change_sets(moto_endpoint, stack) if s.get("ExecutionStatus") != "EXECUTE_COMPLETE"] == []
 
 
 def test_redeploy_returns_every_instances_outputs(
@@ -250,6 +254,33 @@ def test_changed_since_includes_consumers_of_an_output_that_can_move(
     # moto keeps the queue (an update in place): the consumer's parameters do not change.
     assert statuses == {"service-dev": "updated", "monitoring-dev": "unchanged"}
     assert ik.deploy(shop_dir, only=["service-dev"], yes=True).instances["service-dev"].status == "updated"
+
+
+def test_a_no_op_redeploy_of_many_instances_creates_no_change_set(tmp_path: Path, moto_endpoint: str) -> None:
+    # 10 instances: the stacks are listed at once, and each unchanged one is recognised from
+    # its template, parameters and tags without a change set.
+    app = ik.App("many")
+    for i in range(10):
+        app.add(f"queue-{i}", Queue, QueueInputs(retention_days=1 + i))
+    app.synth(tmp_path / "out")
+    assert {r.status for r in ik.deploy(tmp_path / "out", yes=True, jobs=3).instances.values()} == {"created"}
+    result = ik.deploy(tmp_path / "out", yes=True, jobs=3)
+    assert {r.status for r in result.instances.values()} == {"unchanged"}
+    assert all(result.outputs[f"queue-{i}"]["QueueName"] for i in range(10))
+    for i in range(10):
+        assert len(_change_sets(moto_endpoint, f"many-queue-{i}")) == 1  # the one that created the stack
+
+
+def test_a_changed_parameter_value_updates_the_stack(tmp_path: Path, moto_endpoint: str) -> None:
+    app = ik.App("valued")
+    app.add("named", Named)
+    app.synth(tmp_path / "out")
+    assert ik.deploy(tmp_path / "out", yes=True, parameters={"named.Name": "a"}).instances["named"].status == "created"
+    assert (
+        ik.deploy(tmp_path / "out", yes=True, parameters={"named.Name": "a"}).instances["named"].status == "unchanged"
+    )
+    assert ik.deploy(tmp_path / "out", yes=True, parameters={"named.Name": "b"}).instances["named"].status == "updated"
+    assert _params(_stack(moto_endpoint, "valued-named")) == {"Name": "b"}
 
 
 # --- failures -----------------------------------------------------------------------------
