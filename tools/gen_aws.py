@@ -33,6 +33,10 @@ from typing import Any
 
 from infrakit.aws._options import OPTIONS  # the resource options table drives stubs and reserved names
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/: the generators' shared helpers
+import _codegen
+from _codegen import docstring_text
+
 CFN_LINT_VERSION = "1.58.0"
 """The cfn-lint release whose bundled schemas are the catalogue's source."""
 
@@ -957,12 +961,7 @@ class StubWriter:
 
 def docstring(text: str, indent: str) -> list[str]:
     """Lines of a triple-quoted docstring holding ``text`` exactly."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
-    if text.endswith('"'):
-        text += " "
-    body = text.split("\n")
+    body = docstring_text(text).split("\n")
     if len(body) == 1:
         return [f'{indent}"""{body[0]}"""']
     return [f'{indent}"""{body[0]}', *(f"{indent}{line}".rstrip() for line in body[1:]), f'{indent}"""']
@@ -996,31 +995,15 @@ def generated_files_on_disk(directory: Path) -> Iterator[Path]:
 
 def stale_files(directory: Path, files: Mapping[str, str]) -> list[str]:
     """What differs between ``files`` and ``directory``: ``"<name>: differs|missing|extra"``."""
-    problems = []
-    for name, content in files.items():
-        path = directory / name
-        if not path.exists():
-            problems.append(f"{name}: missing")
-        elif path.read_text(encoding="utf-8") != content:
-            problems.append(f"{name}: differs")
-    problems += [f"{p.name}: extra" for p in generated_files_on_disk(directory) if p.name not in files]
-    return sorted(problems)
+    found = _codegen.stale({directory / n: c for n, c in files.items()}, generated_files_on_disk(directory))
+    return sorted(f"{path.name}: {problem}" for path, problem in found.items())
 
 
 def write_files(directory: Path, files: Mapping[str, str]) -> list[str]:
     """Write ``files`` into ``directory``, removing generated files no longer generated;
     return the names changed."""
-    changed = []
-    for name, content in files.items():
-        path = directory / name
-        if not path.exists() or path.read_text(encoding="utf-8") != content:
-            path.write_text(content, encoding="utf-8", newline="\n")
-            changed.append(name)
-    for path in generated_files_on_disk(directory):
-        if path.name not in files:
-            path.unlink()
-            changed.append(path.name)
-    return changed
+    changed = _codegen.write({directory / n: c for n, c in files.items()}, generated_files_on_disk(directory))
+    return [path.name for path in changed]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

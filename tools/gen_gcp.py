@@ -63,6 +63,10 @@ import typing
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/: the generators' shared helpers
+import _codegen
+from _codegen import docstring_text
+
 PINNED = "1.56.0"
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "infrakit" / "gcp"
@@ -516,9 +520,7 @@ def param_type(spec: Any) -> str:
 
 
 def _docstring(text: str, indent: str) -> str:
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
-    if text.endswith('"'):
-        text += " "
+    text = docstring_text(text)
     lines: list[str] = []
     for i, paragraph in enumerate(text.split("\n\n")):
         if i:
@@ -831,13 +833,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if regenerating would change a file")
     args = parser.parse_args(argv)
     files = generate()
-    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
+        stale = _codegen.stale(files)
         for path in stale:
             print(f"{path.relative_to(ROOT)} is out of date; run python tools/gen_gcp.py", file=sys.stderr)
         return 1 if stale else 0
-    for path in stale:
-        path.write_text(files[path], encoding="utf-8")
+    for path in _codegen.write(files):
         print(f"wrote {path.relative_to(ROOT)} ({len(files[path]):,} bytes)")
     return 0
 
