@@ -91,7 +91,7 @@ class Build:
         if existing is not None:
             raise LogicalIdError(
                 f"{self.name}: duplicate logical id '{lid}': {existing._describe()} and {resource._describe()}; "
-                "give each resource its own id"
+                "give each resource its own id (an embedded component's get one with embed(..., prefix=...))"
             )
         provider = type(resource).provider
         if self._provider is None:
@@ -183,13 +183,16 @@ class Component(Generic[I, O]):
         build.conditions[name] = ref
         return ref
 
-    def embed(self, component: type[Component[Any, O2]], inputs: Any, prefix: str) -> O2:
+    def embed(self, component: type[Component[Any, O2]], inputs: Any, prefix: str = "") -> O2:
         """Inline another component's resources into this one, their logical ids prefixed
-        with ``prefix``, and return its outputs (as expressions)."""
+        with ``prefix``, and return its outputs (as expressions). Without a prefix the
+        embedded resources, parameters and conditions keep their names: a name used twice
+        is an error naming both."""
         build = self._scope()
-        if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        if not isinstance(prefix, str) or (prefix and not _PREFIX.match(prefix)):
             raise LogicalIdError(
-                f"{build.name}: embed prefix {prefix!r} must be a str of letters and digits, starting with a letter"
+                f"{build.name}: embed prefix {prefix!r} must be a str of letters and digits, starting with a letter "
+                "(or left out, when the embedded names are distinct from this component's)"
             )
         if not (isinstance(component, type) and issubclass(component, Component)):
             raise DefinitionError(f"{build.name}: embed takes a Component subclass, got {component!r}")
@@ -203,7 +206,7 @@ class Component(Generic[I, O]):
         child._build = build
         child._prefix = self._prefix + prefix
         child._embedding = chain
-        return run(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_")
+        return run(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_" if child._prefix else "")
 
 
 O2 = TypeVar("O2")
@@ -247,7 +250,11 @@ def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Bu
                     "leave it out and pass it when deploying"
                 )
             if parameter.key in build.parameters:
-                raise LogicalIdError(f"{build.name}: two parameters named {parameter.key!r}")
+                raise LogicalIdError(
+                    f"{build.name}: two parameters named {parameter.key!r} ({parameter.owner} and "
+                    f"{build.parameters[parameter.key].owner}); embed(..., prefix=...) gives an embedded component's "
+                    "parameters names of their own"
+                )
             build.parameters[parameter.key] = parameter
             value = ParamRef(parameter)
         values[name] = value

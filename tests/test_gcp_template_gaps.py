@@ -186,3 +186,68 @@ def test_nested_references_and_text_resolve_from_the_deployed_resources(tmp_path
     assert back["metadata"]["items"] == [{"key": "frontend", "value": f"http://{nat_ip}:8080/"}]
     assert back["description"] == f"reserved {address['address']} for {deployed_name('edge', 'front')}"
     assert ik.deploy(out, yes=True, settings=settings).instances["edge"].status == "unchanged"
+
+
+# --- embedding without a prefix -------------------------------------------------------------
+
+
+@ik.inputs
+class SubnetInputs:
+    network: ik.Param[str]
+    name: str = "subnet"
+
+
+@ik.outputs
+class SubnetOutputs:
+    subnetwork: ik.Out[str]
+
+
+class Subnet(ik.Component[SubnetInputs, SubnetOutputs]):
+    """One subnetwork of a given network."""
+
+    def build(self, inputs: SubnetInputs) -> SubnetOutputs:
+        subnet = self.add(
+            compute.Subnetwork(inputs.name, region="europe-west1", network=inputs.network, ip_cidr_range="10.9.0.0/24")
+        )
+        return SubnetOutputs(subnetwork=subnet.ref)
+
+
+@ik.inputs
+class HostInputs:
+    subnet_name: str = "subnet"
+
+
+@ik.outputs
+class HostOutputs:
+    subnetwork: ik.Out[str]
+
+
+class Host(ik.Component[HostInputs, HostOutputs]):
+    """A network with an embedded subnetwork, embedded without a prefix."""
+
+    def build(self, inputs: HostInputs) -> HostOutputs:
+        net = self.add(compute.Network("net", auto_create_subnetworks=False))
+        embedded = self.embed(Subnet, SubnetInputs(network=net.ref, name=inputs.subnet_name))
+        return HostOutputs(subnetwork=embedded.subnetwork)
+
+
+def test_embed_without_a_prefix_keeps_the_embedded_names() -> None:
+    body = ik.synth(Host).to_dict()
+    assert [r["name"] for r in body["resources"]] == ["net", "subnet"]  # type: ignore[index]
+    assert body["resources"][1]["properties"]["network"] == "$(ref.net.selfLink)"  # type: ignore[index]
+    assert validate_template(body) is None
+
+
+def test_embed_without_a_prefix_refuses_a_name_used_twice() -> None:
+    with pytest.raises(errors.LogicalIdError, match=r"duplicate logical id 'net'.*embed\(\.\.\., prefix=\.\.\.\)"):
+        ik.synth(Host, HostInputs(subnet_name="net"))
+
+
+def test_embed_with_a_prefix_still_prefixes() -> None:
+    class Prefixed(ik.Component[HostInputs, HostOutputs]):
+        def build(self, inputs: HostInputs) -> HostOutputs:
+            net = self.add(compute.Network("net", auto_create_subnetworks=False))
+            return HostOutputs(subnetwork=self.embed(Subnet, SubnetInputs(network=net.ref), prefix="Db").subnetwork)
+
+    body = ik.synth(Prefixed).to_dict()
+    assert [r["name"] for r in body["resources"]] == ["net", "db-subnet"]  # type: ignore[index]
