@@ -132,7 +132,8 @@ class Expr(Generic[T_co]):
     def _arithmetic(self, other: object) -> Any:
         raise self._no_value(
             "computed with in Python (+, -, *, /, %)",
-            "Build strings at deploy time with fn.sub or fn.join; compute numbers with build-time inputs.",
+            "Build strings at deploy time with fn.sub or fn.join (in a GCP component: infrakit.gcp.sub); "
+            "compute numbers with build-time inputs.",
         )
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
@@ -141,7 +142,7 @@ class Expr(Generic[T_co]):
     def __format__(self, spec: str) -> str:
         raise self._no_value(
             "formatted into a Python string",
-            "Build the string at deploy time with fn.sub or fn.join.",
+            "Build the string at deploy time with fn.sub or fn.join (in a GCP component: infrakit.gcp.sub).",
         )
 
     def __str__(self) -> str:

@@ -251,3 +251,13 @@ def test_embed_with_a_prefix_still_prefixes() -> None:
 
     body = ik.synth(Prefixed).to_dict()
     assert [r["name"] for r in body["resources"]] == ["net", "db-subnet"]  # type: ignore[index]
+
+
+def test_formatting_a_parameter_in_a_gcp_component_mentions_gcp_sub() -> None:
+    class Formats(ik.Component[EdgeInputs, EdgeOutputs]):
+        def build(self, inputs: EdgeInputs) -> EdgeOutputs:
+            net = self.add(compute.Network("net", description=f"port {inputs.port}"))
+            return EdgeOutputs(nat_ip=net.ref, url=net.ref, ip_of_address=net.ref)
+
+    with pytest.raises(errors.PropertyTypeError, match=r"infrakit\.gcp\.sub"):
+        ik.synth(Formats)
