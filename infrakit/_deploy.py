@@ -537,9 +537,30 @@ class _Run:
         selected = set(names)
         values: dict[str, dict[str, str]] = {}
         produced: dict[str, dict[str, str] | None] = {}
+
+        def deployed_outputs(producer: str) -> dict[str, str] | None:
+            if producer not in produced:
+                found = instances.get(producer) and self.deployer(producer).outputs(self.manifest.app, producer)
+                produced[producer] = found if isinstance(found, dict) else None
+            return produced[producer]
+
         for name in names:
             entry = instances[name]
             mine = values[name] = {}
+            if strict:
+                # registry / exports wires: the engine reads the value, which exists only once
+                # the producer is deployed.
+                engine_read = [
+                    (key, p.source, p.integration)
+                    for key, p in entry.parameters.items()
+                    if p.source is not None and p.integration not in (None, "parameters")
+                ] + [(key, p.source, "exports") for key, p in entry.imports.items() if p.source is not None]
+                for key, source, via in engine_read:
+                    if source.instance not in selected and deployed_outputs(source.instance) is None:
+                        problems.append(
+                            f"{name}.{key}: read from {source.instance}.{source.output} through {via}, but "
+                            f"{source.instance} is not deployed; deploy {source.instance} first, or select it too"
+                        )
             for key, p in entry.parameters.items():
                 env = parameter_env_name(name, key)
                 value: object = explicit.get(f"{name}.{key}", os.environ.get(env))
@@ -552,13 +573,7 @@ class _Run:
                     if p.integration not in (None, "parameters") or p.source.instance in selected:
                         continue  # resolved by the engine, or from the producer's deploy
                     producer = p.source.instance
-                    if producer not in produced:
-                        produced[producer] = (
-                            self.deployer(producer).outputs(self.manifest.app, producer)
-                            if producer in instances
-                            else None
-                        )
-                    outs = produced[producer]
+                    outs = deployed_outputs(producer)
                     if outs is not None and p.source.output in outs:
                         mine[key] = outs[p.source.output]
                     elif strict:

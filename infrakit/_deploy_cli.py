@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from infrakit.errors import DeployError
 
-__all__ = ["add_commands"]
+__all__ = ["LiveBlock", "add_commands"]
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -44,14 +45,41 @@ def _parameters(pairs: Sequence[str] | None) -> dict[str, str]:
     return values
 
 
-def _reporter() -> Any:
-    start = time.monotonic()
-    tty = sys.stderr.isatty()
+class LiveBlock:
+    """The progress display on a terminal: one line per instance, its latest event, redrawn in
+    place (ANSI cursor movement) as events arrive from the worker threads."""
+
+    def __init__(self, stream: Any, width: int = 120) -> None:
+        self.stream = stream
+        self.width = width
+        self.rows: dict[str, str] = {}
+        self.drawn = 0
+        self.start = time.monotonic()
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        name, _, text = line.partition(": ")
+        with self._lock:
+            self.rows[name] = f"[{time.monotonic() - self.start:6.1f}s] {text}"
+            out = [f"\x1b[{self.drawn}F"] if self.drawn else []  # back to the block's first line
+            out += [f"\x1b[2K{n}: {t}"[: self.width + 4] + "\n" for n, t in self.rows.items()]
+            self.stream.write("".join(out))
+            self.stream.flush()
+            self.drawn = len(self.rows)
+
+
+def _reporter(live: bool = True) -> Any:
+    """Progress on stderr: a live block on a terminal, plain lines otherwise (or when the
+    user is asked questions between them)."""
+    if live and sys.stderr.isatty():
+        import shutil
+
+        return LiveBlock(sys.stderr, shutil.get_terminal_size().columns - 8)
+    lock = threading.Lock()
 
     def report(line: str) -> None:
-        # On a terminal each line carries the time since the start; plain lines otherwise.
-        prefix = f"[{time.monotonic() - start:6.1f}s] " if tty else ""
-        print(prefix + line, file=sys.stderr, flush=True)
+        with lock:
+            print(line, file=sys.stderr, flush=True)
 
     return report
 
@@ -127,7 +155,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         parameters_file=args.parameters_file,
         allow_replace=args.allow_replace,
         settings=_settings(args),
-        report=_reporter(),
+        report=_reporter(live=args.yes),  # questions on the terminal come between plain lines
     )
     sys.stdout.write(_summary(result))
     return 0 if result.ok else 1

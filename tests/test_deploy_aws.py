@@ -543,6 +543,19 @@ def test_registry_and_exports_apps_deploy_in_order(
     assert consumer["StackStatus"] == "CREATE_COMPLETE"
 
 
+@pytest.mark.parametrize("pattern", ["registry", "exports"])
+def test_a_consumer_whose_producer_is_not_deployed_is_refused_before_anything(
+    pattern: str, tmp_path: Path, moto_endpoint: str
+) -> None:
+    app = ik.App(f"unready-{pattern}", integration=pattern)  # type: ignore[arg-type]
+    queue = app.add("queue", Queue)
+    app.add("topic", Topic, TopicInputs(queue_name=queue.outputs.queue_name))
+    app.synth(tmp_path / "out")
+    with pytest.raises(DeployError, match=rf"topic.QueueName: read from queue.QueueName through {pattern}"):
+        ik.deploy(tmp_path / "out", only=["topic"], yes=True)
+    assert _live_stacks(moto_endpoint, f"unready-{pattern}-") == []
+
+
 # --- removal and replacement ----------------------------------------------------------------
 
 
@@ -855,3 +868,23 @@ def test_a_template_over_the_inline_limit_goes_through_the_asset_bucket(
     keys = [o["Key"] for o in _s3(moto_endpoint).list_objects_v2(Bucket=bucket, Prefix="templates/")["Contents"]]
     assert len(keys) == 1 and keys[0].endswith(".json")
     assert ik.destroy(tmp_path / "out", yes=True).ok
+
+
+def test_the_terminal_progress_block_redraws_one_line_per_instance_in_place() -> None:
+    import io
+
+    from infrakit._deploy_cli import LiveBlock
+
+    stream = io.StringIO()
+    block = LiveBlock(stream)
+    block("net: CREATE_IN_PROGRESS Vpc (AWS::EC2::VPC)")
+    block("svc: CREATE_IN_PROGRESS Queue (AWS::SQS::Queue)")
+    stream.seek(0)
+    stream.truncate()
+    block("net: CREATE_COMPLETE Vpc (AWS::EC2::VPC)")
+    text = stream.getvalue()
+    assert text.startswith("\x1b[2F")  # back up over the two lines drawn
+    lines = text[len("\x1b[2F") :].splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == ["\x1b[2Knet", "\x1b[2Ksvc"]
+    assert lines[0].endswith("CREATE_COMPLETE Vpc (AWS::EC2::VPC)")
+    assert lines[1].endswith("CREATE_IN_PROGRESS Queue (AWS::SQS::Queue)")
