@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from infrakit._component import Component, check_inputs
@@ -231,6 +231,7 @@ class App:
         cache: bool = True,
         progress: Any = None,
         force: bool = False,
+        report: Callable[[str, bool], None] | None = None,
     ) -> Any:
         """Synthesize every instance (or those in ``only``), each on its own, into the
         assembly directory ``out_dir``; returns the manifest as a dict.
@@ -243,13 +244,25 @@ class App:
         Two syntheses into one directory run one after the other (the second waits for
         the first). A file of your own in ``out_dir`` is carried into the new assembly;
         ``out_dir`` holding another app's assembly is refused unless ``force``.
+
+        ``report(name, from_cache)`` is called for each instance of the new assembly once it
+        is in place: ``from_cache`` is true for one carried over from the previous assembly
+        (nothing it depends on changed), false for one rendered now.
         """
         # Imported here: an App describes instances; the assembly writer, which reads the App,
         # is loaded only when asked to write one (and never imports back at import time).
         from infrakit._assembly import synth_app
 
         manifest = synth_app(
-            self, out_dir, only=only, format=format, jobs=jobs, cache=cache, progress=progress, force=force
+            self,
+            out_dir,
+            only=only,
+            format=format,
+            jobs=jobs,
+            cache=cache,
+            progress=progress,
+            force=force,
+            report=report,
         )
         self._synthesized = {name: entry["provider"] for name, entry in manifest["instances"].items()}
         return manifest

@@ -564,6 +564,7 @@ def synth_app(
     cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
     force: bool = False,
+    report: Callable[[str, bool], None] | None = None,
 ) -> dict[str, Any]:
     """Synthesize ``app`` into the assembly ``out_dir``; see :meth:`App.synth`."""
     if format not in ("json", "yaml"):
@@ -582,7 +583,7 @@ def synth_app(
     with _outdir.locked(out):
         _outdir.clean_leftovers(out)
         try:
-            return _synth_locked(app, out, selected, only, format, jobs, cache, progress, force)
+            return _synth_locked(app, out, selected, only, format, jobs, cache, progress, force, report)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             raise AssemblyError(
@@ -600,6 +601,7 @@ def _synth_locked(
     cache: bool,
     progress: Callable[[int, int], None] | None,
     force: bool,
+    report: Callable[[str, bool], None] | None = None,
 ) -> dict[str, Any]:
     previous, foreign = _owned_previous(out, app, force)
     code = _CodeDigests(out)
@@ -676,6 +678,9 @@ def _synth_locked(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if report is not None:  # once the new assembly is in place: rendered now, or carried over
+        for name in sorted(instances):
+            report(name, name not in rendered)
     return manifest
 
 

@@ -97,6 +97,7 @@ def _progress(done: int, total: int) -> None:
 def cmd_synth(args: argparse.Namespace) -> int:
     app = load_target(args.target)
     progress = _progress if sys.stderr.isatty() and not args.quiet else None
+    cached: dict[str, bool] = {}
     try:
         manifest = app.synth(
             args.output,
@@ -106,6 +107,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
             cache=not args.no_cache,
             progress=progress,
             force=args.force,
+            report=cached.__setitem__,
         )
     except InfrakitError:
         raise
@@ -118,7 +120,19 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if not args.quiet:
         count = len(set(args.only)) if args.only else len(manifest["instances"])
         print(f"{args.output}: {count} template(s) and manifest.json")
+        selected = set(args.only) if args.only else set(cached)
+        for label, from_cache in (("rendered", False), ("from the cache", True)):
+            names = [name for name in sorted(selected) if cached.get(name) is from_cache]
+            if names:
+                print(f"{label}: {_names(names)}")
     return 0
+
+
+def _names(names: list[str], shown: int = 10) -> str:
+    """``a, b, c``; a long list is cut after ``shown`` names, with the count."""
+    if len(names) <= shown + 2:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])}, ... ({len(names)} in all)"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:

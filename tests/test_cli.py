@@ -77,7 +77,10 @@ def test_synth_a_file_target(tmp_path: Path) -> None:
         "topic-dev.template.json",
         "topic-prod.template.json",
     ]
-    assert done.stdout == "infrakit.out: 5 template(s) and manifest.json\n"
+    assert done.stdout == (
+        "infrakit.out: 5 template(s) and manifest.json\n"
+        "rendered: queue-dev, queue-prod, tagged-dev, topic-dev, topic-prod\n"
+    )
     assert done.stderr == ""  # no progress: stderr is not a terminal
 
 
@@ -131,7 +134,7 @@ def test_synth_only_some_instances(tmp_path: Path) -> None:
     assert infrakit("synth", "app.py", "-o", "full", cwd=tmp_path).returncode == 0
     done = infrakit("synth", "app.py", "-o", "part", "--only", "topic-dev", "tagged-dev", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "part: 2 template(s) and manifest.json\n"
+    assert done.stdout == "part: 2 template(s) and manifest.json\nrendered: tagged-dev, topic-dev\n"
     part, full = snapshot(tmp_path / "part"), snapshot(tmp_path / "full")
     assert set(part) == {"manifest.json", "topic-dev.template.json", "tagged-dev.template.json"}
     for name in ("topic-dev.template.json", "tagged-dev.template.json"):
@@ -431,7 +434,8 @@ def test_a_target_naming_no_module_is_a_user_error(tmp_path: Path, target: str) 
 def test_synth_only_naming_an_instance_twice_counts_it_once(tmp_path: Path) -> None:
     write_app(tmp_path)
     done = infrakit("synth", "app.py", "--only", "queue-dev", "queue-dev", cwd=tmp_path)
-    assert done.returncode == 0 and done.stdout == "infrakit.out: 1 template(s) and manifest.json\n"
+    assert done.returncode == 0
+    assert done.stdout == "infrakit.out: 1 template(s) and manifest.json\nrendered: queue-dev\n"
 
 
 def test_diff_of_a_non_assembly_is_a_user_error(tmp_path: Path) -> None:

@@ -266,3 +266,71 @@ def test_the_mypy_plugin_names_the_inputs_class_a_component_expects(tmp_path: Pa
         'Argument 3 to "add" of "App" has incompatible type "WebInputs"; expected "NetInputs | None"  [arg-type]',
         'Argument 2 to "synth" has incompatible type "WebInputs"; expected "NetInputs | None"  [arg-type]',
     ], result.stdout
+
+
+# --------------------------------------------------------------------------- synth says what it rendered
+
+
+def _synth_shop(shop: Path, out: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "infrakit", "synth", str(shop / "app.py"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_synth_says_which_instances_were_rendered_and_which_came_from_the_cache(tmp_path: Path) -> None:
+    import shutil
+
+    shop = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "shop", shop, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "infrakit.out"
+    every = "monitoring-dev, monitoring-prod, network-dev, network-prod, service-dev, service-prod"
+    assert _synth_shop(shop, out) == [f"{out}: 6 template(s) and manifest.json", f"rendered: {every}"]
+    assert _synth_shop(shop, out) == [f"{out}: 6 template(s) and manifest.json", f"from the cache: {every}"]
+
+
+@ik.inputs
+class BucketInputs:
+    name: str = "b"
+
+
+@ik.outputs
+class NoOutputs:
+    pass
+
+
+class Bucket(ik.Component[BucketInputs, NoOutputs]):
+    def build(self, inputs: BucketInputs) -> NoOutputs:
+        from infrakit.aws import s3
+
+        self.add(s3.Bucket("Bucket", bucket_name=inputs.name))
+        return NoOutputs()
+
+
+def test_app_synth_reports_each_instance_once_the_assembly_is_in_place(tmp_path: Path) -> None:
+    app = ik.App("reported")
+    app.add("dev", Bucket, BucketInputs(name="dev"))
+    app.add("prod", Bucket, BucketInputs(name="prod"))
+    seen: list[tuple[str, bool, bool]] = []
+
+    def report(name: str, from_cache: bool) -> None:
+        seen.append((name, from_cache, (tmp_path / "out" / f"{name}.template.json").is_file()))
+
+    app.synth(str(tmp_path / "out"), report=report)
+    assert seen == [("dev", False, True), ("prod", False, True)]
+    seen.clear()
+    app.synth(str(tmp_path / "out"), report=report, cache=False)
+    assert seen == [("dev", False, True), ("prod", False, True)]
+    seen.clear()
+    app.synth(str(tmp_path / "out"), report=report)
+    assert seen == [("dev", True, True), ("prod", True, True)]
+    seen.clear()
+    changed = ik.App("reported")
+    changed.add("dev", Bucket, BucketInputs(name="dev"))
+    changed.add("prod", Bucket, BucketInputs(name="prod-2"))
+    changed.synth(str(tmp_path / "out"), report=report)
+    assert seen == [("dev", True, True), ("prod", False, True)]
