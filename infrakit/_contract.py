@@ -112,7 +112,6 @@ class ParamOptions:
     secret: bool = False
     description: str | None = None
     allowed: tuple[Any, ...] | None = None
-    aws_type: str | None = None
     pattern: str | None = None
     min_length: int | None = None
     max_length: int | None = None
@@ -122,6 +121,14 @@ class ParamOptions:
     name: str | None = None
     group: str | None = None
     label: str | None = None
+    #: Options of one provider's own, as ``(provider, option, value)`` triples: the core knows
+    #: none of them, each provider reads its own (``ik.param(aws_type=...)`` is
+    #: ``("aws", "type", ...)``, read by the AWS renderer).
+    provider: tuple[tuple[str, str, Any], ...] = ()
+
+    def provider_option(self, provider: str, option: str) -> Any:
+        """The value of one of a provider's own options (``None`` when not given)."""
+        return next((v for p, o, v in self.provider if p == provider and o == option), None)
 
 
 _NAME = re.compile(r"^[A-Za-z0-9]+$")
@@ -159,8 +166,10 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
 
 def check_options(options: ParamOptions) -> None:
     """Refuse options of ``ik.param`` that no template could hold (raised where declared)."""
-    for option in ("description", "aws_type", "pattern", "constraint_description", "group", "label"):
+    for option in ("description", "pattern", "constraint_description", "group", "label"):
         _check_text(option, getattr(options, option))
+    for provider, option, value in options.provider:
+        _check_text(f"{provider}_{option}", value)
     if options.name is not None and (not isinstance(options.name, str) or not _NAME.match(options.name)):
         raise _option_error(f"name must be 1 or more letters and digits, got {describe_value(options.name)}")
     for option in ("min_length", "max_length"):
@@ -217,7 +226,6 @@ def param(
         secret=secret,
         description=description,
         allowed=tuple(allowed) if allowed is not None else None,
-        aws_type=aws_type,
         pattern=pattern,
         min_length=min_length,
         max_length=max_length,
@@ -227,6 +235,7 @@ def param(
         name=name,
         group=group,
         label=label,
+        provider=(("aws", "type", aws_type),) if aws_type is not None else (),
     )
     check_options(options)
     return attrs.field(default=default, metadata={"infrakit.param": options})
@@ -447,12 +456,12 @@ def _hints(cls: type, localns: dict[str, Any]) -> dict[str, Any]:
         raise DefinitionError(f"{cls.__qualname__}: cannot resolve its field types: {exc}") from exc
 
 
-    owner = building_prefix() + owner
 def _check_value(owner: str, expected: Any, value: Any) -> None:
     """Refuse a value (or expression) that cannot stand where ``expected`` is required
     (named with the component being built, if any: outputs and embedded inputs)."""
     if value is UNSET:
         return
+    owner = building_prefix() + owner
     if isinstance(value, Expr):
         if compatible(expected, value.type):
             return
@@ -668,10 +677,15 @@ def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
     made.__infrakit_fields__ = tuple((a.name, a.metadata["infrakit.field"]) for a in attrs.fields(made))
     if kind == "outputs":
         declared = {a.name: a.metadata["infrakit.out"] for a in attrs.fields(made) if "infrakit.out" in a.metadata}
-    _guard_init(made)
         made.__infrakit_aliases__ = _aliases(cls.__qualname__, made, declared)
         for alias, field in made.__infrakit_aliases__.items():
             # Published like the output itself, under the same condition.
+            declared[alias] = OutOptions(description=f"Deprecated: use {field}", condition=declared[field].condition)
+        made.__infrakit_out__ = declared
+    _guard_init(made)
+    return typing.cast(C, made)
+
+
 def _guard_init(cls: Any) -> None:
     """Wrap attrs' ``__init__``: an unknown keyword is an :class:`UnknownPropertyError` with a
     did-you-mean, a missing required field a :class:`DefinitionError` naming it, positional
@@ -701,11 +715,6 @@ def _guard_init(cls: Any) -> None:
         attrs_init(self, **kwargs)
 
     cls.__init__ = __init__
-
-
-            declared[alias] = OutOptions(description=f"Deprecated: use {field}", condition=declared[field].condition)
-        made.__infrakit_out__ = declared
-    return typing.cast(C, made)
 
 
 def _aliases(owner: str, made: Any, declared: dict[str, OutOptions]) -> dict[str, str]:
@@ -747,4 +756,3 @@ def inputs_fields(cls: type) -> list[tuple[str, _FieldInfo]]:
 def outputs_fields(cls: type) -> list[tuple[str, Any]]:
     """``(name, T)`` of every ``Out[T]`` field of an outputs class, in declaration order."""
     return [(name, info.type) for name, info in cls.__dict__["__infrakit_fields__"]]
-

@@ -181,11 +181,12 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     options = p.options
     kind = base_type(p.type)
     p.check_default()
-    if options.aws_type:
+    aws_type = options.provider_option("aws", "type")  # ik.param(aws_type=...)
+    if aws_type:
         from infrakit.aws._parameters import check_parameter_type
 
-        check_parameter_type(p.owner, options.aws_type, p.type)
-        cfn_type = options.aws_type
+        check_parameter_type(p.owner, aws_type, p.type)
+        cfn_type = aws_type
     elif kind is bool:
         cfn_type = "String"  # CloudFormation has no boolean parameter: "true" or "false"
     elif kind is str:

@@ -287,7 +287,7 @@ def standin_value(parameter: Parameter, provider: str = "aws") -> Any:
     allowed = parameter.allowed_values()
     if allowed:
         return allowed[0]
-    value: Any = _aws_typed(parameter, options.aws_type) if options.aws_type else None
+    value: Any = _aws_typed(parameter, aws_type) if (aws_type := options.provider_option("aws", "type")) else None
     if value is None:
         kind = base_type(parameter.type)
         if kind is bool:
