@@ -36,10 +36,15 @@ _TEXT_HINT = "Write it into text with infrakit.gcp.sub('...{x}...', x=value), re
 _RANGES = {"int": (-(2**31), 2**31 - 1), "uint32": (0, 2**32 - 1)}
 
 
-def _fields() -> dict[str, dict[str, tuple[Any, ...]]]:
+def message_fields() -> dict[str, dict[str, tuple[Any, ...]]]:
+    """``{compute_v1 message: {python name: (JSON name, spec, output only)}}`` (generated)."""
     from infrakit.gcp._fields import FIELDS  # a large table: only when going down a field
 
-    return FIELDS
+    table: dict[str, dict[str, tuple[Any, ...]]] = FIELDS  # type: ignore[assignment]
+    return table
+
+
+_fields = message_fields
 
 
 def _python_type(spec: Any) -> Any:

@@ -156,9 +156,10 @@ def _check_path(descriptor: Any, path: str, text: str, where: str, kind_type: st
 
 def _output_only(descriptor: Any) -> frozenset[str]:
     """The JSON names of a message's output-only fields (``selfLink``, ``InstanceGroup.network``)."""
-    from infrakit.gcp._fields import FIELDS
+    from infrakit.gcp._expr import message_fields
 
-    return frozenset(wire for wire, _spec, output_only in FIELDS.get(descriptor.name, {}).values() if output_only)
+    fields = message_fields().get(descriptor.name, {})
+    return frozenset(wire for wire, _spec, output_only in fields.values() if output_only)
 
 
 def _is_map(field: Any) -> bool:
