@@ -22,9 +22,11 @@ __all__ = ["Template", "build_component", "render_build", "synth"]
 
 
 class Template:
-    """A synthesized template of one component.
+    """A synthesized template of one component: ``ik.Template``, what ``ik.synth`` returns.
 
     ``to_dict()`` gives a copy of the template, ``to_json()`` and ``to_yaml()`` its text.
+    (Not to be confused with ``infrakit.testing.Template``, the assertion view that wraps one:
+    ``infrakit.testing.Template(ik.synth(...)).has_resource(...)``.)
     ``provider`` is ``"aws"`` or ``"gcp"``; ``build`` is what synthesis collected
     (resources, parameters, outputs), used by apps and by ``infrakit.testing``.
     """

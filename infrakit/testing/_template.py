@@ -26,7 +26,8 @@ _ABSENT = type(Match.absent())
 
 
 class Template:
-    """A synthesized template, for assertions.
+    """An assertion view of a template (as CDK's ``assertions.Template``): it wraps the
+    ``ik.Template`` that ``ik.synth`` returns, or a template's JSON data.
 
     ``Template(ik.synth(Network, inputs))``, ``Template.from_synth(Network, inputs)`` or
     ``Template(a_dict)``. The ``has_*``, ``*_is`` and ``all_*`` methods raise
