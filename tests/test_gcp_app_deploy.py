@@ -90,3 +90,65 @@ def test_destroy_removes_both_providers_deployments(
     }
     assert gcp.resources(PROJECT) == []
     assert _records(aws) == {}
+
+
+# --- the other way round: an AWS output wired into a GCP instance ---------------------------
+
+
+@ik.inputs
+class QueueInputs:
+    retention_days: int = 1
+
+
+@ik.outputs
+class QueueOutputs:
+    queue_name: ik.Out[str]
+
+
+class Queue(ik.Component[QueueInputs, QueueOutputs]):
+    """An SQS queue."""
+
+    def build(self, inputs: QueueInputs) -> QueueOutputs:
+        from infrakit.aws import sqs
+
+        queue = self.add(sqs.Queue("Queue", message_retention_period=inputs.retention_days * 86400))
+        return QueueOutputs(queue_name=queue.attrs.queue_name)
+
+
+@ik.inputs
+class WorkerInputs:
+    queue_name: ik.Param[str]
+
+
+@ik.outputs
+class WorkerOutputs:
+    network: ik.Out[str]
+
+
+class Worker(ik.Component[WorkerInputs, WorkerOutputs]):
+    """A network whose description names the queue its workers read."""
+
+    def build(self, inputs: WorkerInputs) -> WorkerOutputs:
+        from infrakit import gcp
+        from infrakit.gcp import compute
+
+        net = self.add(compute.Network("net", description=gcp.sub("reads {q}", q=inputs.queue_name)))
+        return WorkerOutputs(network=net.ref)
+
+
+def test_an_aws_output_is_wired_into_a_gcp_instance(endpoints: tuple[str, ComputeServer], tmp_path: Path) -> None:
+    aws, gcp = endpoints
+    app = ik.App("mixed")
+    queue = app.add("queue", Queue)
+    app.add("worker", Worker, WorkerInputs(queue_name=queue.outputs.queue_name))
+    out = str(tmp_path / "out")
+    app.synth(out)
+    settings = DeploySettings(project="mixed", gcp_endpoint=gcp.endpoint)
+    result = ik.deploy(out, yes=True, settings=settings)
+    assert {n: r.status for n, r in result.instances.items()} == {"queue": "created", "worker": "created"}, {
+        n: r.message for n, r in result.instances.items()
+    }
+    name = result.outputs["queue"]["QueueName"]
+    assert name in [u.rsplit("/", 1)[1] for u in boto3.client("sqs", endpoint_url=aws).list_queues()["QueueUrls"]]
+    network = gcp.resource(f"projects/mixed/global/networks/{deployed_name('worker', 'net')}")
+    assert network is not None and network["description"] == f"reads {name}"
