@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from infrakit._contract import inputs_fields, is_inputs, redact
-from infrakit._expr import describe_value, type_name
+from infrakit._expr import expected_one_of
 from infrakit.errors import ConfigError, InfrakitError, did_you_mean
 
 __all__ = ["load_inputs"]
@@ -27,7 +27,7 @@ C = TypeVar("C")
 
 class _Mismatch(TypeError):
     """A value that does not fit its field's type; the message is shown as it is, in the
-    same words as the inputs class's own check (``expected 'dev' | 'prod', got str 'staging'``)."""
+    same words as the inputs class's own check (``expected one of 'dev', 'prod', got str 'staging'``)."""
 
 
 def _format(exc: BaseException, type_: Any) -> str:
@@ -43,7 +43,7 @@ def _is_literal(type_: Any) -> bool:
 
 def _literal(value: Any, type_: Any) -> Any:
     if not any(value == allowed and type(value) is type(allowed) for allowed in typing.get_args(type_)):
-        raise _Mismatch(f"expected {type_name(type_)}, got {describe_value(value)}")
+        raise _Mismatch(expected_one_of(typing.get_args(type_), value))
     return value
 
 

@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     from typing_extensions import dataclass_transform
 
-from infrakit._expr import Expr, compatible, describe_value, type_name
+from infrakit._expr import Expr, compatible, describe_value, expected_one_of, type_name
 from infrakit._resource import building_prefix
 from infrakit.errors import (
     DefinitionError,
@@ -467,6 +467,8 @@ def _check_value(owner: str, expected: Any, value: Any) -> None:
             return
         error = WiringError if getattr(value, "is_wire", False) else PropertyTypeError
         raise error(f"{owner}: expected {type_name(expected)}, got {describe_value(value)}")
+    if typing.get_origin(expected) is typing.Literal and not _plain_matches(expected, value):
+        raise PropertyTypeError(f"{owner}: {expected_one_of(typing.get_args(expected), value)}")
     if not _plain_matches(expected, value):
         finite = " (a finite number: a template cannot hold NaN or infinity)" if _not_finite(value) else ""
         raise PropertyTypeError(f"{owner}: expected {type_name(expected)}{finite}, got {describe_value(value)}")

@@ -18,7 +18,7 @@ import typing
 from collections.abc import Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
-from infrakit.errors import PropertyTypeError
+from infrakit.errors import PropertyTypeError, did_you_mean
 
 if typing.TYPE_CHECKING:
     from infrakit._contract import Parameter
@@ -357,6 +357,15 @@ def describe_value(value: Any) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
+
+
+def expected_one_of(allowed: typing.Sequence[Any], value: Any) -> str:
+    """``expected one of 'dev', 'prod', got str 'prd' (did you mean `prod`?)``: the one wording
+    of a value outside a fixed set (a ``Literal`` input, a resource's enum property, a
+    configuration file's value)."""
+    shown = ", ".join(repr(v) for v in allowed[:8]) + (f" (and {len(allowed) - 8} more)" if len(allowed) > 8 else "")
+    hint = did_you_mean(value, [a for a in allowed if isinstance(a, str)]) if isinstance(value, str) else ""
+    return f"expected one of {shown}, got {describe_value(value)}{hint}"
 
 
 def _short_repr() -> reprlib.Repr:

@@ -60,22 +60,31 @@ def _load_error(tmp_path: Path, text: str, **overrides: object) -> str:
     return str(caught.value)
 
 
-def test_a_bad_literal_reads_the_same_from_a_file_and_from_the_constructor(tmp_path: Path) -> None:
+def test_a_bad_literal_reads_the_same_from_a_file_from_the_constructor_and_for_a_resource(tmp_path: Path) -> None:
     with pytest.raises(errors.PropertyTypeError) as constructed:
         EnvInputs(environment="staging")  # type: ignore[arg-type]
-    expected = "expected 'dev' | 'prod', got str 'staging'"
+    expected = "expected one of 'dev', 'prod', got str 'staging'"
     assert str(constructed.value).endswith(f"EnvInputs.environment: {expected}")
     assert _load_error(tmp_path, "environment: staging\n") == f"{tmp_path / 'env.yaml'}:1: environment: {expected}"
+    with pytest.raises(errors.PropertyTypeError) as enum:
+        ec2.VPC("Vpc", instance_tenancy="dedicatd")  # type: ignore[arg-type]
+    assert "instance_tenancy`: expected one of " in str(enum.value)
+    assert str(enum.value).endswith(", got str 'dedicatd' (did you mean `dedicated`?)")
+
+
+def test_a_near_miss_gets_a_suggestion_from_a_file_too(tmp_path: Path) -> None:
+    message = _load_error(tmp_path, "environment: prd\n")
+    assert message.endswith("environment: expected one of 'dev', 'prod', got str 'prd' (did you mean `prod`?)")
 
 
 def test_a_bad_literal_inside_a_list_names_the_item(tmp_path: Path) -> None:
     message = _load_error(tmp_path, "regions: [eu, asia]\n")
-    assert message == f"{tmp_path / 'env.yaml'}:1: regions: expected 'eu' | 'us', got str 'asia' @ regions[1]"
+    assert message == f"{tmp_path / 'env.yaml'}:1: regions: expected one of 'eu', 'us', got str 'asia' @ regions[1]"
 
 
 def test_a_literal_value_of_another_type_is_refused(tmp_path: Path) -> None:
     message = _load_error(tmp_path, "regions: [eu]\nenvironment: 1\n")
-    assert message.endswith("environment: expected 'dev' | 'prod', got int 1")
+    assert message.endswith("environment: expected one of 'dev', 'prod', got int 1")
 
 
 # --------------------------------------------------------------------------- load_inputs(..., field=value)
@@ -118,7 +127,7 @@ def test_a_bad_keyword_value_is_blamed_on_the_keyword_not_the_file(tmp_path: Pat
     assert message.startswith(f"load_inputs(EnvInputs, {str(tmp_path / 'env.yaml')!r}, az_count=...): ")
     assert "must be >= 1: 0" in message
     message = _load_error(tmp_path, "environment: prod\n", environment="staging")
-    assert "environment=...): EnvInputs.environment: expected 'dev' | 'prod', got str 'staging'" in message
+    assert "environment=...): EnvInputs.environment: expected one of 'dev', 'prod', got str 'staging'" in message
 
 
 # --------------------------------------------------------------------------- the README's first example is true
