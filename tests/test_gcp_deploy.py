@@ -501,3 +501,55 @@ def test_a_secret_is_never_stored_in_the_project_state(
     assert secret not in state
     assert set(json.loads(state)["outputs"]) == {"network"}
     assert json.loads(state)["resources"][0]["fields"]["description"]  # a digest of it, not it
+
+
+def _compute(server: ComputeServer, client: str) -> Any:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import compute_v1
+
+    return getattr(compute_v1, client)(
+        credentials=AnonymousCredentials(), transport="rest", client_options={"api_endpoint": server.endpoint}
+    )
+
+
+def test_drift_made_outside_infrakit_is_put_back(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    from google.cloud import compute_v1
+
+    out = _synth(tmp_path / "out", "drift")
+    assert _deploy(out, settings).instances["drift"].status == "created"
+    instances = _compute(server, "InstancesClient")
+    vm = instances.get(project=PROJECT, zone=ZONE, instance=deployed_name("drift", "vm"))
+    request = compute_v1.InstancesSetLabelsRequest(labels={"color": "hacked"}, label_fingerprint=vm.label_fingerprint)
+    instances.set_labels_unary(
+        project=PROJECT, zone=ZONE, instance=deployed_name("drift", "vm"), instances_set_labels_request_resource=request
+    )
+    (planned,) = ik.plan(str(out), settings=settings)
+    assert [(c.logical_id, c.properties, c.methods) for c in planned.changes] == [("vm", ("labels",), ("set_labels",))]
+    assert _deploy(out, settings).instances["drift"].status == "updated"
+    assert server.resource(_path("drift", "instances", "vm", f"zones/{ZONE}"))["labels"] == {"color": "blue"}  # type: ignore[index]
+
+
+def test_a_resource_deleted_outside_infrakit_is_created_again(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "gone-fw")
+    assert _deploy(out, settings).instances["gone-fw"].status == "created"
+    _compute(server, "FirewallsClient").delete_unary(project=PROJECT, firewall=deployed_name("gone-fw", "fw"))
+    (planned,) = ik.plan(str(out), settings=settings)
+    assert [(c.logical_id, c.action) for c in planned.changes] == [("fw", "Add")]
+    assert _deploy(out, settings).instances["gone-fw"].status == "updated"
+    assert server.resource(_path("gone-fw", "firewalls", "fw")) is not None
+
+
+def test_the_project_and_endpoint_come_from_the_environment(
+    tmp_path: Path, server: ComputeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "from-env")
+    monkeypatch.setenv("INFRAKIT_COMPUTE_ENDPOINT", server.endpoint)
+    deployer = GcpDeployer(DeploySettings())
+    assert (deployer.project, deployer.endpoint) == ("from-env", server.endpoint)
+    out = _synth(tmp_path / "out", "envy")
+    assert ik.deploy(str(out), yes=True).instances["envy"].status == "created"
+    assert any(p.startswith("projects/from-env/global/networks/envy-net") for p in server.resources("from-env"))
