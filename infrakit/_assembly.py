@@ -474,11 +474,11 @@ def _entry(
         if p.source is not None:
             ref = p.source
             source = WireSource(instance=ref.instance.name, output=session.output_name(ref))
-            if ref.integration == "exports":
+            if p.integration == "exports":
                 # Read with Fn::ImportValue: the template has no such parameter to pass.
                 imports[name] = ParameterEntry(source=source)
                 continue
-            integration = ref.integration if ref.integration and ref.integration != "parameters" else None
+            integration = p.integration if p.integration != "parameters" else None
         else:
             source, integration = None, None
         default = None

@@ -15,7 +15,16 @@ if TYPE_CHECKING:
     from infrakit.aws._import import ImportProblem, import_template
     from infrakit.aws._options import CreationPolicy, UpdatePolicy
 
-__all__ = ["RESOURCE_TYPES", "Tag", "CreationPolicy", "CustomResource", "ImportProblem", "import_template", "UpdatePolicy", "resource_class"]
+__all__ = [
+    "RESOURCE_TYPES",
+    "Tag",
+    "CreationPolicy",
+    "CustomResource",
+    "UpdatePolicy",
+    "ImportProblem",
+    "import_template",
+    "resource_class",
+]
 
 
 def resource_class(name: str) -> type[Any]:
@@ -39,12 +48,12 @@ def __getattr__(name: str) -> Any:
         from infrakit._tags import Tag
 
         return Tag
-    if name in ("import_template", "ImportProblem"):
-        from infrakit.aws import _import
-
-        return getattr(_import, name)
     if name in ("CreationPolicy", "UpdatePolicy"):
         from infrakit.aws import _options
 
         return getattr(_options, name)
+    if name in ("import_template", "ImportProblem"):
+        from infrakit.aws import _import
+
+        return getattr(_import, name)
     raise AttributeError(f"module 'infrakit.aws' has no attribute {name!r}")
