@@ -247,9 +247,11 @@ SAMPLES: list[tuple[str, type[ik.Component[Any, Any]], Any]] = [
 
 @functools.cache
 def _lint_text(text: str) -> tuple[tuple[str, str, str], ...]:
-    from cfnlint.api import ManualArgs, lint
+    from cfnlint.api import ManualArgs
 
-    matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
+    from infrakit.aws._check import lint_with_shared_rules  # cfn-lint's rules loaded once per session
+
+    matches = lint_with_shared_rules(text, ManualArgs(regions=["us-east-1"]))
     return tuple(
         (m.rule.id, str(m.rule.severity), f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})") for m in matches
     )

@@ -311,14 +311,12 @@ def test_ignored_cfn_lint_checks_do_not_fail_the_contract() -> None:
 
 
 def _fake_lint(monkeypatch: pytest.MonkeyPatch, *rule_ids: str) -> None:
-    import cfnlint.api
-
     def lint(_text: str, config: Any = None) -> list[Any]:
         return [
             SimpleNamespace(rule=SimpleNamespace(id=r), message=f"{r} said so", path=["Resources"]) for r in rule_ids
         ]
 
-    monkeypatch.setattr(cfnlint.api, "lint", lint)
+    monkeypatch.setattr(cfn_check, "lint_with_shared_rules", lint)
     cfn_check.cfn_lint.cache_clear()
 
 

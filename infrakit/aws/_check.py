@@ -9,7 +9,7 @@ from typing import Any
 
 from infrakit._provider import walk
 
-__all__ = ["cfn_lint", "reference_problems"]
+__all__ = ["cfn_lint", "lint_rules", "lint_with_shared_rules", "reference_problems"]
 
 
 def reference_problems(body: Mapping[str, Any]) -> Iterator[str]:
@@ -90,7 +90,7 @@ def reference_problems(body: Mapping[str, Any]) -> Iterator[str]:
 def cfn_lint(text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
     """cfn-lint's errors and warnings on a template's text (each text linted once)."""
     try:
-        from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
+        from cfnlint.api import ManualArgs  # type: ignore[import-untyped]
     except ImportError as exc:
         raise ImportError(
             "assert_contract validates CloudFormation templates with cfn-lint, which is not installed: "
@@ -98,7 +98,7 @@ def cfn_lint(text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tu
         ) from exc
     config = ManualArgs(regions=list(regions), ignore_checks=list(ignore))
     found = []
-    for match in lint(text, config=config):
+    for match in lint_with_shared_rules(text, config):
         rule = match.rule.id
         if rule[:1] not in ("E", "W"):  # informational messages are advice, not a broken contract
             continue
@@ -110,6 +110,32 @@ def cfn_lint(text: str, regions: tuple[str, ...], ignore: tuple[str, ...]) -> tu
         where = f" at {path}" if path else f" (line {match.linenumber})"
         found.append(f"cfn-lint {rule}{where}: {match.message}")
     return tuple(found)
+
+
+@functools.cache
+def lint_rules() -> Any:
+    """cfn-lint's rules, loaded once per process and shared by every lint: loading them
+    (hundreds of rule modules and their JSON data) costs about half a second, far more than
+    linting one small template, and ``cfnlint.api.lint`` would load them on every call."""
+    from cfnlint.config import ConfigMixIn  # type: ignore[import-untyped]
+    from cfnlint.runner import Runner  # type: ignore[import-untyped]
+
+    return Runner(ConfigMixIn(regions=["us-east-1"])).rules
+
+
+def lint_with_shared_rules(text: str, config: Any) -> list[Any]:
+    """``cfnlint.api.lint(text, config=config)``, with the rules of :func:`lint_rules`
+    (``lint`` itself reloads them unless given a collection of the class it expects)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.decode.decode import decode_str  # type: ignore[import-untyped]
+    from cfnlint.runner import run_template_by_data
+
+    template, errors = decode_str(text)
+    if errors:
+        return list(errors)
+    if template is None:
+        return []
+    return list(run_template_by_data(template, ConfigMixIn(**config), lint_rules()))
 
 
 def _declared_secret(text: str, path: list[Any]) -> bool:
