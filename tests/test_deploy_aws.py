@@ -615,6 +615,20 @@ def test_the_infrakit_command_deploys_and_reads_outputs_in_a_subprocess(
     assert json.loads(shown.stdout) == {"queue": outputs}
 
 
+def test_missing_credentials_are_a_message_not_a_traceback(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance metadata lookup
+    deploy = ["deploy", str(demo_dir), "--yes", "--parameter", "tagged-dev.Token=x"]
+    for argv in (["outputs", str(demo_dir)], ["plan", str(demo_dir)], deploy):
+        status, out, err = _run(capsys, *argv)
+        assert status == 1
+        assert "Unable to locate credentials" in out + err and "set AWS credentials" in out + err
+        assert "Traceback" not in out + err
+
+
 # --- what moto cannot show ------------------------------------------------------------------
 
 

@@ -13,12 +13,13 @@ boto3 is imported here only: this module loads when a deploy starts, never to sy
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,6 +134,27 @@ def _has_macro(value: Any) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _as_deploy_error(what: str) -> Iterator[None]:
+    """A botocore error (no credentials, no endpoint, access denied, ...) as a DeployError
+    naming what was being done, never a raw botocore exception."""
+    import botocore.exceptions
+
+    try:
+        yield
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+        raise DeployError(f"{what}: {_error_text(exc)}{_hint(exc)}") from None
+
+
+def _hint(exc: Exception) -> str:
+    text = type(exc).__name__
+    if text == "NoCredentialsError":
+        return " (set AWS credentials: AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a role)"
+    if text == "EndpointConnectionError":
+        return " (check AWS_ENDPOINT_URL / the region, and the network)"
+    return ""
+
+
 def _client_error() -> type[Exception]:
     from botocore.exceptions import ClientError
 
@@ -145,6 +167,13 @@ def _error_text(exc: Exception) -> str:
         error = response.get("Error") or {}
         return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".rstrip(": ")
     return f"{type(exc).__name__}: {exc}"
+
+
+def _boto_errors() -> tuple[type[Exception], ...]:
+    """The errors of a call to AWS: an answer refusing it, or none (credentials, network)."""
+    import botocore.exceptions
+
+    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 
 class AwsDeployer:
@@ -172,6 +201,10 @@ class AwsDeployer:
     # --- the Deployer protocol -------------------------------------------------------
 
     def plan(self, target: Target) -> InstancePlan:
+        with _as_deploy_error(f"planning {target.name} (stack {stack_name(target.app, target.name)})"):
+            return self._plan(target)
+
+    def _plan(self, target: Target) -> InstancePlan:
         name = stack_name(target.app, target.name)
         stack = self._stack(name)
         template = _read_template(target.template_path)
@@ -198,7 +231,6 @@ class AwsDeployer:
 
     def deploy(self, target: Target, *, allow_replace: bool, report: Report) -> InstanceResult:
         name = stack_name(target.app, target.name)
-        ClientError = _client_error()
         try:
             template = _read_template(target.template_path)
             stack = self._stack(name)
@@ -253,11 +285,12 @@ class AwsDeployer:
                 done: Status = "created" if final == "CREATE_COMPLETE" else "updated"
                 return InstanceResult(target.name, done, outputs=self.outputs(target.app, target.name) or {})
             return InstanceResult(target.name, "failed", message=_failure(name, final, events))
-        except ClientError as exc:
-            return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}")
+        except _boto_errors() as exc:
+            return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}{_hint(exc)}")
 
     def outputs(self, app: str, name: str) -> dict[str, str] | None:
-        return self.outputs_of(stack_name(app, name))
+        with _as_deploy_error(f"reading the outputs of {name} (stack {stack_name(app, name)})"):
+            return self.outputs_of(stack_name(app, name))
 
     def outputs_of(self, name: str) -> dict[str, str] | None:
         """The outputs of stack ``name``; ``None`` when it is not deployed."""
@@ -268,14 +301,13 @@ class AwsDeployer:
 
     def destroy(self, target: Target, *, report: Report) -> InstanceResult:
         name = stack_name(target.app, target.name)
-        ClientError = _client_error()
         try:
             stack = self._stack(name)
             if stack is None:
                 return InstanceResult(target.name, "unchanged", message="not deployed")
             final, events = self._delete_and_wait(name, stack, report)
-        except ClientError as exc:
-            return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}")
+        except _boto_errors() as exc:
+            return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}{_hint(exc)}")
         if final == "DELETE_COMPLETE":
             return InstanceResult(target.name, "deleted")
         return InstanceResult(target.name, "failed", message=_failure(name, final, events))
@@ -329,10 +361,11 @@ class AwsDeployer:
         if len(wanted) < self.prefetch_from:
             return
         found: dict[str, dict[str, Any]] = {}
-        for page in self.cfn.get_paginator("describe_stacks").paginate():
-            for stack in page.get("Stacks", []):
-                if stack.get("StackName") in wanted and stack.get("StackStatus") != "DELETE_COMPLETE":
-                    found[stack["StackName"]] = stack
+        with _as_deploy_error(f"listing the stacks of {app}"):
+            for page in self.cfn.get_paginator("describe_stacks").paginate():
+                for stack in page.get("Stacks", []):
+                    if stack.get("StackName") in wanted and stack.get("StackStatus") != "DELETE_COMPLETE":
+                        found[stack["StackName"]] = stack
         with self._prefetch_lock:
             self._prefetched.update({name: found.get(name) for name in wanted})
 
@@ -668,8 +701,11 @@ BOOTSTRAP_TEMPLATE: dict[str, Any] = {
 def bootstrap(settings: DeploySettings | None = None, *, report: Report | None = None) -> InstanceResult:
     """Create (or bring up to date) the bootstrap stack with the asset bucket: versioned,
     encrypted (SSE-S3), all public access blocked, kept when the stack is deleted."""
-    deployer = AwsDeployer(settings)
-    say: Report = report or (lambda _line: None)
+    with _as_deploy_error(f"bootstrap (stack {BOOTSTRAP_STACK})"):
+        return _bootstrap(AwsDeployer(settings), report or (lambda _line: None))
+
+
+def _bootstrap(deployer: AwsDeployer, say: Report) -> InstanceResult:
     cfn = deployer.cfn
     stack = deployer._stack(BOOTSTRAP_STACK)
     if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
