@@ -11,12 +11,13 @@ here too and knows no provider.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -290,7 +291,8 @@ def plan(
     values = run.resolve(names, parameters, parameters_file, strict=False)
 
     def one(name: str) -> InstancePlan:
-        return run.deployer(name).plan(run.target(name, values[name]))
+        with run.errors_of(name, "planning"):
+            return run.deployer(name).plan(run.target(name, values[name]))
 
     return run.map(one, names)
 
@@ -345,7 +347,12 @@ def outputs(
     run = _Run.open(directory, settings, None, jobs)
     names = sorted(run.manifest.instances)
     run.prefetch(names)
-    found = run.map(lambda n: run.deployer(n).outputs(run.manifest.app, n), names)
+
+    def one(name: str) -> dict[str, str] | None:
+        with run.errors_of(name, "reading the outputs of"):
+            return run.deployer(name).outputs(run.manifest.app, name)
+
+    found = run.map(one, names)
     return {n: dict(o) for n, o in zip(names, found, strict=True) if o is not None}
 
 
@@ -490,6 +497,17 @@ class _Run:
                 if p.source is not None and p.source.instance in self.manifest.instances:
                     result.setdefault(p.source.instance)
         return list(result)
+
+    @contextlib.contextmanager
+    def errors_of(self, name: str, doing: str) -> Iterator[None]:
+        """A provider's unexpected exception while ``doing`` instance ``name``, as a
+        DeployError (secret values masked), never a raw traceback."""
+        try:
+            yield
+        except InfrakitError:
+            raise
+        except Exception as exc:
+            raise DeployError(self.redact(f"{doing} {name}: {type(exc).__name__}: {exc}")) from None
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
