@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from infrakit._component import Build, Component, run
@@ -240,7 +241,12 @@ def check_references(build: Build) -> None:
         declared = out_options(build.component.outputs_type, name)
         if declared.condition is not None:
             used_conditions.add(declared.condition)
-        if declared.export_name is not None:
+        if isinstance(declared.export_name, str):
+            # ``${Name}`` placeholders of an export name (ik.out) name parameters too.
+            if not by_name:
+                by_name.update({parameter_name(build.provider, p): k for k, p in build.parameters.items()})
+            used.update(by_name[n] for n in _PLACEHOLDER.findall(declared.export_name) if n in by_name)
+        elif declared.export_name is not None:
             check(declared.export_name, f"{build.name}: output `{name}`: export_name", None)
     for key, extra in build.extras.items():
         check(extra, f"{build.name}: {key}", None)
@@ -277,6 +283,9 @@ def _refuse_secret_output(build: Build, name: str, value: Any) -> None:
             "unencrypted); pass the secret to the consumer another way, such as a dynamic reference "
             "(fn.resolve_secret) that both components read"
         )
+
+
+_PLACEHOLDER = re.compile(r"\$\{(?!!)([^}.]+)\}")
 
 
 def _check_expr(build: Build, expr: Expr[Any], where: str, used: set[str]) -> None:

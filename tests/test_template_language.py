@@ -682,3 +682,20 @@ def test_assert_contract_knows_chosen_output_names_and_parameters_used_in_rules(
 
     template_ = assert_contract(_component("RuleOnly", Inputs, build, Outs), None)
     template_.has_output("QueueURL")
+
+
+def test_a_parameter_named_only_in_an_export_name_counts_as_used():
+    @ik.inputs
+    class Inputs:
+        environment_name: ik.Param[str] = "dev"
+
+    @ik.outputs
+    class Outs:
+        vpc: ik.Out[str] = ik.out(export_name="${EnvironmentName}-VPCID")
+
+    def build(self, inputs):
+        return Outs(vpc=self.add(ec2.VPC("Vpc", cidr_block="10.0.0.0/16")).ref)
+
+    body = ik.synth(_component("ExportOnly", Inputs, build, Outs)).to_dict()
+    assert body["Outputs"]["Vpc"]["Export"] == {"Name": {"Fn::Sub": "${EnvironmentName}-VPCID"}}
+    assert cfn_lint(body) == []
