@@ -691,11 +691,13 @@ def _check_shared_names(
     deployment (GCP: project-global); the provider says which names, with ``shared_names``."""
     seen: dict[str, tuple[str, str]] = {}
     for name, entry in sorted(instances.items()):
-        names_of = getattr(PROVIDERS.get(entry.provider), "shared_names", None)
-        if names_of is None:
+        provider = PROVIDERS.get(entry.provider)
+        if provider is None:
             continue
-        data = rendered[name][1] if name in rendered else (out / entry.template).read_bytes()
-        for key, resource in names_of(name, data):
+        # The template is read only by a provider whose names are shared (GCP), never for AWS.
+        text = rendered[name][1] if name in rendered else None
+        template = (out / entry.template).read_bytes if text is None else functools.partial(bytes, text)
+        for key, resource in provider.shared_names(name, template):
             if key in seen and seen[key][0] != name:
                 other, theirs = seen[key]
                 raise SynthError(

@@ -12,7 +12,7 @@ returned by :meth:`Provider.deployer`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -71,6 +71,13 @@ class Provider(Protocol):
     def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
         """Problems found by the provider's own schema validation of a template's text
         (AWS: cfn-lint; GCP: the ``compute_v1`` messages); imports its tools lazily."""
+        ...
+
+    def shared_names(self, instance: str, template: Callable[[], bytes]) -> list[tuple[str, str]]:
+        """The names an instance's template (``template()`` reads its text) gives to things
+        that every deployment of the provider shares (GCP: project-global resource names), as
+        ``(name, resource)``: an app refuses two instances deploying one. Empty where
+        deployments are separate (AWS stacks), without reading the template."""
         ...
 
     def deployer(self, settings: DeploySettings) -> Deployer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from infrakit._provider import Provider, register
@@ -73,6 +73,10 @@ class AwsProvider:
         from infrakit.aws._check import cfn_lint
 
         return list(cfn_lint(text, regions, ignore))
+
+    def shared_names(self, instance: str, template: Callable[[], bytes]) -> list[tuple[str, str]]:
+        """None: each instance is its own stack, whose logical ids are its own."""
+        return []
 
     def deployer(self, settings: DeploySettings) -> Deployer:
         """A ``AwsDeployer`` (``infrakit.aws._deploy``), imported now: boto3 loads only when deploying."""

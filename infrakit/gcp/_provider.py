@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from infrakit._provider import Provider, register
@@ -65,12 +65,12 @@ class GcpProvider:
         return validate(text)
 
     @staticmethod
-    def shared_names(instance: str, template: bytes) -> list[tuple[str, str]]:
+    def shared_names(instance: str, template: Callable[[], bytes]) -> list[tuple[str, str]]:
         """The project-global names an instance's resources get (``<instance>-<name>``): the app
         refuses two instances with one (see ``infrakit.gcp._names``)."""
         from infrakit.gcp._names import shared_names
 
-        return shared_names(instance, template)
+        return shared_names(instance, template())
 
     def deployer(self, settings: DeploySettings) -> Deployer:
         """A ``GcpDeployer`` (``infrakit.gcp._deploy``), imported now: google-cloud-compute loads only when deploying."""
