@@ -5,9 +5,16 @@ A provider is an object implementing :class:`Provider`. Resource classes carry t
 an assembly's manifest can be read back by name. The core never imports a provider and
 never asks which provider it holds: it calls these methods.
 
-Adding a provider means: a package with resource classes whose base sets ``provider``, an
-object implementing this protocol (registered with :func:`register`), and a deployer
-returned by :meth:`Provider.deployer`.
+Adding a provider touches no core file. It is a package ``infrakit/<name>/`` with:
+
+* ``_provider.py``: an object implementing :class:`Provider`, registered with :func:`register`;
+* ``_catalog.py``: the base resource class (``provider = ...``, its resource options if any,
+  as ``infrakit.aws._options`` does) and the lazy module of generated classes
+  (``infrakit._resource.lazy_module``), with ``resource_class`` through ``find_class``;
+* the generated catalogue, from ``tools/gen_<name>.py`` (sharing ``tools/_codegen.py``);
+* ``_render.py`` (the template, and a renderer of expressions: ``infrakit._expr.Renderer``),
+  ``_check.py`` (checks of a rendered template, for ``infrakit.testing``) and ``_deploy.py``
+  (the :class:`~infrakit._deploy.Deployer` that ``deployer()`` returns).
 """
 
 from __future__ import annotations
