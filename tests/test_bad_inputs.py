@@ -756,12 +756,12 @@ CASES = [
         "got 1",
     ),
     case(
-        "equals-of-a-bool",
-        lambda t: fn.equals(True, "true"),
+        "equals-of-a-list",  # booleans are compared as "true"/"false"; a list is no value to compare
+        lambda t: fn.equals(["a"], "a"),
         errors.PropertyTypeError,
         "fn.equals",
         "first value",
-        "bool True",
+        "list ['a']",
     ),
     case(
         "find-in-map-unknown-key",
