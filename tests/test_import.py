@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from helpers import _lint_text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import infrakit as ik
 from infrakit.aws._import import ImportProblem, TemplateImportError, class_name, import_template, load_template
@@ -239,7 +241,9 @@ def test_coerced_literals_are_written_in_their_typed_form() -> None:
                     "Type": "AWS::EC2::SecurityGroup",
                     "Properties": {
                         "GroupDescription": "x",
-                        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": "22", "ToPort": "22"}],
+                        "SecurityGroupIngress": [
+                            {"IpProtocol": "tcp", "FromPort": "22", "ToPort": "22", "CidrIp": "10.0.0.0/8"}
+                        ],
                     },
                 },
                 "V": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16", "EnableDnsSupport": "true"}},
@@ -291,3 +295,107 @@ def test_the_module_shown_in_the_docs_is_what_import_writes() -> None:
     source, problems = import_template(template.group(1), name="Queues")
     assert problems == []
     assert blocks[1] == source
+
+
+# --- property: whatever imports without a problem round-trips -------------------------------
+
+_SCALARS = st.one_of(
+    st.sampled_from(["", "22", "true", "false", "0.5", "abc", "10.0.0.0/16", "${AWS::Region}", "yes"]),
+    st.integers(min_value=-5, max_value=5000),
+    st.booleans(),
+    st.floats(min_value=0, max_value=10, allow_nan=False),
+)
+
+
+def _intrinsics(names: list[str]) -> st.SearchStrategy[Any]:
+    name = st.sampled_from(names)
+    return st.one_of(
+        name.map(lambda n: {"Ref": n}),
+        name.map(lambda n: {"Fn::GetAtt": [n, "Arn"]}),
+        name.map(lambda n: {"Fn::Sub": "${" + n + "}-x"}),
+        st.just({"Ref": "AWS::NoValue"}),
+        st.just({"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
+        st.just({"Fn::Join": ["", ["a", {"Ref": "AWS::Region"}]]}),
+    )
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += _paths(v, (*prefix, i))
+    return found
+
+
+@st.composite
+def mutated_templates(draw: st.DrawFn) -> dict[str, Any]:
+    path = draw(st.sampled_from(TEMPLATES))
+    data = load_template(path.read_text())
+    names = [*data.get("Parameters", {}), *data["Resources"]]
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        where = draw(st.sampled_from([p for p in _paths(data) if len(p) >= 3]))
+        parent = data
+        for key in where[:-1]:
+            parent = parent[key]
+        leaf = st.one_of(_SCALARS, _intrinsics(names), st.lists(_SCALARS, max_size=2))
+        if draw(st.booleans()) and isinstance(parent, dict):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = draw(leaf)
+    return data
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_templates())
+def test_a_template_that_imports_without_problems_synthesizes_the_same(data: dict[str, Any]) -> None:
+    text = json.dumps(data)
+    try:
+        source, problems = import_template(text, name="Mutant")
+    except TemplateImportError:
+        return  # not a template at all (no Resources left): refused with a message
+    if problems:
+        assert all(p.path and p.message for p in problems)
+        return
+    namespace: dict[str, Any] = {"__name__": "mutant"}
+    exec(compile(source, "mutant.py", "exec"), namespace)
+    try:
+        template = ik.synth(namespace["Mutant"]).to_dict()
+    except ik.errors.InfrakitError as exc:  # a mistake in the template that import let through
+        raise AssertionError(f"imported without a problem, but synth refuses it: {exc}\n{text}") from exc
+    assert normalize(template) == normalize(data)
+
+
+def test_an_unused_condition_and_an_output_of_a_conditional_resource_are_reported() -> None:
+    text = (
+        "Description: d\n"
+        "Parameters:\n  Flag: {Type: String, Default: 'true'}\n"
+        "Conditions:\n  On: !Equals [!Ref Flag, 'true']\n  Never: !Equals [!Ref Flag, 'no']\n"
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: On\n"
+        "Outputs:\n  QueueArn:\n    Value: !GetAtt Q.Arn\n"
+    )
+    _source, problems = import_template(text)
+    assert [p.path for p in problems] == ["Outputs.QueueArn.Value", "Conditions.Never"]
+    assert "exists only under condition 'On'" in problems[0].message
+
+
+def test_a_value_infrakit_refuses_at_synth_is_reported_by_the_verification() -> None:
+    text = json.dumps(
+        {
+            "Description": "d",
+            "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 100000}}},
+        }
+    )
+    source, problems = import_template(text)
+    assert [p.path for p in problems] == ["Resources.Q"]
+    assert "refuses" in problems[0].message
+    assert import_template(text, verify=False) == (source, [])
+
+
+def test_yaml_reads_yes_no_on_off_as_strings_and_numeric_keys_as_strings() -> None:
+    data = load_template(
+        "Mappings:\n  Accounts:\n    123456789012: {On: yes}\nResources: {Q: {Type: AWS::SQS::Queue}}\n"
+    )
+    assert data["Mappings"] == {"Accounts": {"123456789012": {"On": "yes"}}}

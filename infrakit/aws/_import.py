@@ -15,6 +15,8 @@ silently.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import keyword
 import re
@@ -88,11 +90,19 @@ def _yaml_loader() -> Any:
     class Loader(base):  # type: ignore[misc, valid-type]
         pass
 
-    # CloudFormation reads 2010-09-09 as a string, not a date.
+    # CloudFormation reads 2010-09-09 as a string, not a date, and yes/no/on/off as strings
+    # (only true/false are booleans).
     Loader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+        ]
         for first, resolvers in base.yaml_implicit_resolvers.items()
     }
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
 
     def node_value(loader: Any, node: Any) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -139,9 +149,20 @@ def load_template(text: str) -> dict[str, Any]:
         raise TemplateImportError(f"the template is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise TemplateImportError(f"a template is a mapping of sections, got {type(data).__name__}")
+    data = dict(_string_keys(data))
     if not isinstance(data.get("Resources"), dict) or not data["Resources"]:
         raise TemplateImportError("the template has no Resources section (a template needs at least one resource)")
     return data
+
+
+def _string_keys(value: Any) -> Any:
+    """Every mapping key as CloudFormation reads it: a string (YAML reads ``123456789012:`` as
+    a number)."""
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else _text(k)): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 # --- source text --------------------------------------------------------------------
@@ -273,19 +294,31 @@ def class_name(stem: str) -> str:
 # --- the importer -----------------------------------------------------------------------
 
 
+def _works(probe: Callable[[], Any]) -> bool:
+    try:
+        probe()
+    except InfrakitError:
+        return False
+    return True
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(name) is not None
 
 
+@functools.cache
 def _capabilities() -> dict[str, bool]:
     """Which parts of the template language this infrakit has (the importer writes only those)."""
     import importlib
 
     import infrakit
+    from infrakit import errors
     from infrakit._component import Component
     from infrakit._contract import ParamOptions
+    from infrakit.aws import fn
+    from infrakit.aws._custom import CustomResource
 
     fields = attrs.fields_dict(ParamOptions)
     try:
@@ -302,6 +335,9 @@ def _capabilities() -> dict[str, bool]:
         "sub_uses": hasattr(importlib.import_module("infrakit.aws.fn"), "_Sub"),
         "template": _has_module("infrakit.aws.template"),
         "language_extensions": hasattr(importlib.import_module("infrakit.aws.fn"), "to_json_string"),
+        "equals_bool": _works(lambda: fn.equals(True, "true")),
+        "custom_get_att": _works(lambda: fn.get_att(CustomResource("Probe"), "A.B")),
+        "unused_conditions": hasattr(errors, "UnusedConditionError"),
     }
 
 
@@ -393,16 +429,28 @@ class _Importer:
         self.condition_deps: dict[str, list[str]] = {}
         self.mappings: dict[str, str] = {}  # name -> constant
         self.used_mappings: set[str] = set()
+        self.used_conditions: set[str] = set()
         self.typing: set[str] = set()  # names imported from typing
         self.policies: set[str] = set()
         self.custom = False
         self._current: _Resource | None = None
         self._condition_owner: str | None = None
         self._static: str | None = None  # converting a value outside build (an export name)
+        self._refs: list[_Resource] | None = None  # collecting the resources a value refers to
         self.caps = _capabilities()
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(ImportProblem(path, message))
+
+    def where(self, message: str) -> str:
+        """The template path an infrakit error message is about (a resource or parameter it names)."""
+        for lid in self.resources:
+            if f"'{lid}'" in message:
+                return f"Resources.{lid}"
+        for p in self.params.values():
+            if f"Inputs.{p.field}" in message or f"`{p.field}`" in message:
+                return f"Parameters.{p.name}"
+        return "Template"
 
     # -- the walk ------------------------------------------------------------------
 
@@ -425,6 +473,10 @@ class _Importer:
         elif not isinstance(data["Description"], str):
             self.problem("Description", "a Description is a string")
         self.names.update({self.name, f"{self.name}Inputs", f"{self.name}Outputs"})
+        for section in ("Parameters", "Mappings", "Conditions", "Outputs", "Rules", "Globals"):
+            if section in data and not isinstance(data[section], dict):
+                self.problem(section, f"must be a mapping, got {_short(data[section])}")
+                data[section] = {}
         self._mappings(data.get("Mappings") or {})
         self._parameters(data.get("Parameters") or {})
         self._resource_classes(data.get("Resources") or {})
@@ -482,7 +534,7 @@ class _Importer:
             if not isinstance(members, list) or not members or label["default"] in grouped.values():
                 return False
             for member in members:
-                if member not in self.params or member in grouped:
+                if not isinstance(member, str) or member not in self.params or member in grouped:
                     return False
                 grouped[member] = label["default"]
         for name, label in labels.items():
@@ -764,6 +816,9 @@ class _Importer:
                 )
             else:
                 self.problem(f"Parameters.{p.name}", "the parameter is never used; infrakit refuses unused parameters")
+        for name in self.conditions:
+            if name not in self.used_conditions and self.caps["unused_conditions"]:
+                self.problem(f"Conditions.{name}", "the condition is never used; infrakit refuses unused conditions")
         for name in self.mappings:
             if name not in self.used_mappings:
                 self.problem(
@@ -801,7 +856,7 @@ class _Importer:
                 sides = []
                 for i, side in enumerate(arg):
                     where = f"{path}.Fn::Equals[{i}]"
-                    if isinstance(side, bool):
+                    if isinstance(side, bool) and not self.caps["equals_bool"]:
                         self.problem(where, "fn.equals takes strings and numbers, not a boolean")
                     sides.append(self._any(side, where, str_or_number=True))
                 return call("fn.equals", *sides)
@@ -813,11 +868,12 @@ class _Importer:
         return atom("fn.equals('', '')")
 
     def _condition_ref(self, name: Any, path: str) -> Node:
-        if name not in self.conditions:
+        if not isinstance(name, str) or name not in self.conditions:
             self.problem(path, f"names no condition: {name!r}")
             return atom("fn.equals('', '')")
         if self._condition_owner is not None:
             self.condition_deps[self._condition_owner].append(name)
+        self.used_conditions.add(name)
         return atom(self.conditions[name])
 
     # -- resources -------------------------------------------------------------------------
@@ -879,7 +935,8 @@ class _Importer:
                 if key in body:
                     self.problem(f"{path}.{key}", _CANNOT[key])
         args: list[Node] = [atom(py_str(res.logical_id))]
-        props = body.get("Properties") or {}
+        props = body.get("Properties")
+        props = {} if props is None else props
         if not isinstance(props, dict):
             if _is_intrinsic(props):
                 self.problem(f"{path}.Properties", "Properties given by an intrinsic function cannot be expressed")
@@ -1247,6 +1304,8 @@ class _Importer:
 
     def _depend(self, res: _Resource) -> None:
         res.used = True
+        if self._refs is not None:
+            self._refs.append(res)
         if self._current is not None and res.logical_id not in self._current.deps:
             self._current.deps.append(res.logical_id)
 
@@ -1271,6 +1330,8 @@ class _Importer:
         if res.class_name == "CustomResource":
             if attribute.isidentifier() and not keyword.iskeyword(attribute) and not attribute.startswith("__"):
                 return atom(f"{res.var}.attrs.{attribute}"), Any
+            if self.caps["custom_get_att"]:
+                return call("fn.get_att", atom(res.var), atom(py_str(attribute))), Any
             self.problem(path, f"the custom resource attribute {attribute!r} is not a Python name")
             return atom('""'), Any
         from infrakit._resource import spec_type
@@ -1324,7 +1385,9 @@ class _Importer:
         self.used_mappings.add(name)
         top = self._str_operand(arg[1], f"{path}[1]")
         second = self._str_operand(arg[2], f"{path}[2]")
-        values = [v for inner in (self.data["Mappings"][name] or {}).values() for v in (inner or {}).values()]
+        table = self.data["Mappings"][name]
+        inners = [i for i in table.values() if isinstance(i, dict)] if isinstance(table, dict) else []
+        values = [v for inner in inners for v in inner.values()]
         kinds = {_plain_type(v) for v in values}
         return call("fn.find_in_map", atom(self.mappings[name]), top, second), kinds.pop() if len(kinds) == 1 else Any
 
@@ -1377,10 +1440,20 @@ class _Importer:
             if self.caps["out"]:
                 options = self._out_options(name, body, path, chosen)
             value = body["Value"]
+            self._refs = []
             if _is_intrinsic(value):
                 node, kind = self._intrinsic(value, f"{path}.Value", str | int | float, None)
             else:
                 node, kind = self._scalar(value, "str", f"{path}.Value"), str
+            conditional = [r for r in self._refs if "Condition" in r.body]
+            self._refs = None
+            if conditional and "Condition" not in body:
+                self.problem(
+                    f"{path}.Value",
+                    f"the output refers to {conditional[0].logical_id}, which exists only under condition "
+                    f"{conditional[0].body['Condition']!r}; infrakit gives the output that condition (add it to "
+                    "the output: CloudFormation fails on the output when the resource is not created)",
+                )
             fields.append((field, kind, options))
             values.append(prefixed(f"{field}=", node))
         return fields, values
@@ -1391,8 +1464,10 @@ class _Importer:
             options.append(atom(f"description={py_str(_text(body['Description']))}"))
         if "Condition" in body:
             condition = body["Condition"]
-            if condition not in self.conditions:
+            if not isinstance(condition, str) or condition not in self.conditions:
                 self.problem(f"{path}.Condition", f"names no condition: {condition!r}")
+            else:
+                self.used_conditions.add(condition)
             options.append(atom(f"condition={py_str(str(condition))}"))
         if "Export" in body:
             export = body["Export"]
@@ -1578,7 +1653,8 @@ def _uses_name(source: str, name: str) -> bool:
 
 
 def _number_kind(body: dict[str, Any]) -> Any:
-    values = [body.get("Default"), *(body.get("AllowedValues") or [])]
+    allowed = body.get("AllowedValues")
+    values = [body.get("Default"), *(allowed if isinstance(allowed, list) else [])]
     is_float = any(isinstance(v, float) or (isinstance(v, str) and "." in v) for v in values)
     return float if is_float else int
 
@@ -1716,22 +1792,98 @@ def _topological(
     return order
 
 
-def import_template(text: str, *, name: str = "Imported") -> tuple[str, list[ImportProblem]]:
+def import_template(text: str, *, name: str = "Imported", verify: bool = True) -> tuple[str, list[ImportProblem]]:
     """Import a CloudFormation template (JSON or YAML text).
 
     Returns the source of a Python module holding one component class ``name`` (with
     ``<name>Inputs`` and ``<name>Outputs``), and the list of what the component cannot
-    express (empty when the import is complete). Raises :class:`TemplateImportError`
-    for text that is not a template at all.
+    express (empty when the import is complete). With ``verify`` (the default), a module
+    that has no problem is run and synthesized with its default inputs, and every way the
+    result differs from the template (beyond key order, intrinsic forms and coerced
+    literals) is a problem too. Raises :class:`TemplateImportError` for text that is not a
+    template at all.
     """
     if not name.isidentifier() or keyword.iskeyword(name) or not name[:1].isupper():
         raise TemplateImportError(f"the component class name must be a CamelCase Python identifier, got {name!r}")
     if name in _IMPORTED:
         raise TemplateImportError(f"the component class name {name!r} is a name the module imports; choose another")
     data = load_template(text)
-    importer = _Importer(data, name)
+    importer = _Importer(copy.deepcopy(data), name)
     source = importer.run()
-    return source, importer.problems
+    problems = importer.problems
+    if verify and not problems:
+        problems = _verify(source, name, data, importer)
+    return source, problems
+
+
+def normalize(template: Any) -> Any:
+    """A template in the one form the round trip compares: what CloudFormation reads the same
+    way is equal. Only key order (dicts compare unordered), the short and long forms of
+    intrinsics (``Fn::GetAtt: "A.B"`` vs ``["A", "B"]``, a lone ``DependsOn`` or ``Transform``
+    name vs a one-item list) and literals CloudFormation coerces (``"22"``/``22``,
+    ``"true"``/``true``) are made alike."""
+
+    def walk(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if k == "Fn::GetAtt" and isinstance(v, str):
+                    v = v.split(".", 1)
+                out[k] = walk(v, k)
+            return out
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if key in ("DependsOn", "Transform") and isinstance(value, str):
+            return [value]
+        return value
+
+    return walk(template)
+
+
+def _differences(a: Any, b: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """Where two normalized templates differ: ``(path, in a, in b)``, depth first."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in a or key not in b:
+                yield where, a.get(key, "(absent)"), b.get(key, "(absent)")
+            else:
+                yield from _differences(a[key], b[key], where)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from _differences(x, y, f"{path}[{i}]")
+    elif a != b:
+        yield path, a, b
+
+
+def _verify(source: str, name: str, data: dict[str, Any], importer: _Importer) -> list[ImportProblem]:
+    """Run the module, synthesize the component and compare the result with the template."""
+    from infrakit._synth import synth
+
+    namespace: dict[str, Any] = {"__name__": f"infrakit_imported_{name.lower()}"}
+    try:
+        exec(compile(source, f"<imported {name}>", "exec"), namespace)
+        template = synth(namespace[name]).to_dict()
+    except InfrakitError as exc:
+        return [ImportProblem(importer.where(str(exc)), f"infrakit refuses the imported component: {exc}")]
+    except Exception as exc:  # the importer wrote code that fails: say so, with what failed
+        return [ImportProblem("Template", f"the imported module fails: {type(exc).__name__}: {exc}")]
+    # CloudFormation has one template format version: leaving it out means 2010-09-09.
+    data = {"AWSTemplateFormatVersion": "2010-09-09", **data}
+    found = []
+    for path, synthesized, original in _differences(normalize(template), normalize(data)):
+        found.append(
+            ImportProblem(
+                path, f"the component synthesizes {_short(synthesized)} where the template has {_short(original)}"
+            )
+        )
+        if len(found) == 5:
+            break
+    return found
 
 
 def import_file(path: str, *, output: str | None = None, name: str | None = None) -> int:
