@@ -699,3 +699,11 @@ def test_a_parameter_named_only_in_an_export_name_counts_as_used():
     body = ik.synth(_component("ExportOnly", Inputs, build, Outs)).to_dict()
     assert body["Outputs"]["Vpc"]["Export"] == {"Name": {"Fn::Sub": "${EnvironmentName}-VPCID"}}
     assert cfn_lint(body) == []
+
+
+def test_a_chosen_description_longer_than_cloudformation_takes_is_refused():
+    class Long(Parameters):
+        description = "x" * 1025
+
+    with pytest.raises(SynthError, match="Long: description is 1,025 bytes, over CloudFormation's limit of 1,024"):
+        ik.synth(Long)

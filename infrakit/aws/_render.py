@@ -351,6 +351,20 @@ def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> 
         _check_quota(build, "resources", len(resources))
 
 
+def _description(build: Any) -> str:
+    """The template's description: a docstring's is cut to CloudFormation's 1,024 bytes; a
+    ``description`` the component chose is refused when longer (never cut silently)."""
+    text = str(build.description())
+    if len(text.encode("utf-8")) <= 1024:
+        return text
+    if isinstance(getattr(build.component, "description", None), str):
+        raise SynthError(
+            f"{build.name}: description is {len(text.encode('utf-8')):,} bytes, over CloudFormation's limit of "
+            "1,024; shorten it"
+        )
+    return text.encode("utf-8")[:1024].decode("utf-8", "ignore")
+
+
 def _metadata(r: _Renderer, build: Any, parameters: dict[str, Any]) -> dict[str, Any]:
     """The template's Metadata: ``template.metadata`` entries, and the console's parameter
     groups and labels (``AWS::CloudFormation::Interface``) from ``ik.param(group=, label=)``."""
@@ -472,7 +486,7 @@ def render(build: Any) -> dict[str, Any]:
         r.where = f"{build.name}: SAM Globals"
         sam_globals = r.value(sam_globals)
 
-    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": build.description()[:1024]}
+    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(build)}
     if metadata:
         template["Metadata"] = metadata
     transforms = _transforms(r, build)
