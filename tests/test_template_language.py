@@ -707,3 +707,65 @@ def test_a_chosen_description_longer_than_cloudformation_takes_is_refused():
 
     with pytest.raises(SynthError, match="Long: description is 1,025 bytes, over CloudFormation's limit of 1,024"):
         ik.synth(Long)
+
+
+@ik.inputs
+class TopicInputs:
+    topic_names: ik.Param[list[str]] = ik.param(default=["orders", "payments"])
+    suffix: ik.Param[str] = "events"
+
+
+def test_for_each_writes_resources_per_item_with_language_extensions():
+    from infrakit.aws import sns
+
+    def build(self, inputs):
+        bucket = self.add(s3.Bucket("Bucket"))
+        template.for_each(
+            self,
+            "Topics",
+            "TopicName",
+            inputs.topic_names,
+            lambda name: [
+                sns.Topic(
+                    "Topic${TopicName}",
+                    topic_name=fn.sub("${TopicName}-${Suffix}"),  # Suffix is used only here
+                    display_name=name,
+                    tags=[ik.Tag("bucket", bucket.ref)],
+                )
+            ],
+        )
+
+    body = ik.synth(_component("Looped", TopicInputs, build)).to_dict()
+    assert body["Transform"] == "AWS::LanguageExtensions"
+    assert body["Resources"]["Fn::ForEach::Topics"] == [
+        "TopicName",
+        {"Ref": "TopicNames"},
+        {
+            "Topic${TopicName}": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {
+                    "DisplayName": {"Ref": "TopicName"},
+                    "Tags": [{"Key": "bucket", "Value": {"Ref": "Bucket"}}],
+                    "TopicName": {"Fn::Sub": "${TopicName}-${Suffix}"},
+                },
+            }
+        },
+    ]
+    assert cfn_lint(body) == []
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda item: [sqs.Queue("Queue")], r"a looped resource's logical id holds \$\{TopicName\}"),
+        (lambda item: sqs.Queue("Q${TopicName}"), "make must return a non-empty list of resources"),
+        (lambda item: ["x"], "make returned str 'x', not a resource"),
+    ],
+)
+def test_for_each_checks_what_make_returns(make, message):
+    def build(self, inputs):
+        self.add(s3.Bucket("Bucket", bucket_name=inputs.suffix))
+        template.for_each(self, "Topics", "TopicName", inputs.topic_names, make)
+
+    with pytest.raises((DefinitionError, LogicalIdError), match=message):
+        ik.synth(_component("BadLoop", TopicInputs, build))

@@ -351,6 +351,21 @@ def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> 
         _check_quota(build, "resources", len(resources))
 
 
+def _loops(r: _Renderer, build: Any, resources: dict[str, Any]) -> None:
+    """``Fn::ForEach::<Name>`` entries of the Resources section (``template.for_each``)."""
+    names = r.names
+    for entry in build.extras.get("ForEach") or []:
+        loop = entry["loop"]
+        r.names = names | {loop.identifier}  # ${Identifier} in fn.sub text names the item
+        try:
+            body = {res.logical_id: _resource(r, res) for res in loop.resources}
+            r.where = f"{build.name}: for_each {loop.name!r}"
+            resources[f"Fn::ForEach::{loop.name}"] = [loop.identifier, r.value(loop.collection), body]
+        finally:
+            r.names = names
+        r.language_extensions = True
+
+
 def _description(build: Any) -> str:
     """The template's description: a docstring's is cut to CloudFormation's 1,024 bytes; a
     ``description`` the component chose is refused when longer (never cut silently)."""
@@ -469,6 +484,7 @@ def render(build: Any) -> dict[str, Any]:
         r.where = f"{build.name}: condition {name!r}"
         conditions[name] = as_condition(r, cond.expr)
     resources = {res.logical_id: _resource(r, res) for res in build.resources}
+    _loops(r, build, resources)
     outputs: dict[str, Any] = {}
     for field, kind, value in build.outputs:
         name = output_name(AWS_NAMES, build.component.outputs_type, field)

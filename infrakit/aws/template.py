@@ -21,7 +21,7 @@ labels) is made from ``ik.param(group=..., label=...)``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -29,7 +29,7 @@ import attrs
 from infrakit._expr import Expr, describe_value
 from infrakit.errors import DefinitionError, LogicalIdError
 
-__all__ = ["Assert", "metadata", "rule", "sam_globals", "transform"]
+__all__ = ["Assert", "Loop", "for_each", "metadata", "rule", "sam_globals", "transform"]
 
 _NAME = re.compile(r"^[A-Za-z0-9]+$")
 #: The sections SAM's ``Globals`` accepts.
@@ -72,7 +72,9 @@ def metadata(component: Any, key: str, value: Any) -> None:
     section[key] = value
 
 
-def rule(component: Any, name: str, assertions: Sequence[Assert | Expr[bool]], *, when: Expr[bool] | None = None) -> None:
+def rule(
+    component: Any, name: str, assertions: Sequence[Assert | Expr[bool]], *, when: Expr[bool] | None = None
+) -> None:
     """Add a rule to the template's ``Rules``: before a deploy, CloudFormation checks each
     assertion (where ``when`` holds, if given) and refuses parameter values that break one.
     Rules see parameters only (``fn.contains``, ``fn.each_member_in``, ``fn.value_of``,
@@ -143,3 +145,93 @@ def sam_globals(component: Any, section: str, values: Mapping[str, Any]) -> None
     merged = dict(globals_.get(section, {}))
     merged.update(values)
     globals_[section] = merged
+
+
+class _LoopItem(Expr[str]):
+    """The current item of a ``template.for_each`` loop: ``{"Ref": identifier}``."""
+
+    __slots__ = ("identifier",)
+
+    def __init__(self, identifier: str) -> None:
+        super().__init__(str)
+        self.identifier = identifier
+
+    def _render(self, r: Any) -> Any:
+        return {"Ref": self.identifier}
+
+    def _describe(self) -> str:
+        return f"for_each item {self.identifier}"
+
+
+@attrs.frozen
+class Loop:
+    """One ``Fn::ForEach`` of the Resources section (see :func:`for_each`)."""
+
+    name: str
+    identifier: str
+    collection: Any
+    resources: tuple[Any, ...]
+
+
+def for_each(
+    component: Any,
+    name: str,
+    identifier: str,
+    collection: Sequence[str] | Expr[list[str]],
+    make: Callable[[Expr[str]], Sequence[Any]],
+) -> None:
+    """Write resources once per item of a list at deploy time (``Fn::ForEach``, which adds the
+    ``AWS::LanguageExtensions`` transform)::
+
+        template.for_each(self, "Topics", "TopicName", inputs.topic_names, lambda name: [
+            sns.Topic("Topic${TopicName}", topic_name=fn.sub("${TopicName}-events")),
+        ])
+
+    ``make`` receives the item (a ``str`` expression; ``${TopicName}`` in ``fn.sub`` text
+    names it too) and returns the resources of one iteration, whose logical ids hold
+    ``${identifier}`` (or ``&{identifier}``, its letters and digits only). These resources
+    exist only in the template: nothing else in the component can refer to them."""
+    build = _scope(component, "for_each")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise LogicalIdError(f"{build.name}: for_each name {name!r} must be letters and digits")
+    if not isinstance(identifier, str) or not _NAME.match(identifier):
+        raise LogicalIdError(f"{build.name}: for_each {name!r}: identifier {identifier!r} must be letters and digits")
+    if isinstance(collection, Expr):
+        if collection.type is not Any and getattr(collection.type, "__origin__", None) is not list:
+            raise DefinitionError(
+                f"{build.name}: for_each {name!r}: the collection must be a list, got {describe_value(collection)}"
+            )
+    elif not isinstance(collection, (list, tuple)) or not all(isinstance(v, (str, Expr)) for v in collection):
+        raise DefinitionError(
+            f"{build.name}: for_each {name!r}: the collection must be a list of str, got {describe_value(collection)}"
+        )
+    made = make(_LoopItem(identifier))
+    from infrakit._resource import Resource
+
+    if isinstance(made, Resource) or not isinstance(made, (list, tuple)) or not made:
+        raise DefinitionError(f"{build.name}: for_each {name!r}: make must return a non-empty list of resources")
+    marker = re.compile(rf"^[A-Za-z0-9]*(?:[$&]\{{{identifier}\}}[A-Za-z0-9]*)+$")
+    for resource in made:
+        if not isinstance(resource, Resource):
+            raise DefinitionError(
+                f"{build.name}: for_each {name!r}: make returned {describe_value(resource)}, not a resource"
+            )
+        if not marker.match(resource.logical_id):
+            raise LogicalIdError(
+                f"{build.name}: for_each {name!r}: {resource._describe()}: a looped resource's logical id holds "
+                f"${{{identifier}}} or &{{{identifier}}} (letters and digits around it), so each item gets its own"
+            )
+    loops: list[Any] = build.extras.setdefault("ForEach", [])
+    if any(loop["name"] == name for loop in loops):
+        raise LogicalIdError(f"{build.name}: for_each {name!r} is defined twice")
+    # Kept as plain data (the walk of synth's checks sees every expression in the resources).
+    loops.append(
+        {
+            "name": name,
+            "loop": Loop(
+                name, identifier, list(collection) if isinstance(collection, tuple) else collection, tuple(made)
+            ),
+            "collection": collection,
+            "values": [value for resource in made for _label, value in resource._values()],
+        }
+    )
