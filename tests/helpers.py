@@ -264,3 +264,47 @@ def cfn_lint(template: dict[str, Any] | str) -> list[str]:
     """
     text = template if isinstance(template, str) else json.dumps(template, indent=2, sort_keys=True)
     return [shown for rule_id, _severity, shown in _lint_text(text) if rule_id[:1] in ("E", "W")]
+
+
+# --- slow subprocess checks, started early ----------------------------------------------
+
+
+class _Background:
+    """A command started when first asked for (at collection, by a test module's top level)
+    and awaited by the test that checks it: the generators' ``--check`` runs take seconds of
+    one core each, and run beside the rest of the suite on the machine's other core."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None) -> None:
+        import subprocess
+
+        self.argv = argv
+        self.process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        self.done: Any = None
+
+    def result(self, timeout: float = 900) -> Any:
+        import subprocess
+
+        if self.done is None:
+            out, err = self.process.communicate(timeout=timeout)
+            self.done = subprocess.CompletedProcess(self.argv, self.process.returncode, out, err)
+        return self.done
+
+
+_STARTED: dict[tuple[str, ...], _Background] = {}
+
+
+def in_background(*argv: str, env: dict[str, str] | None = None) -> _Background:
+    """Start ``argv`` now (once per session); ``.result()`` waits for it and gives the
+    ``subprocess.CompletedProcess``. Left-over processes are stopped when the session ends."""
+    import atexit
+    import os
+
+    key = (*argv, *sorted((env or {}).items()))  # type: ignore[arg-type]
+    started = _STARTED.get(key)
+    if started is None:
+        if not _STARTED:
+            atexit.register(lambda: [b.process.kill() for b in _STARTED.values() if b.process.poll() is None])
+        started = _STARTED[key] = _Background(list(argv), {**os.environ, **(env or {})})
+    return started
