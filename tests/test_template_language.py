@@ -769,3 +769,14 @@ def test_for_each_checks_what_make_returns(make, message):
 
     with pytest.raises((DefinitionError, LogicalIdError), match=message):
         ik.synth(_component("BadLoop", TopicInputs, build))
+
+
+def test_a_resource_named_in_sub_text_is_a_dependency_so_cycles_are_found():
+    def build(self, inputs):
+        a = sqs.Queue("A", queue_name=fn.sub("${B.QueueName}-a"))
+        b = sqs.Queue("B", queue_name=fn.sub("${A}-b"))
+        self.add(a)
+        self.add(b)
+
+    with pytest.raises(SynthError, match="resources depend on each other in a cycle"):
+        ik.synth(_component("SubCycle", _no_inputs("SubCycle"), build))

@@ -200,10 +200,10 @@ class _Sub(Call[str]):
     __slots__ = ()
 
     def text_names(self) -> list[str]:
-        """The parameters and resources the text names (not its own variables, pseudo
-        parameters or attributes' dotted names), which count as used."""
+        """The parameters and resources the text names (``${Name}``, ``${Name.Attribute}``;
+        not its own variables or pseudo parameters), which count as used."""
         template, variables = (self.args[0], self.args[1]) if isinstance(self.args, list) else (self.args, {})
-        return [n for n in sub_names(template) if n not in variables and "." not in n and not n.startswith("AWS::")]
+        return [n.split(".", 1)[0] for n in sub_names(template) if n not in variables and not n.startswith("AWS::")]
 
 
 def sub_names(template: str) -> list[str]:
