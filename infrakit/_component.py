@@ -166,7 +166,10 @@ class Component(Generic[I, O]):
         return resource
 
     def condition(self, name: str, expr: Expr[bool]) -> ConditionRef:
-        """Define a named deploy-time condition; use it in ``fn.if_`` or ``condition=``."""
+        """Define a named deploy-time condition, decided by the provider's engine when it
+        deploys (CloudFormation ``Conditions``: use it in ``fn.if_`` or ``condition=``). A
+        provider whose templates have no conditions (GCP) refuses the component at synth:
+        there, decide with a build-time input instead."""
         build = self._scope()
         if not isinstance(name, str) or not name:
             raise DefinitionError(

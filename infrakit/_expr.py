@@ -31,7 +31,12 @@ __all__ = ["Call", "ConditionRef", "Expr", "GetAtt", "ListExpr", "ParamRef", "Re
 
 
 class Renderer(Protocol):
-    """What a provider implements to turn expressions into template values."""
+    """What a provider implements to turn expressions into template values.
+
+    ``call`` renders a function of the provider's template language (a :class:`Call` made
+    by its function module, such as ``infrakit.aws.fn``) and ``condition`` a named condition;
+    a provider whose templates have neither refuses them with a
+    :class:`~infrakit.errors.SynthError` naming the expression."""
 
     def value(self, value: Any) -> Any: ...
     def ref(self, resource: Resource) -> Any: ...

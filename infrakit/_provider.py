@@ -44,6 +44,11 @@ class Provider(Protocol):
     #: Its limits on one template: ``resources``, ``parameters``, ``outputs``, ``mappings``,
     #: ``template_bytes``; a limit left out is not checked.
     quotas: Mapping[str, int]
+    #: How messages name its templates (``"CloudFormation template"``, ``"compute template"``).
+    template_kind: str
+    #: Whether its templates hold named deploy-time conditions (``self.condition`` and what
+    #: uses them); a component of a provider without them is refused at synth.
+    conditions: bool
 
     def parameter_name(self, key: str) -> str:
         """A parameter's name in a template, from its snake_case key (``vpc_id``)."""

@@ -182,6 +182,13 @@ def _refuse_expression_text(build: Build, template: Template, text: str) -> None
 def check_references(build: Build) -> None:
     """Every reference resolves inside the component, every parameter is used, and
     resources do not depend on each other in a cycle. Records ``build.depends``."""
+    provider = build.provider
+    if build.conditions and not provider.conditions:
+        name = next(iter(build.conditions))
+        raise SynthError(
+            f"{build.name}: defines condition {name!r}; a {provider.template_kind} has no conditions. Decide with a "
+            "build-time input instead (an `if` in build)"
+        )
     used: set[str] = set()
     used_conditions: set[str] = set()
     depends: dict[Resource, list[Resource]] = {}

@@ -7,7 +7,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 
 import infrakit as ik
@@ -15,6 +17,7 @@ from infrakit._assembly import read_manifest
 from infrakit._deploy import DeploySettings
 from infrakit._manifest import Manifest
 from infrakit._provider import PROVIDERS, Provider, supporting
+from infrakit._resource import Resource, make_resource_class
 from infrakit.aws import sqs
 from infrakit.aws._provider import AWS
 from infrakit.errors import (
@@ -22,6 +25,7 @@ from infrakit.errors import (
     InfrakitError,
     MissingPropertyError,
     PropertyTypeError,
+    SynthError,
     TemplateValidationError,
     add_context,
     error_context,
@@ -203,3 +207,141 @@ def test_template_validation_error_lives_in_errors_and_at_its_old_path() -> None
 
     assert validate.TemplateValidationError is TemplateValidationError
     assert issubclass(TemplateValidationError, InfrakitError) and issubclass(TemplateValidationError, ValueError)
+
+
+# --- a third provider, through the protocol alone ------------------------------------------
+
+
+class _ToyRenderer:
+    def __init__(self) -> None:
+        self.where = "toy"
+
+    def value(self, value: Any) -> Any:
+        from infrakit._resource import render_value
+
+        return render_value(value, self, self.where)
+
+    def ref(self, resource: Any) -> Any:
+        return f"ref:{resource.logical_id}"
+
+    def get_att(self, resource: Any, name: str) -> Any:
+        return f"att:{resource.logical_id}.{name}"
+
+    def param(self, parameter: Any) -> Any:
+        return f"param:{parameter.key}"
+
+    def call(self, name: str, args: Any) -> Any:
+        raise SynthError(f"{name}: a toy template has no functions")
+
+    def condition(self, condition: Any) -> Any:
+        raise SynthError("a toy template has no conditions")
+
+
+class ToyProvider:
+    """The smallest provider: what a third one implements, and nothing in the core changes."""
+
+    name = "toy"
+    label = "Toy"
+    template_suffix = ".toy.json"
+    integrations = frozenset({"parameters"})
+    quotas: ClassVar[dict[str, int]] = {"resources": 2}
+    template_kind = "toy template"
+    conditions = False
+
+    def parameter_name(self, key: str) -> str:
+        return key.upper()
+
+    output_name = parameter_name
+
+    def prefixed(self, prefix: str, name: str) -> str:
+        return f"{prefix.lower()}.{name}"
+
+    def render(self, build: Any) -> dict[str, Any]:
+        from infrakit._resource import render_props
+
+        if len(build.resources) > self.quotas["resources"]:
+            raise SynthError(f"{build.name}: too many toy resources")
+        r = _ToyRenderer()
+        return {
+            "things": {res.logical_id: render_props(res, r, res._describe()) for res in build.resources},
+            "outputs": {self.output_name(f): r.value(v) for f, _t, v in build.outputs},
+        }
+
+    def check_template(self, build: Any, text: str) -> None:
+        pass
+
+    def template_problems(self, body: Any) -> list[str]:
+        return []
+
+    def published_outputs(self, body: Any) -> set[str]:
+        return set(body["outputs"])
+
+    def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
+        return []
+
+    def shared_names(self, instance: str, template: Any) -> list[tuple[str, str]]:
+        return []
+
+    def deployer(self, settings: DeploySettings) -> Any:
+        raise NotImplementedError("a toy provider does not deploy")
+
+
+TOY = ToyProvider()
+
+
+@attrs.define(eq=False, slots=True)
+class ToyResource(Resource):
+    provider: ClassVar[Any] = TOY
+
+
+Thing = make_resource_class(
+    "Thing",
+    base=ToyResource,
+    module=__name__,
+    resource_type="toy.thing",
+    doc="A toy thing.",
+    props=(("size", "Size", "int", True), ("peer", "Peer", "str", False)),
+    attributes=(("serial", "serial", "str"),),
+)
+
+
+@ik.outputs
+class ToyOutputs:
+    serial: ik.Out[str]
+
+
+class Toys(ik.Component[QueueInputs, ToyOutputs]):
+    def build(self, inputs: QueueInputs) -> ToyOutputs:
+        first = self.add(Thing("one", size=1))
+        self.add(Thing("two", size=2, peer=first.ref))
+        return ToyOutputs(serial=first.attrs.serial)
+
+
+def test_a_third_provider_needs_no_change_to_the_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PROVIDERS, "toy", TOY)
+    assert isinstance(TOY, Provider)
+    template = ik.synth(Toys)
+    assert template.provider == "toy"
+    assert template.to_dict() == {
+        "things": {"one": {"Size": 1}, "two": {"Size": 2, "Peer": "ref:one"}},
+        "outputs": {"SERIAL": "att:one.serial"},
+    }
+    app = ik.App("toys")
+    app.add("toys-dev", Toys, QueueInputs())
+    manifest = app.synth(str(tmp_path / "out"))
+    entry = manifest["instances"]["toys-dev"]
+    assert (entry["provider"], entry["template"], entry["outputs"]) == ("toy", "toys-dev.toy.json", ["SERIAL"])
+    assert read_manifest(tmp_path / "out").instances["toys-dev"].output_names == {"serial": "SERIAL"}
+
+
+def test_a_provider_without_conditions_refuses_one_at_synth(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infrakit.aws import fn
+
+    class Conditional(ik.Component[QueueInputs, ToyOutputs]):
+        def build(self, inputs: QueueInputs) -> ToyOutputs:
+            self.condition("always", fn.equals("a", "a"))
+            thing = self.add(Thing("one", size=1))
+            return ToyOutputs(serial=thing.attrs.serial)
+
+    with pytest.raises(SynthError, match=r"defines condition 'always'; a toy template has no conditions"):
+        ik.synth(Conditional)

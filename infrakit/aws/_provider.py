@@ -32,6 +32,8 @@ class AwsProvider:
     template_suffix = ".template.json"
     integrations = frozenset({"parameters", "registry", "exports"})
     quotas = QUOTAS
+    template_kind = "CloudFormation template"
+    conditions = True
 
     @staticmethod
     @functools.lru_cache(maxsize=4096)

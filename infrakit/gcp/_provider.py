@@ -24,6 +24,9 @@ class GcpProvider:
     integrations = frozenset({"parameters"})
     #: A compute template has no size or count limits of its own (each resource is one API request).
     quotas: Mapping[str, int] = {}
+    template_kind = "compute template"
+    #: A compute template is declarative data: choices are made at build time, in Python.
+    conditions = False
 
     @staticmethod
     def parameter_name(key: str) -> str:
