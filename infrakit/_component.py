@@ -61,6 +61,8 @@ class Build:
         self.outer_tags: dict[str, Any] = {}
         self.tags: list[tuple[str, dict[str, Any]]] = []
         self.prefixes: dict[Resource, str] = {}
+        #: The embedding prefix of each embedded component -> that of the one embedding it.
+        self.embeds: dict[str, str] = {}
 
     @property
     def provider(self) -> Provider:
@@ -208,6 +210,7 @@ class Component(Generic[I, O]):
         child = component()
         child._build = build
         child._prefix = self._prefix + prefix
+        build.embeds[child._prefix] = self._prefix
         child._embedding = chain
         return run(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_" if child._prefix else "")
 

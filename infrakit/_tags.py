@@ -99,9 +99,14 @@ def instance_tags(instance: Any) -> dict[str, Any]:
 def merged_tags(build: Any, prefix: str) -> dict[str, Any]:
     """The tags for a resource added by the component at embedding ``prefix``: the build's
     outer tags (app, instance), then each enclosing component's, closest last."""
+    chain = [prefix]  # the component that added the resource, then each one embedding it
+    while chain[-1] in build.embeds:
+        chain.append(build.embeds[chain[-1]])
+    if chain[-1] != "":
+        chain.append("")
     result = dict(build.outer_tags)
     for scope, values in build.tags:
-        if prefix.startswith(scope):
+        if scope in chain:
             result.update(values)
     return result
 

@@ -183,3 +183,22 @@ _CHECK = in_background(sys.executable, str(ROOT / "tools" / "gen_aws_tags.py"), 
 def test_the_tag_property_table_is_generated_from_the_pinned_schemas():
     result = _CHECK.result()
     assert result.returncode == 0, result.stderr
+
+
+def test_a_sibling_whose_prefix_starts_alike_does_not_get_the_tags():
+    def tagged(self, _i):
+        ik.tags(self, {"part": "db"})
+        self.add(s3.Bucket("Data"))
+
+    def plain(self, _i):
+        self.add(s3.Bucket("Data"))
+
+    Tagged, Plain = _component("TaggedPart", tagged), _component("PlainPart", plain)
+
+    def outer(self, _i):
+        self.embed(Tagged, None, prefix="Db")
+        self.embed(Plain, None, prefix="DbReplica")
+
+    body = ik.synth(_component("Siblings", outer)).to_dict()["Resources"]
+    assert body["DbData"]["Properties"]["Tags"] == [{"Key": "part", "Value": "db"}]
+    assert "Properties" not in body["DbReplicaData"]
