@@ -184,6 +184,20 @@ def test_descriptions_are_escaped_text() -> None:
     )
 
 
+def test_code_spans_in_descriptions_are_code() -> None:
+    assert docs_site._cell_text("Use `List<String>` here") == "Use <code>List&lt;String&gt;</code> here"
+    assert docs_site._paragraph("a `b`") == '<p class="ik-doc">a <code>b</code></p>'
+
+
+def test_the_api_source_has_no_generated_modules_and_no_sphinx_roles(tmp_path: Path) -> None:
+    docs_site.stage_api_source(tmp_path / "api")
+    package = tmp_path / "api" / "infrakit"
+    assert (package / "_app.py").is_file() and (package / "aws" / "fn.py").is_file()
+    assert not (package / "aws" / "ec2.py").exists() and not (package / "gcp" / "compute.pyi").exists()
+    core = (package / "__init__.py").read_text()
+    assert ":func:`" not in core and "`synth`" in core
+
+
 def test_the_services_variable_limits_the_aws_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(docs_site.SERVICES_ENV, "s3, ec2")
     assert docs_site.selected_aws_modules() == ["ec2", "s3"]

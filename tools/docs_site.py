@@ -40,6 +40,9 @@ SERVICES_ENV = "INFRAKIT_DOCS_SERVICES"
 API_SOURCE = ROOT / "build" / "docs-api"
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_CODE = re.compile(r"`([^`\n]+)`")
+# Sphinx roles in the package's docstrings (:func:`synth`), shown as code by mkdocstrings.
+_ROLE = re.compile(r":(?:func|class|meth|data|mod|attr|exc|obj):`~?([^`]+)`")
 
 
 # --------------------------------------------------------------------------- reading the catalogue
@@ -124,15 +127,17 @@ def _dedent(text: str) -> str:
 
 
 def _cell_text(text: str) -> str:
-    """Documentation text for an HTML table cell: escaped, links kept, paragraphs as breaks."""
+    """Schema documentation as HTML: escaped (a schema's ``<value>`` stays text), its
+    ``code`` spans and Markdown links kept, line breaks kept."""
     escaped = html.escape(text, quote=False)
-    linked = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', escaped)
+    coded = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
+    linked = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', coded)
     return "<br>".join(part for part in linked.split("\n") if part.strip())
 
 
 def _paragraph(text: str) -> str:
-    """A description as Markdown: HTML-like text escaped, so that the schema's ``<value>`` stays text."""
-    return html.escape(text, quote=False)
+    """A description as a raw HTML paragraph (Markdown leaves it as it is)."""
+    return f'<p class="ik-doc">{_cell_text(text)}</p>'
 
 
 def type_html(spec: Any, anchor: Mapping[str, str]) -> str:
@@ -266,7 +271,7 @@ def gcp_compute_page() -> str:
         out.append(f"### {name}\n")
         out.append(f"`compute.{name}` · `{resource_type}` · {scope}\n")
         if doc:
-            out.append(_paragraph(docs.get(name, doc)) + "\n")
+            out.append(_paragraph(doc) + "\n")
         out.append(f"**Properties** of `compute.{name}(name, ...)`\n")
         out.append(property_table(props, docs, f"{name}.", anchor, "API field"))
         if attributes:
@@ -276,7 +281,7 @@ def gcp_compute_page() -> str:
     for name, (doc, props) in messages.items():
         out.append(f'<h3 id="{_anchor_id(name)}"><code>compute.{name}</code></h3>\n')
         if doc:
-            out.append(_paragraph(docs.get(name, doc)) + "\n")
+            out.append(_paragraph(doc) + "\n")
         out.append(property_table(props, docs, f"{name}.", anchor, "API field"))
     return "\n".join(out)
 
@@ -356,7 +361,7 @@ def stage_api_source(target: Path = API_SOURCE) -> None:
             continue
         destination = target / path.relative_to(ROOT)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
+        destination.write_text(_ROLE.sub(r"`\1`", path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _write_with_gen_files() -> None:
