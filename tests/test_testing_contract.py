@@ -17,6 +17,7 @@ import infrakit as ik
 from infrakit.aws import _check as cfn_check
 from infrakit.aws import ec2, fn, sqs
 from infrakit.aws._provider import AWS
+from infrakit.gcp import _check as gcp_check
 from infrakit.gcp import compute
 from infrakit.gcp._provider import GCP
 from infrakit.testing import Template, assert_contract, strategies
@@ -633,6 +634,7 @@ def test_a_compute_template_the_api_would_refuse_fails_the_contract(monkeypatch:
         raise validate.TemplateValidationError("resource 'ssh-allow': properties do not parse")
 
     monkeypatch.setattr(validate, "validate_template", refuse)
+    gcp_check._validate.cache_clear()  # this template's text was validated (and cached) by earlier tests
     with pytest.raises(
         AssertionError, match=r"invalid compute template: resource 'ssh-allow': properties do not parse"
     ):
