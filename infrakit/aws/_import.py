@@ -16,7 +16,6 @@ silently.
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import keyword
 import re
@@ -294,53 +293,6 @@ def class_name(stem: str) -> str:
 # --- the importer -----------------------------------------------------------------------
 
 
-def _works(probe: Callable[[], Any]) -> bool:
-    try:
-        probe()
-    except InfrakitError:
-        return False
-    return True
-
-
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
-@functools.cache
-def _capabilities() -> dict[str, bool]:
-    """Which parts of the template language this infrakit has (the importer writes only those)."""
-    import importlib
-
-    import infrakit
-    from infrakit import errors
-    from infrakit._component import Component
-    from infrakit._contract import ParamOptions
-    from infrakit.aws import fn
-    from infrakit.aws._custom import CustomResource
-
-    fields = attrs.fields_dict(ParamOptions)
-    try:
-        options = importlib.import_module("infrakit.aws._options")
-    except ImportError:
-        options = None
-    return {
-        "description": "description" in vars(Component),
-        "param_name": "name" in fields,
-        "constraint_description": "constraint_description" in fields,
-        "out": hasattr(infrakit, "out"),
-        "policies": options is not None and hasattr(options, "UpdatePolicy"),
-        "as_str": hasattr(importlib.import_module("infrakit.aws.fn"), "as_str"),
-        "sub_uses": hasattr(importlib.import_module("infrakit.aws.fn"), "_Sub"),
-        "template": _has_module("infrakit.aws.template"),
-        "language_extensions": hasattr(importlib.import_module("infrakit.aws.fn"), "to_json_string"),
-        "equals_bool": _works(lambda: fn.equals(True, "true")),
-        "custom_get_att": _works(lambda: fn.get_att(CustomResource("Probe"), "A.B")),
-        "unused_conditions": hasattr(errors, "UnusedConditionError"),
-    }
-
-
 _PSEUDO = {
     "AWS::Region": ("fn.region", str),
     "AWS::AccountId": ("fn.account_id", str),
@@ -353,7 +305,7 @@ _PSEUDO = {
 }
 
 _SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-_NUMBER = object()  # the runtime type of a Ref to a Number parameter, decided at the end
+_NUMBER = object()  # a Number parameter: int or float, by its default and allowed values
 _SECTIONS = (
     "AWSTemplateFormatVersion",
     "Description",
@@ -394,14 +346,13 @@ class _Param:
     field: str
     cfn_type: str
     body: dict[str, Any]
-    kind: Any  # runtime type of a Ref; _NUMBER for Number parameters until decided
+    kind: Any  # the runtime type of its Ref
     chosen_name: bool = False  # the template name differs from the field's CamelCase
     literal: list[str] | None = None  # a String parameter's AllowedValues, typed as a Literal
     group: str | None = None  # the console's parameter group and label
     label: str | None = None
     uses: int = 0
     sub_uses: int = 0
-    sites: list[tuple[Any, str]] = attrs.Factory(list)  # (expected spec type, path) for Number params
 
 
 @attrs.define
@@ -437,7 +388,6 @@ class _Importer:
         self._condition_owner: str | None = None
         self._static: str | None = None  # converting a value outside build (an export name)
         self._refs: list[_Resource] | None = None  # collecting the resources a value refers to
-        self.caps = _capabilities()
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(ImportProblem(path, message))
@@ -462,13 +412,7 @@ class _Importer:
         version = data.get("AWSTemplateFormatVersion")
         if version is not None and str(version) != "2010-09-09":
             self.problem("AWSTemplateFormatVersion", f"infrakit writes version 2010-09-09, not {version!r}")
-        if not self.caps["template"]:
-            for section in ("Metadata", "Rules", "Globals"):
-                if section in data:
-                    self.problem(section, _CANNOT[section])
-        if not self.caps["description"] and "Description" in data:
-            self.problem("Description", _CANNOT["Description"])
-        elif "Description" not in data:
+        if "Description" not in data:
             self.problem("Description", "the template has no Description; infrakit always writes one")
         elif not isinstance(data["Description"], str):
             self.problem("Description", "a Description is a string")
@@ -484,12 +428,11 @@ class _Importer:
         condition_lines = self._conditions(data.get("Conditions") or {})
         output_fields, output_values = self._outputs(data.get("Outputs") or {})
         resource_lines = self._resources()
-        section_lines: list[Node] = []
-        if self.caps["template"]:
-            section_lines += self._metadata(data.get("Metadata"))
-            section_lines += self._rules(data.get("Rules"))
-            section_lines += self._globals(data.get("Globals"))
-        self._decide_numbers()
+        section_lines = [
+            *self._metadata(data.get("Metadata")),
+            *self._rules(data.get("Rules")),
+            *self._globals(data.get("Globals")),
+        ]
         self._check_uses()
         return self._module(
             [*transform_lines, *condition_lines], [*resource_lines, *section_lines], output_fields, output_values
@@ -651,9 +594,7 @@ class _Importer:
                 if i != len(names) - 1:
                     self.problem(path, "infrakit declares the SAM transform last (it must see the others' output)")
                 continue  # infrakit declares it for every template with SAM resources
-            if not self.caps["template"]:
-                self.problem(path, f"the transform {t!r} cannot be expressed (infrakit declares only SAM's)")
-            elif isinstance(t, str):
+            if isinstance(t, str):
                 lines.append(self._section_call("transform", atom(py_str(t))))
             elif isinstance(t, dict) and set(t) <= {"Name", "Parameters"} and isinstance(t.get("Name"), str):
                 args = [atom(py_str(t["Name"]))]
@@ -690,7 +631,7 @@ class _Importer:
             field, chosen = self._field(name, taken, path, "parameter")
             cfn_type = str(body["Type"])
             kind = _param_kind(cfn_type)
-            if kind is _NUMBER and self.caps["as_str"]:
+            if kind is _NUMBER:
                 kind = _number_kind(body)  # read as a string with fn.as_str where one is expected
             if kind is None:
                 self.problem(f"{path}.Type", f"unknown parameter type {cfn_type!r}")
@@ -701,10 +642,8 @@ class _Importer:
             if cfn_type == "String" and allowed and all(isinstance(v, (str, int, float)) for v in allowed):
                 self.params[name].literal = list(dict.fromkeys(_text(v) for v in allowed))
             for key in body:
-                if key == "ConstraintDescription" and self.caps["constraint_description"]:
-                    continue
                 if key not in _PARAM_KEYS:
-                    self.problem(f"{path}.{key}", _CANNOT.get(f"Parameter.{key}", f"unknown parameter key {key!r}"))
+                    self.problem(f"{path}.{key}", f"unknown parameter key {key!r}")
             if _truthy(body.get("NoEcho")) and "Default" in body:
                 self.problem(
                     f"{path}.Default",
@@ -714,8 +653,7 @@ class _Importer:
     def _param_field(self, p: _Param) -> Node:
         body = p.body
         options: list[Node] = []
-        is_number = p.cfn_type == "Number"
-        list_kind = p.kind not in (str, _NUMBER) and p.kind in (list[str], list[int], list[float])
+        list_kind = p.kind in (list[str], list[int], list[float])
         number_py = p.kind if p.kind in (int, float) else None
 
         def number(value: Any, where: str) -> Node:
@@ -752,16 +690,11 @@ class _Importer:
                     for v in values
                 ]
                 options.append(prefixed("allowed=", Node("", items, "[", "]")))
-        aws_type = None
         if p.cfn_type not in ("String", "Number", "CommaDelimitedList", "List<Number>"):
-            aws_type = p.cfn_type
-        elif is_number and number_py is None:
-            aws_type = "Number"  # a Number parameter read as a string (where CloudFormation takes one)
-        if aws_type:
-            options.append(atom(f"aws_type={py_str(aws_type)}"))
+            options.append(atom(f"aws_type={py_str(p.cfn_type)}"))
         if "AllowedPattern" in body:
             options.append(atom(f"pattern={py_str(str(body['AllowedPattern']))}"))
-        if "ConstraintDescription" in body and self.caps["constraint_description"]:
+        if "ConstraintDescription" in body:
             options.append(atom(f"constraint_description={py_str(_text(body['ConstraintDescription']))}"))
         if p.chosen_name:
             options.append(atom(f"name={py_str(p.name)}"))
@@ -777,7 +710,7 @@ class _Importer:
         ):
             if key in body:
                 options.append(prefixed(f"{option}=", number(body[key], f"{path}.{key}")))
-        type_text = _type_text(p.kind if p.kind is not _NUMBER else str)
+        type_text = _type_text(p.kind)
         if p.literal:
             self.typing.add("Literal")
             type_text = f"Literal[{', '.join(py_str(v) for v in p.literal)}]"
@@ -786,38 +719,12 @@ class _Importer:
             return atom(annotation)
         return prefixed(f"{annotation} = ", call("ik.param", *options))
 
-    def _decide_numbers(self) -> None:
-        """A Number parameter is an ``int``/``float`` parameter, or a string one (``aws_type="Number"``)
-        where a string property reads it (CloudFormation passes a Number parameter as a string)."""
-        from infrakit._expr import compatible
-
-        for p in self.params.values():
-            if p.kind is not _NUMBER:
-                continue
-            numeric = _number_kind(p.body)
-            wants_str = [path for spec, path in p.sites if not compatible(spec, numeric)]
-            wants_number = [path for spec, path in p.sites if not compatible(spec, str)]
-            if wants_str and wants_number:
-                self.problem(
-                    f"Parameters.{p.name}",
-                    f"the Number parameter is used as a string ({wants_str[0]}) and as a number "
-                    f"({wants_number[0]}); infrakit types a parameter one way",
-                )
-            p.kind = str if wants_str else numeric
-
     def _check_uses(self) -> None:
         for p in self.params.values():
-            if p.uses or (p.sub_uses and self.caps["sub_uses"]):
-                continue
-            if p.sub_uses:
-                self.problem(
-                    f"Parameters.{p.name}",
-                    "the parameter is used only inside Fn::Sub text; infrakit refuses such a parameter as unused",
-                )
-            else:
+            if not (p.uses or p.sub_uses):
                 self.problem(f"Parameters.{p.name}", "the parameter is never used; infrakit refuses unused parameters")
         for name in self.conditions:
-            if name not in self.used_conditions and self.caps["unused_conditions"]:
+            if name not in self.used_conditions:
                 self.problem(f"Conditions.{name}", "the condition is never used; infrakit refuses unused conditions")
         for name in self.mappings:
             if name not in self.used_mappings:
@@ -855,10 +762,7 @@ class _Importer:
                     return atom("fn.equals('', '')")
                 sides = []
                 for i, side in enumerate(arg):
-                    where = f"{path}.Fn::Equals[{i}]"
-                    if isinstance(side, bool) and not self.caps["equals_bool"]:
-                        self.problem(where, "fn.equals takes strings and numbers, not a boolean")
-                    sides.append(self._any(side, where, str_or_number=True))
+                    sides.append(self._any(side, f"{path}.Fn::Equals[{i}]", str_or_number=True))
                 return call("fn.equals", *sides)
             if key in ("Fn::And", "Fn::Or", "Fn::Not"):
                 items = arg if isinstance(arg, list) else [arg]
@@ -930,10 +834,6 @@ class _Importer:
         for key in body:
             if key not in _RESOURCE_KEYS:
                 self.problem(f"{path}.{key}", f"unknown resource attribute {key!r}")
-        if not self.caps["policies"]:
-            for key in ("CreationPolicy", "UpdatePolicy"):
-                if key in body:
-                    self.problem(f"{path}.{key}", _CANNOT[key])
         args: list[Node] = [atom(py_str(res.logical_id))]
         props = body.get("Properties")
         props = {} if props is None else props
@@ -976,13 +876,12 @@ class _Importer:
                 args.append(atom(f"{option}={py_str(str(value))}"))
         if "Metadata" in body:
             args.append(prefixed("metadata=", self._any(body["Metadata"], f"{path}.Metadata")))
-        if self.caps["policies"]:
-            from infrakit.aws import _options
+        from infrakit.aws import _options
 
-            for key, option in (("CreationPolicy", "creation_policy"), ("UpdatePolicy", "update_policy")):
-                if key in body:
-                    self.policies.add(key)
-                    args.append(prefixed(f"{option}=", self._value(body[key], ("obj", key), f"{path}.{key}", _options)))
+        for key, option in (("CreationPolicy", "creation_policy"), ("UpdatePolicy", "update_policy")):
+            if key in body:
+                self.policies.add(key)
+                args.append(prefixed(f"{option}=", self._value(body[key], ("obj", key), f"{path}.{key}", _options)))
         head = "CustomResource" if res.class_name == "CustomResource" else f"{res.module}.{res.class_name}"
         return call(head, *args)
 
@@ -1148,8 +1047,6 @@ class _Importer:
         from infrakit._resource import spec_type
 
         expected = spec if not isinstance(spec, (str, tuple)) else spec_type(spec)
-        if isinstance(kind, _Param):
-            return
         if not compatible(expected, kind):
             from infrakit._expr import type_name
 
@@ -1215,17 +1112,17 @@ class _Importer:
             return self._find_in_map(arg, where)
         if key == "Fn::If":
             return self._if(arg, where, spec, owner)
-        if key in _RULE_FUNCTIONS and self.caps["template"]:
+        if key in _RULE_FUNCTIONS:
             return self._rule_call(key, arg, where)
-        if key == "Fn::Length" and self.caps["language_extensions"]:
+        if key == "Fn::Length":
             node, kind = self._expr(arg, where, list[Any])
             self._expect(list[Any], kind, where)
             return call("fn.length", node), int
-        if key == "Fn::ToJsonString" and self.caps["language_extensions"]:
+        if key == "Fn::ToJsonString":
             if not isinstance(arg, (dict, list)) and not _is_intrinsic(arg):
                 self.problem(where, "Fn::ToJsonString takes a mapping or a list")
             return call("fn.to_json_string", self._any(arg, where)), str
-        if key == "Fn::Transform" and self.caps["language_extensions"]:
+        if key == "Fn::Transform":
             if not (isinstance(arg, dict) and isinstance(arg.get("Name"), str) and set(arg) <= {"Name", "Parameters"}):
                 self.problem(where, "Fn::Transform takes {Name, Parameters}")
                 return atom('""'), Any
@@ -1236,7 +1133,7 @@ class _Importer:
         if key == "Condition":
             self.problem(where, "a {Condition: name} belongs inside a condition function")
             return atom('""'), Any
-        self.problem(where, _CANNOT.get(key, f"the intrinsic function {key} cannot be expressed"))
+        self.problem(where, f"the intrinsic function {key} cannot be expressed")
         return atom(py_str(json.dumps(value)[:40])), Any
 
     def _expr(self, value: Any, path: str, spec: Any) -> tuple[Node, Any]:
@@ -1284,10 +1181,6 @@ class _Importer:
                 expected = spec if not isinstance(spec, (str, tuple)) else _spec_type(spec)
                 if not compatible(expected, p.kind) and compatible(expected, str):
                     return call("fn.as_str", atom(f"inputs.{p.field}")), str
-            if p.kind is _NUMBER:
-                expected = spec if not isinstance(spec, (str, tuple)) else _spec_type(spec)
-                p.sites.append((expected, path))
-                return atom(f"inputs.{p.field}"), p  # typed once every use is known
             return atom(f"inputs.{p.field}"), p.kind
         if name in _PSEUDO:
             text, kind = _PSEUDO[name]
@@ -1330,10 +1223,7 @@ class _Importer:
         if res.class_name == "CustomResource":
             if attribute.isidentifier() and not keyword.iskeyword(attribute) and not attribute.startswith("__"):
                 return atom(f"{res.var}.attrs.{attribute}"), Any
-            if self.caps["custom_get_att"]:
-                return call("fn.get_att", atom(res.var), atom(py_str(attribute))), Any
-            self.problem(path, f"the custom resource attribute {attribute!r} is not a Python name")
-            return atom('""'), Any
+            return call("fn.get_att", atom(res.var), atom(py_str(attribute))), Any
         from infrakit._resource import spec_type
 
         for py, (wire, attr_spec) in res.cls._attr_specs.items():
@@ -1431,14 +1321,10 @@ class _Importer:
                 self.problem(path, "an output needs a Value")
                 continue
             field, chosen = self._field(name, taken, path, "output")
-            options: list[Node] = []
             for key in body:
-                if key in ("Description", "Condition", "Export") and self.caps["out"]:
-                    continue
-                if key != "Value":
-                    self.problem(f"{path}.{key}", _CANNOT.get(f"Output.{key}", f"unknown output key {key!r}"))
-            if self.caps["out"]:
-                options = self._out_options(name, body, path, chosen)
+                if key not in ("Value", "Description", "Condition", "Export"):
+                    self.problem(f"{path}.{key}", f"unknown output key {key!r}")
+            options = self._out_options(name, body, path, chosen)
             value = body["Value"]
             self._refs = []
             if _is_intrinsic(value):
@@ -1486,18 +1372,13 @@ class _Importer:
     def _field(self, name: str, taken: set[str], path: str, what: str) -> tuple[str, bool]:
         """The field of a parameter or output, and whether it needs ``name=`` to keep ``name``."""
         field = field_name(name, taken)
-        if field is not None and (field.islower() or not self.caps["param_name"]):
+        if field is not None and field.islower():
             return field, False
         if field is not None:
             taken.discard(field)
-        if self.caps["param_name"] and name.isalnum():
-            return identifier(snake(name), taken), True
-        self.problem(
-            path,
-            f"the {what} name {name!r} is not the CamelCase of a Python field name "
-            "(infrakit writes a field `x_y` as `XY`); it cannot be kept",
-        )
-        return field or identifier(snake(name), taken), False
+        if not name.isalnum():
+            self.problem(path, f"the {what} name {name!r} is not letters and digits")
+        return identifier(snake(name), taken), True
 
     # -- the module -------------------------------------------------------------------------
 
@@ -1511,8 +1392,6 @@ class _Importer:
         name = self.name
         outputs = []
         for field, kind, options in output_fields:
-            if isinstance(kind, _Param):
-                kind = kind.kind
             out_type = kind if kind in (str, int, float, bool) else Any
             if out_type is Any:
                 self.typing.add("Any")
@@ -1540,7 +1419,7 @@ class _Importer:
         lines += ["", "", f"class {name}(ik.Component[{name}Inputs, {name}Outputs]):"]
         lines.append('    """The resources of the imported template."""')
         description = self.data.get("Description")
-        if self.caps["description"] and isinstance(description, str):
+        if isinstance(description, str):
             lines += ["", *fmt(atom(f"description = {py_str(description)}"), "    ")]
         lines += ["", f"    def build(self, inputs: {name}Inputs) -> {name}Outputs:"]
         for node in [*conditions, *resources]:
@@ -1593,6 +1472,7 @@ _PARAM_KEYS = {
     "MinValue",
     "MaxValue",
     "NoEcho",
+    "ConstraintDescription",
 }
 
 _INTERFACE = "AWS::CloudFormation::Interface"
@@ -1604,23 +1484,6 @@ _RULE_FUNCTIONS = (
     "Fn::ValueOf",
     "Fn::ValueOfAll",
 )
-
-#: Why each part of a template that infrakit does not write cannot be expressed.
-_CANNOT = {
-    "Description": "a template Description cannot be expressed (infrakit writes '<Component>: <docstring>')",
-    "Metadata": "template Metadata cannot be expressed",
-    "Rules": "Rules cannot be expressed",
-    "Globals": "SAM Globals cannot be expressed",
-    "CreationPolicy": "CreationPolicy cannot be expressed",
-    "UpdatePolicy": "UpdatePolicy cannot be expressed",
-    "Parameter.ConstraintDescription": "a parameter's ConstraintDescription cannot be expressed",
-    "Output.Description": "an output's Description cannot be expressed",
-    "Output.Condition": "an output's Condition cannot be expressed",
-    "Output.Export": "an output's Export cannot be expressed",
-    "Fn::Transform": "Fn::Transform (macros) cannot be expressed",
-    "Fn::Length": "Fn::Length (AWS::LanguageExtensions) cannot be expressed",
-    "Fn::ToJsonString": "Fn::ToJsonString (AWS::LanguageExtensions) cannot be expressed",
-}
 
 
 def _param_kind(cfn_type: str) -> Any:
