@@ -164,12 +164,23 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         raise _option_error(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
 
 
+def _check_provider_option(provider: str, option: str, value: Any) -> None:
+    """A provider checks its own options where they are declared, if it can
+    (``check_parameter_option``; the provider's light module is imported by name)."""
+    from infrakit._provider import provider_named
+
+    check = getattr(provider_named(provider), "check_parameter_option", None)
+    if check is not None:
+        check(option, value)
+
+
 def check_options(options: ParamOptions) -> None:
     """Refuse options of ``ik.param`` that no template could hold (raised where declared)."""
     for option in ("description", "pattern", "constraint_description", "group", "label"):
         _check_text(option, getattr(options, option))
     for provider, option, value in options.provider:
         _check_text(f"{provider}_{option}", value)
+        _check_provider_option(provider, option, value)
     if options.name is not None and (not isinstance(options.name, str) or not _NAME.match(options.name)):
         raise _option_error(f"name must be 1 or more letters and digits, got {describe_value(options.name)}")
     for option in ("min_length", "max_length"):

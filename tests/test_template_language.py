@@ -369,15 +369,26 @@ def test_a_value_given_to_a_parameter_is_checked_like_a_default():
 
 
 @pytest.mark.parametrize(
+    ("aws_type", "message"),
+    [
+        ("Bogus", "ik.param: aws_type 'Bogus' is not a CloudFormation parameter type"),
+        ("AWS::EC2::VPC::ID", r"did you mean `AWS::EC2::VPC::Id`"),
+        ("AWS::SSM::Parameter::Value<Bogus>", "is not a CloudFormation parameter type"),
+    ],
+)
+def test_aws_type_must_be_a_cloudformation_parameter_type_where_it_is_declared(aws_type, message):
+    with pytest.raises(DefinitionError, match=message):
+        ik.param(aws_type=aws_type)
+
+
+@pytest.mark.parametrize(
     ("hint", "aws_type", "message"),
     [
-        (ik.Param[str], "Bogus", "aws_type 'Bogus' is not a CloudFormation parameter type"),
-        (ik.Param[str], "AWS::EC2::VPC::ID", r"did you mean `AWS::EC2::VPC::Id`"),
         (ik.Param[str], "List<AWS::EC2::Subnet::Id>", r"holds a list; declare the field ik.Param\[list\[str\]\]"),
         (ik.Param[list[str]], "AWS::EC2::Subnet::Id", "holds one value"),
     ],
 )
-def test_aws_type_must_be_a_cloudformation_parameter_type(hint, aws_type, message):
+def test_aws_type_must_fit_the_field_a_list_or_not(hint, aws_type, message):
     def use(self, i):
         self.add(
             ec2.SubnetNetworkAclAssociation(

@@ -7,7 +7,7 @@ from typing import Any
 
 from infrakit.errors import DefinitionError, did_you_mean
 
-__all__ = ["check_parameter_type", "is_list_type", "parameter_types"]
+__all__ = ["check_parameter_type", "check_parameter_type_name", "is_list_type", "parameter_types"]
 
 #: The AWS-specific types a console can list values of ("AWS-specific parameter types").
 _AWS_SPECIFIC = (
@@ -46,9 +46,8 @@ def is_list_type(aws_type: str) -> bool:
     return parameter_types().get(aws_type, False)
 
 
-def check_parameter_type(owner: str, aws_type: Any, python_type: Any) -> None:
-    """Refuse an ``aws_type`` that CloudFormation does not know, or whose value (a list or
-    not) does not fit the field's Python type."""
+def check_parameter_type_name(owner: str, aws_type: Any) -> None:
+    """Refuse an ``aws_type`` that CloudFormation does not know."""
     known = parameter_types()
     if not isinstance(aws_type, str) or aws_type not in known:
         hint = did_you_mean(aws_type, known) if isinstance(aws_type, str) else ""
@@ -57,6 +56,13 @@ def check_parameter_type(owner: str, aws_type: Any, python_type: Any) -> None:
             "Number, CommaDelimitedList, List<Number>, an AWS-specific type such as AWS::EC2::VPC::Id (or its "
             "List<...>), or AWS::SSM::Parameter::Value<...> of those"
         )
+
+
+def check_parameter_type(owner: str, aws_type: Any, python_type: Any) -> None:
+    """Refuse an ``aws_type`` that CloudFormation does not know, or whose value (a list or
+    not) does not fit the field's Python type."""
+    check_parameter_type_name(owner, aws_type)
+    known = parameter_types()
     is_list = python_type is list or getattr(python_type, "__origin__", None) is list
     if known[aws_type] != is_list:
         wanted = "ik.Param[list[str]]" if known[aws_type] else "a single value (ik.Param[str])"

@@ -48,6 +48,15 @@ class AwsProvider:
         """The logical id of a resource of an embedded component: ``Db`` + ``Vpc`` -> ``DbVpc``."""
         return prefix + name
 
+    @staticmethod
+    def check_parameter_option(option: str, value: Any) -> None:
+        """Refuse an AWS option of ``ik.param`` where it is declared: ``aws_type`` must be a
+        CloudFormation parameter type."""
+        if option == "type":
+            from infrakit.aws._parameters import check_parameter_type_name
+
+            check_parameter_type_name("ik.param", value)
+
     def render(self, build: Build) -> dict[str, Any]:
         from infrakit.aws._render import render  # the renderer loads only when synthesizing
 
