@@ -38,6 +38,7 @@ def codegen_check(session: nox.Session) -> None:
     """Regenerating the catalogues changes nothing."""
     session.install("-e", ".[test]")
     session.run("python", "tools/gen_aws.py", "--check")
+    session.run("python", "tools/gen_aws_schema.py", "--check")
     session.run("python", "tools/gen_gcp.py", "--check")
 
 
@@ -45,5 +46,5 @@ def codegen_check(session: nox.Session) -> None:
 def benchmarks(session: nox.Session) -> None:
     """Side-by-side performance measurements (not part of the test suite)."""
     session.install("-e", ".[dev]")
-    for script in ("bench_import.py", "bench_app.py", "bench_gcp_import.py"):
+    for script in ("bench_import.py", "bench_app.py", "bench_gcp_import.py", "bench_validate.py"):
         session.run("python", f"benchmarks/{script}")
