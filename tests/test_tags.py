@@ -202,3 +202,69 @@ def test_a_sibling_whose_prefix_starts_alike_does_not_get_the_tags():
     body = ik.synth(_component("Siblings", outer)).to_dict()["Resources"]
     assert body["DbData"]["Properties"]["Tags"] == [{"Key": "part", "Value": "db"}]
     assert "Properties" not in body["DbReplicaData"]
+
+
+# --- Google Cloud: tags are labels -------------------------------------------------------
+
+
+def _gcp_component(name, build):
+    return _component(name, build)
+
+
+def test_tags_become_the_labels_of_gcp_resources_that_have_them(tmp_path):
+    from infrakit.gcp import compute
+
+    def build(self, _i):
+        ik.tags(self, {"part": "edge"})
+        self.add(compute.Address("ip", region="us-central1", labels=[Tag("owner", "net")]))
+        self.add(compute.Firewall("fw", network="global/networks/default", source_ranges=["0.0.0.0/0"]))
+
+    app = ik.App("labels")
+    ik.tags(app.add("edge", _gcp_component("Edge", build)), {"env": "dev"})
+    out = tmp_path / "out"
+    app.synth(str(out), cache=False)
+    body = json.loads((out / "edge.compute.json").read_text())
+    resources = {r["name"]: r for r in body["resources"]}
+    address = next(r for name, r in resources.items() if name.endswith("ip"))
+    firewall = next(r for name, r in resources.items() if name.endswith("fw"))
+    assert address["properties"]["labels"] == {"env": "dev", "part": "edge", "owner": "net"}
+    assert "labels" not in firewall["properties"]  # a firewall has no labels
+
+
+def test_a_tag_that_breaks_compute_label_rules_is_an_error():
+    from infrakit.gcp import compute
+
+    def build(self, _i):
+        ik.tags(self, {"Team": "Payments"})
+        self.add(compute.Address("ip", region="us-central1"))
+
+    with pytest.raises(SynthError, match=r"label Team='Payments' .* breaks Compute's label rules"):
+        ik.synth(_gcp_component("BadLabel", build))
+
+
+def test_cloudformation_only_declarations_are_refused_in_a_compute_template():
+    from infrakit.aws import template
+    from infrakit.gcp import compute
+
+    outputs = ik.outputs(
+        types.new_class(
+            "ExportedOut",
+            (),
+            exec_body=lambda ns: ns.update(__annotations__={"ip": ik.Out[str]}, ip=ik.out(export_name="x")),
+        )
+    )
+
+    def exported(self, _i):
+        return outputs(ip=self.add(compute.Address("ip", region="us-central1")).ref)
+
+    inputs = ik.inputs(type("ExportedIn", (), {}))
+    cls = types.new_class("Exported", (ik.Component[inputs, outputs],), exec_body=lambda ns: ns.update(build=exported))
+    with pytest.raises(SynthError, match=r"output `ip` declares ik.out\(export_name=...\)"):
+        ik.synth(cls)
+
+    def with_metadata(self, _i):
+        template.metadata(self, "Owner", "x")
+        self.add(compute.Address("ip", region="us-central1"))
+
+    with pytest.raises(SynthError, match="declares a template Metadata"):
+        ik.synth(_gcp_component("GcpMeta", with_metadata))

@@ -43,6 +43,11 @@ class GcpResource(Resource):
     #: ``"zone"``, ``"region"`` or ``"global"``: the keyword (and property) naming where it lives.
     scope: ClassVar[str] = "global"
 
+    @classmethod
+    def _tags_field(cls) -> str | None:
+        """``labels``, where the kind has them: ``ik.tags`` and ``ik.Tag`` fill them."""
+        return "labels" if any(py == "labels" and spec == ("map", "str") for py, _w, spec, _r in cls._props) else None
+
     @property
     def name(self) -> str:
         """The resource's name (its first argument)."""

@@ -182,15 +182,65 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     where = f"{r.build.name}: {resource._describe()}"
     body: dict[str, Any] = {"name": resource.logical_id, "type": resource.resource_type}
     body["properties"] = r.props(resource, where)
+    _labels(r, resource, body["properties"], where)
     explicit = list(dict.fromkeys(d.logical_id for d in resource.dependencies()))
     if explicit:
         body["metadata"] = {"dependsOn": explicit}
     return body
 
 
+_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+
+def _labels(r: _Renderer, resource: Any, properties: dict[str, Any], where: str) -> None:
+    """A kind's ``labels``: the tags of ``ik.tags`` (app, instance, enclosing components) and the
+    resource's own (which win), checked against Compute's label rules."""
+    from infrakit._tags import as_pairs, merged_tags
+
+    field = type(resource)._tags_field()
+    if field is None:
+        return
+    own = getattr(resource, field)
+    merged: dict[str, Any] = dict(merged_tags(r.build, r.build.prefixes.get(resource, "")))
+    if not merged and (own is None or isinstance(own, dict)):
+        return  # as given, already rendered
+    for key, value in as_pairs(own) if own is not None else ():
+        if not isinstance(key, str):
+            raise SynthError(f"{where}: a label key must be a plain str, got {key!r}")
+        merged[key] = value
+    for key, value in merged.items():
+        if not _LABEL_KEY.match(key) or (isinstance(value, str) and not _LABEL_VALUE.match(value)):
+            raise SynthError(
+                f"{where}: label {key}={value!r} (from ik.tags or the resource's labels) breaks Compute's label "
+                "rules: keys start with a lowercase letter, keys and values hold up to 63 lowercase letters, "
+                "digits, '_' and '-'"
+            )
+    properties["labels"] = {key: r.value(value) for key, value in merged.items()}
+
+
 def _output(r: _Renderer, name: str, value: Any) -> Any:
     r.where = f"{r.build.name}: output `{name}`"
     return r.value(value)
+
+
+def _refuse_cloudformation_only(build: Any) -> None:
+    """CloudFormation-only declarations have no place in a compute template: refused, never dropped."""
+    from infrakit._contract import out_options
+
+    if build.extras:
+        section = next(iter(build.extras))
+        raise SynthError(
+            f"{build.name}: declares a template {section} (infrakit.aws.template); a compute template has none"
+        )
+    for field, _t, _v in build.outputs:
+        options = out_options(build.component.outputs_type, field)
+        for option in ("condition", "export_name"):
+            if getattr(options, option) is not None:
+                raise SynthError(
+                    f"{build.name}: output `{field}` declares ik.out({option}=...), which a compute template "
+                    "cannot hold (CloudFormation only); remove it"
+                )
 
 
 def render(build: Any) -> dict[str, Any]:
@@ -204,6 +254,7 @@ def render(build: Any) -> dict[str, Any]:
         )
     for resource in build.resources:
         check_name(build, resource)
+    _refuse_cloudformation_only(build)
     parameters = [_parameter(p) for p in build.parameters.values()]
     resources = [_resource(r, res) for res in order(build)]
     outputs = [{"name": name, "value": _output(r, name, value)} for name, _t, value in build.outputs]
