@@ -5,6 +5,7 @@ benchmarks/README.md)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -60,3 +61,29 @@ def test_cfn_lint_is_lenient_with_a_fractional_integer_and_the_built_in_check_is
     fractional = [s for s in SEEDS if s.kind == "type" and isinstance(s.value, float)]
     assert all(s.builtin for s in fractional)
     assert any(not s.lint for s in fractional)  # unless another rule (an enum) catches it
+
+
+def _real_templates() -> list[Path]:
+    folder = ROOT / "tests" / "import_templates"
+    return sorted(p for p in folder.glob("*.*") if p.suffix in (".yaml", ".json") and p.stem != "expected_problems")
+
+
+def test_real_world_templates_raise_no_finding_cfn_lint_does_not_raise() -> None:
+    # tests/import_templates: hand-written templates of common stacks (SAM, nested stacks,
+    # language extensions, short-form YAML tags): the built-in check must not refuse what
+    # cfn-lint's schema rules accept.
+    from cfnlint.api import ManualArgs
+    from cfnlint.decode.decode import decode
+
+    from infrakit.aws._check import lint_with_shared_rules
+    from infrakit.aws._schema import template_problems
+
+    paths = _real_templates()
+    assert len(paths) >= 20
+    config = ManualArgs(regions=["us-east-1"])
+    for path in paths:
+        template, _errors = decode(str(path))
+        assert template is not None, path
+        ours = list(template_problems(json.loads(json.dumps(template, default=str))))
+        theirs = [m for m in lint_with_shared_rules(path.read_text(), config) if m.rule.id in agreement.SCHEMA_RULES]
+        assert len(ours) <= len(theirs), (path.name, ours, theirs)

@@ -80,15 +80,14 @@ class Schema:
         self.root = root
 
     def resolve(self, ref: str) -> dict[str, Any]:
+        """The node a local ``$ref`` points at (``#/definitions/Tag``, ``#/properties/Arn``);
+        ``{}`` (nothing to check) for one the table left out, such as a read-only property."""
         if ref.startswith("#/definitions/"):
             found = self.definitions.get(ref[14:])
             return found if isinstance(found, dict) else {}
         node: Any = self.root
         for part in ref.removeprefix("#").strip("/").split("/"):
-            if part in ("properties",) and node is self.root:
-                node = node.get(part, {})
-                continue
-            node = node.get(part, {}) if isinstance(node, dict) else {}
+            node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
         return node if isinstance(node, dict) else {}
 
     def property_node(self, wire: str) -> dict[str, Any] | None:
