@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import http.server
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,9 @@ import sys
 import tempfile
 import threading
 import time
+import typing
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,8 +41,13 @@ SERVICES = "ec2,s3,lambda_,iam"
 QUIET = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 
 
+def _own_api_copy() -> dict[str, str]:
+    """A fresh directory for the build's copy of the package (tools/docs_site.py API_SOURCE)."""
+    return {"INFRAKIT_DOCS_API": tempfile.mkdtemp(prefix="docs-api-")}
+
+
 def _mkdocs(*args: str, cwd: Path = ROOT, services: str | None = SERVICES) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **QUIET}
+    env = {**os.environ, **QUIET, **_own_api_copy()}
     env.pop(docs_site.SERVICES_ENV, None)
     if services is not None:
         env[docs_site.SERVICES_ENV] = services
@@ -102,7 +111,9 @@ def test_the_api_reference_documents_the_public_names(site: Path) -> None:
 
 def _minimal_site(tmp_path: Path, page: str) -> Path:
     """A one-page site with this project's strictness and link validation settings."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    loader = type("Loader", (yaml.SafeLoader,), {})
+    loader.add_constructor("!ENV", lambda _loader, _node: None)  # mkdocs' own tag; unused here
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=loader)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(page)
     mini = {"site_name": "t", "strict": config["strict"], "validation": config["validation"]}
@@ -311,7 +322,7 @@ def test_the_readme_command_serves_the_site() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, **QUIET, docs_site.SERVICES_ENV: "ec2"}
+    env = {**os.environ, **QUIET, **_own_api_copy(), docs_site.SERVICES_ENV: "ec2"}
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"],
         cwd=ROOT,
@@ -334,3 +345,97 @@ def test_the_readme_command_serves_the_site() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# --------------------------------------------------------------------------- searching, through WebDriver
+
+
+class _WebDriver:
+    """The few W3C WebDriver calls the search test needs, sent to Debian's chromedriver."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.session = ""
+
+    def call(self, method: str, path: str, body: object = None) -> typing.Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())["value"]
+        except urllib.error.HTTPError as error:  # WebDriver says why in the body
+            raise AssertionError(f"WebDriver {method} {path}: {error.read().decode()[:500]}") from None
+
+    def find(self, css: str) -> list[str]:
+        found = self.call("POST", f"/session/{self.session}/elements", {"using": "css selector", "value": css})
+        return [next(iter(element.values())) for element in found]
+
+
+@pytest.fixture(scope="module")
+def webdriver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_WebDriver]:
+    driver_path = shutil.which("chromedriver")
+    if driver_path is None:
+        pytest.fail("chromedriver is required for the search test: apt-get install chromium-driver")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([driver_path, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = _WebDriver(port)
+    try:
+        for _attempt in range(100):  # ready within seconds; at most 20
+            try:
+                if driver.call("GET", "/status")["ready"]:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        profile = tmp_path_factory.mktemp("profile")
+        options = {
+            "binary": _chromium(),
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--window-size=1400,1000",  # wide enough for the header's search box
+            ],
+        }
+        created = driver.call("POST", "/session", {"capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}})
+        driver.session = created["sessionId"]
+        yield driver
+        driver.call("DELETE", f"/session/{driver.session}")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_searching_the_site_finds_a_resource_type(served: str, webdriver: _WebDriver) -> None:
+    session = f"/session/{webdriver.session}"
+    webdriver.call("POST", f"{session}/url", {"url": served + "/"})
+    [box] = webdriver.find("input.md-search__input")
+    webdriver.call("POST", f"{session}/element/{box}/click", {})
+    webdriver.call("POST", f"{session}/element/{box}/value", {"text": "SubnetRouteTableAssociation"})
+    texts: list[str] = []
+    for _attempt in range(150):  # the index loads in a worker; at most 30 s
+        texts = [
+            webdriver.call("GET", f"{session}/element/{e}/text") for e in webdriver.find(".md-search-result__item")
+        ]
+        if texts:
+            break
+        time.sleep(0.2)
+    assert any("SubnetRouteTableAssociation" in text for text in texts), texts
+    links = [
+        webdriver.call("GET", f"{session}/element/{e}/attribute/href")
+        for e in webdriver.find(".md-search-result__item a")
+    ]
+    # The result leads to the resource's section of the ec2 page (?h= highlights the words).
+    assert any(
+        urllib.parse.urlsplit(link).path == "/reference/aws/ec2/"
+        and urllib.parse.urlsplit(link).fragment == "subnetroutetableassociation"
+        for link in links
+    ), links

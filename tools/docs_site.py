@@ -37,7 +37,9 @@ SERVICES_ENV = "INFRAKIT_DOCS_SERVICES"
 # mkdocstrings (griffe) reads the package from here: a copy without the generated catalogue
 # modules, which the catalogue pages document instead. Griffe loads every submodule of a
 # package it is asked about; the 600 generated modules and stubs took 20 s of each build.
-API_SOURCE = ROOT / "build" / "docs-api"
+# INFRAKIT_DOCS_API (read by mkdocs.yml too) gives each build its own copy, so that builds
+# running side by side (the test suite's) do not replace each other's.
+API_SOURCE = Path(os.environ.get("INFRAKIT_DOCS_API") or ROOT / "build" / "docs-api")
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _CODE = re.compile(r"`([^`\n]+)`")
