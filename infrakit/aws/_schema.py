@@ -112,18 +112,28 @@ def schema_for(type_name: str) -> Schema | None:
 # --- patterns: ECMA-262 (the schemas' dialect) to Python -------------------------------
 
 
+#: Every Unicode general category (what ``\p{..}`` may name, one letter or two).
+_CATEGORIES: tuple[str, ...] = ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd")
+_CATEGORIES += ("Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn")
+#: Where a ``\p{..}`` class is cut off (see :class:`_TieredPattern`): ASCII, two-byte UTF-8,
+#: the Basic Multilingual Plane, all of Unicode.
+_TIERS = (0x80, 0x800, 0x10000, 0x110000)
+
+
 @functools.cache
-def _category_ranges() -> dict[str, list[tuple[int, int]]]:
-    """Every Unicode general category's code point ranges (``Lu`` -> [(65, 90), ...])."""
+def _category_ranges(limit: int = 0x110000) -> dict[str, list[tuple[int, int]]]:
+    """Every Unicode general category's code point ranges below ``limit``
+    (``Lu`` -> [(65, 90), ...]). All of Unicode takes a scan of 1.1M code points
+    (a third of a second); ASCII, a hundred."""
     ranges: dict[str, list[tuple[int, int]]] = {}
     category = unicodedata.category
     start, current = 0, category("\0")
-    for code in range(1, 0x110000):
+    for code in range(1, limit):
         found = category(chr(code))
         if found != current:
             ranges.setdefault(current, []).append((start, code - 1))
             start, current = code, found
-    ranges.setdefault(current, []).append((start, 0x10FFFF))
+    ranges.setdefault(current, []).append((start, limit - 1))
     return ranges
 
 
@@ -141,24 +151,29 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 @functools.cache
-def _property_class(name: str, negated: bool) -> str | None:
-    """The body of a Python character class for ``\\p{name}`` (``\\P{name}`` if negated)."""
+def _property_class(name: str, negated: bool, limit: int = 0x110000) -> str | None:
+    """The body of a Python character class for ``\\p{name}`` (``\\P{name}`` if negated),
+    exact for the code points below ``limit`` (those above may or may not be in it)."""
     if name == "ASCII":
         spans = [(0, 0x7F)]
         return _ranges(_invert(spans) if negated else spans)
-    cats = _category_ranges()
     if name in ("Graph", "Print"):
-        keep = [c for c in cats if c not in _GRAPH_EXCLUDED and not (name == "Graph" and c == "Zs")]
+        keep = [c for c in _CATEGORIES if c not in _GRAPH_EXCLUDED and not (name == "Graph" and c == "Zs")]
         if name == "Print":
             keep.append("Zs")
-    elif name in cats or len(name) == 1:
-        keep = [c for c in cats if c == name or (len(name) == 1 and c[0] == name)]
+    elif name in _CATEGORIES or len(name) == 1:
+        keep = [c for c in _CATEGORIES if c == name or (len(name) == 1 and c[0] == name)]
     else:
         return None
     if not keep:
         return None
-    spans = _merge([span for c in keep for span in cats[c]])
-    return _ranges(_invert(spans) if negated else spans)
+    cats = _category_ranges(limit)
+    spans = _merge([span for c in keep for span in cats.get(c, ())])
+    if negated:
+        spans = _invert(spans)
+    if not spans:  # none below the limit: a code point at the limit, which no text checked holds
+        return None if limit > 0x10FFFF else _char(limit)
+    return _ranges(spans)
 
 
 def _invert(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -185,7 +200,7 @@ _INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 _QUANTIFIER = re.compile(r"\{[1-9][0-9]*(,[0-9]*)?\}")
 
 
-def translate_pattern(pattern: str) -> str | None:
+def translate_pattern(pattern: str, limit: int = 0x110000) -> str | None:
     """``pattern`` (an ECMA-262 regular expression, as the schemas write them) in Python's
     ``re`` syntax, or ``None`` if it uses something that cannot be translated.
 
@@ -193,6 +208,10 @@ def translate_pattern(pattern: str) -> str | None:
     pairs (``\\uD800\\uDC00``), a class escape before ``-`` in a set (``[\\w-.]``: the dash
     is literal), ``(?i)`` after the start (cfn-lint's ``regex`` makes it global), and
     characters Python would read as set operations (``[a||b]``).
+
+    With a ``limit``, the ``\\p{..}`` classes are exact only for the code points below it:
+    the translation matches exactly like the whole one on a text whose characters are all
+    below ``limit`` (case-sensitively; see :class:`_TieredPattern`).
     """
     out: list[str] = []
     in_class = False
@@ -206,7 +225,7 @@ def translate_pattern(pattern: str) -> str | None:
                 end = pattern.find("}", i + 3)
                 if end < 0:
                     return None
-                body = _property_class(pattern[i + 3 : end], nxt == "P")
+                body = _property_class(pattern[i + 3 : end], nxt == "P", limit)
                 if body is None:
                     return None
                 out.append(body if in_class else f"[{body}]")
@@ -274,9 +293,65 @@ def _literal_dash(pattern: str, i: int, in_class: bool, out: list[str]) -> int:
     return i
 
 
+class _TieredPattern:
+    """A translated pattern with ``\\p{..}`` classes, compiled for the texts it is given.
+
+    Spelling out ``\\p{L}`` over all of Unicode takes a scan of every code point (a third
+    of a second, in every process that checks such a pattern, such as a tag's). A character
+    class is only ever tested against the characters of the text searched, so for a text
+    whose characters are all below a limit (ASCII: nearly every value), the class cut at
+    that limit matches exactly as the whole one does. ``search`` picks the smallest of
+    :data:`_TIERS` that holds the text and compiles the pattern for it once. A
+    case-insensitive pattern always uses the whole class (a case fold may cross the limit:
+    ``k`` and the Kelvin sign).
+    """
+
+    __slots__ = ("_compiled", "_ignore_case", "pattern")
+
+    def __init__(self, pattern: str, first: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self._compiled: dict[int, re.Pattern[str] | None] = {_TIERS[0]: first}
+        self._ignore_case = bool(first.flags & re.IGNORECASE)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """Like :meth:`re.Pattern.search`."""
+        if self._ignore_case:
+            limit = _TIERS[-1]
+        elif text.isascii():
+            limit = _TIERS[0]
+        else:
+            top = ord(max(text))
+            limit = next(tier for tier in _TIERS if top < tier)
+        if limit not in self._compiled:
+            self._compiled[limit] = _compile_translated(self.pattern, limit)
+        compiled = self._compiled[limit]
+        # None only if the longer class did not compile where the ASCII one did (no schema
+        # pattern does; tests/test_aws_schema.py): as for any pattern ``re`` cannot express,
+        # the value is not checked.
+        return (compiled or _EMPTY).search(text)
+
+
+_EMPTY = re.compile("")
+
+
+def _compile_translated(pattern: str, limit: int) -> re.Pattern[str] | None:
+    import warnings
+
+    translated = translate_pattern(pattern, limit)
+    if translated is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return re.compile(translated)
+        except re.error:
+            return None
+
+
 @functools.cache
-def compile_pattern(pattern: str) -> re.Pattern[str] | None:
-    """The compiled Python form of a schema pattern; ``None`` if ``re`` cannot express it."""
+def compile_pattern(pattern: str) -> re.Pattern[str] | _TieredPattern | None:
+    """The compiled Python form of a schema pattern (an object with ``search``); ``None``
+    if ``re`` cannot express it. One with ``\\p{..}`` classes is a :class:`_TieredPattern`."""
     import warnings
 
     with warnings.catch_warnings():
@@ -285,13 +360,10 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
             return re.compile(pattern)
         except re.error:
             pass
-        translated = translate_pattern(pattern)
-        if translated is None:
-            return None
-        try:
-            return re.compile(translated)
-        except re.error:
-            return None
+        if "\\p{" not in pattern and "\\P{" not in pattern:
+            return _compile_translated(pattern, _TIERS[-1])
+        first = _compile_translated(pattern, _TIERS[0])
+        return None if first is None else _TieredPattern(pattern, first)
 
 
 # --- values --------------------------------------------------------------------------
