@@ -1,0 +1,119 @@
+"""The one-unit loop and the memory curve, infrakit vs troposphere (issue 15).
+
+Figures, each side by side in one run, fresh interpreters, from compiled bytecode, on tmpfs
+where the machine has one:
+
+- **one wired pair**: ``make_app(1).synth(dir)`` (2 templates + manifest) vs troposphere
+  writing the same two templates; minimum and median of ``--runs`` (wall time of the child,
+  interpreter start-up included). Target: infrakit <= 0.6x troposphere.
+- **one component, in memory**: ``python -c`` importing, defining and synthesizing the
+  benchmark's network component to JSON text vs troposphere's same template. Target: <= 1x.
+- **import infrakit**: ``-X importtime``'s cumulative figure for ``infrakit``, minimum of
+  ``--runs``. Target: <= 30 ms.
+- **memory curve**: peak RSS (``ru_maxrss``) of a cold synthesis of 50 / 500 / 2,000 /
+  10,000 pairs, both sides. Target: infrakit's 2,000-pair figure <= 1.3x its 50-pair figure.
+
+``python benchmarks/bench_loop.py [--runs N] [--curve 50,500,2000,10000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_app import INFRAKIT, PRELUDE, TROPOSPHERE, run_measured  # noqa: E402
+
+ONE_INFRAKIT = (
+    PRELUDE
+    + """
+import infrakit as ik
+from bench_app_infrakit import BenchNetwork, BenchNetworkInputs
+text = ik.synth(BenchNetwork, BenchNetworkInputs()).to_json()
+print(json.dumps({"inside": time.perf_counter() - _t0, "size": len(text)}))
+"""
+)
+
+ONE_TROPOSPHERE = (
+    PRELUDE
+    + """
+import troposphere_app
+text = troposphere_app.network("10.0.0.0/16", "bench").to_json()
+print(json.dumps({"inside": time.perf_counter() - _t0, "size": len(text)}))
+"""
+)
+
+
+def _where() -> str | None:
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def _pairs(kind: str, pairs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-loop-", dir=_where()) as tmp:
+        out = str(Path(tmp) / "out")
+        code = (INFRAKIT if kind == "infrakit" else TROPOSPHERE).format(pairs=pairs, out=out, jobs=1)
+        return run_measured(code)
+
+
+def _import_ms(runs: int) -> list[float]:
+    found = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import infrakit"], capture_output=True, text=True, check=True
+        )
+        line = [x for x in done.stderr.splitlines() if re.search(r"\|\s+infrakit$", x)][-1]
+        found.append(int(line.split("|")[1]) / 1000)
+    return found
+
+
+def _row(label: str, ik: list[float], tropo: list[float], unit: str = "s") -> None:
+    a, b = min(ik), min(tropo)
+    print(
+        f"  {label:34} infrakit {a:7.3f} {unit} (median {statistics.median(ik):.3f})   "
+        f"troposphere {b:7.3f} {unit} (median {statistics.median(tropo):.3f})   ratio {a / b:5.2f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--curve", default="50,500,2000,10000")
+    args = parser.parse_args()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "infrakit"), str(HERE)], check=True)
+
+    print(f"one-unit loop, fresh processes, min (median) of {args.runs}, to {_where() or tempfile.gettempdir()}:")
+    ik_pair, tr_pair, ik_one, tr_one = [], [], [], []
+    for _ in range(args.runs):  # alternate, so load on the machine hits both sides alike
+        ik_pair.append(_pairs("infrakit", 1)["wall"])
+        tr_pair.append(_pairs("troposphere", 1)["wall"])
+        ik_one.append(run_measured(ONE_INFRAKIT)["wall"])
+        tr_one.append(run_measured(ONE_TROPOSPHERE)["wall"])
+    _row("one wired pair -> assembly", ik_pair, tr_pair)
+    _row("one component -> JSON (python -c)", ik_one, tr_one)
+    imports = _import_ms(args.runs)
+    print(f"  import infrakit (-X importtime)     {min(imports):.1f} ms (median {statistics.median(imports):.1f})")
+
+    print("\npeak RSS of a cold synthesis (MB), and wall time (s):")
+    base = None
+    for pairs in [int(p) for p in args.curve.split(",") if p]:
+        ik, tr = _pairs("infrakit", pairs), _pairs("troposphere", pairs)
+        base = base or ik["maxrss_mb"]
+        print(
+            f"  {pairs:6} pairs: infrakit {ik['maxrss_mb']:7.1f} MB {ik['wall']:7.2f} s ({ik['maxrss_mb'] / base:4.2f}x"
+            f" the first)   troposphere {tr['maxrss_mb']:7.1f} MB {tr['wall']:7.2f} s   time ratio "
+            f"{ik['wall'] / tr['wall']:4.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
