@@ -257,7 +257,7 @@ def check(base_name: str, template: dict[str, Any]) -> list[Seed]:
 
 
 def base_templates() -> Iterator[tuple[str, dict[str, Any]]]:
-    """The valid templates mistakes are seeded into (the tests' and the examples')."""
+    """The valid templates mistakes are seeded into (the tests', the examples', the import tests')."""
     sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "examples"), str(ROOT)]
     from helpers import SAMPLES  # type: ignore[import-not-found]
     from test_cfn_lint import EXAMPLE_COMPONENTS  # type: ignore[import-not-found]
@@ -268,6 +268,19 @@ def base_templates() -> Iterator[tuple[str, dict[str, Any]]]:
     for name, component, inputs in [*SAMPLES, *LINTED, *EXAMPLE_COMPONENTS]:
         yield name, ik.synth(component, inputs).to_dict()
     yield "groups", GROUPS
+    yield from real_templates()
+
+
+def real_templates() -> Iterator[tuple[str, dict[str, Any]]]:
+    """tests/import_templates: hand-written templates of common stacks, as plain JSON data."""
+    from cfnlint.decode.decode import decode  # type: ignore[import-untyped]
+
+    for path in sorted((ROOT / "tests" / "import_templates").glob("*.*")):
+        if path.suffix not in (".yaml", ".json") or path.stem == "expected_problems":
+            continue
+        template, _errors = decode(str(path))
+        if template is not None and "Fn::Transform" not in json.dumps(template, default=str):
+            yield f"import:{path.stem}", json.loads(json.dumps(template, default=str))
 
 
 #: Resources with property groups (requiredXor, anyOf, dependentRequired), valid as given.
