@@ -41,9 +41,13 @@ SERVICES = "ec2,s3,lambda_,iam"
 QUIET = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 
 
+# This process's builds (one after the other) stage their copy of the package here, not in
+# build/docs-api, which a build run beside them may be replacing (tools/docs_site.py API_SOURCE).
+_API_COPY = tempfile.TemporaryDirectory(prefix="docs-api-")
+
+
 def _own_api_copy() -> dict[str, str]:
-    """A fresh directory for the build's copy of the package (tools/docs_site.py API_SOURCE)."""
-    return {"INFRAKIT_DOCS_API": tempfile.mkdtemp(prefix="docs-api-")}
+    return {"INFRAKIT_DOCS_API": str(Path(_API_COPY.name) / "src")}
 
 
 def _mkdocs(*args: str, cwd: Path = ROOT, services: str | None = SERVICES) -> subprocess.CompletedProcess[str]:
