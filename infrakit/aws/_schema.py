@@ -942,22 +942,29 @@ def _scalar_ok(schema: Schema, node: dict[str, Any]) -> Any:
     low, high = node.get("minLength"), node.get("maxLength")
     least, most, factor = node.get("minimum"), node.get("maximum"), node.get("multipleOf")
 
+    ranged = least is not None or most is not None or factor is not None
+    plain_kind: Any = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kinds or "")
+
     def ok(value: Any) -> bool:
-        if kinds is not None and not _kind_ok(kinds, value):
-            return False
-        if type(value) is str:
+        kind = type(value)
+        # The common cases first: a value of the declared JSON type needs no lenient reading.
+        if kinds is not None and not (plain_kind is not None and kind is not bool and isinstance(value, plain_kind)):
+            if kind is bool and kinds == "boolean":
+                pass
+            elif not _kind_ok(kinds, value):
+                return False
+        if kind is str:
             if "{{resolve:" in value:
                 return True
             if (low is not None and len(value) < low) or (high is not None and len(value) > high):
                 return False
-            text = value
-        else:
-            text = json.dumps(value)
-        if regex is not None and not regex.search(text):
+            if regex is not None and not regex.search(value):
+                return False
+        elif regex is not None and not regex.search(json.dumps(value)):
             return False
         if keys is not None and _enum_key(value, False) not in keys:
             return False
-        if least is not None or most is not None or factor is not None:
+        if ranged:
             number = _number(value)
             if number is not None:
                 if (least is not None and number < least) or (most is not None and number > most):
