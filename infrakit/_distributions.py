@@ -8,6 +8,7 @@ files included, with their hashes) and for provenance (its name and version).
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,14 +88,15 @@ def _normalized(name: str) -> str:
 class _Folder:
     """The ``*.dist-info`` folders of one installation folder, searched cheaply first: the
     distribution named like the package (most are), then ``top_level.txt``, and only then
-    every ``RECORD``."""
+    the ``RECORD`` files, in order, until one lists the package (``attr``, installed by
+    ``attrs``, which has no ``top_level.txt``), each searched as text rather than split
+    into lines (site-packages with boto3 and google-cloud hold megabytes of them)."""
 
     def __init__(self, folder: Path) -> None:
         try:
             self.infos = sorted(p for p in folder.iterdir() if p.name.endswith(".dist-info"))
         except OSError:
             self.infos = []
-        self._full: dict[str, Path] | None = None
 
     def find(self, top: str) -> Path | None:
         if not self.infos:
@@ -110,12 +112,17 @@ class _Folder:
                 continue
             if top in names and top in _record_tops(info):
                 return info
-        if self._full is None:
-            self._full = {}
-            for info in self.infos:
-                for name in _record_tops(info):
-                    self._full.setdefault(name, info)
-        return self._full.get(top)
+        # The first distribution (in name order) whose RECORD lists the package: what
+        # indexing every RECORD's top-level names would give, without reading them all.
+        listed = re.compile(rf"^{re.escape(top)}(?:\.py)?[,/]", re.MULTILINE)
+        for info in self.infos:
+            try:
+                text = (info / "RECORD").read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if listed.search(text):
+                return info
+        return None
 
 
 def _record_tops(info: Path) -> set[str]:

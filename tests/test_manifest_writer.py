@@ -1,0 +1,114 @@
+"""``Manifest.to_dict`` writes without importing cattrs (issue 15), and gives exactly the data
+the manifest's cattrs converter gives, which reads it back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infrakit._manifest import (
+    AssetEntry,
+    InstanceEntry,
+    Manifest,
+    ParameterEntry,
+    WireSource,
+    _converter,
+    manifest_from_dict,
+)
+
+_NAMES = st.text("abcdefgh-", min_size=1, max_size=6)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+_PARAMETERS = st.builds(
+    ParameterEntry,
+    source=st.none() | st.builds(WireSource, instance=_NAMES, output=_NAMES),
+    integration=st.sampled_from([None, "registry", "exports"]),
+    secret=st.booleans(),
+    default=st.none() | st.text(max_size=5) | st.integers() | st.lists(st.text(max_size=3), max_size=2),
+)
+_ENTRIES = st.builds(
+    InstanceEntry,
+    provider=st.sampled_from(["aws", "gcp"]),
+    component=_NAMES,
+    template=_NAMES,
+    sha256=st.sampled_from(["", "ab" * 32]),
+    inputs_sha256=st.sampled_from(["", "cd" * 32]),
+    parameters=st.dictionaries(_NAMES, _PARAMETERS, max_size=3),
+    outputs=st.lists(_NAMES, max_size=3),
+    depends_on=st.lists(_NAMES, max_size=2),
+    imports=st.dictionaries(_NAMES, _PARAMETERS, max_size=2),
+    assets=st.lists(_NAMES, max_size=2),
+    output_names=st.dictionaries(_NAMES, _NAMES, max_size=2),
+    contract=st.dictionaries(_NAMES, _JSON, max_size=2),
+    provenance=st.dictionaries(_NAMES, _JSON, max_size=2),
+    cache_key=st.sampled_from(["", "ef" * 32]),
+)
+_MANIFESTS = st.builds(
+    Manifest,
+    app=_NAMES,
+    integration=st.sampled_from(["parameters", "registry", "exports"]),
+    instances=st.dictionaries(_NAMES, _ENTRIES, max_size=3),
+    assets=st.dictionaries(
+        _NAMES,
+        st.builds(
+            AssetEntry,
+            path=_NAMES,
+            sha256=_NAMES,
+            source=st.sampled_from(["", "src/app"]),
+            packaging=st.sampled_from(["file", "zip"]),
+        ),
+        max_size=2,
+    ),
+)
+
+
+def _text(data: Any) -> str:
+    return json.dumps(data, sort_keys=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(manifest=_MANIFESTS)
+def test_to_dict_writes_what_the_cattrs_converter_writes_and_it_reads_back(manifest: Manifest) -> None:
+    written = manifest.to_dict()
+    assert _text(written) == _text(_converter().unstructure(manifest))
+    assert list(written) == list(_converter().unstructure(manifest))  # same key order
+    assert manifest_from_dict(json.loads(_text(written))) == manifest
+
+
+def test_a_wired_parameter_is_written_with_from_and_an_asset_keeps_its_source() -> None:
+    manifest = Manifest(
+        app="shop",
+        instances={
+            "svc": InstanceEntry(
+                provider="aws",
+                component="m:C",
+                template="svc.template.json",
+                sha256="x",
+                parameters={"VpcId": ParameterEntry(source=WireSource(instance="net", output="VpcId"))},
+            )
+        },
+        assets={"a": AssetEntry(path="a.zip", sha256="y", source="src")},
+    )
+    data = manifest.to_dict()
+    assert data["instances"]["svc"]["parameters"] == {"VpcId": {"from": {"instance": "net", "output": "VpcId"}}}
+    assert data["assets"]["a"] == {"path": "a.zip", "sha256": "y", "source": "src"}
+    assert data["instances"]["svc"]["outputs"] == [] and "imports" not in data["instances"]["svc"]
+
+
+def test_writing_a_manifest_does_not_import_cattrs() -> None:
+    code = (
+        "import sys; from infrakit._manifest import Manifest, InstanceEntry\n"
+        "Manifest(app='a', instances={'i': InstanceEntry(provider='aws', component='m:C', template='t', sha256='s')})"
+        ".to_dict()\n"
+        "print('cattrs' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
