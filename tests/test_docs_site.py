@@ -74,7 +74,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_strict_build_writes_every_page_of_the_nav(site: Path) -> None:
     for page in ("index.html", "getting-started/index.html", "apps/index.html", "api/infrakit/index.html"):
         assert (site / page).is_file(), page
-    assert sorted(p.name for p in (site / "reference" / "aws").iterdir()) == ["ec2", "iam", "lambda_", "s3"]
+    assert sorted(p.name for p in (site / "reference" / "aws").iterdir()) == [
+        "ec2",
+        "iam",
+        "index.html",
+        "lambda_",
+        "s3",
+    ]
+    index = (site / "reference" / "aws" / "index.html").read_text()
+    assert re.search(r'<a href="ec2/"><code>ec2</code></a></td>\s*<td><code>AWS::EC2</code></td>', index)
     assert (site / "reference" / "gcp" / "compute" / "index.html").is_file()
 
 
@@ -84,7 +92,8 @@ def test_the_nav_lists_every_page_once_and_only_pages_that_exist() -> None:
     for page in [*docs.glob("*.md"), *docs.glob("api/*.md")]:
         assert nav.count(f"]({page.relative_to(docs)})") == 1, page.name
     for link in re.findall(r"\]\(([^)]+)\)", nav):
-        assert link in ("index.md", "reference/gcp/compute.md", "reference/aws/ec2.md") or (docs / link).is_file()
+        generated = ("index.md", "reference/gcp/compute.md", "reference/aws/index.md", "reference/aws/ec2.md")
+        assert link in generated or (docs / link).is_file()
     assert "[Getting started](getting-started.md)" in nav and "[Google Cloud](gcp.md)" in nav
 
 

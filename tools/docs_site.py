@@ -22,6 +22,7 @@ quick build); unset, every service is documented.
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import os
 import re
@@ -73,6 +74,7 @@ def selected_aws_modules() -> list[str]:
     return sorted(names)
 
 
+@functools.cache
 def aws_table(module: str) -> dict[str, tuple[Any, ...]]:
     """A service module's table: ``{class name: (type, doc, props, attributes, nested)}``."""
     tree = ast.parse((AWS_DIR / f"{module}.py").read_text())
@@ -257,6 +259,22 @@ def aws_service_page(module: str) -> str:
     return "\n".join(out)
 
 
+def aws_index_page(modules: list[str]) -> str:
+    """The AWS catalogue's index: every service module, its namespace and its resource types."""
+    total = sum(len(aws_table(module)) for module in modules)
+    out = [
+        "# AWS services\n",
+        f"{total} CloudFormation resource types in {len(modules)} service modules, one page each. "
+        "A type `AWS::EC2::VPC` is the class `ec2.VPC` of `infrakit.aws.ec2`.\n",
+        "| module | namespace | resource types |",
+        "|---|---|---|",
+    ]
+    for module in modules:
+        table = aws_table(module)
+        out.append(f"| [`{module}`]({module}.md) | `{aws_namespace(table)}` | {len(table)} |")
+    return "\n".join(out) + "\n"
+
+
 def gcp_compute_page() -> str:
     """The reference page of ``infrakit.gcp.compute``: every resource kind, then every message."""
     resources, messages = gcp_tables()
@@ -328,7 +346,11 @@ def summary(modules: list[str]) -> str:
     ]
     lines.append("* API reference")
     lines += [f"    * [{page_title(p)}](api/{p.name})" for p in _ordered(DOCS / "api", API_PAGES)]
-    lines += ["* Catalogue", "    * [Google Cloud Compute](reference/gcp/compute.md)", "    * AWS"]
+    lines += [
+        "* Catalogue",
+        "    * [Google Cloud Compute](reference/gcp/compute.md)",
+        "    * [AWS](reference/aws/index.md)",
+    ]
     lines += [f"        * [{module}](reference/aws/{module}.md)" for module in modules]
     return "\n".join(lines) + "\n"
 
@@ -342,6 +364,7 @@ def pages(modules: list[str]) -> Iterator[tuple[str, str]]:
     """Every generated page as ``(path in the site, Markdown)``."""
     yield "index.md", home_page((ROOT / "README.md").read_text())
     yield "reference/gcp/compute.md", gcp_compute_page()
+    yield "reference/aws/index.md", aws_index_page(modules)
     for module in modules:
         yield f"reference/aws/{module}.md", aws_service_page(module)
     yield "SUMMARY.md", summary(modules)
