@@ -342,6 +342,8 @@ def _is_intrinsic(value: Any) -> bool:
 
 @attrs.define
 class _Param:
+    """A template parameter and the field it becomes."""
+
     name: str
     field: str
     cfn_type: str
@@ -357,6 +359,8 @@ class _Param:
 
 @attrs.define
 class _Resource:
+    """A template resource, its class and the variable it is bound to in ``build``."""
+
     logical_id: str
     var: str
     cls: Any
@@ -368,6 +372,11 @@ class _Resource:
 
 
 class _Importer:
+    """One template's import: walks the sections, collects problems and writes the module.
+
+    Conversion methods return source nodes (and, for expressions, the runtime
+    type CloudFormation computes, checked against the slot it goes to)."""
+
     def __init__(self, data: dict[str, Any], name: str) -> None:
         self.data = data
         self.name = name
