@@ -170,20 +170,38 @@ LINE = 120
 
 
 class Node:
-    """A piece of Python source: an atom, or a bracketed list of elements."""
+    """A piece of Python source: an atom, a bracketed list of elements, or a string of
+    several lines (``parts``), written as one literal when it fits and else as implicitly
+    concatenated literals, one line of text each."""
 
-    __slots__ = ("close", "items", "open", "text")
+    __slots__ = ("close", "items", "open", "parts", "text")
 
-    def __init__(self, text: str, items: list[Node] | None = None, open: str = "", close: str = "") -> None:
-        self.text = text  # the atom, or the head before the bracket ("fn.join")
+    def __init__(
+        self,
+        text: str,
+        items: list[Node] | None = None,
+        open: str = "",
+        close: str = "",
+        parts: list[str] | None = None,
+    ) -> None:
+        self.text = text  # the atom, or the head before the bracket ("fn.join"), or before the string
         self.items = items
         self.open = open
         self.close = close
+        self.parts = parts
 
     def flat(self) -> str:
+        if self.parts is not None:
+            return self.text + py_str("".join(self.parts))
         if self.items is None:
             return self.text
         return f"{self.text}{self.open}{', '.join(i.flat() for i in self.items)}{self.close}"
+
+
+def text_node(value: str) -> Node:
+    """A string literal; a text of several lines (a script, a document) line by line."""
+    lines = value.splitlines(keepends=True)
+    return Node("", parts=lines) if len(lines) > 1 else atom(py_str(value))
 
 
 def atom(text: str) -> Node:
@@ -196,14 +214,21 @@ def call(head: str, *items: Node) -> Node:
 
 def prefixed(prefix: str, node: Node) -> Node:
     """``prefix`` glued before ``node`` (a keyword ``name=``, a dict key ``"k": ``)."""
-    if node.items is None:
-        return Node(prefix + node.text)
-    return Node(prefix + node.text, node.items, node.open, node.close)
+    return Node(prefix + node.text, node.items, node.open, node.close, node.parts)
 
 
 def fmt(node: Node, indent: str, suffix: str = "") -> list[str]:
     """``node`` laid out as ruff format lays it out (120 columns, magic trailing commas)."""
     flat = indent + node.flat() + suffix
+    if node.parts is not None and len(flat) > LINE:
+        # ruff keeps implicitly concatenated strings that do not fit on one line as they are:
+        # the first after the key, the others under it.
+        first, *rest = (py_str(part) for part in node.parts)
+        return [
+            f"{indent}{node.text}{first}",
+            *(f"{indent}{part}" for part in rest[:-1]),
+            f"{indent}{rest[-1]}{suffix}",
+        ]
     if len(flat) <= LINE or not node.items:
         return [flat]
     inner = indent + "    "
@@ -222,6 +247,16 @@ def fmt(node: Node, indent: str, suffix: str = "") -> list[str]:
             lines += fmt(item, inner, ",")
     lines.append(tail)
     return lines
+
+
+def _assignment(name: str, value: Node, indent: str) -> list[str]:
+    """``name = value`` for a string value: a value too long for its line goes in parentheses
+    when that makes it fit, or when it is several literals (ruff's layout)."""
+    line = f"{indent}{name} = {value.flat()}"
+    inner = indent + "    "
+    if len(line) <= LINE or (value.parts is None and len(inner + value.flat()) > LINE):
+        return [line]
+    return [f"{indent}{name} = (", *fmt(value, inner), f"{indent})"]
 
 
 def py_str(value: str) -> str:
@@ -1013,7 +1048,7 @@ class _Importer:
             self.problem(path, f"expected a {spec}, got {type(value).__name__} {_short(value)}")
             return self._any(value, path)
         if spec == "str":
-            return atom(py_str(_text(value)))
+            return text_node(_text(value))
         if spec == "bool":
             if isinstance(value, bool):
                 return atom(repr(value))
@@ -1043,7 +1078,7 @@ class _Importer:
         if isinstance(value, list):
             return Node("", [self._any(v, f"{path}[{i}]") for i, v in enumerate(value)], "[", "]")
         if isinstance(value, str):
-            return atom(py_str(value))
+            return text_node(value)
         if value is None:
             self.problem(path, "a null value cannot be expressed")
             return atom("None")
@@ -1158,7 +1193,7 @@ class _Importer:
 
     def _str_operand(self, value: Any, path: str) -> Node:
         if isinstance(value, str):
-            return atom(py_str(value))
+            return text_node(value)
         node, kind = self._expr(value, path, str)
         self._expect(str, kind, path)
         return node
@@ -1267,9 +1302,9 @@ class _Importer:
             else:
                 self.problem(path, f"the placeholder ${{{name}}} names no parameter or resource")
         if not variables:
-            return call("fn.sub", atom(py_str(text)))
+            return call("fn.sub", text_node(text))
         items = [prefixed(f"{py_str(k)}: ", self._operand(v, f"{path}[1].{k}")) for k, v in variables.items()]
-        return call("fn.sub", atom(py_str(text)), Node("", items, "{", "}"))
+        return call("fn.sub", text_node(text), Node("", items, "{", "}"))
 
     def _find_in_map(self, arg: Any, path: str) -> tuple[Node, Any]:
         if not (isinstance(arg, list) and len(arg) in (3, 4)):
@@ -1429,7 +1464,7 @@ class _Importer:
         lines.append('    """The resources of the imported template."""')
         description = self.data.get("Description")
         if isinstance(description, str):
-            lines += ["", *fmt(atom(f"description = {py_str(description)}"), "    ")]
+            lines += ["", *_assignment("description", text_node(description), "    ")]
         lines += ["", f"    def build(self, inputs: {name}Inputs) -> {name}Outputs:"]
         for node in [*conditions, *resources]:
             lines += fmt(node, "        ")
