@@ -791,3 +791,23 @@ def test_a_resource_named_in_sub_text_is_a_dependency_so_cycles_are_found():
 
     with pytest.raises(SynthError, match="resources depend on each other in a cycle"):
         ik.synth(_component("SubCycle", _no_inputs("SubCycle"), build))
+
+
+def test_find_in_map_takes_a_default_with_language_extensions():
+    sizes = fn.mapping("Sizes", {"prod": {"Delay": 5}})
+
+    @ik.inputs
+    class Inputs:
+        env: ik.Param[str] = "dev"
+
+    def build(self, inputs):
+        self.add(sqs.Queue("Q", delay_seconds=fn.find_in_map(sizes, inputs.env, "Delay", default=0)))
+
+    body = ik.synth(_component("MapDefault", Inputs, build)).to_dict()
+    assert body["Transform"] == "AWS::LanguageExtensions"
+    assert body["Resources"]["Q"]["Properties"]["DelaySeconds"] == {
+        "Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Delay", {"DefaultValue": 0}]
+    }
+    assert cfn_lint(body) == []
+    # with a default, a top key the mapping lacks is no error: the default is what it gives
+    assert fn.find_in_map(sizes, "dev", "Delay", default=1).type is int

@@ -438,28 +438,43 @@ class _FindInMap(Call[Any]):
     __slots__ = ()
 
     def _render(self, r: Renderer) -> Any:
-        table, top, second = self.args
+        table, top, second, *default = self.args
         r.mapping(table)  # type: ignore[attr-defined]
-        return {"Fn::FindInMap": [table.name, r.value(top), r.value(second)]}
+        rendered = [table.name, r.value(top), r.value(second)]
+        if default:  # AWS::LanguageExtensions' DefaultValue
+            r.language_extensions = True  # type: ignore[attr-defined]
+            rendered.append({"DefaultValue": r.value(default[0])})
+        return {"Fn::FindInMap": rendered}
 
     def _children(self) -> Iterator[Any]:
-        yield self.args[1]
-        yield self.args[2]
+        yield from self.args[1:]
 
 
-def find_in_map(table: CfnMapping, top_key: Str, second_key: Str) -> Expr[Any]:
-    """``Fn::FindInMap``: the value at ``[top_key][second_key]`` of a :func:`mapping`."""
+_NO_DEFAULT: Any = object()
+
+
+def find_in_map(table: CfnMapping, top_key: Str, second_key: Str, default: Any = _NO_DEFAULT) -> Expr[Any]:
+    """``Fn::FindInMap``: the value at ``[top_key][second_key]`` of a :func:`mapping`;
+    ``default=`` is the value when either key is missing (``DefaultValue``, which adds the
+    ``AWS::LanguageExtensions`` transform)."""
     if not isinstance(table, CfnMapping):
         raise PropertyTypeError(
             f"{building_prefix()}fn.find_in_map takes a mapping from fn.mapping(...), got {describe_value(table)}"
         )
     _expect("find_in_map", "top_key", str, top_key)
     _expect("find_in_map", "second_key", str, second_key)
-    if isinstance(top_key, str) and top_key not in table.values:
+    if default is _NO_DEFAULT and isinstance(top_key, str) and top_key not in table.values:
         raise PropertyTypeError(
             f"fn.find_in_map: mapping {table.name!r} has no key {top_key!r}{did_you_mean(top_key, table.values)}"
         )
     kinds = {_type_of(v) for inner in table.values.values() for v in inner.values()}
+    if default is not _NO_DEFAULT:
+        if default is None:
+            raise PropertyTypeError(f"{building_prefix()}fn.find_in_map: default must be a value, got None")
+        kinds.add(_type_of(default))
+        return _FindInMap(
+            "Fn::FindInMap", [table, top_key, second_key, default], kinds.pop() if len(kinds) == 1 else Any
+        )
     return _FindInMap("Fn::FindInMap", [table, top_key, second_key], kinds.pop() if len(kinds) == 1 else Any)
 
 
