@@ -200,7 +200,10 @@ class Node:
 
 def text_node(value: str) -> Node:
     """A string literal; a text of several lines (a script, a document) line by line."""
-    lines = value.splitlines(keepends=True)
+    lines = [line + "\n" for line in value.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
     return Node("", parts=lines) if len(lines) > 1 else atom(py_str(value))
 
 
@@ -259,11 +262,27 @@ def _assignment(name: str, value: Node, indent: str) -> list[str]:
     return [f"{indent}{name} = (", *fmt(value, inner), f"{indent})"]
 
 
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def py_str(value: str) -> str:
-    """A string literal the way ruff writes it (double quotes unless that needs more escapes)."""
-    if '"' in value and "'" not in value:
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False)
+    """A string literal the way ruff writes it: double quotes unless the text holds more
+    double than single quotes; control characters escaped, other characters as they are."""
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch == quote:
+            out.append("\\" + ch)
+        elif code < 32 or code == 127:
+            out.append(f"\\x{code:02x}")
+        elif 0xD800 <= code <= 0xDFFF:  # a lone surrogate (JSON allows it; a source file cannot hold it)
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return quote + "".join(out) + quote
 
 
 def py_number(value: int | float) -> str:
@@ -586,7 +605,7 @@ class _Importer:
             if key in _RULE_FUNCTIONS:
                 return self._intrinsic(value, path, "any", None)[0]
         self.problem(path, f"a rule assertion must be a rule function (Fn::Contains, Fn::Equals, ...), got {value!r}")
-        return atom("fn.equals('', '')")
+        return atom('fn.equals("", "")')
 
     def _rule_call(self, key: str, arg: Any, path: str) -> tuple[Node, Any]:
         def listed(value: Any, where: str) -> Node:
@@ -684,7 +703,10 @@ class _Importer:
             listed = body.get("AllowedValues")
             allowed: list[Any] = listed if isinstance(listed, list) else []
             if cfn_type == "String" and allowed and all(isinstance(v, (str, int, float)) for v in allowed):
-                self.params[name].literal = list(dict.fromkeys(_text(v) for v in allowed))
+                values = list(dict.fromkeys(_text(v) for v in allowed))
+                annotation = f"    {field}: ik.Param[Literal[{', '.join(py_str(v) for v in values)}]] = ik.param("
+                if len(annotation) <= LINE:  # else allowed=[...]: a Literal that long would be split
+                    self.params[name].literal = values
             for key in body:
                 if key not in _PARAM_KEYS:
                     self.problem(f"{path}.{key}", f"unknown parameter key {key!r}")
@@ -803,7 +825,7 @@ class _Importer:
             if key == "Fn::Equals":
                 if not isinstance(arg, list) or len(arg) != 2:
                     self.problem(path, "Fn::Equals takes two values")
-                    return atom("fn.equals('', '')")
+                    return atom('fn.equals("", "")')
                 sides = []
                 for i, side in enumerate(arg):
                     sides.append(self._any(side, f"{path}.Fn::Equals[{i}]", str_or_number=True))
@@ -813,12 +835,12 @@ class _Importer:
                 operands = [self._condition(c, f"{path}.{key}[{i}]") for i, c in enumerate(items)]
                 return call({"Fn::And": "fn.and_", "Fn::Or": "fn.or_", "Fn::Not": "fn.not_"}[key], *operands)
         self.problem(path, f"a condition must be Fn::Equals/And/Or/Not or {{Condition: name}}, got {value!r}")
-        return atom("fn.equals('', '')")
+        return atom('fn.equals("", "")')
 
     def _condition_ref(self, name: Any, path: str) -> Node:
         if not isinstance(name, str) or name not in self.conditions:
             self.problem(path, f"names no condition: {name!r}")
-            return atom("fn.equals('', '')")
+            return atom('fn.equals("", "")')
         if self._condition_owner is not None:
             self.condition_deps[self._condition_owner].append(name)
         self.used_conditions.add(name)
@@ -1055,7 +1077,7 @@ class _Importer:
             if isinstance(value, str) and value.lower() in ("true", "false"):
                 return atom("True" if value.lower() == "true" else "False")
             self.problem(path, f"expected a boolean, got {value!r}")
-            return atom(repr(value))
+            return self._any(value, path)
         try:
             number = _as_number(value)
         except ValueError:
@@ -1482,7 +1504,9 @@ class _Importer:
         modules = sorted(self.modules)
         modules[:0] = sorted(self.policies | ({"CustomResource"} if self.custom else set()))
         imports = f"from infrakit.aws import {', '.join(modules)}"
-        if len(imports) <= LINE:
+        if not modules:
+            pass
+        elif len(imports) <= LINE:
             lines.append(imports)
         else:
             lines += ["from infrakit.aws import (", *(f"    {m}," for m in modules), ")"]
