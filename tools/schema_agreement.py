@@ -234,11 +234,13 @@ def seeded(base_name: str, template: dict[str, Any]) -> tuple[dict[str, Any], li
 
 
 def _lint(text: str) -> list[tuple[str, list[Any], str]]:
-    from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
+    from cfnlint.api import ManualArgs  # type: ignore[import-untyped]
+
+    from infrakit.aws._check import lint_with_shared_rules  # cfnlint.api.lint, its rules loaded once
 
     return [
         (m.rule.id, list(getattr(m, "path", None) or []), m.message)
-        for m in lint(text, config=ManualArgs(regions=["us-east-1"]))
+        for m in lint_with_shared_rules(text, ManualArgs(regions=["us-east-1"]))
     ]
 
 
