@@ -941,6 +941,8 @@ class _Importer:
                     self.problem(f"{path}.{key}", f"must be one of {', '.join(allowed)}, got {value!r}")
                 args.append(atom(f"{option}={py_str(str(value))}"))
         if "Metadata" in body:
+            if not isinstance(body["Metadata"], dict):
+                self.problem(f"{path}.Metadata", f"must be a mapping, got {_short(body['Metadata'])}")
             args.append(prefixed("metadata=", self._any(body["Metadata"], f"{path}.Metadata")))
         from infrakit.aws import _options
 
@@ -1065,6 +1067,9 @@ class _Importer:
         if spec in ("json", "any"):
             if spec == "json" and not isinstance(value, (dict, list)):
                 self.problem(path, f"expected a JSON object, got {value!r}")
+            if spec == "json" and isinstance(value, list):  # the stubs type free-form JSON as a mapping
+                self.typing.update(("Any", "cast"))
+                return call("cast", atom('"Any"'), self._any(value, path))
             return self._any(value, path)
         if isinstance(value, (dict, list)):
             self.problem(path, f"expected a {spec}, got {type(value).__name__} {_short(value)}")
