@@ -419,8 +419,10 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
     keywords = cls._keywords  # type: ignore[attr-defined]
     wire_to_py = {wire: py for py, wire, *_ in cls._props}  # type: ignore[attr-defined]
     # A provider's check of the values given against the resource's schema (AWS: patterns,
-    # lengths, ranges), after their types are known to be right.
-    check_given = getattr(cls, "_check_given", None)
+    # lengths, ranges), after their types are known to be right: ``cls._given_check(cls)``
+    # makes it once per class, or gives None when the class has nothing such to check.
+    make_check = getattr(cls, "_given_check", None)
+    check_given = make_check(cls) if make_check is not None else None
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if not keywords.issuperset(kwargs):

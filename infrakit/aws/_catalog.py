@@ -72,11 +72,13 @@ class AwsResource(Resource):
 
         return tags_field(cls)
 
-    def _check_given(self, given: Mapping[str, Any]) -> None:
-        """Check the property values given at construction against the type's schema."""
-        from infrakit.aws._schema import check_given
+    @staticmethod
+    def _given_check(cls: type) -> Callable[[Any, Mapping[str, Any]], None] | None:
+        """The check of the property values given at construction against the type's schema
+        (``infrakit.aws._schema``), or None for a type with nothing to check then."""
+        from infrakit.aws._schema import given_check
 
-        check_given(self, given)
+        return given_check(cls)
 
 
 class AwsProperty(PropertyType):

@@ -32,7 +32,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from infrakit._expr import Expr
@@ -1002,6 +1002,14 @@ def _py_path(resource_cls: Any, problem: str) -> str:
         if prop_wire == top:
             return f"property `{py}` ({wire}){sep}{rest}"
     return f"{wire}{sep}{rest}"
+
+
+def given_check(cls: Any) -> Callable[[Any, Mapping[str, Any]], None] | None:
+    """The construction-time check of a resource class (:func:`check_given`), or ``None``
+    when none of its properties has a scalar constraint beyond its type: such a class pays
+    nothing when created."""
+    _schema, plan = _given_plan(cls)
+    return check_given if plan else None
 
 
 def check_given(resource: Any, given: Mapping[str, Any]) -> None:
