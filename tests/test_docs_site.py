@@ -122,14 +122,21 @@ def test_the_api_reference_documents_the_public_names(site: Path) -> None:
     assert "assert_contract" in testing and "Capture" in testing
 
 
-def _minimal_site(tmp_path: Path, page: str) -> Path:
-    """A one-page site with this project's strictness and link validation settings."""
+def _minimal_site(tmp_path: Path, page: str, api: bool = False) -> Path:
+    """A one-page site with this project's strictness and link validation settings (and, with
+    ``api``, its mkdocstrings handler reading a one-module package ``pkg``)."""
     loader = type("Loader", (yaml.SafeLoader,), {})
     loader.add_constructor("!ENV", lambda _loader, _node: None)  # mkdocs' own tag; unused here
     config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=loader)
-    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs").mkdir(parents=True)
     (tmp_path / "docs" / "index.md").write_text(page)
-    mini = {"site_name": "t", "strict": config["strict"], "validation": config["validation"]}
+    mini: dict[str, typing.Any] = {"site_name": "t", "strict": config["strict"], "validation": config["validation"]}
+    if api:
+        (tmp_path / "pkg").mkdir()
+        (tmp_path / "pkg" / "__init__.py").write_text('"""A package."""\n\n\ndef present() -> None:\n    """Here."""\n')
+        [handler] = [p["mkdocstrings"] for p in config["plugins"] if isinstance(p, dict) and "mkdocstrings" in p]
+        handler["handlers"]["python"]["paths"] = ["."]
+        mini["plugins"] = [{"mkdocstrings": handler}]
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(mini))
     return tmp_path
 
@@ -138,6 +145,19 @@ def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
     broken = _mkdocs("build", cwd=_minimal_site(tmp_path, "# Home\n\nSee [apps](apps.md).\n"), services=None)
     assert broken.returncode != 0
     assert "apps.md" in broken.stderr
+
+
+def test_a_missing_api_reference_fails_the_build(tmp_path: Path) -> None:
+    good = _mkdocs("build", cwd=_minimal_site(tmp_path / "good", "# API\n\n::: pkg.present\n", api=True), services=None)
+    assert good.returncode == 0, good.stderr
+    missing = _minimal_site(tmp_path / "missing", "# API\n\n::: pkg.absent\n", api=True)
+    broken = _mkdocs("build", cwd=missing, services=None)
+    assert broken.returncode != 0
+    assert "pkg.absent" in broken.stderr
+    cross = _minimal_site(tmp_path / "cross", "# API\n\n::: pkg.present\n\nSee [x][pkg.absent].\n", api=True)
+    unresolved = _mkdocs("build", cwd=cross, services=None)
+    assert unresolved.returncode != 0
+    assert "pkg.absent" in unresolved.stderr
 
 
 def test_a_broken_anchor_fails_the_build(tmp_path: Path) -> None:
