@@ -399,3 +399,13 @@ def test_yaml_reads_yes_no_on_off_as_strings_and_numeric_keys_as_strings() -> No
         "Mappings:\n  Accounts:\n    123456789012: {On: yes}\nResources: {Q: {Type: AWS::SQS::Queue}}\n"
     )
     assert data["Mappings"] == {"Accounts": {"123456789012": {"On": "yes"}}}
+
+
+def test_a_secret_default_is_written_nowhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = HERE / "import_templates" / "blocked_noecho_default.yaml"
+    secret = load_template(path.read_text())["Parameters"]["MasterPassword"]["Default"]
+    out = tmp_path / "db.py"
+    assert main(["import", str(path), "-o", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert secret not in out.read_text() + captured.out + captured.err
+    assert "secret=True" in out.read_text()
