@@ -103,46 +103,50 @@ class Expr(Generic[T_co]):
             "Look values up at deploy time with fn.mapping and fn.find_in_map, or use a build-time input.",
         )
 
-    def _order(self, other: object) -> bool:
-        raise self._no_value(
-            "compared with <, <=, > or >= in Python",
-            "Decide at deploy time with a condition, or use a build-time input.",
-        )
-
-    __lt__ = __le__ = __gt__ = __ge__ = _order
-
-    def __contains__(self, item: object) -> bool:
-        raise self._no_value(
-            "searched with `in`",
-            "Test at deploy time with a condition (fn.contains, fn.equals), or use a build-time input.",
-        )
-
     def __iter__(self) -> Iterator[Any]:
         raise self._no_value("iterated", "Pick items with fn.select(i, ...), or use a build-time input.")
 
-    def __len__(self) -> int:
-        raise self._no_value("measured with len()", "Use a build-time input for anything that counts.")
+    if not typing.TYPE_CHECKING:
+        # Runtime only: declared for type checkers, these would make mypy and pyright accept
+        # `"q-" + inputs.env` or `range(inputs.count)`, which they rightly refuse today.
 
-    def __getitem__(self, key: object) -> Any:
-        raise self._no_value("indexed", "Pick items with fn.select(i, ...), or use a build-time input.")
+        def _order(self, other: object) -> bool:
+            raise self._no_value(
+                "compared with <, <=, > or >= in Python",
+                "Decide at deploy time with a condition, or use a build-time input.",
+            )
 
-    def _number(self) -> Any:
-        raise self._no_value(
-            "used as a Python number (range(), an index, int(), float())",
-            "Counts that shape the template are build-time inputs: declare the field as a plain int.",
-        )
+        __lt__ = __le__ = __gt__ = __ge__ = _order
 
-    __index__ = __int__ = __float__ = _number
+        def __contains__(self, item: object) -> bool:
+            raise self._no_value(
+                "searched with `in`",
+                "Test at deploy time with a condition (fn.contains, fn.equals), or use a build-time input.",
+            )
 
-    def _arithmetic(self, other: object) -> Any:
-        raise self._no_value(
-            "computed with in Python (+, -, *, /, %)",
-            "Build strings at deploy time with fn.sub or fn.join (in a GCP component: infrakit.gcp.sub); "
-            "compute numbers with build-time inputs.",
-        )
+        def __len__(self) -> int:
+            raise self._no_value("measured with len()", "Use a build-time input for anything that counts.")
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
-    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _arithmetic
+        def __getitem__(self, key: object) -> Any:
+            raise self._no_value("indexed", "Pick items with fn.select(i, ...), or use a build-time input.")
+
+        def _number(self) -> Any:
+            raise self._no_value(
+                "used as a Python number (range(), an index, int(), float())",
+                "Counts that shape the template are build-time inputs: declare the field as a plain int.",
+            )
+
+        __index__ = __int__ = __float__ = _number
+
+        def _arithmetic(self, other: object) -> Any:
+            raise self._no_value(
+                "computed with in Python (+, -, *, /, %)",
+                "Build strings at deploy time with fn.sub or fn.join (in a GCP component: infrakit.gcp.sub); "
+                "compute numbers with build-time inputs.",
+            )
+
+        __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
+        __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _arithmetic
 
     def __format__(self, spec: str) -> str:
         raise self._no_value(
