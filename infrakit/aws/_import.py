@@ -1040,7 +1040,10 @@ class _Importer:
         return self._any(value, path)
 
     def _loose_enum(self, spec: Any, node: Node) -> bool:
-        if not (isinstance(spec, tuple) and spec[0] == "enum" and node.items is None):
+        """Whether ``node`` is a parameter typed ``str`` (or ``list[str]``) where the stubs list
+        the values a property takes (an enum, or a list of one)."""
+        listed = isinstance(spec, tuple) and spec[0] == "list" and isinstance(spec[1], tuple) and spec[1][0] == "enum"
+        if not ((isinstance(spec, tuple) and spec[0] == "enum") or listed) or node.items is not None:
             return False
         field = node.text[len("inputs.") :] if node.text.startswith("inputs.") else None
         return any(p.field == field and not p.literal for p in self.params.values())
