@@ -8,10 +8,10 @@ are not re-rendered: their template files are carried over (hard-linked when pos
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import enum
-import functools
 import hashlib
 import json
 import math
@@ -66,6 +66,7 @@ class Session:
         self.app = app
         self.providers: dict[str, Provider] = {}
         self.output_names: dict[str, dict[str, str]] = {}
+        self._shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self._digests: dict[str, str] = {}
         for name, entry in (previous or {}).items():
             provider = PROVIDERS.get(entry.provider)
@@ -77,9 +78,12 @@ class Session:
     def learned(self, instance: Instance[Any, Any], build: Build) -> None:
         """Record what rendering ``instance`` told: its provider and its outputs' names."""
         self.providers[instance.name] = build.provider
-        self.output_names[instance.name] = {
+        names = {
             name: output_name(build.provider, instance.component.outputs_type, name) for name, _t, _v in build.outputs
         }
+        # One dict for every instance that names its outputs alike (instances of one
+        # component): the manifest of many instances holds it once (never mutated).
+        self.output_names[instance.name] = self._shared.setdefault(tuple(names.items()), names)
 
     def output_name(self, ref: OutputRef[Any]) -> str:
         """The name of a wired output in its producer's template: from this run or the previous
@@ -528,9 +532,17 @@ def _render_forked(name: str) -> tuple[tuple[str, bytes, InstanceEntry], list[As
 
 
 def _render_many(
-    session: Session, todo: list[Instance[Any, Any]], format: str, jobs: int, tick: Callable[[], None]
-) -> dict[str, tuple[str, bytes, InstanceEntry]]:
-    results: dict[str, tuple[str, bytes, InstanceEntry]] = {}
+    session: Session,
+    todo: list[Instance[Any, Any]],
+    format: str,
+    jobs: int,
+    tick: Callable[[], None],
+    write: Callable[[str, bytes], None],
+) -> dict[str, InstanceEntry]:
+    """Render ``todo``, handing each template file to ``write(filename, data)`` as soon as it
+    is rendered and keeping only its manifest entry: memory stays flat in the number of
+    instances (no template, build or file content outlives its own instance's turn)."""
+    results: dict[str, InstanceEntry] = {}
     if jobs > 1 and len(todo) > jobs and sys.platform != "win32":
         import multiprocessing
 
@@ -539,17 +551,20 @@ def _render_many(
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 chunk = max(1, len(todo) // (jobs * 8))
-                for instance, (result, assets) in zip(
+                for instance, ((filename, data, entry), assets) in zip(
                     todo, pool.imap(_render_forked, [i.name for i in todo], chunksize=chunk), strict=False
                 ):
-                    results[instance.name] = result
+                    write(filename, data)
+                    results[instance.name] = entry
                     remember_assets(assets)
                     tick()
         finally:
             _FORKED = None
         return results
     for instance in todo:
-        results[instance.name] = _render_one(session, instance, format)
+        filename, data, entry = _render_one(session, instance, format)
+        write(filename, data)
+        results[instance.name] = entry
         tick()
     return results
 
@@ -632,25 +647,26 @@ def _synth_locked(
         if progress is not None:
             progress(done[0], total)
 
-    # A consumer rendered now names its producers' outputs in the manifest, in the
-    # producer's provider's spelling: the session knows them from the previous manifest.
-    rendered = _render_many(session, todo, format, jobs, tick)
-
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    writer = _Writer()
     try:
         os.chmod(staging, 0o777 & ~_umask())
+
+        def write(filename: str, data: bytes) -> None:
+            writer.submit(_write_new, os.path.join(staging, filename), data)
+
+        # A consumer rendered now names its producers' outputs in the manifest, in the
+        # producer's provider's spelling: the session knows them from the previous manifest.
+        # Each template goes into the staging directory as it is rendered.
+        rendered = _render_many(session, todo, format, jobs, tick, write)
         instances: dict[str, InstanceEntry] = {}
-        writes: list[Callable[[], object]] = []
         for name in sorted(set(rendered) | set(reuse)):
             if name in rendered:
-                filename, data, entry = rendered[name]
-                writes.append(functools.partial(_write_new, os.path.join(staging, filename), data))
-                entry = attrs.evolve(entry, cache_key=keys[name])
+                entry = attrs.evolve(rendered[name], cache_key=keys[name])
             else:
                 entry = reuse[name]
-                writes.append(functools.partial(_carry, out / entry.template, staging / entry.template))
+                writer.submit(_carry, out / entry.template, staging / entry.template)
             instances[name] = entry
-        _check_shared_names(app, instances, rendered, out)
         # Each asset an instance uses: packaged now (rendered instances) or carried over.
         assets: dict[str, AssetEntry] = {}
         carried = any(reuse[n].assets for n in instances if n not in rendered)
@@ -662,20 +678,22 @@ def _synth_locked(
                 if name in rendered:
                     asset = known_asset(asset_id)
                     assets[asset_id] = asset.entry()
-                    writes.append(functools.partial(_write_new, os.path.join(staging, asset.filename), asset.data))
+                    writer.submit(_write_new, os.path.join(staging, asset.filename), asset.data)
                 else:
                     assets[asset_id] = previous_assets[asset_id]
-                    writes.append(
-                        functools.partial(_carry, out / assets[asset_id].path, staging / assets[asset_id].path)
-                    )
-        _run_all(writes)
+                    writer.submit(_carry, out / assets[asset_id].path, staging / assets[asset_id].path)
+        writer.finish()
+        # Rendered templates are read back from the staging directory, by a provider whose
+        # names are shared (GCP) only.
+        _check_shared_names(app, instances, rendered, out, staging)
         # A user's own files in the assembly directory are kept, never silently deleted.
         written = {e.template for e in instances.values()} | {a.path for a in assets.values()} | {MANIFEST}
         _outdir.carry_foreign(out, staging, foreign, written)
         manifest = Manifest(app=app.name, integration=app.integration, instances=instances, assets=assets).to_dict()
-        (staging / MANIFEST).write_bytes(dumps_json(manifest))
+        _write_manifest(staging / MANIFEST, manifest)
         _swap(staging, out)
     except BaseException:
+        writer.abandon()  # no write may land in the staging directory once it is removed
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if report is not None:  # once the new assembly is in place: rendered now, or carried over
@@ -685,7 +703,7 @@ def _synth_locked(
 
 
 def _check_shared_names(
-    app: App, instances: dict[str, InstanceEntry], rendered: dict[str, tuple[str, bytes, InstanceEntry]], out: Path
+    app: App, instances: dict[str, InstanceEntry], rendered: dict[str, InstanceEntry], out: Path, staging: Path
 ) -> None:
     """Refuse two instances deploying one name where a provider's names are shared by every
     deployment (GCP: project-global); the provider says which names, with ``shared_names``."""
@@ -695,8 +713,7 @@ def _check_shared_names(
         if provider is None:
             continue
         # The template is read only by a provider whose names are shared (GCP), never for AWS.
-        text = rendered[name][1] if name in rendered else None
-        template = (out / entry.template).read_bytes if text is None else functools.partial(bytes, text)
+        template = ((staging if name in rendered else out) / entry.template).read_bytes
         for key, resource in provider.shared_names(name, template):
             if key in seen and seen[key][0] != name:
                 other, theirs = seen[key]
@@ -748,23 +765,46 @@ def _component_name(component: type) -> str:
 
 
 _WRITERS = 4
+_SERIAL = 64  # writes done in line before the threads start: a small app starts none
+_IN_FLIGHT = 64  # writes queued at most: their bytes are all the memory they hold
 
 
-def _run_all(writes: list[Callable[[], object]]) -> None:
-    """Run file writes on a few threads: creating a file is mostly waiting for the kernel
-    (about 0.5-1 ms each on a virtual disk), and threads overlap that."""
-    if len(writes) < 64:
-        for write in writes:
-            write()
-        return
-    from concurrent.futures import ThreadPoolExecutor
+class _Writer:
+    """File writes into the staging directory, as they come: in line for the first
+    ``_SERIAL``, then on a few threads (creating a file is mostly waiting for the kernel,
+    about 0.5-1 ms each on a virtual disk, and threads overlap that while the next
+    instance renders), with at most ``_IN_FLIGHT`` queued so that memory stays flat."""
 
-    def run(chunk: list[Callable[[], object]]) -> None:
-        for write in chunk:
-            write()
+    def __init__(self) -> None:
+        self._count = 0
+        self._pool: Any = None
+        self._pending: collections.deque[Any] = collections.deque()
 
-    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-        list(pool.map(run, [writes[i::_WRITERS] for i in range(_WRITERS)]))  # re-raises a failed write
+    def submit(self, write: Callable[..., object], *args: Any) -> None:
+        self._count += 1
+        if self._pool is None:
+            if self._count <= _SERIAL:
+                write(*args)
+                return
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=_WRITERS)
+        self._pending.append(self._pool.submit(write, *args))
+        while len(self._pending) > _IN_FLIGHT:
+            self._pending.popleft().result()  # re-raises a failed write
+
+    def finish(self) -> None:
+        """Wait for every write; re-raise the first that failed."""
+        while self._pending:
+            self._pending.popleft().result()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """Drop the queued writes and wait for those running (on an error)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -780,6 +820,32 @@ def _write_new(path: str, data: bytes) -> None:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Write ``dumps_json(manifest)``'s bytes one instance at a time, so that the text of a
+    manifest of ten thousand instances (megabytes) is never held whole."""
+    import orjson
+
+    indented = orjson.OPT_INDENT_2
+    try:
+        with open(path, "xb") as f:
+            f.write(b"{")
+            for i, (key, value) in enumerate(manifest.items()):
+                f.write(b"\n  " if i == 0 else b",\n  ")
+                f.write(orjson.dumps(key) + b": ")
+                if key != "instances" or not value:
+                    f.write(orjson.dumps(value, option=indented).replace(b"\n", b"\n  "))
+                    continue
+                f.write(b"{")
+                for j, (name, entry) in enumerate(value.items()):
+                    f.write(b"\n    " if j == 0 else b",\n    ")
+                    f.write(orjson.dumps(name) + b": " + orjson.dumps(entry, option=indented).replace(b"\n", b"\n    "))
+                f.write(b"\n  }")
+            f.write(b"\n}\n" if manifest else b"}\n")
+    except orjson.JSONEncodeError:
+        path.unlink()
+        path.write_bytes(dumps_json(manifest))  # raises the error that names where
 
 
 def _umask() -> int:

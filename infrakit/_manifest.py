@@ -114,7 +114,7 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         """The manifest as JSON data, in DESIGN.md's shape (empty optional keys left out)."""
-        data: dict[str, Any] = _unstructure(self)
+        data: dict[str, Any] = _unstructure(self, {})
         return data
 
     def consumers(self) -> dict[str, list[str]]:
@@ -133,11 +133,24 @@ _ALWAYS: dict[type, frozenset[str]] = {
 }
 
 
-def _unstructure(obj: Any) -> Any:
+def _unstructure(obj: Any, seen: dict[int, Any]) -> Any:
     """What :func:`_converter`'s ``unstructure`` gives, without importing cattrs to write a
     manifest (40-60 ms of a one-instance synth): attrs fields in order, a field left out when
     it equals its default (unless in :data:`_ALWAYS`), a parameter's ``source`` written as ``from``.
-    tests/test_manifest_writer.py holds the two equal."""
+    tests/test_manifest_writer.py holds the two equal.
+
+    A dict or list that many entries share (a component's contract, its output names) is
+    copied once and shared in the result (``seen``, by identity: the objects are alive for the
+    whole call), so the manifest of ten thousand instances of one component holds one copy."""
+    if isinstance(obj, (dict, list)):
+        known = seen.get(id(obj))
+        if known is None:
+            if isinstance(obj, dict):
+                known = {key: _unstructure(value, seen) for key, value in obj.items()}
+            else:
+                known = [_unstructure(value, seen) for value in obj]
+            seen[id(obj)] = known
+        return known
     cls = type(obj)
     if attrs.has(cls):
         always = _ALWAYS.get(cls, frozenset())
@@ -150,12 +163,8 @@ def _unstructure(obj: Any) -> Any:
                     default = default.factory()
                 if value == default:
                     continue
-            data["from" if cls is ParameterEntry and field.name == "source" else field.name] = _unstructure(value)
+            data["from" if cls is ParameterEntry and field.name == "source" else field.name] = _unstructure(value, seen)
         return data
-    if isinstance(obj, dict):
-        return {key: _unstructure(value) for key, value in obj.items()}
-    if isinstance(obj, list):
-        return [_unstructure(value) for value in obj]
     return obj
 
 

@@ -1,16 +1,20 @@
 """``Manifest.to_dict`` writes without importing cattrs (issue 15), and gives exactly the data
-the manifest's cattrs converter gives, which reads it back."""
+the manifest's cattrs converter gives, which reads it back; the file is written one instance
+at a time, with the bytes of ``dumps_json``."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from infrakit._assembly import _write_manifest
 from infrakit._manifest import (
     AssetEntry,
     InstanceEntry,
@@ -20,10 +24,11 @@ from infrakit._manifest import (
     _converter,
     manifest_from_dict,
 )
+from infrakit._synth import dumps_json
 
 _NAMES = st.text("abcdefgh-", min_size=1, max_size=6)
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=6,
 )
@@ -32,7 +37,10 @@ _PARAMETERS = st.builds(
     source=st.none() | st.builds(WireSource, instance=_NAMES, output=_NAMES),
     integration=st.sampled_from([None, "registry", "exports"]),
     secret=st.booleans(),
-    default=st.none() | st.text(max_size=5) | st.integers() | st.lists(st.text(max_size=3), max_size=2),
+    default=st.none()
+    | st.text(max_size=5)
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.lists(st.text(max_size=3), max_size=2),
 )
 _ENTRIES = st.builds(
     InstanceEntry,
@@ -74,13 +82,23 @@ def _text(data: Any) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(manifest=_MANIFESTS)
 def test_to_dict_writes_what_the_cattrs_converter_writes_and_it_reads_back(manifest: Manifest) -> None:
     written = manifest.to_dict()
     assert _text(written) == _text(_converter().unstructure(manifest))
     assert list(written) == list(_converter().unstructure(manifest))  # same key order
     assert manifest_from_dict(json.loads(_text(written))) == manifest
+
+
+@settings(max_examples=30, deadline=None)
+@given(manifest=_MANIFESTS)
+def test_the_manifest_file_is_written_piecewise_with_the_bytes_of_dumps_json(manifest: Manifest) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "manifest.json"
+        data = manifest.to_dict()
+        _write_manifest(path, data)
+        assert path.read_bytes() == dumps_json(data)
 
 
 def test_a_wired_parameter_is_written_with_from_and_an_asset_keeps_its_source() -> None:
