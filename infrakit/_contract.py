@@ -536,12 +536,16 @@ def _type_validator(owner: str, expected: Any, secret: bool = False) -> Callable
 
 
 def redact(text: str, value: Any) -> str:
-    """``text`` with a secret ``value`` (its ``repr`` and ``str``) replaced by ``***``."""
+    """``text`` with a secret ``value`` (its ``repr`` and ``str``) replaced by ``***``; a
+    value of fewer than 4 characters could be any letters of the text, so then the text is
+    not shown at all."""
     if value is None or value is UNSET or isinstance(value, (bool, Expr)):
         return text
-    for shown in {repr(value), str(value)}:
-        if len(shown) >= 1 and shown not in ("", "''"):
-            text = text.replace(shown, "***")
+    forms = {repr(value), str(value)} - {"", "''", '""'}
+    if any(len(shown) < 4 for shown in forms):
+        return "the value was refused (the reason is not shown: it could reveal the secret)"
+    for shown in sorted(forms, key=len, reverse=True):
+        text = text.replace(shown, "***")
     return text
 
 

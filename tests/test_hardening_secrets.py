@@ -57,6 +57,21 @@ def test_a_secret_refused_by_its_validator_is_not_shown() -> None:
     _no_secret(repr(caught.value.args))
 
 
+def test_a_short_secret_refused_by_its_validator_hides_the_whole_reason() -> None:
+    @ik.inputs
+    class Pin:
+        pin: ik.Param[str] = ik.param(secret=True)
+
+        @pin.validator
+        def _digits(self, _attribute: attrs.Attribute[str], value: object) -> None:
+            if isinstance(value, str) and not value.isdigit():
+                raise ValueError(f"{value!r} must be digits")
+
+    with pytest.raises(InfrakitError) as caught:
+        Pin(pin="ab")
+    assert "ab" not in str(caught.value) and "reason is not shown" in str(caught.value)
+
+
 def test_the_repr_of_inputs_hides_secrets() -> None:
     shown = repr(DbInputs(password=SECRET, pin=1234))
     _no_secret(shown)
