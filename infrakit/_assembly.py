@@ -385,21 +385,27 @@ def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) 
     assembly written inside the package)."""
     paths = list(getattr(module, "__path__", None) or ())
     if paths:
+        # os.scandir rather than os.walk and Path objects: a directory entry knows whether it
+        # is a file or a directory without another system call (infrakit's own 700 files: 1 ms
+        # instead of 9).
         found = []
-        for i, root in enumerate(Path(p) for p in paths):
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith(".") and d != "__pycache__" and (skip is None or Path(folder, d) != skip)
-                )
-                for name in files:
-                    wanted = name.endswith(".py") or (
-                        data and not name.startswith(".") and not name.endswith((".pyc", ".pyo"))
-                    )
-                    f = Path(folder, name)
-                    if wanted and f.is_file():
-                        found.append((f"{i}/{f.relative_to(root).as_posix()}", f))
+        for i, root in enumerate(paths):
+            todo = [(os.fspath(root), f"{i}/")]
+            while todo:
+                folder, prefix = todo.pop()
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        name = entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            hidden = name.startswith(".") or name == "__pycache__"
+                            if not hidden and (skip is None or Path(entry.path) != skip):
+                                todo.append((entry.path, f"{prefix}{name}/"))
+                            continue
+                        wanted = name.endswith(".py") or (
+                            data and not name.startswith(".") and not name.endswith((".pyc", ".pyo"))
+                        )
+                        if wanted and entry.is_file():
+                            found.append((prefix + name, Path(entry.path)))
         return sorted(found)
     path = getattr(module, "__file__", None)
     return [(Path(path).name, Path(path))] if path and os.path.isfile(path) else []
@@ -408,17 +414,36 @@ def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) 
 def _hash_files(h: Any, files: list[tuple[str, Path]]) -> None:
     for name, path in files:
         h.update(name.encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            file = hashlib.sha256()
+            while chunk := os.read(fd, 1 << 20):
+                file.update(chunk)
+        finally:
+            os.close(fd)
+        h.update(file.digest())
 
 
 _INFRAKIT_DIGEST: list[str] = []
 
 
 def _infrakit_digest() -> str:
-    """sha256 of infrakit's version and every file of its source, once per process."""
+    """sha256 of infrakit's version and source, once per process.
+
+    infrakit installed from a wheel: its distribution's ``RECORD``, which lists every file
+    the installer wrote with that file's sha256, so it changes whenever any file does (the
+    same measure as for every other installed package, see :func:`_package_digest`): one
+    small file read instead of 11 MB of source, catalogues and schema tables hashed. In a
+    source checkout or an editable install (no ``RECORD`` beside the package): every file
+    of the source, hashed."""
     if not _INFRAKIT_DIGEST:
         h = hashlib.sha256(infrakit.__version__.encode())
-        _hash_files(h, _module_files(infrakit))
+        dist = distribution_of("infrakit")
+        record = dist.record() if dist is not None else None
+        if record is not None:
+            h.update(b"RECORD\0" + record)
+        else:
+            _hash_files(h, _module_files(infrakit))
         _INFRAKIT_DIGEST.append(h.hexdigest())
     return _INFRAKIT_DIGEST[0]
 
