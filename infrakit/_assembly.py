@@ -377,7 +377,7 @@ def _package_digest(package: str, skip: Path | None) -> str:
 _NOT_HASHED = frozenset({"builtins", "infrakit"})  # infrakit: in every digest already
 
 
-def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) -> list[tuple[str, Path]]:
+def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) -> list[tuple[str, str]]:
     """``(relative name, path)`` of every ``.py`` file of a package, or a module's one file.
 
     ``data``: every other file of the package too (a ``policy.json`` that ``build`` reads),
@@ -405,13 +405,13 @@ def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) 
                             data and not name.startswith(".") and not name.endswith((".pyc", ".pyo"))
                         )
                         if wanted and entry.is_file():
-                            found.append((prefix + name, Path(entry.path)))
+                            found.append((prefix + name, entry.path))
         return sorted(found)
     path = getattr(module, "__file__", None)
-    return [(Path(path).name, Path(path))] if path and os.path.isfile(path) else []
+    return [(os.path.basename(path), path)] if path and os.path.isfile(path) else []
 
 
-def _hash_files(h: Any, files: list[tuple[str, Path]]) -> None:
+def _hash_files(h: Any, files: list[tuple[str, str]]) -> None:
     for name, path in files:
         h.update(name.encode() + b"\0")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))

@@ -48,7 +48,7 @@ def test_a_source_checkout_is_digested_by_every_file_of_infrakit(monkeypatch: py
     hashed: list[str] = []
     real = _assembly._hash_files
 
-    def counting(h: Any, files: list[tuple[str, Path]]) -> None:
+    def counting(h: Any, files: list[tuple[str, str]]) -> None:
         hashed.extend(name for name, _path in files)
         real(h, files)
 

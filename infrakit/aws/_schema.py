@@ -938,7 +938,9 @@ def _scalar_ok(schema: Schema, node: dict[str, Any]) -> Any:
         return None
     keys = None if enum is None else frozenset(_enum_key(e, False) for e in enum)
     pattern = node.get("pattern")
-    regex = compile_pattern(pattern) if isinstance(pattern, str) else None
+    # Compiled when a value is first checked, not for every property of the class: a
+    # resource class is made (and this runs) for each of its properties, given or not.
+    compiled: list[Any] = [] if isinstance(pattern, str) else [None]
     low, high = node.get("minLength"), node.get("maxLength")
     least, most, factor = node.get("minimum"), node.get("maximum"), node.get("multipleOf")
 
@@ -946,6 +948,9 @@ def _scalar_ok(schema: Schema, node: dict[str, Any]) -> Any:
     plain_kind: Any = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kinds or "")
 
     def ok(value: Any) -> bool:
+        if not compiled:
+            compiled.append(compile_pattern(pattern))
+        regex = compiled[0]
         kind = type(value)
         # The common cases first: a value of the declared JSON type needs no lenient reading.
         if kinds is not None and not (plain_kind is not None and kind is not bool and isinstance(value, plain_kind)):
