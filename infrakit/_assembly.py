@@ -230,7 +230,7 @@ def _canonical(value: Any, path: str = "inputs", seen: frozenset[int] = frozense
         return {"$bytes": bytes(value).hex()}
     if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
         return {"$ref": f"{value.__module__}:{value.__qualname__}"}
-    if isinstance(value, _BY_TEXT):
+    if isinstance(value, _by_text_types()):
         return {"$type": name, "value": str(value)}
     state = getattr(value, "__dict__", None)
     if not isinstance(state, dict):
@@ -249,6 +249,10 @@ def _canonical(value: Any, path: str = "inputs", seen: frozenset[int] = frozense
 
 
 def _by_text_types() -> tuple[type, ...]:
+    """Values whose ``str`` is their value; their modules imported when first asked (not at
+    import: datetime, decimal, fractions, ipaddress and uuid cost ~5 ms of every synth)."""
+    if _BY_TEXT:
+        return _BY_TEXT[0]
     import datetime
     import decimal
     import fractions
@@ -256,24 +260,26 @@ def _by_text_types() -> tuple[type, ...]:
     import pathlib
     import uuid
 
-    return (
-        pathlib.PurePath,
-        datetime.date,
-        datetime.time,
-        datetime.timedelta,
-        decimal.Decimal,
-        fractions.Fraction,
-        uuid.UUID,
-        ipaddress.IPv4Address,
-        ipaddress.IPv6Address,
-        ipaddress.IPv4Network,
-        ipaddress.IPv6Network,
-        complex,
+    _BY_TEXT.append(
+        (
+            pathlib.PurePath,
+            datetime.date,
+            datetime.time,
+            datetime.timedelta,
+            decimal.Decimal,
+            fractions.Fraction,
+            uuid.UUID,
+            ipaddress.IPv4Address,
+            ipaddress.IPv6Address,
+            ipaddress.IPv4Network,
+            ipaddress.IPv6Network,
+            complex,
+        )
     )
+    return _BY_TEXT[0]
 
 
-#: Values whose ``str`` is their value.
-_BY_TEXT = _by_text_types()
+_BY_TEXT: list[tuple[type, ...]] = []
 
 
 def _canonical_json(data: Any) -> bytes:
