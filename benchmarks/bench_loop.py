@@ -13,7 +13,10 @@ where the machine has one:
 - **memory curve**: peak RSS (``ru_maxrss``) of a cold synthesis of 50 / 500 / 2,000 /
   10,000 pairs, both sides. Target: infrakit's 2,000-pair figure <= 1.3x its 50-pair figure.
 
-``python benchmarks/bench_loop.py [--runs N] [--curve 50,500,2000,10000]``
+``--profile`` also prints where the one-pair run spends its time (cProfile, cumulative,
+infrakit's own functions and the imports), the figures README.md's issue-15 section quotes.
+
+``python benchmarks/bench_loop.py [--runs N] [--curve 50,500,2000,10000] [--profile]``
 """
 
 from __future__ import annotations
@@ -76,6 +79,32 @@ def _import_ms(runs: int) -> list[float]:
     return found
 
 
+def _profile_one_pair(top: int = 25) -> None:
+    """cProfile of one cold one-pair synthesis, in a child: the ``top`` entries by
+    cumulative time (interpreter start-up aside)."""
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="bench-loop-prof-", dir=_where()) as tmp:
+        program, stats = Path(tmp) / "program.py", Path(tmp) / "stats"
+        program.write_text(INFRAKIT.format(pairs=1, out=str(Path(tmp) / "out"), jobs=1))
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", str(stats), str(program)], check=True, capture_output=True
+        )
+        found = pstats.Stats(str(stats))
+        total = max(v[3] for v in found.stats.values())  # type: ignore[attr-defined]
+        print(f"\nprofile of one wired pair (cProfile, {total:.3f} s in all; cumulative):")
+        rows = sorted(found.stats.items(), key=lambda kv: -kv[1][3])  # type: ignore[attr-defined]
+        shown = 0
+        for (file, line, name), (_cc, _nc, _tt, cumulative, _callers) in rows:
+            if "infrakit" not in file and not name.startswith("<built-in method builtins.exec"):
+                continue
+            where = file.split("infrakit/", 1)[-1] if "infrakit/" in file else file
+            print(f"  {cumulative * 1000:7.1f} ms  {where}:{line}({name})")
+            shown += 1
+            if shown == top:
+                break
+
+
 def _row(label: str, ik: list[float], tropo: list[float], unit: str = "s") -> None:
     a, b = min(ik), min(tropo)
     print(
@@ -88,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--curve", default="50,500,2000,10000")
+    parser.add_argument("--profile", action="store_true", help="also print a profile of the one-pair run")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "infrakit"), str(HERE)], check=True)
 
@@ -102,6 +132,8 @@ def main() -> None:
     _row("one component -> JSON (python -c)", ik_one, tr_one)
     imports = _import_ms(args.runs)
     print(f"  import infrakit (-X importtime)     {min(imports):.1f} ms (median {statistics.median(imports):.1f})")
+    if args.profile:
+        _profile_one_pair()
 
     print("\npeak RSS of a cold synthesis (MB), and wall time (s):")
     base = None
