@@ -454,6 +454,22 @@ def _infrakit_digest() -> str:
     return _INFRAKIT_DIGEST[0]
 
 
+def _digest_in_background() -> Callable[[], None]:
+    """Start :func:`_infrakit_digest` on a thread; return the function that waits for it
+    (if it failed, the caller's own call computes it again and raises where it belongs)."""
+    if _INFRAKIT_DIGEST:
+        return lambda: None
+    import threading
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            _infrakit_digest()
+
+    thread = threading.Thread(target=run, name="infrakit-digest", daemon=True)
+    thread.start()
+    return thread.join
+
+
 # --- the assembly -------------------------------------------------------------------
 
 
@@ -656,7 +672,12 @@ def _synth_locked(
     keys: dict[str, str] = {}
     reuse: dict[str, InstanceEntry] = {}
     todo: list[Instance[Any, Any]] = []
-    for instance in selected:
+    # With no previous assembly nothing can be reused, and the cache keys are needed only for
+    # the new manifest: infrakit's own digest (in a source checkout, hashing its 11 MB of
+    # source) runs on a thread beside the rendering (hashing and reading release the GIL),
+    # and the keys are computed after it. Not with jobs > 1: no thread may run at a fork.
+    later = _digest_in_background() if not previous and jobs == 1 else None
+    for instance in selected if later is None else ():
         key = _cache_key(session, instance, code, format)
         keys[instance.name] = key
         old = previous.get(instance.name)
@@ -664,6 +685,8 @@ def _synth_locked(
             reuse[instance.name] = old
         else:
             todo.append(instance)
+    if later is not None:
+        todo = list(selected)
     # Instances not selected keep what the previous assembly has for them.
     if only is not None:
         for name, old in previous.items():
@@ -690,6 +713,9 @@ def _synth_locked(
         # producer's provider's spelling: the session knows them from the previous manifest.
         # Each template goes into the staging directory as it is rendered.
         rendered = _render_many(session, todo, format, jobs, tick, write)
+        if later is not None:
+            later()
+            keys = {instance.name: _cache_key(session, instance, code, format) for instance in selected}
         instances: dict[str, InstanceEntry] = {}
         for name in sorted(set(rendered) | set(reuse)):
             if name in rendered:
