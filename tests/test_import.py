@@ -409,3 +409,19 @@ def test_a_secret_default_is_written_nowhere(tmp_path: Path, capsys: pytest.Capt
     captured = capsys.readouterr()
     assert secret not in out.read_text() + captured.out + captured.err
     assert "secret=True" in out.read_text()
+
+
+def test_resources_named_like_the_modules_the_module_imports_get_other_variables() -> None:
+    text = (
+        "Description: d\nResources:\n"
+        "  Lambda: {Type: AWS::SQS::Queue}\n  S3: {Type: AWS::S3::Bucket}\n  Template: {Type: AWS::SNS::Topic}\n"
+        "  Fn: {Type: AWS::SQS::Queue, DependsOn: [S3, Lambda, Template]}\n"
+        "Outputs:\n  A: {Value: !Ref Lambda}\n  B: {Value: !Ref S3}\n"
+        "Metadata:\n  Owner: !Ref Template\n"
+    )
+    source, problems = import_template(text, name="Clash")  # verified: it synthesizes the same
+    assert problems == []
+    assert "from infrakit.aws import s3, sns, sqs, template" in source
+    assert "fn_ = " not in source  # Fn is used by nothing: added without a variable
+    assert 's3_2 = self.add(s3.Bucket("S3"))' in source
+    assert 'lambda_ = self.add(sqs.Queue("Lambda"))' in source

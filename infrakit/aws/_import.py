@@ -309,12 +309,12 @@ def identifier(name: str, taken: set[str]) -> str:
     base = name + "_" if keyword.iskeyword(name) or name in _RESERVED_NAMES else name
     candidate, n = base, 2
     while candidate in taken:
-        candidate, n = f"{base}_{n}", n + 1
+        candidate, n = f"{base.rstrip('_')}_{n}", n + 1
     taken.add(candidate)
     return candidate
 
 
-_RESERVED_NAMES = frozenset({"self", "inputs", "ik", "fn", "cast", "Any", "attrs", "typing"})
+_RESERVED_NAMES = frozenset({"self", "inputs", "ik", "fn", "template", "cast", "Any", "Literal"})
 
 
 def field_name(name: str, taken: set[str]) -> str | None:
@@ -851,6 +851,11 @@ class _Importer:
     def _resource_classes(self, resources: dict[str, Any]) -> None:
         from infrakit.aws._types import MODULES
 
+        # The service modules the module imports, first: no resource variable may take their names.
+        for body in resources.values():
+            entry = MODULES.get(str(body.get("Type"))) if isinstance(body, dict) else None
+            if entry is not None:
+                self.names.add(entry[0])
         for lid, body in resources.items():
             path = f"Resources.{lid}"
             if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
@@ -872,8 +877,6 @@ class _Importer:
             from infrakit.aws import resource_class
 
             self.resources[lid] = _Resource(lid, var, resource_class(rtype), module, cls_name, body)
-        for m in {r.module for r in self.resources.values() if r.module}:
-            self.names.add(m)
 
     def _resources(self) -> list[Node]:
         nodes: dict[str, Node] = {}
