@@ -705,8 +705,9 @@ def _decorate(cls: C, kind: str, localns: dict[str, Any]) -> C:
 
 def _guard_init(cls: Any) -> None:
     """Wrap attrs' ``__init__``: an unknown keyword is an :class:`UnknownPropertyError` with a
-    did-you-mean, a missing required field a :class:`DefinitionError` naming it, positional
-    arguments a :class:`DefinitionError` (inputs and outputs take keywords only)."""
+    did-you-mean, a missing required field a :class:`PropertyTypeError` naming it, positional
+    arguments a :class:`PropertyTypeError` (inputs and outputs take keywords only): each is also a
+    ``TypeError``, as Python's own errors for these calls are."""
     attrs_init = cls.__init__
     names = frozenset(a.alias or a.name for a in attrs.fields(cls) if a.init)
     required = [a.alias or a.name for a in attrs.fields(cls) if a.init and a.default is attrs.NOTHING]
@@ -715,7 +716,7 @@ def _guard_init(cls: Any) -> None:
     @functools.wraps(attrs_init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if args:
-            raise DefinitionError(
+            raise PropertyTypeError(
                 f"{cls.__qualname__} takes its {what} as keywords only ({', '.join(sorted(names)) or 'none'}), "
                 f"got {len(args)} positional argument(s)"
             )
@@ -728,7 +729,7 @@ def _guard_init(cls: Any) -> None:
         missing = [name for name in required if name not in kwargs]
         if missing:
             listed = ", ".join(f"`{m}`" for m in missing)
-            raise DefinitionError(f"{cls.__qualname__}: {listed} required; pass {missing[0]}=...")
+            raise PropertyTypeError(f"{cls.__qualname__}: {listed} required; pass {missing[0]}=...")
         attrs_init(self, **kwargs)
 
     cls.__init__ = __init__

@@ -462,15 +462,15 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
 def _arguments_error(cls: Any, owner: Callable[[Any], str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if issubclass(cls, Resource):
         if not args and "logical_id" not in kwargs:
-            return DefinitionError(
+            return PropertyTypeError(
                 f"{building_prefix()}{cls.resource_type}: the logical id is required as the first argument: "
                 f"{cls.__name__}('MyId', ...)"
             )
-        return DefinitionError(
+        return PropertyTypeError(
             f"{building_prefix()}{cls.resource_type} '{args[0] if args else kwargs.get('logical_id')}': takes the "
             f"logical id as its only positional argument, got {len(args)}; pass properties as keywords"
         )
-    return DefinitionError(
+    return PropertyTypeError(
         f"{building_prefix()}{cls.__qualname__}: takes properties as keywords only, got {len(args)} positional "
         "argument(s)"
     )

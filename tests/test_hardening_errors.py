@@ -112,9 +112,26 @@ def test_a_mistake_is_an_infrakit_error_naming_where(action: Any, words: list[st
         assert word in message, f"{word!r} not in {message!r}"
 
 
-def test_an_unknown_inputs_keyword_is_also_a_type_error_as_python_users_expect() -> None:
-    with pytest.raises(TypeError):
-        NetInputs(az_cont=2)  # type: ignore[call-arg]
+@ik.inputs
+class Required:
+    size: int
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: NetInputs(az_cont=2),  # type: ignore[call-arg]
+        lambda: NetInputs(2),  # type: ignore[misc]
+        lambda: Required(),  # type: ignore[call-arg]
+        lambda: ec2.VPC(),  # type: ignore[call-arg]
+        lambda: ec2.VPC("Vpc", "10.0.0.0/16"),  # type: ignore[misc]
+    ],
+    ids=["unknown-keyword", "positional", "missing-field", "no-logical-id", "two-positionals"],
+)
+def test_a_wrong_call_is_also_a_type_error_as_python_users_expect(call: Any) -> None:
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert isinstance(caught.value, InfrakitError)
 
 
 # --- configuration files ------------------------------------------------------------------
