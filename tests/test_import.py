@@ -134,12 +134,10 @@ def test_generated_modules_pass_ruff_and_mypy_strict(modules_dir: Path) -> None:
     files = sorted(str(p) for p in modules_dir.glob("*.py"))
     assert files
     root = HERE.parent
-    bin_dir = Path(sys.executable).parent
-    fmt = subprocess.run(
-        [bin_dir / "ruff", "format", "--check", "--diff", *files], capture_output=True, text=True, cwd=root
-    )
+    ruff = [sys.executable, "-m", "ruff"]
+    fmt = subprocess.run([*ruff, "format", "--check", "--diff", *files], capture_output=True, text=True, cwd=root)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
-    lint = subprocess.run([bin_dir / "ruff", "check", *files], capture_output=True, text=True, cwd=root)
+    lint = subprocess.run([*ruff, "check", *files], capture_output=True, text=True, cwd=root)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     typed = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent", *files],
