@@ -22,7 +22,7 @@ import tempfile
 import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -42,6 +42,7 @@ from infrakit._manifest import (
     Manifest,
     ParameterEntry,
     WireSource,
+    entry_data,
     read_manifest,
 )
 from infrakit._provider import PROVIDERS, Provider, supporting
@@ -585,11 +586,11 @@ def _render_many(
     jobs: int,
     tick: Callable[[], None],
     write: Callable[[str, bytes], None],
-) -> dict[str, InstanceEntry]:
-    """Render ``todo``, handing each template file to ``write(filename, data)`` as soon as it
-    is rendered and keeping only its manifest entry: memory stays flat in the number of
-    instances (no template, build or file content outlives its own instance's turn)."""
-    results: dict[str, InstanceEntry] = {}
+    keep: Callable[[str, InstanceEntry], None],
+) -> None:
+    """Render ``todo``, handing each template file to ``write(filename, data)`` and its
+    manifest entry to ``keep(name, entry)`` as soon as it is rendered: memory stays flat in
+    the number of instances (no template, build or file content outlives its instance's turn)."""
     if jobs > 1 and len(todo) > jobs and sys.platform != "win32":
         import multiprocessing
 
@@ -602,18 +603,17 @@ def _render_many(
                     todo, pool.imap(_render_forked, [i.name for i in todo], chunksize=chunk), strict=False
                 ):
                     write(filename, data)
-                    results[instance.name] = entry
+                    keep(instance.name, entry)
                     remember_assets(assets)
                     tick()
         finally:
             _FORKED = None
-        return results
+        return
     for instance in todo:
         filename, data, entry = _render_one(session, instance, format)
         write(filename, data)
-        results[instance.name] = entry
+        keep(instance.name, entry)
         tick()
-    return results
 
 
 def synth_app(
@@ -709,30 +709,38 @@ def _synth_locked(
         def write(filename: str, data: bytes) -> None:
             writer.submit(_write_new, os.path.join(staging, filename), data)
 
+        # Of each instance, only its manifest data is kept (and what the rest of this
+        # function reads: _Kept), never its InstanceEntry: memory flat in the number of instances.
+        shared: dict[int, Any] = {}
+        entries: dict[str, dict[str, Any]] = {}
+        kept: dict[str, _Kept] = {}
+
+        def keep(name: str, entry: InstanceEntry, rendered: bool = True) -> None:
+            entries[name] = entry_data(entry, shared)
+            kept[name] = _Kept(entry.provider, entry.template, entry.assets, rendered)
+
         # A consumer rendered now names its producers' outputs in the manifest, in the
         # producer's provider's spelling: the session knows them from the previous manifest.
         # Each template goes into the staging directory as it is rendered.
-        rendered = _render_many(session, todo, format, jobs, tick, write)
+        _render_many(session, todo, format, jobs, tick, write, keep)
         if later is not None:
             later()
             keys = {instance.name: _cache_key(session, instance, code, format) for instance in selected}
-        instances: dict[str, InstanceEntry] = {}
-        for name in sorted(set(rendered) | set(reuse)):
-            if name in rendered:
-                entry = attrs.evolve(rendered[name], cache_key=keys[name])
-            else:
-                entry = reuse[name]
-                writer.submit(_carry, out / entry.template, staging / entry.template)
-            instances[name] = entry
+        for name in kept:  # cache_key is an entry's last field: added last, in its place
+            entries[name]["cache_key"] = keys[name]
+        for name, entry in reuse.items():
+            writer.submit(_carry, out / entry.template, staging / entry.template)
+            keep(name, entry, rendered=False)
         # Each asset an instance uses: packaged now (rendered instances) or carried over.
         assets: dict[str, AssetEntry] = {}
-        carried = any(reuse[n].assets for n in instances if n not in rendered)
+        carried = any(k.assets for k in kept.values() if not k.rendered)
         previous_assets = read_manifest(out).assets if carried else {}
-        for name, entry in instances.items():
-            for asset_id in entry.assets:
+        for name in sorted(kept):
+            entry_kept = kept[name]
+            for asset_id in entry_kept.assets:
                 if asset_id in assets:
                     continue
-                if name in rendered:
+                if entry_kept.rendered:
                     asset = known_asset(asset_id)
                     assets[asset_id] = asset.entry()
                     writer.submit(_write_new, os.path.join(staging, asset.filename), asset.data)
@@ -742,11 +750,12 @@ def _synth_locked(
         writer.finish()
         # Rendered templates are read back from the staging directory, by a provider whose
         # names are shared (GCP) only.
-        _check_shared_names(app, instances, rendered, out, staging)
+        _check_shared_names(app, kept, out, staging)
         # A user's own files in the assembly directory are kept, never silently deleted.
-        written = {e.template for e in instances.values()} | {a.path for a in assets.values()} | {MANIFEST}
+        written = {k.template for k in kept.values()} | {a.path for a in assets.values()} | {MANIFEST}
         _outdir.carry_foreign(out, staging, foreign, written)
-        manifest = Manifest(app=app.name, integration=app.integration, instances=instances, assets=assets).to_dict()
+        manifest = Manifest(app=app.name, integration=app.integration, instances={}, assets=assets).to_dict()
+        manifest["instances"] = {name: entries[name] for name in sorted(entries)}  # its place kept
         _write_manifest(staging / MANIFEST, manifest)
         _swap(staging, out)
     except BaseException:
@@ -754,14 +763,21 @@ def _synth_locked(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if report is not None:  # once the new assembly is in place: rendered now, or carried over
-        for name in sorted(instances):
-            report(name, name not in rendered)
+        for name in sorted(kept):
+            report(name, not kept[name].rendered)
     return manifest
 
 
-def _check_shared_names(
-    app: App, instances: dict[str, InstanceEntry], rendered: dict[str, InstanceEntry], out: Path, staging: Path
-) -> None:
+class _Kept(NamedTuple):
+    """What the assembly writer keeps of an instance beside its manifest data."""
+
+    provider: str
+    template: str
+    assets: list[str]
+    rendered: bool  # now (its template is in the staging directory), or carried over
+
+
+def _check_shared_names(app: App, instances: dict[str, _Kept], out: Path, staging: Path) -> None:
     """Refuse two instances deploying one name where a provider's names are shared by every
     deployment (GCP: project-global); the provider says which names, with ``shared_names``."""
     seen: dict[str, tuple[str, str]] = {}
@@ -770,7 +786,7 @@ def _check_shared_names(
         if provider is None:
             continue
         # The template is read only by a provider whose names are shared (GCP), never for AWS.
-        template = ((staging if name in rendered else out) / entry.template).read_bytes
+        template = ((staging if entry.rendered else out) / entry.template).read_bytes
         for key, resource in provider.shared_names(name, template):
             if key in seen and seen[key][0] != name:
                 other, theirs = seen[key]

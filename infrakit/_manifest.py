@@ -133,24 +133,31 @@ _ALWAYS: dict[type, frozenset[str]] = {
 }
 
 
-def _unstructure(obj: Any, seen: dict[int, Any]) -> Any:
+def entry_data(entry: InstanceEntry, shared: dict[int, Any]) -> dict[str, Any]:
+    """One instance's entry as :meth:`Manifest.to_dict` writes it. ``shared`` (one dict for
+    all the entries of a manifest) keeps one copy of what many entries share: a component's
+    contract, provenance and output names."""
+    data: dict[str, Any] = _unstructure(entry, shared)
+    return data
+
+
+#: Fields of an entry that many entries share by identity (see :func:`entry_data`).
+_SHARED_FIELDS = frozenset({"contract", "provenance", "output_names"})
+
+
+def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
     """What :func:`_converter`'s ``unstructure`` gives, without importing cattrs to write a
     manifest (40-60 ms of a one-instance synth): attrs fields in order, a field left out when
     it equals its default (unless in :data:`_ALWAYS`), a parameter's ``source`` written as ``from``.
     tests/test_manifest_writer.py holds the two equal.
 
-    A dict or list that many entries share (a component's contract, its output names) is
-    copied once and shared in the result (``seen``, by identity: the objects are alive for the
-    whole call), so the manifest of ten thousand instances of one component holds one copy."""
-    if isinstance(obj, (dict, list)):
-        known = seen.get(id(obj))
-        if known is None:
-            if isinstance(obj, dict):
-                known = {key: _unstructure(value, seen) for key, value in obj.items()}
-            else:
-                known = [_unstructure(value, seen) for value in obj]
-            seen[id(obj)] = known
-        return known
+    A shared field's value is copied once per object (``shared``, by identity, which holds the
+    object so that its id is not reused), so the manifest of ten thousand instances of one
+    component holds one copy of its contract."""
+    if isinstance(obj, dict):
+        return {key: _unstructure(value, shared) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [_unstructure(value, shared) for value in obj]
     cls = type(obj)
     if attrs.has(cls):
         always = _ALWAYS.get(cls, frozenset())
@@ -163,7 +170,14 @@ def _unstructure(obj: Any, seen: dict[int, Any]) -> Any:
                     default = default.factory()
                 if value == default:
                     continue
-            data["from" if cls is ParameterEntry and field.name == "source" else field.name] = _unstructure(value, seen)
+            key = "from" if cls is ParameterEntry and field.name == "source" else field.name
+            if cls is InstanceEntry and field.name in _SHARED_FIELDS:
+                known = shared.get(id(value))
+                if known is None or known[0] is not value:
+                    known = shared[id(value)] = (value, _unstructure(value, shared))
+                data[key] = known[1]
+            else:
+                data[key] = _unstructure(value, shared)
         return data
     return obj
 
