@@ -338,7 +338,7 @@ def compatible(expected: Any, actual: Any) -> bool:
 _NO_TYPE: Any = object()
 
 
-def value_type(value: Any, other: Any = _NO_TYPE) -> Any:
+def value_type(value: Any, other: Any = _NO_TYPE, _depth: int = 0) -> Any:
     """The runtime type of a plain value or an expression: an expression's type; ``bool``,
     ``int``, ``float``, ``str``, ``NoneType``; ``list[T]`` for a list (or tuple) whose items all
     have type ``T`` (else ``list``); ``dict``. Any other object's type is ``other`` when given
@@ -349,7 +349,9 @@ def value_type(value: Any, other: Any = _NO_TYPE) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return type(value)
     if isinstance(value, (list, tuple)):
-        items = {value_type(v, other) for v in value}
+        if _depth > 32:  # nested deeper than any template value (or containing itself): untyped
+            return list
+        items = {value_type(v, other, _depth + 1) for v in value}
         return types.GenericAlias(list, (items.pop(),)) if len(items) == 1 else list
     if isinstance(value, dict):
         return dict

@@ -237,3 +237,45 @@ def test_the_fuzzed_values_include_every_kind_of_past_failure() -> None:
     kinds = {type(v).__name__ for v in BAD_VALUES}
     assert {"NoneType", "float", "list", "dict", "str", "bytes", "object"} <= kinds
     assert any(isinstance(v, Expr) for v in BAD_VALUES)
+
+
+_FN_CALLS: dict[str, Any] = {
+    "ref": fn.ref,
+    "get_att": fn.get_att,
+    "sub": fn.sub,
+    "join": fn.join,
+    "select": fn.select,
+    "split": fn.split,
+    "base64": fn.base64,
+    "cidr": fn.cidr,
+    "get_azs": fn.get_azs,
+    "import_value": fn.import_value,
+    "equals": fn.equals,
+    "and_": fn.and_,
+    "or_": fn.or_,
+    "not_": fn.not_,
+    "mapping": fn.mapping,
+    "find_in_map": fn.find_in_map,
+    "resolve_secret": fn.resolve_secret,
+    "resolve_ssm_secure": fn.resolve_ssm_secure,
+}
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(_FN_CALLS)),
+    st.lists(st.sampled_from([*BAD_VALUES, "a", 1, ["a", "b"], {"k": {"x": "y"}}]), min_size=0, max_size=3),
+)
+def test_every_function_answers_bad_arguments_with_an_infrakit_error_or_an_expression(
+    name: str, args: list[Any]
+) -> None:
+    try:
+        result = _FN_CALLS[name](*args)
+    except InfrakitError:
+        return
+    except TypeError as exc:  # a wrong number of arguments is Python's own TypeError, before infrakit runs
+        assert "argument" in str(exc), f"fn.{name}{tuple(args)!r}: raw TypeError: {exc}"
+        return
+    except Exception as exc:
+        raise AssertionError(f"fn.{name}: raw {type(exc).__name__}: {exc}") from exc
+    assert isinstance(result, (Expr, fn.CfnMapping)), f"fn.{name} returned {result!r}"
