@@ -15,6 +15,7 @@ import math
 import os
 from typing import Any
 
+import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -279,3 +280,61 @@ def test_every_function_answers_bad_arguments_with_an_infrakit_error_or_an_expre
     except Exception as exc:
         raise AssertionError(f"fn.{name}: raw {type(exc).__name__}: {exc}") from exc
     assert isinstance(result, (Expr, fn.CfnMapping)), f"fn.{name} returned {result!r}"
+
+
+@ik.inputs
+class ConfigFuzzInputs:
+    count: int = 1
+    ratio: float = 0.5
+    name: str = "x"
+    zones: list[str] = attrs.Factory(list)
+    secret: ik.Param[str] = ik.param(secret=True)
+
+
+_YAML_PIECES = [
+    "count: 3\n",
+    "count: .nan\n",
+    "ratio: .inf\n",
+    "name: [1, 2]\n",
+    "zones: &z [a, b]\n",
+    "other: *z\n",
+    "zones: *missing\n",
+    "count: 1\ncount: 2\n",
+    "- a\n",
+    "{",
+    "name: !!python/object:os.system x\n",
+    "secret: [hunter2xyz]\n",
+    "\t bad indent\n",
+    "ünï: cödé\n",
+    "nam: typo\n",
+    'zones: "abc"\n',
+    "~\n",
+]
+
+
+@FUZZ
+@given(
+    st.lists(st.sampled_from(_YAML_PIECES), max_size=5),
+    st.text(max_size=20),
+    st.sampled_from([".yaml", ".json", ".toml"]),
+)
+def test_a_hostile_configuration_file_is_loaded_or_refused_with_a_config_error(
+    pieces: list[str], noise: str, suffix: str
+) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from infrakit.errors import ConfigError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"config{suffix}"
+        path.write_bytes(("".join(pieces) + noise).encode("utf-8", "surrogatepass"))
+        try:
+            loaded = ik.load_inputs(ConfigFuzzInputs, path)
+        except ConfigError as exc:
+            assert "hunter2xyz" not in str(exc)  # a secret field's value is never shown
+            return
+        except Exception as exc:
+            raise AssertionError(f"raw {type(exc).__name__}: {exc}") from exc
+    assert isinstance(loaded, ConfigFuzzInputs)
+    assert math.isfinite(loaded.ratio)
