@@ -364,7 +364,10 @@ def describe_value(value: Any) -> str:
         if getattr(value, "is_wire", False):  # another instance's output
             return f"{value._describe()} ({type_name(value.type)})"
         return f"expression {value!r}"
-    text = _SHORT.repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # nested ~1,000 levels deep: a bounded repr
+        text = _SHORT.repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
@@ -380,8 +383,8 @@ def expected_one_of(allowed: typing.Sequence[Any], value: Any) -> str:
 
 
 def _short_repr() -> reprlib.Repr:
-    # A bounded repr: a value nested 1,000 levels deep, or one that contains itself, would
-    # exceed the recursion limit in the built-in repr while describing the mistake.
+    # A bounded repr, for a value nested so deep that the built-in repr exceeds the
+    # recursion limit while describing the mistake.
     short = reprlib.Repr()
     short.maxlevel, short.maxstring, short.maxother = 3, 60, 60
     return short
