@@ -4,8 +4,9 @@ catalogue holds, and a real browser (headless Chromium) renders the pages.
 The suite builds the site once per session with ``INFRAKIT_DOCS_SERVICES`` limited to a few
 AWS services (the full catalogue takes about 25 s of CPU more; .ci/run builds it in full),
 and renders every service's page in memory (``test_every_service_page_renders``).
-Chromium is required: CI installs Debian's ``chromium`` (see .ci/run); a machine without it
-fails the browser tests with the command to install it.
+Chromium is required: CI installs Debian's ``chromium`` (see .ci/run); run as root with
+apt-get (a fresh machine running the README's test command), the tests install it when it is
+missing; elsewhere they fail with the command to install it.
 """
 
 from __future__ import annotations
@@ -258,11 +259,29 @@ def test_the_services_variable_limits_the_aws_pages(monkeypatch: pytest.MonkeyPa
 
 
 def _chromium() -> str:
+    _install_browser()
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
             return found
     pytest.fail("headless Chromium is required for the browser tests: apt-get install chromium chromium-driver")
+
+
+@functools.cache
+def _install_browser() -> None:
+    """Install Debian's chromium and chromium-driver when they are missing and this runs as
+    root with apt-get (a fresh machine running the README's test command); anywhere else the
+    tests fail with the command to run."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"],
+    ):
+        subprocess.run(command, env=env, capture_output=True, check=False, timeout=900)
 
 
 @pytest.fixture(scope="module")
@@ -409,6 +428,7 @@ class _WebDriver:
 
 @pytest.fixture(scope="module")
 def webdriver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_WebDriver]:
+    _install_browser()
     driver_path = shutil.which("chromedriver")
     if driver_path is None:
         pytest.fail("chromedriver is required for the search test: apt-get install chromium-driver")
