@@ -834,7 +834,14 @@ def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigest
 
 
 def _component_name(component: type) -> str:
-    return f"{component.__module__}:{component.__qualname__}"
+    # One string per class, not one per instance (the manifest data holds it per instance).
+    name = _COMPONENT_NAMES.get(component)
+    if name is None:
+        name = _COMPONENT_NAMES[component] = f"{component.__module__}:{component.__qualname__}"
+    return name
+
+
+_COMPONENT_NAMES: dict[type, str] = {}
 
 
 _WRITERS = 4
