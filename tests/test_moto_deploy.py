@@ -13,23 +13,13 @@ from typing import Any
 
 import boto3
 import pytest
+from _moto import DUMMY_ENV as _DUMMY_ENV
 from _moto import teach_moto_fn_cidr as _teach_moto_fn_cidr
 from moto import server as moto_server
 from shop.network import Network, NetworkInputs
 from shop.service import Service, ServiceInputs
 
 import infrakit as ik
-
-_DUMMY_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
 
 
 @pytest.fixture(scope="module")
