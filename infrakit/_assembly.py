@@ -156,6 +156,9 @@ def _noted(instance: Instance[Any, Any]) -> Iterator[None]:
     except Exception as exc:
         if not isinstance(exc, InfrakitError) and hasattr(exc, "add_note"):
             exc.add_note(f"in instance {instance.name!r} ({_component_name(instance.component)})")
+        # Marked as the build's own (an OSError from reading the user's file is not one of
+        # writing the assembly: synth_app lets it through unchanged).
+        exc._infrakit_build_error = True  # type: ignore[attr-defined]
         raise
 
 
@@ -647,6 +650,8 @@ def synth_app(
         try:
             return _synth_locked(app, out, selected, only, format, jobs, cache, progress, force, report)
         except OSError as exc:
+            if getattr(exc, "_infrakit_build_error", False):
+                raise  # the component's own build failed, not the writing (see _noted)
             where = f" ({exc.filename})" if exc.filename else ""
             raise AssemblyError(
                 f"{out_dir}: cannot write the assembly{where}: {_outdir.describe_os_error(exc)}"

@@ -245,6 +245,24 @@ def test_a_data_file_beside_the_component_is_part_of_the_cache_key(
     assert '"QueueName": "second"' in (out / "one.template.json").read_text()
 
 
+def test_an_os_error_of_the_components_own_build_is_not_reported_as_writing_the_assembly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "src" / "missingpolicypkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "component.py").write_text(_POLICY_COMPONENT)  # no policy.json beside it
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    from missingpolicypkg.component import Policy  # type: ignore[import-not-found]
+
+    app = ik.App("policy")
+    app.add("one", Policy)
+    # The user's own error, its class and note kept: not "cannot write the assembly".
+    with pytest.raises(FileNotFoundError, match=r"policy\.json") as caught:
+        app.synth(str(tmp_path / "out"))
+    assert "in instance 'one'" in "".join(getattr(caught.value, "__notes__", ()))
+
+
 # --- bad output paths and failing disks through the API ---------------------------------
 
 
