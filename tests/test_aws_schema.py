@@ -232,3 +232,14 @@ def test_the_runtime_does_not_import_cfn_lint() -> None:
 def test_problem_paths_read_like_the_template() -> None:
     problems = list(template_problems(_template("AWS::SNS::Topic", {"Subscription": [{"Protocol": "nope"}]})))
     assert any(re.match(r"Resources\.R\.Properties\.Subscription\[0\]\.", p) for p in problems), problems
+
+
+def test_a_property_set_to_no_value_counts_as_absent_for_every_keyword() -> None:
+    # CloudFormation removes a property whose value is AWS::NoValue (cfn-lint agrees): it
+    # neither excludes nor requires another, and does not satisfy a requiredOr group.
+    no_value = {"Ref": "AWS::NoValue"}
+    subnet = {"VpcId": "vpc-0123abcd", "CidrBlock": "10.0.0.0/24", "Ipv4IpamPoolId": no_value}
+    assert resource_problems("AWS::EC2::Subnet", subnet) == []
+    problems = resource_problems("AWS::EC2::Subnet", {"VpcId": "vpc-0123abcd", "CidrBlock": no_value})
+    assert len(problems) == 1 and "at least one of" in problems[0], problems
+    assert resource_problems("AWS::SQS::Queue", {"QueueName": no_value}) == []

@@ -487,6 +487,10 @@ class _Checker:
                             if branch != _NO_VALUE:
                                 self.check(node, branch, path)
                 return
+            if _NO_VALUE in value.values():
+                # CloudFormation removes a key whose value is AWS::NoValue: every keyword
+                # (required, dependencies, exclusions, counts) sees the object without it.
+                value = {k: v for k, v in value.items() if v != _NO_VALUE}
         ref = node.get("$ref")
         if ref is not None:
             target = self.schema.resolve(ref)
@@ -597,7 +601,7 @@ class _Checker:
             return
         for key, item in value.items():
             sub = properties.get(key)
-            if sub is not None and item != _NO_VALUE:
+            if sub is not None:
                 self.check(sub, item, (*path, key))
 
     def k_pattern_properties(self, node: dict[str, Any], patterns: Any, value: Any, path: Path) -> None:
@@ -606,7 +610,7 @@ class _Checker:
         for pattern, sub in patterns.items():
             compiled = compile_pattern(pattern)
             for key, item in value.items():
-                if compiled is not None and compiled.search(key) and item != _NO_VALUE:
+                if compiled is not None and compiled.search(key):
                     self.check(sub, item, (*path, key))
 
     def k_additional(self, node: dict[str, Any], additional: Any, value: Any, path: Path) -> None:
@@ -622,7 +626,7 @@ class _Checker:
             if additional is False:
                 hint = _did_you_mean(key, list(known))
                 self.fail((*path, key), f"unknown property{hint}; expected one of {_enum_text(list(known))}")
-            elif isinstance(additional, dict) and item != _NO_VALUE:
+            elif isinstance(additional, dict):
                 self.check(additional, item, (*path, key))
 
     def k_min_properties(self, node: dict[str, Any], limit: Any, value: Any, path: Path) -> None:
@@ -637,7 +641,7 @@ class _Checker:
         if not self.full or not isinstance(value, dict):
             return
         for name in required:
-            if name not in value or value[name] == _NO_VALUE:
+            if name not in value:
                 self.fail((*path, name), "required property is missing")
 
     def k_dependencies(self, node: dict[str, Any], dependencies: Any, value: Any, path: Path) -> None:
