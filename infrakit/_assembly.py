@@ -392,7 +392,9 @@ def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) 
 
     ``data``: every other file of the package too (a ``policy.json`` that ``build`` reads),
     except compiled bytecode, hidden files and directories, and the directory ``skip`` (an
-    assembly written inside the package)."""
+    assembly written inside the package); of a single-file module (an ``app.py`` given to the
+    CLI), every such file beside it, not in its directory's subdirectories (which may hold a
+    virtual environment)."""
     paths = list(getattr(module, "__path__", None) or ())
     if paths:
         # os.scandir rather than os.walk and Path objects: a directory entry knows whether it
@@ -411,14 +413,21 @@ def _module_files(module: Any, *, data: bool = False, skip: Path | None = None) 
                             if not hidden and (skip is None or Path(entry.path) != skip):
                                 todo.append((entry.path, f"{prefix}{name}/"))
                             continue
-                        wanted = name.endswith(".py") or (
-                            data and not name.startswith(".") and not name.endswith((".pyc", ".pyo"))
-                        )
-                        if wanted and entry.is_file():
+                        if _wanted(name, data) and entry.is_file():
                             found.append((prefix + name, entry.path))
         return sorted(found)
     path = getattr(module, "__file__", None)
-    return [(os.path.basename(path), path)] if path and os.path.isfile(path) else []
+    if not path or not os.path.isfile(path):
+        return []
+    if not data:
+        return [(os.path.basename(path), path)]
+    with os.scandir(os.path.dirname(path) or ".") as entries:  # the module's file among them
+        return sorted((entry.name, entry.path) for entry in entries if _wanted(entry.name, True) and entry.is_file())
+
+
+def _wanted(name: str, data: bool) -> bool:
+    """Whether a file of a package is part of its digest (see :func:`_module_files`)."""
+    return name.endswith(".py") or (data and not name.startswith(".") and not name.endswith((".pyc", ".pyo")))
 
 
 def _hash_files(h: Any, files: list[tuple[str, str]]) -> None:

@@ -245,6 +245,29 @@ def test_a_data_file_beside_the_component_is_part_of_the_cache_key(
     assert '"QueueName": "second"' in (out / "one.template.json").read_text()
 
 
+def test_a_data_file_beside_a_single_file_module_is_part_of_the_cache_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CLI's usual case: an app.py (no package) with the policy.json it reads beside it.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "policymodule.py").write_text(_POLICY_COMPONENT)
+    (tmp_path / "src" / "policy.json").write_text(json.dumps({"name": "first"}))
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    from policymodule import Policy  # type: ignore[import-not-found]
+
+    out = tmp_path / "src" / "out"  # the assembly beside the module: not part of the key
+    app = ik.App("policy")
+    app.add("one", Policy)
+    app.synth(str(out))
+    assert '"QueueName": "first"' in (out / "one.template.json").read_text()
+    cached: list[bool] = []
+    app.synth(str(out), report=lambda _name, from_cache: cached.append(from_cache))
+    assert cached == [True]  # nothing changed: still cached
+    (tmp_path / "src" / "policy.json").write_text(json.dumps({"name": "second"}))
+    app.synth(str(out))
+    assert '"QueueName": "second"' in (out / "one.template.json").read_text()
+
+
 def test_an_os_error_of_the_components_own_build_is_not_reported_as_writing_the_assembly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
