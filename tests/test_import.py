@@ -19,7 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import infrakit as ik
-from infrakit.aws._import import ImportProblem, TemplateImportError, class_name, import_template, load_template
+from infrakit.aws._import import (
+    ImportProblem,
+    TemplateImportError,
+    class_name,
+    import_template,
+    load_template,
+    normalize,
+)
 from infrakit.cli import main
 
 HERE = Path(__file__).parent
@@ -32,35 +39,6 @@ TEMPLATES = sorted(
 #: What each template of the collection cannot express yet (JSON paths), by file name.
 #: A template not listed here imports completely and must round-trip.
 EXPECTED_PROBLEMS: dict[str, list[str]] = json.loads((HERE / "import_templates" / "expected_problems.json").read_text())
-
-
-def normalize(template: Any) -> Any:
-    """A template in one canonical form: what CloudFormation reads the same way compares equal.
-
-    Only three differences are ignored: key order (dicts compare unordered), the short and
-    long forms of intrinsics (``Fn::GetAtt: "A.B"`` vs ``["A", "B"]``, a lone ``DependsOn``
-    or ``Transform`` name vs a one-item list), and literals CloudFormation coerces (``"22"``/``22``,
-    ``"true"``/``true``)."""
-
-    def walk(value: Any, key: str | None = None) -> Any:
-        if isinstance(value, dict):
-            out = {}
-            for k, v in value.items():
-                if k == "Fn::GetAtt" and isinstance(v, str):
-                    v = v.split(".", 1)
-                out[k] = walk(v, k)
-            return out
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return str(value)
-        if key in ("DependsOn", "Transform") and isinstance(value, str):
-            return [value]
-        return value
-
-    return walk(template)
 
 
 @functools.cache
@@ -112,6 +90,16 @@ def test_the_collection_is_large_and_varied() -> None:
 def test_import_reports_exactly_what_cannot_be_expressed(path: Path) -> None:
     _source, problems = imported(path)
     assert sorted({p.path for p in problems}) == sorted(EXPECTED_PROBLEMS.get(path.name, []))
+
+
+def test_the_round_trip_comparison_ignores_only_forms_cloudformation_reads_alike() -> None:
+    # The round-trip tests compare through the importer's own normalize: pin what it equates.
+    a = {"B": {"Fn::GetAtt": "R.Arn"}, "A": [22, True], "DependsOn": "X"}
+    b = {"A": ["22", "true"], "B": {"Fn::GetAtt": ["R", "Arn"]}, "DependsOn": ["X"]}
+    assert normalize(a) == normalize(b)
+    for changed in ({**b, "A": ["23", "true"]}, {**b, "A": ["22"]}, {**b, "C": 1}, {**b, "B": {"Ref": "R"}}):
+        assert normalize(a) != normalize(changed)
+    assert normalize({"K": "X"}) != normalize({"K": ["X"]})  # a lone name is a list only for DependsOn/Transform
 
 
 @pytest.mark.parametrize("path", complete(), ids=[p.name for p in complete()])
