@@ -524,6 +524,18 @@ def test_a_template_with_a_dependency_cycle_is_refused_when_loaded() -> None:
     Template(CYCLIC, skip_cyclical_dependencies_check=True).resource_count_is("AWS::SQS::Queue", 2)
 
 
+def test_a_sub_variable_named_like_a_resource_is_no_dependency() -> None:
+    # ${B} here is the Sub's own variable, not resource B: A and B form no cycle.
+    sub = {"Fn::Sub": ["${B}-dlq", {"B": "literal"}]}
+    body = {
+        "Resources": {
+            "A": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": sub}},
+            "B": {"Type": "AWS::SQS::Queue", "DependsOn": "A"},
+        }
+    }
+    Template(body).resource_count_is("AWS::SQS::Queue", 2)
+
+
 # --- what a Template wraps ----------------------------------------------------------
 
 

@@ -125,6 +125,8 @@ class Template:
             for text in _strings(body.get("properties")):
                 found.update(n for n in _COMPUTE_REF.findall(text) if n in resources)
             return found
+        from infrakit.aws.fn import sub_names
+
         depends = body.get("DependsOn")
         found.update(d for d in ([depends] if isinstance(depends, str) else depends or []) if d in resources)
 
@@ -139,11 +141,13 @@ class Template:
                         if target in resources:
                             found.add(target)
                     elif key == "Fn::Sub":
-                        text = value[0] if isinstance(value, list) and value else value
+                        text, variables = (
+                            (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (value, {})
+                        )
                         if isinstance(text, str):
-                            found.update(
-                                n.split(".", 1)[0] for n in _SUB_NAME.findall(text) if n.split(".", 1)[0] in resources
-                            )
+                            # ${Name} of the Sub's own variables names no resource.
+                            names = (n.split(".", 1)[0] for n in sub_names(text) if n not in variables)
+                            found.update(n for n in names if n in resources)
                 for item in node.values():
                     walk(item)
             elif isinstance(node, list):
@@ -392,7 +396,6 @@ class Template:
 
 
 _COMPUTE_REF = re.compile(r"\$\(ref\.([^.)]+)")
-_SUB_NAME = re.compile(r"\$\{(?!!)([^}]+)\}")
 
 
 def _strings(value: Any) -> list[str]:
