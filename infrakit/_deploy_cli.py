@@ -33,12 +33,12 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def _parameters(pairs: Sequence[str] | None) -> dict[str, str]:
     values: dict[str, str] = {}
-    for pair in pairs or ():
+    for number, pair in enumerate(pairs or (), start=1):
         key, sep, value = pair.partition("=")
         if not sep or "." not in key:
-            # Never echo the pair: its value may be a secret.
+            # Never echo any of it: without the name and `=`, all of it may be a secret value.
             raise DeployError(
-                f"--parameter {key.partition('.')[0] or '?'}...: expected INSTANCE.Name=VALUE "
+                f"--parameter number {number} (not shown: it may hold a secret): expected INSTANCE.Name=VALUE "
                 "(e.g. --parameter service-prod.DbPassword=...)"
             )
         values[key] = value

@@ -12,11 +12,12 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from infrakit._app import App
 from infrakit.errors import InfrakitError
@@ -269,8 +270,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     return import_file(args.template, output=args.output, name=args.name)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the values of the arguments it refuses kept out of its messages: a
+    mistyped ``--parameter svc.DbPassword=...`` is echoed by argparse ("unrecognized
+    arguments", "ambiguous option"), and its value may be a secret."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_mask_argument_values(message))
+
+
+def _mask_argument_values(message: str) -> str:
+    """``message`` with every ``-option=VALUE``'s value, and every unrecognized argument that
+    is not an option's name, shown as ``****``."""
+    head, unrecognized, rest = message.partition("unrecognized arguments: ")
+    if unrecognized:
+        shown = [
+            t.partition("=")[0] + ("=****" if "=" in t else "") if t.startswith("-") else "****"
+            for t in rest.split(" ")
+        ]
+        rest = " ".join(shown) + " (values are not shown: one may be a secret)"
+    return re.sub(r"(?<![^\s'\"])(-[^\s='\"]+=)[^\s'\"]*", r"\1****", head + unrecognized + rest)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="infrakit", description="Synthesize and inspect infrakit apps.")
+    parser = _Parser(prog="infrakit", description="Synthesize and inspect infrakit apps.")
     parser.add_argument("--version", action=_Version, help="print infrakit's version and exit")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", required=True)

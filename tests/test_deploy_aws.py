@@ -482,6 +482,30 @@ def test_a_secret_parameter_never_appears_in_output(
         assert SECRET not in path.read_text()
 
 
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        ["--parameter", SECRET],  # the name forgotten
+        ["--parameter", f"Token={SECRET}"],  # the instance forgotten
+        ["--paramter", f"tagged-dev.Token={SECRET}"],  # a mistyped option: unrecognized arguments
+        ["--parameter", "tagged-dev.Token", SECRET],  # a space for the `=`: an unrecognized argument
+        [f"--param=tagged-dev.Token={SECRET}"],  # an ambiguous option
+    ],
+)
+def test_a_mistyped_parameter_never_echoes_its_value(
+    demo_dir: Path, mistake: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in ("deploy", "plan"):
+        try:
+            status = cli.main([command, str(demo_dir), *(["--yes"] if command == "deploy" else []), *mistake])
+        except SystemExit as exit:  # argparse's own refusal
+            status = exit.code
+        out, err = capsys.readouterr()
+        assert status in (1, 2) and "error:" in err
+        assert SECRET not in out + err
+        assert SECRET[:8] not in out + err
+
+
 def test_a_secret_from_the_environment_is_used_and_masked_in_messages(
     demo_dir: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
