@@ -134,7 +134,9 @@ class App:
     outputs), ``"registry"`` (SSM Parameter Store) or ``"exports"`` (stack exports).
     """
 
-    def __init__(self, name: str, *, integration: Integration = "parameters") -> None:
+    def __init__(
+        self, name: str, *, integration: Integration = "parameters", provenance_in_templates: bool = False
+    ) -> None:
         if not isinstance(name, str) or not _APP_NAME.match(name):
             raise DefinitionError(
                 f"app name {name!r} must start with a letter and hold up to 50 letters, digits and hyphens"
@@ -143,6 +145,10 @@ class App:
             raise WiringError(f"unknown integration {integration!r}; use one of {', '.join(INTEGRATIONS)}")
         self.name = name
         self.integration: str = integration
+        #: Whether each template also carries its provenance (infrakit's and the component
+        #: package's versions) in its own metadata, where its format has a place for it
+        #: (CloudFormation ``Metadata``); the manifest records it in every case.
+        self.provenance_in_templates = bool(provenance_in_templates)
         self.instances: dict[str, Instance[Any, Any]] = {}
         self._folded: dict[str, str] = {}  # lower-cased name -> name: file systems may fold case
         # producer name -> {output field -> integrations other than "parameters"}

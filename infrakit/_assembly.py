@@ -138,6 +138,9 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
         build.app, build.instance = app.name, instance.name
         build.outer_tags = instance_tags(instance)
         build.publish = app.published(instance.name)
+        annotate = getattr(build.provider, "annotate", None)
+        if app.provenance_in_templates and annotate is not None:
+            annotate(build, "infrakit:provenance", provenance_of(instance.component))
     _check_cross_provider(app, instance, build)
     with error_context(instance=instance.name):
         template = render_build(build)
@@ -842,6 +845,7 @@ def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigest
         "wires": wires,
         "published": app.published(instance.name),
         "provenance": provenance_of(instance.component),
+        "provenance_in_templates": app.provenance_in_templates,
         "format": format,
     }
     return hashlib.sha256(_canonical_json(material)).hexdigest()

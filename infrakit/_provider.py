@@ -15,6 +15,12 @@ Adding a provider touches no core file. It is a package ``infrakit/<name>/`` wit
 * ``_render.py`` (the template, and a renderer of expressions: ``infrakit._expr.Renderer``),
   ``_check.py`` (checks of a rendered template, for ``infrakit.testing``) and ``_deploy.py``
   (the :class:`~infrakit._deploy.Deployer` that ``deployer()`` returns).
+
+Optional methods, called where a provider has them: ``check_parameter_option(option, value)``
+(its own ``ik.param`` options, checked where declared) and ``annotate(build, key, value)``
+(a note in the template's own metadata, such as ``App(provenance_in_templates=True)``'s
+provenance; a provider whose template format has no place for it leaves it out, the manifest
+keeping it in every case).
 """
 
 from __future__ import annotations

@@ -455,3 +455,38 @@ def test_a_producer_declares_the_stand_in_shape_of_its_outputs_for_every_consume
     assert values["Url"] == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
     assert values["Port"] == 5432
     assert values["Plain"] != "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"  # derived as before
+
+
+def test_an_app_can_carry_provenance_in_each_template_s_metadata(tmp_path: Path) -> None:
+    import infrakit as ik
+    from infrakit.aws import sqs
+
+    @ik.inputs
+    class QIn:
+        pass
+
+    @ik.outputs
+    class QOut:
+        url: ik.Out[str]
+
+    class Q(ik.Component[QIn, QOut]):
+        def build(self, inputs: QIn) -> QOut:
+            return QOut(url=self.add(sqs.Queue("Queue")).ref)
+
+    plain = ik.App("plain")
+    plain.add("q", Q, QIn())
+    plain.synth(str(tmp_path / "plain"))
+    assert "Metadata" not in json.loads((tmp_path / "plain" / "q.template.json").read_text())
+
+    noted = ik.App("noted", provenance_in_templates=True)
+    noted.add("q", Q, QIn())
+    manifest = noted.synth(str(tmp_path / "noted"))
+    template = json.loads((tmp_path / "noted" / "q.template.json").read_text())
+    assert template["Metadata"]["infrakit:provenance"] == manifest["instances"]["q"]["provenance"]
+    assert template["Metadata"]["infrakit:provenance"]["infrakit"] == ik.__version__
+
+    # Turning it off re-renders the template (the option is part of the cache key).
+    again = ik.App("noted")
+    again.add("q", Q, QIn())
+    again.synth(str(tmp_path / "noted"))
+    assert "Metadata" not in json.loads((tmp_path / "noted" / "q.template.json").read_text())

@@ -49,6 +49,11 @@ class AwsProvider:
         return prefix + name
 
     @staticmethod
+    def annotate(build: Build, key: str, value: Any) -> None:
+        """Record ``key: value`` in the template's ``Metadata`` (provenance, for one)."""
+        build.extras.setdefault("Metadata", {})[key] = value
+
+    @staticmethod
     def check_parameter_option(option: str, value: Any) -> None:
         """Refuse an AWS option of ``ik.param`` where it is declared: ``aws_type`` must be a
         CloudFormation parameter type."""
