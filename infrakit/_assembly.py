@@ -832,9 +832,18 @@ def _output_path(out_dir: str | os.PathLike[str]) -> Path:
 
 def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigests, format: str) -> str:
     app = session.app
-    # The producer's component too: the manifest names its output in its provider's spelling.
+    # The producer's component and its code too: the consumer's manifest entry names the
+    # output in the producer's spelling, and its template may read the producer's output
+    # options (an export_name), from a package the consumer's own code never imports.
     wires = [
-        [f, ref.instance.name, _component_name(ref.instance.component), ref.field, app.integration_of(ref)]
+        [
+            f,
+            ref.instance.name,
+            _component_name(ref.instance.component),
+            code(ref.instance.component),
+            ref.field,
+            app.integration_of(ref),
+        ]
         for f, ref in instance.wires()
     ]
     material = {

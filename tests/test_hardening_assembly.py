@@ -268,6 +268,80 @@ def test_a_data_file_beside_a_single_file_module_is_part_of_the_cache_key(
     assert '"QueueName": "second"' in (out / "one.template.json").read_text()
 
 
+_PRODUCER = textwrap.dedent(
+    """
+    import infrakit as ik
+    from infrakit.aws import sqs
+
+
+    @ik.inputs
+    class ProducerInputs:
+        pass
+
+
+    @ik.outputs
+    class ProducerOutputs:
+        queue_name: ik.Out[str] = ik.out(export_name="EXPORT")
+
+
+    class Producer(ik.Component[ProducerInputs, ProducerOutputs]):
+        def build(self, inputs: ProducerInputs) -> ProducerOutputs:
+            queue = self.add(sqs.Queue("Q"))
+            return ProducerOutputs(queue_name=queue.attrs.queue_name)
+    """
+)
+
+_CONSUMER = textwrap.dedent(
+    """
+    import infrakit as ik
+    from infrakit.aws import sqs
+
+
+    @ik.inputs
+    class ConsumerInputs:
+        queue_name: ik.Param[str]
+
+
+    @ik.outputs
+    class ConsumerOutputs:
+        pass
+
+
+    class Consumer(ik.Component[ConsumerInputs, ConsumerOutputs]):
+        def build(self, inputs: ConsumerInputs) -> ConsumerOutputs:
+            self.add(sqs.Queue("Q", queue_name=inputs.queue_name))
+            return ConsumerOutputs()
+    """
+)
+
+
+def test_a_producers_code_is_part_of_its_consumers_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The consumer's template imports the export the producer's code names; the consumer's
+    # package does not import the producer's, so only the wire can tell that it changed.
+    for package, source in (("exportproducerpkg", _PRODUCER), ("exportconsumerpkg", _CONSUMER)):
+        (tmp_path / "src" / package).mkdir(parents=True)
+        (tmp_path / "src" / package / "__init__.py").write_text("")
+        (tmp_path / "src" / package / "component.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    from exportconsumerpkg.component import Consumer, ConsumerInputs  # type: ignore[import-not-found]
+    from exportproducerpkg.component import Producer  # type: ignore[import-not-found]
+
+    out = tmp_path / "out"
+    app = ik.App("exported", integration="exports")
+    producer = app.add("producer", Producer)
+    app.add("consumer", Consumer, ConsumerInputs(queue_name=producer.outputs.queue_name))
+    app.synth(str(out))
+    assert '"Fn::ImportValue": "EXPORT"' in (out / "consumer.template.json").read_text()
+    cached: dict[str, bool] = {}
+    app.synth(str(out), report=cached.__setitem__)
+    assert cached == {"consumer": True, "producer": True}
+    # A new process would import the renamed export: the consumer must be rendered again.
+    component = tmp_path / "src" / "exportproducerpkg" / "component.py"
+    component.write_text(_PRODUCER.replace('"EXPORT"', '"RENAMED"'))
+    app.synth(str(out), report=cached.__setitem__)
+    assert cached == {"consumer": False, "producer": False}
+
+
 def test_an_os_error_of_the_components_own_build_is_not_reported_as_writing_the_assembly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
