@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # loaded on first use, by __getattr__
     from infrakit._asset import Asset
     from infrakit._config import load_inputs
     from infrakit._deploy import deploy, destroy, plan
+    from infrakit._describe import describe_component as describe
+    from infrakit._diff import diff_assemblies as diff
 
 __all__ = [
     "UNSET",
@@ -35,7 +37,9 @@ __all__ = [
     "Tag",
     "Template",
     "deploy",
+    "describe",
     "destroy",
+    "diff",
     "errors",
     "expr_list",
     "inputs",
@@ -62,6 +66,14 @@ def __getattr__(name: str) -> Any:
         from infrakit._asset import Asset
 
         return Asset
+    if name == "diff":  # two assemblies: what changed, who it affects, contract changes
+        from infrakit._diff import diff_assemblies
+
+        return diff_assemblies
+    if name == "describe":  # a component's contract as data
+        from infrakit._describe import describe_component
+
+        return describe_component
     if name in ("plan", "deploy", "destroy"):
         # The deployer loads on first use (boto3 & co. only when a provider's deployer starts).
         from infrakit import _deploy

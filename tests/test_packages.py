@@ -490,3 +490,36 @@ def test_an_app_can_carry_provenance_in_each_template_s_metadata(tmp_path: Path)
     again.add("q", Q, QIn())
     again.synth(str(tmp_path / "noted"))
     assert "Metadata" not in json.loads((tmp_path / "noted" / "q.template.json").read_text())
+
+
+def test_the_python_api_gives_the_contract_view_and_descriptions(tmp_path: Path) -> None:
+    import infrakit as ik
+
+    _release(tmp_path, "v1", "queue_url: ik.Out[str]", "queue_url", "queue_url")
+    _release(tmp_path, "v3", "url: ik.Out[str]", "url", "url")
+    result = ik.diff(tmp_path / "v1", tmp_path / "v3")
+    assert [(c.kind, c.name, c.consumers) for c in result.breaking] == [("output-removed", "queue_url", ("t",))]
+    assert result.changed == ["q", "t"]
+
+    from infrakit.aws import sqs
+
+    @ik.inputs
+    class QIn:
+        name: str = "jobs"
+        secret: ik.Param[str] = ik.param(secret=True, default="hunter2", description="a token")
+
+    @ik.outputs
+    class QOut:
+        url: ik.Out[str] = ik.out(description="The URL")
+
+    class Q(ik.Component[QIn, QOut]):
+        """A queue."""
+
+        def build(self, inputs: QIn) -> QOut:
+            return QOut(url=self.add(sqs.Queue("Queue", queue_name=inputs.secret)).ref)
+
+    described = ik.describe(Q)
+    assert described["description"] == "A queue."
+    assert described["outputs"] == [{"name": "url", "type": "str", "description": "The URL"}]
+    secret = described["inputs"][1]
+    assert secret["secret"] is True and secret["default"] == "<secret>" and "hunter2" not in json.dumps(described)
