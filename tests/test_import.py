@@ -367,6 +367,22 @@ def test_an_unused_condition_and_an_output_of_a_conditional_resource_are_reporte
     assert "exists only under condition 'On'" in problems[0].message
 
 
+def test_a_resource_or_condition_naming_itself_is_reported_as_a_cycle() -> None:
+    # Before: the written module failed with UnboundLocalError ("the imported module fails").
+    text = (
+        "Description: d\n"
+        "Parameters:\n  Flag: {Type: String, Default: 'true'}\n"
+        "Conditions:\n  On: !And [!Equals [!Ref Flag, 'true'], !Condition On]\n"
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: On\n"
+        "    Properties: {QueueName: !GetAtt Q.QueueName}\n"
+    )
+    _source, problems = import_template(text)
+    assert [str(p) for p in problems] == [
+        "Conditions.On: depends on itself through On -> On",
+        "Resources.Q: depends on itself through Q -> Q",
+    ]
+
+
 def test_a_value_infrakit_refuses_at_synth_is_reported_by_the_verification() -> None:
     text = json.dumps(
         {

@@ -841,7 +841,7 @@ class _Importer:
         if not isinstance(name, str) or name not in self.conditions:
             self.problem(path, f"names no condition: {name!r}")
             return atom('fn.equals("", "")')
-        if self._condition_owner is not None:
+        if self._condition_owner is not None and name not in self.condition_deps[self._condition_owner]:
             self.condition_deps[self._condition_owner].append(name)
         self.used_conditions.add(name)
         return atom(self.conditions[name])
@@ -1724,7 +1724,7 @@ def _topological(
             return
         state[name] = 1
         for dep in deps.get(name, []):
-            if dep in deps and dep != name:
+            if dep in deps:  # a name depending on itself is a cycle too
                 visit(dep, [*chain, name])
         state[name] = 2
         order.append(name)
