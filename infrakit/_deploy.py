@@ -501,10 +501,14 @@ class _Run:
     @contextlib.contextmanager
     def errors_of(self, name: str, doing: str) -> Iterator[None]:
         """A provider's unexpected exception while ``doing`` instance ``name``, as a
-        DeployError (secret values masked), never a raw traceback."""
+        DeployError, never a raw traceback; secret values masked in every error."""
         try:
             yield
-        except InfrakitError:
+        except InfrakitError as exc:
+            # A provider's own error may quote its engine's message, which may quote a value.
+            masked = self.redact(str(exc))
+            if masked != str(exc):
+                raise DeployError(masked) from None
             raise
         except Exception as exc:
             raise DeployError(self.redact(f"{doing} {name}: {type(exc).__name__}: {exc}")) from None
