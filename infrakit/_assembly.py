@@ -508,13 +508,15 @@ def _previous(out: Path) -> Manifest | None:
         raise AssemblyError(f"{out} holds a {MANIFEST} that is not infrakit's; refusing to replace it: {exc}") from None
 
 
-def _owned_previous(out: Path, app: App, force: bool) -> tuple[dict[str, InstanceEntry], list[str]]:
-    """The previous assembly's instances, and the names of the entries of ``out`` that are not
-    infrakit's (a user's own files, carried over). An assembly of another app is refused
-    unless ``force`` (then nothing of it is reused)."""
+def _owned_previous(
+    out: Path, app: App, force: bool
+) -> tuple[dict[str, InstanceEntry], dict[str, AssetEntry], list[str]]:
+    """The previous assembly's instances and assets, and the names of the entries of ``out``
+    that are not infrakit's (a user's own files, carried over). An assembly of another app is
+    refused unless ``force`` (then nothing of it is reused)."""
     manifest = _previous(out)
     if manifest is None:
-        return {}, []
+        return {}, {}, []
     previous = dict(manifest.instances)
     owner = manifest.app
     if owner != app.name:
@@ -526,7 +528,7 @@ def _owned_previous(out: Path, app: App, force: bool) -> tuple[dict[str, Instanc
         previous = {}
     known = {MANIFEST, *(entry.template for entry in manifest.instances.values())}
     known |= {asset.path for asset in manifest.assets.values()}
-    return previous, _outdir.foreign_entries(out, known)
+    return previous, dict(manifest.assets) if previous else {}, _outdir.foreign_entries(out, known)
 
 
 def _entry(
@@ -682,7 +684,8 @@ def _synth_locked(
     force: bool,
     report: Callable[[str, bool], None] | None = None,
 ) -> dict[str, Any]:
-    previous, foreign = _owned_previous(out, app, force)
+    previous, previous_assets, foreign = _owned_previous(out, app, force)
+    packaged: dict[str, bool] = {}  # whether a previous asset still packages to its id
     code = _CodeDigests(out)
     session = Session(app, previous)
 
@@ -698,7 +701,13 @@ def _synth_locked(
         key = _cache_key(session, instance, code, format)
         keys[instance.name] = key
         old = previous.get(instance.name)
-        if cache and old is not None and old.cache_key == key and _intact(out, old) and _assets_current(out, old):
+        if (
+            cache
+            and old is not None
+            and old.cache_key == key
+            and _intact(out, old)
+            and _assets_current(old, previous_assets, packaged)
+        ):
             reuse[instance.name] = old
         else:
             todo.append(instance)
@@ -750,8 +759,6 @@ def _synth_locked(
             keep(name, entry, rendered=False)
         # Each asset an instance uses: packaged now (rendered instances) or carried over.
         assets: dict[str, AssetEntry] = {}
-        carried = any(k.assets for k in kept.values() if not k.rendered)
-        previous_assets = read_manifest(out).assets if carried else {}
         for name in sorted(kept):
             entry_kept = kept[name]
             for asset_id in entry_kept.assets:
@@ -970,17 +977,28 @@ def _intact(out: Path, entry: InstanceEntry) -> bool:
     return hashlib.sha256(data).hexdigest() == entry.sha256
 
 
-def _assets_current(out: Path, entry: InstanceEntry) -> bool:
+def _assets_current(entry: InstanceEntry, recorded: dict[str, AssetEntry], packaged: dict[str, bool]) -> bool:
     """Whether every asset a cached instance uses still packages to the same bytes: an
-    asset's files are not part of the cache key (the component reads them in ``build``)."""
-    if not entry.assets:
-        return True
+    asset's files are not part of the cache key (the component reads them in ``build``).
+    ``recorded``: the previous manifest's assets; ``packaged``: the answers of this run so
+    far, by asset id (an asset many instances share is packaged once)."""
+    for asset_id in entry.assets:
+        current = packaged.get(asset_id)
+        if current is None:
+            current = packaged[asset_id] = _packages_to(asset_id, recorded.get(asset_id))
+        if not current:
+            return False
+    return True
+
+
+def _packages_to(asset_id: str, recorded: AssetEntry | None) -> bool:
     from infrakit._asset import package
 
+    if recorded is None:
+        return False
     try:
-        recorded = read_manifest(out).assets
-        return all(hashlib.sha256(package(recorded[i].source)[0]).hexdigest() == i for i in entry.assets)
-    except (InfrakitError, KeyError, OSError):
+        return hashlib.sha256(package(recorded.source)[0]).hexdigest() == asset_id
+    except (InfrakitError, OSError):
         return False
 
 
