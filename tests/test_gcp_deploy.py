@@ -47,6 +47,7 @@ class KnobsInputs:
     description: str = "knobs network"
     cidr: str = "10.20.0.0/24"
     with_firewall: bool = True
+    with_address: bool = False
     fail_zone: bool = False
 
 
@@ -73,6 +74,8 @@ class Knobs(ik.Component[KnobsInputs, KnobsOutputs]):
                     source_ranges=["0.0.0.0/0"],
                 )
             )
+        if inputs.with_address:
+            self.add(compute.Address("ip", region="europe-west1", address_type="INTERNAL", subnetwork=subnet.ref))
         vm = self.add(
             compute.Instance(
                 "vm",
@@ -271,6 +274,40 @@ def test_a_removed_resource_is_deleted_with_allow_replace(
     _synth(knobs_dir, "kn")
     assert _deploy(knobs_dir, settings).instances["kn"].status == "updated"
     assert server.resource(fw) is not None
+
+
+def test_a_dropped_resource_that_uses_a_replaced_one_is_deleted_before_it(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "drop", with_address=True)
+    assert _deploy(out, settings).instances["drop"].status == "created"
+    _synth(out, "drop", cidr="10.30.0.0/24", with_address=False)  # the address used the old subnetwork
+    result = _deploy(out, settings, allow_replace=True).instances["drop"]
+    assert result.status == "updated", result.message
+    assert server.resource(_path("drop", "addresses", "ip", "regions/europe-west1")) is None
+    subnet = server.resource(_path("drop", "subnetworks", "subnet", "regions/europe-west1"))
+    assert subnet is not None and subnet["ipCidrRange"] == "10.30.0.0/24"
+    assert _deploy(out, settings).instances["drop"].status == "unchanged"
+
+
+def test_a_replacement_whose_delete_fails_is_not_inserted_again(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "stuck")
+    assert _deploy(out, settings).instances["stuck"].status == "created"
+    _synth(out, "stuck", cidr="10.30.0.0/24")
+    server.fail_next("delete", deployed_name("stuck", "subnet"), "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", "In use.")
+    result = _deploy(out, settings, allow_replace=True).instances["stuck"]
+    assert result.status == "failed"
+    assert "resource subnet (compute.v1.subnetwork): delete failed: RESOURCE_IN_USE_BY_ANOTHER_RESOURCE: In use." in (
+        result.message
+    )
+    assert "insert failed" not in result.message, result.message
+    subnet_path = _path("stuck", "subnetworks", "subnet", "regions/europe-west1")
+    assert server.resource(subnet_path)["ipCidrRange"] == "10.20.0.0/24"  # type: ignore[index]
+    again = _deploy(out, settings, allow_replace=True).instances["stuck"]
+    assert again.status == "updated", again.message
+    assert server.resource(subnet_path)["ipCidrRange"] == "10.30.0.0/24"  # type: ignore[index]
 
 
 # --- failures, concurrency -------------------------------------------------------------------

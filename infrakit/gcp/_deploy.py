@@ -690,10 +690,17 @@ class GcpDeployer:
 
         failed: set[str] = set()
         refused = (_OperationFailed, GoogleAPICallError)
-        # 1. Delete what is replaced, dependents first (reverse template order).
-        for resource in reversed(analysis.resources):
-            if analysis.actions[resource.name][0] != "replace":
+        # 1. Delete what is replaced, and what the template dropped that uses it (it would keep
+        #    the old one in use), dependents first (newest first).
+        replaced = {r.name: r for r in analysis.resources if analysis.actions[r.name][0] == "replace"}
+        dropped = {r["name"]: r for r in analysis.removed}
+        early = _users(dropped, set(replaced))
+        for name in reversed([n for n in order if n in replaced or n in early]):
+            if name in early:
+                if not self._remove(dropped[name], records, errors, report):
+                    failed.add(name)
                 continue
+            resource = replaced[name]
             report(f"replacing {resource.deployed} ({resource.type}): deleting")
             try:
                 self._delete(resource.type, resource.deployed, analysis.where[resource.name])
@@ -705,6 +712,8 @@ class GcpDeployer:
         # 2. Create and update in dependency order; a failure skips its dependents.
         lives = analysis.lives
         for resource in analysis.resources:
+            if resource.name in failed:
+                continue  # its replacement could not delete it (reported): it stays as it is
             action, changed, _refs = analysis.actions[resource.name]
             blocked = [d for d in resource.depends if d in failed]
             if blocked:
@@ -715,6 +724,7 @@ class GcpDeployer:
                 continue
             where = self._where(resource, analysis.values, lives)
             if action == "keep":
+                records[resource.name]["depends"] = resource.depends
                 continue
             desired = self._desired(resource, analysis.values, lives, where)
             try:
@@ -743,6 +753,7 @@ class GcpDeployer:
                 "deployed": resource.deployed,
                 "where": list(where),
                 "fields": {k: _digest(salt, v) for k, v in desired.items()},
+                "depends": resource.depends,
             }
             if resource.name not in order:
                 order.append(resource.name)
@@ -751,15 +762,29 @@ class GcpDeployer:
         for record in reversed(analysis.removed):
             if failed:
                 break  # keep them while the new resources are not all in place
-            report(f"deleting {record['deployed']} ({record['type']})")
-            try:
-                self._delete(record["type"], record["deployed"], (record["where"][0], record["where"][1]))
-            except refused as exc:
-                errors.append(f"resource {record['name']} ({record['type']}): delete failed: {_why(exc)}")
-                continue
-            held = records.get(record["name"], {})
-            if (held.get("type"), held.get("deployed")) == (record["type"], record["deployed"]):
-                records.pop(record["name"], None)
+            if record["name"] not in early:
+                self._remove(record, records, errors, report)
+
+    def _remove(
+        self,
+        record: dict[str, Any],
+        records: dict[str, dict[str, Any]],
+        errors: list[str],
+        report: Report,
+    ) -> bool:
+        """Delete a resource the template no longer has; a failure is reported in ``errors``."""
+        from google.api_core.exceptions import GoogleAPICallError
+
+        report(f"deleting {record['deployed']} ({record['type']})")
+        try:
+            self._delete(record["type"], record["deployed"], (record["where"][0], record["where"][1]))
+        except (_OperationFailed, GoogleAPICallError) as exc:
+            errors.append(f"resource {record['name']} ({record['type']}): delete failed: {_why(exc)}")
+            return False
+        held = records.get(record["name"], {})
+        if (held.get("type"), held.get("deployed")) == (record["type"], record["deployed"]):
+            records.pop(record["name"], None)
+        return True
 
     def _insert(self, resource: _Resource, desired: dict[str, Any], where: tuple[str, str]) -> None:
         from infrakit.gcp._methods import KINDS as METHODS
@@ -944,6 +969,20 @@ def _why(exc: BaseException) -> str:
     reasons = [e.get("reason") for e in getattr(exc, "errors", None) or [] if isinstance(e, dict) and e.get("reason")]
     reason = f" {reasons[0]}" if reasons else ""
     return f"HTTP {code}{reason}: {getattr(exc, 'message', exc)}"
+
+
+def _users(dropped: Mapping[str, Mapping[str, Any]], used: set[str]) -> set[str]:
+    """The names of the ``dropped`` records that reference a resource of ``used``, directly
+    or through another dropped one (the state records what each resource referenced)."""
+    found: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for name, record in dropped.items():
+            if name not in found and set(record.get("depends", ())) & (used | found):
+                found.add(name)
+                grew = True
+    return found
 
 
 def _check_locked(state: Mapping[str, Any] | None, name: str, run: str) -> None:
