@@ -192,9 +192,14 @@ def _determinism_problems(component: Any, inputs: Any, first: Any) -> Iterator[s
         return
     a, b = first.to_json(), again.to_json()
     if a != b:
-        diff = difflib.unified_diff(a.splitlines(), b.splitlines(), "first synthesis", "second synthesis", lineterm="")
-        shown = "\n".join(f"      {line}" for line in list(diff)[:24])
+        shown = _diff(a, b, "first synthesis", "second synthesis")
         yield f"two syntheses differ; build must be a pure function of its inputs:\n{shown}"
+
+
+def _diff(a: str, b: str, a_name: str, b_name: str) -> str:
+    """The start of a unified diff of two templates' JSON, indented under a problem."""
+    diff = difflib.unified_diff(a.splitlines(), b.splitlines(), a_name, b_name, lineterm="")
+    return "\n".join(f"      {line}" for line in list(diff)[:24])
 
 
 _SECOND_PROCESS = """
@@ -257,8 +262,7 @@ def _cross_process_problems(component: Any, inputs: Any, first: Any, mode: bool 
     a, b = first.to_json(), done.stdout.decode("utf-8")
     if a == b:
         return []
-    diff = difflib.unified_diff(a.splitlines(), b.splitlines(), "this process", f"PYTHONHASHSEED={seed}", lineterm="")
-    shown = "\n".join(f"      {line}" for line in list(diff)[:24])
+    shown = _diff(a, b, "this process", f"PYTHONHASHSEED={seed}")
     return [
         "synthesis differs in another process (another hash seed): build must not depend on set or dict "
         f"iteration order, id(), the clock or the environment:\n{shown}"
