@@ -413,6 +413,15 @@ def test_destroy_leaves_nothing(tmp_path: Path, server: ComputeServer, settings:
     assert ik.destroy(str(out), yes=True, settings=settings).instances["gone"].status == "unchanged"
 
 
+def test_long_instance_names_get_distinct_state_keys_within_the_metadata_limit() -> None:
+    app = "a" * 50
+    one, two = state_key(app, "b" * 99 + "1"), state_key(app, "b" * 99 + "2")
+    assert one != two
+    assert len(one) <= 128 and len(two) <= 128
+    assert state_key(app, "b" * 99 + "1") == one  # stable
+    assert state_key("web", "web-dev") == "infrakit-web--web-dev"
+
+
 # --- choosing methods ---------------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ import attrs
 
 from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Target
 from infrakit.errors import DeployError
-from infrakit.gcp._names import deployed_name
+from infrakit.gcp._names import deployed_name, fit
 
 __all__ = ["ENDPOINT_ENV", "GcpDeployer", "choose_methods", "state_key"]
 
@@ -76,8 +76,9 @@ UNKNOWN = _Unknown()
 
 
 def state_key(app: str, instance: str) -> str:
-    """The project metadata key holding an instance's state: ``infrakit-<app>--<instance>``."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", f"infrakit-{app}--{instance}")[:128]
+    """The project metadata key holding an instance's state: ``infrakit-<app>--<instance>``
+    (beyond the 128 characters a key may have, cut and ended with a digest, as long names are)."""
+    return fit(re.sub(r"[^A-Za-z0-9_-]", "-", f"infrakit-{app}--{instance}"), 128)
 
 
 # --- choosing how to change a resource -------------------------------------------------

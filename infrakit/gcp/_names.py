@@ -15,9 +15,18 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-__all__ = ["deployed_name", "deployed_names", "shared_names"]
+__all__ = ["deployed_name", "deployed_names", "fit", "shared_names"]
 
 _MAX = 63
+
+
+def fit(full: str, limit: int) -> str:
+    """``full``, or when it is longer than ``limit``, its start and ``-`` and the first 8 hex
+    digits of its SHA-256: stable, and distinct for names that share the start."""
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[: limit - 9].rstrip('-')}-{digest}"
 
 
 def deployed_name(instance: str, name: str) -> str:
@@ -25,10 +34,7 @@ def deployed_name(instance: str, name: str) -> str:
     full = re.sub(r"[^a-z0-9-]+", "-", f"{instance}-{name}".lower()).strip("-")
     if not full[:1].isalpha():
         full = "i-" + full
-    if len(full) <= _MAX:
-        return full
-    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
-    return f"{full[: _MAX - 9].rstrip('-')}-{digest}"
+    return fit(full, _MAX)
 
 
 def deployed_names(instance: str, names: Iterable[str]) -> dict[str, str]:
