@@ -233,13 +233,7 @@ class AwsDeployer:
         name = stack_name(target.app, target.name)
         try:
             template = _read_template(target.template_path)
-            stack = self._stack(name)
-            if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
-                report(
-                    f"stack {name} is in ROLLBACK_COMPLETE after a failed first create: deleting it to create it again"
-                )
-                self._delete_and_wait(name, stack, report)
-                stack = None
+            stack = self._settled_or_gone(name, report)
             if stack is not None:
                 status = stack["StackStatus"]
                 if status.endswith(_BUSY) and status != "REVIEW_IN_PROGRESS":
@@ -278,9 +272,7 @@ class AwsDeployer:
                 from infrakit._deploy import _refusal
 
                 return InstanceResult(target.name, "failed", message=_refusal(planned))
-            seen = self._event_ids(name) if not creating else set()
-            self.cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
-            final, events = self._wait_stack(name, seen, report)
+            final, events = self._execute(name, change_set, creating, report)
             if final in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
                 done: Status = "created" if final == "CREATE_COMPLETE" else "updated"
                 return InstanceResult(target.name, done, outputs=self.outputs(target.app, target.name) or {})
@@ -305,7 +297,7 @@ class AwsDeployer:
             stack = self._stack(name)
             if stack is None:
                 return InstanceResult(target.name, "unchanged", message="not deployed")
-            final, events = self._delete_and_wait(name, stack, report)
+            final, events = self._delete_and_wait(stack, report)
         except _boto_errors() as exc:
             return InstanceResult(target.name, "failed", message=f"stack {name}: {_error_text(exc)}{_hint(exc)}")
         if final == "DELETE_COMPLETE":
@@ -435,9 +427,16 @@ class AwsDeployer:
             raise
         return change_set
 
-    def _wait_change_set(self, name: str, change_set: str) -> dict[str, Any]:
+    def _pauses(self) -> Iterator[None]:
+        """Yields at once, then after each pause: ``poll`` seconds, growing up to ``max_poll``."""
         delay = self.poll
         while True:
+            yield
+            time.sleep(delay)
+            delay = min(delay * 1.5, self.max_poll)
+
+    def _wait_change_set(self, name: str, change_set: str) -> dict[str, Any]:
+        for _ in self._pauses():
             described: dict[str, Any] = self.cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
             token = described.get("NextToken")
             while token:  # a big change set comes in pages
@@ -446,8 +445,7 @@ class AwsDeployer:
                 token = more.get("NextToken")
             if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
                 return described
-            time.sleep(delay)
-            delay = min(delay * 1.5, self.max_poll)
+        raise AssertionError("unreachable: _pauses never ends")
 
     def _delete_change_set(self, name: str, change_set: str) -> None:
         try:
@@ -459,59 +457,47 @@ class AwsDeployer:
         events = self.cfn.describe_stack_events(StackName=name).get("StackEvents", [])
         return {e["EventId"] for e in events}
 
-    def _wait_stack(self, name: str, seen: set[str], report: Report) -> tuple[str, list[dict[str, Any]]]:
-        """Stream the stack's new events until it settles; its final status and the events."""
-        delay = self.poll
-        events: list[dict[str, Any]] = []
-        while True:
-            stack = self._stack(name)
-            status = stack["StackStatus"] if stack is not None else "DELETE_COMPLETE"
-            try:
-                new = [
-                    e
-                    for e in self.cfn.describe_stack_events(StackName=stack["StackId"] if stack else name).get(
-                        "StackEvents", []
-                    )
-                    if e["EventId"] not in seen
-                ]
-            except _client_error():
-                new = []
-            for event in reversed(new):  # the API lists the newest first
-                seen.add(event["EventId"])
-                events.append(event)
-                report(_event_line(event))
-            if not status.endswith("_IN_PROGRESS"):
-                return status, events
-            time.sleep(delay)
-            delay = min(delay * 1.5, self.max_poll)
+    def _execute(self, name: str, change_set: str, creating: bool, report: Report) -> tuple[str, list[dict[str, Any]]]:
+        """Execute a described change set of stack ``name`` and wait for the stack to settle."""
+        seen = set() if creating else self._event_ids(name)
+        self.cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
+        return self._wait_stack(name, seen, report)
 
-    def _delete_and_wait(self, name: str, stack: dict[str, Any], report: Report) -> tuple[str, list[dict[str, Any]]]:
+    def _settled_or_gone(self, name: str, report: Report) -> dict[str, Any] | None:
+        """Stack ``name``, or ``None`` when it does not exist or was left ``ROLLBACK_COMPLETE``
+        by a failed first create (it cannot be updated: it is deleted, saying so)."""
+        stack = self._stack(name)
+        if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
+            report(f"stack {name} is in ROLLBACK_COMPLETE after a failed first create: deleting it to create it again")
+            self._delete_and_wait(stack, report)
+            return None
+        return stack
+
+    def _delete_and_wait(self, stack: dict[str, Any], report: Report) -> tuple[str, list[dict[str, Any]]]:
+        # By id: once deleted, a stack's name no longer finds it.
         seen = self._event_ids(stack["StackId"])
         self.cfn.delete_stack(StackName=stack["StackId"])
-        final, events = self._wait_stack_id(stack["StackId"], seen, report)
-        return final, events
+        return self._wait_stack(stack["StackId"], seen, report)
 
-    def _wait_stack_id(self, stack_id: str, seen: set[str], report: Report) -> tuple[str, list[dict[str, Any]]]:
-        delay = self.poll
+    def _wait_stack(self, stack: str, seen: set[str], report: Report) -> tuple[str, list[dict[str, Any]]]:
+        """Report the new events of ``stack`` (a name or a stack id) until it settles; its final
+        status (``DELETE_COMPLETE`` once it is gone) and the events reported."""
         events: list[dict[str, Any]] = []
-        while True:
-            ClientError = _client_error()
+        for _ in self._pauses():
             try:
-                stack = self.cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
-                status = stack["StackStatus"]
-                found = self.cfn.describe_stack_events(StackName=stack_id).get("StackEvents", [])
-            except ClientError as exc:
+                status = self.cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+                found = self.cfn.describe_stack_events(StackName=stack).get("StackEvents", [])
+            except _client_error() as exc:
                 if "does not exist" in _error_text(exc):
                     return "DELETE_COMPLETE", events
                 raise
-            for event in reversed([e for e in found if e["EventId"] not in seen]):
+            for event in reversed([e for e in found if e["EventId"] not in seen]):  # the API lists the newest first
                 seen.add(event["EventId"])
                 events.append(event)
                 report(_event_line(event))
-            if not status.endswith("_IN_PROGRESS"):
-                return status, events
-            time.sleep(delay)
-            delay = min(delay * 1.5, self.max_poll)
+            if not str(status).endswith("_IN_PROGRESS"):
+                return str(status), events
+        raise AssertionError("unreachable: _pauses never ends")
 
     # --- assets ----------------------------------------------------------------------
 
@@ -706,15 +692,10 @@ def bootstrap(settings: DeploySettings | None = None, *, report: Report | None =
 
 
 def _bootstrap(deployer: AwsDeployer, say: Report) -> InstanceResult:
-    cfn = deployer.cfn
-    stack = deployer._stack(BOOTSTRAP_STACK)
-    if stack is not None and stack["StackStatus"] == "ROLLBACK_COMPLETE":
-        say(f"stack {BOOTSTRAP_STACK} is in ROLLBACK_COMPLETE: deleting it to create it again")
-        deployer._delete_and_wait(BOOTSTRAP_STACK, stack, say)
-        stack = None
+    stack = deployer._settled_or_gone(BOOTSTRAP_STACK, say)
     creating = stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS"
     change_set = f"infrakit-{uuid.uuid4().hex}"
-    cfn.create_change_set(
+    deployer.cfn.create_change_set(
         StackName=BOOTSTRAP_STACK,
         ChangeSetName=change_set,
         ChangeSetType="CREATE" if creating else "UPDATE",
@@ -727,9 +708,7 @@ def _bootstrap(deployer: AwsDeployer, say: Report) -> InstanceResult:
         if _is_empty(described):
             return InstanceResult(BOOTSTRAP_STACK, "unchanged", outputs=deployer.outputs_of(BOOTSTRAP_STACK) or {})
         return InstanceResult(BOOTSTRAP_STACK, "failed", message=str(described.get("StatusReason")))
-    seen = set() if creating else deployer._event_ids(BOOTSTRAP_STACK)
-    cfn.execute_change_set(StackName=BOOTSTRAP_STACK, ChangeSetName=change_set)
-    final, events = deployer._wait_stack(BOOTSTRAP_STACK, seen, say)
+    final, events = deployer._execute(BOOTSTRAP_STACK, change_set, creating, say)
     if final in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         done: Status = "created" if creating else "updated"
         return InstanceResult(BOOTSTRAP_STACK, done, outputs=deployer.outputs_of(BOOTSTRAP_STACK) or {})
