@@ -174,7 +174,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 def cmd_outputs(args: argparse.Namespace) -> int:
     from infrakit._deploy import outputs
 
-    found = outputs(args.directory, settings=_settings(args))
+    found = outputs(args.directory, settings=_settings(args), jobs=args.jobs)
     if args.json:
         print(json.dumps(found, indent=2, sort_keys=True))
     else:

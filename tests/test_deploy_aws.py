@@ -191,6 +191,24 @@ def test_outputs_command_prints_every_deployed_instance_as_json(
     assert data["monitoring-prod"]["TopicArn"].startswith("arn:aws:sns:")
 
 
+def test_outputs_command_reads_jobs_stacks_at_once(
+    shop_first: dict[str, Any], shop_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import infrakit._deploy
+
+    seen: list[int] = []
+    real = infrakit._deploy.outputs
+
+    def spy(directory: Any, **kwargs: Any) -> dict[str, dict[str, str]]:
+        seen.append(kwargs.get("jobs", 4))
+        return real(directory, **kwargs)
+
+    monkeypatch.setattr(infrakit._deploy, "outputs", spy)
+    status, out, _err = _run(capsys, "outputs", str(shop_dir), "--json", "--jobs", "2")
+    assert status == 0 and seen == [2]
+    assert sorted(json.loads(out)) == sorted(_shop().instances)
+
+
 def test_plan_of_a_deployed_unchanged_app_is_unchanged_everywhere(
     shop_first: dict[str, Any], shop_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
