@@ -67,6 +67,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/: the generato
 import _codegen
 from _codegen import docstring_text
 
+from infrakit.gcp._client import request_message, rest_options  # shared with the engine and the local server
+
 PINNED = "1.56.0"
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "infrakit" / "gcp"
@@ -678,25 +680,6 @@ _FIXED = re.compile(
 )
 
 
-def _http_options(client: type) -> dict[str, list[dict[str, str]]]:
-    """Each method's REST options (method, uri, body), read from the client's REST transport."""
-    import importlib
-
-    module = importlib.import_module(client.__module__.rsplit(".", 1)[0] + ".transports.rest_base")
-    base = getattr(module, f"_Base{client.__name__.removesuffix('Client')}RestTransport")
-    found = {}
-    for attr, inner in vars(base).items():
-        if attr.startswith("_Base") and hasattr(inner, "_get_http_options"):
-            found[re.sub(r"(?<!^)(?=[A-Z])", "_", attr[len("_Base") :]).lower()] = inner._get_http_options()
-    return found
-
-
-def _request(client: type, method: str) -> Any:
-    hints = typing.get_type_hints(getattr(client, method))
-    (request,) = [a for a in typing.get_args(hints["request"]) if hasattr(a, "meta")]
-    return request
-
-
 def _json_fields(message: Any) -> dict[str, Any]:
     return {fd.json_name: fd for fd in message.pb().DESCRIPTOR.fields}
 
@@ -732,7 +715,7 @@ def kind_methods(compute_v1: Any, kind: Kind, settable: set[str]) -> tuple[Any, 
     Setters come first (a change they cover is made by them), then patch, then update.
     """
     client = getattr(compute_v1, kind.client)
-    options = _http_options(client)
+    options = rest_options(client)
     message = getattr(compute_v1, kind.message)
     resource_fields = _json_fields(message)
 
@@ -754,7 +737,7 @@ def kind_methods(compute_v1: Any, kind: Kind, settable: set[str]) -> tuple[Any, 
         if len(names) != 1:
             continue  # a method on a part (a network interface, ...) takes more than the resource
         (this,) = names
-        body_message = _request(client, method).meta.fields[body].message
+        body_message = request_message(client, method).meta.fields[body].message
         body_fields = _json_fields(body_message)
         if body_message is message and method in ("patch", "update"):
             fingerprint = "fingerprint" if "fingerprint" in resource_fields else ""

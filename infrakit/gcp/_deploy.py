@@ -52,6 +52,7 @@ import attrs
 
 from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Target
 from infrakit.errors import DeployError
+from infrakit.gcp._client import api_path, request_message
 from infrakit.gcp._names import deployed_name, fit
 
 __all__ = ["ENDPOINT_ENV", "GcpDeployer", "choose_methods", "state_key"]
@@ -808,8 +809,7 @@ class GcpDeployer:
         live = self._get(resource.type, resource.deployed, where) or {}
         body_desired = {k: v for k, v in desired.items() if not (k == resource.scope and resource.scope != "global")}
         function = getattr(client, f"{name}_unary", None) or getattr(client, name)
-        request_type = self._request_type(client, name)
-        body_message = request_type.meta.fields[body_field].message
+        body_message = request_message(type(client), name).meta.fields[body_field].message
         if mode == "field":
             (field,) = fields
             body = dict(body_desired.get(field) or {})
@@ -832,13 +832,6 @@ class GcpDeployer:
             kwargs[where[0]] = where[1]
         operation = self._call(f"{name} {resource.deployed}", function, **kwargs)
         self._wait(operation, where)
-
-    @staticmethod
-    def _request_type(client: Any, method: str) -> Any:
-        import typing
-
-        hints = typing.get_type_hints(getattr(type(client), method))
-        return next(a for a in typing.get_args(hints["request"]) if hasattr(a, "meta"))
 
     def _message(self, message_name: str, body: Mapping[str, Any], resource: _Resource) -> Any:
         from google.protobuf.json_format import ParseError  # type: ignore[import-untyped]
@@ -1040,9 +1033,9 @@ def _text(value: Any) -> str:
 
 def _reference(text: str, project: str) -> str:
     """A resource URL or a relative path, as ``projects/P/...`` (for comparisons)."""
-    for marker in ("/compute/v1/", "/compute/beta/"):
-        if marker in text:
-            return text.split(marker, 1)[1]
+    path = api_path(text)
+    if path is not None:
+        return path
     if re.match(r"^(global|zones|regions)/", text):
         return f"projects/{project}/{text}"
     return text

@@ -37,14 +37,12 @@ operation error, as quota or capacity problems do in a real project.
 from __future__ import annotations
 
 import copy
-import importlib
 import ipaddress
 import itertools
 import json
 import re
 import secrets
 import threading
-import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -124,23 +122,18 @@ def _snake(camel: str) -> str:
 
 def _routes(compute_v1: Any) -> list[_Route]:
     """Every REST method of every ``compute_v1`` client, from its transport's URL templates."""
+    from infrakit.gcp._client import request_message, rest_options
+
     routes: list[_Route] = []
     for client_name in sorted(dir(compute_v1)):
         client = getattr(compute_v1, client_name)
         if not (client_name.endswith("Client") and isinstance(client, type)):
             continue
-        module = importlib.import_module(client.__module__.rsplit(".", 1)[0] + ".transports.rest_base")
-        base = getattr(module, f"_Base{client_name.removesuffix('Client')}RestTransport")
-        for attr, inner in vars(base).items():
-            if not (attr.startswith("_Base") and hasattr(inner, "_get_http_options")):
-                continue
-            method = _snake(attr[len("_Base") :])
-            for option in inner._get_http_options():
+        for method, options in rest_options(client).items():
+            request = request_message(client, method) if hasattr(client, method) else None
+            for option in options:
                 route = _Route(client_name, method, option["method"], option["uri"], option.get("body"))
-                function = getattr(client, method, None)
-                if function is not None:
-                    hints = typing.get_type_hints(function)
-                    route.request = next(a for a in typing.get_args(hints["request"]) if hasattr(a, "meta"))
+                route.request = request
                 routes.append(route)
     routes.sort(key=lambda r: -r.literal)  # `instances/bulkInsert` before `instances/{instance}`
     return routes
@@ -156,10 +149,9 @@ def _kind_name(message: str) -> str:
 
 def _path(value: str) -> str | None:
     """A reference's path inside the API (``projects/p/global/networks/n``), or None."""
-    for marker in ("/compute/v1/", "/compute/beta/"):
-        if marker in value:
-            return value.split(marker, 1)[1]
-    return value if value.startswith("projects/") else None
+    from infrakit.gcp._client import api_path
+
+    return api_path(value) or (value if value.startswith("projects/") else None)
 
 
 class ComputeServer:
