@@ -319,11 +319,15 @@ class _CodeDigests:
     Files are found on disk, not in ``sys.modules``: which modules happen to be loaded
     (infrakit loads its renderer and service modules lazily) must not change the digest,
     or the manifest would differ between runs and the cache would miss.
+
+    A package with no file on disk (a component typed into ``python -``, a notebook or
+    ``exec``) has no source to digest: its components are never taken from the cache.
     """
 
     def __init__(self, out: Path | None = None) -> None:
-        self._by_package: dict[str, str] = {}
+        self._by_package: dict[str, str | None] = {}
         self._by_component: dict[type, str] = {}
+        self._sourceless: set[type] = set()
         self._out = out  # the assembly directory: never part of a package's digest
 
     def __call__(self, component: type) -> str:
@@ -332,12 +336,19 @@ class _CodeDigests:
             known = self._by_component[component] = self._digest(component)
         return known
 
+    def cacheable(self, component: type) -> bool:
+        """Whether all of the component's code was digested (see the class's docstring)."""
+        self(component)
+        return component not in self._sourceless
+
     def _digest(self, component: type) -> str:
         h = hashlib.sha256(_infrakit_digest().encode())
         for package in _packages(component):
-            digest = self._by_package.get(package)
+            if package not in self._by_package:
+                self._by_package[package] = _package_digest(package, self._out)
+            digest = self._by_package[package]
             if digest is None:
-                digest = self._by_package[package] = _package_digest(package, self._out)
+                self._sourceless.add(component)
             h.update(f"{package}\0{digest}\0".encode())
         return h.hexdigest()
 
@@ -374,16 +385,20 @@ def _packages(component: type) -> list[str]:
     return sorted(tops)
 
 
-def _package_digest(package: str, skip: Path | None) -> str:
+def _package_digest(package: str, skip: Path | None) -> str | None:
     """sha256 of everything of a top-level package that a build can read: for a package
     installed from a distribution, its RECORD (which lists every file it installed, data
-    files included, with their sha256); otherwise every file of it (see ``_module_files``)."""
+    files included, with their sha256); otherwise every file of it (see ``_module_files``).
+    ``None``: it has no file on disk (its source cannot be digested)."""
     dist = distribution_of(package)
     record = dist.record() if dist is not None else None
     if record is not None:
         return hashlib.sha256(b"RECORD\0" + record).hexdigest()
+    found = _module_files(sys.modules.get(package), data=True, skip=skip)
+    if not found:
+        return None
     files = hashlib.sha256()
-    _hash_files(files, _module_files(sys.modules.get(package), data=True, skip=skip))
+    _hash_files(files, found)
     return files.hexdigest()
 
 
@@ -705,6 +720,7 @@ def _synth_locked(
             cache
             and old is not None
             and old.cache_key == key
+            and all(code.cacheable(c) for c in _components_of(instance))
             and _intact(out, old)
             and _assets_current(old, previous_assets, packaged)
         ):
@@ -865,6 +881,11 @@ def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigest
         "format": format,
     }
     return hashlib.sha256(_canonical_json(material)).hexdigest()
+
+
+def _components_of(instance: Instance[Any, Any]) -> list[type]:
+    """The components whose code an instance's template depends on: its own and its producers'."""
+    return [instance.component, *(ref.instance.component for _f, ref in instance.wires())]
 
 
 def _component_name(component: type) -> str:

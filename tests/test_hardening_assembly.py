@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+import types
 from pathlib import Path
 
 import attrs
@@ -340,6 +341,28 @@ def test_a_producers_code_is_part_of_its_consumers_cache_key(tmp_path: Path, mon
     component.write_text(_PRODUCER.replace('"EXPORT"', '"RENAMED"'))
     app.synth(str(out), report=cached.__setitem__)
     assert cached == {"consumer": False, "producer": False}
+
+
+def test_a_component_without_a_source_file_is_never_taken_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Typed into `python -`, a notebook or exec: no file to digest, so a change of its build
+    # would go unseen; it is rendered every time instead.
+    module = types.ModuleType("sourcelesspolicymod")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    (tmp_path / "policy.json").write_text(json.dumps({"name": "first"}))
+    source = _POLICY_COMPONENT.replace("Path(__file__).parent", f"Path({str(tmp_path)!r})")
+    exec(compile(source, "<stdin>", "exec"), module.__dict__)
+    out = tmp_path / "out"
+    app = ik.App("policy")
+    app.add("one", module.Policy)
+    app.synth(str(out))
+    cached: list[bool] = []
+    app.synth(str(out), report=lambda _name, from_cache: cached.append(from_cache))
+    assert cached == [False]
+    first = manifest(out)["instances"]["one"]["cache_key"]
+    app.synth(str(out))
+    assert manifest(out)["instances"]["one"]["cache_key"] == first  # the manifest stays deterministic
 
 
 def test_an_os_error_of_the_components_own_build_is_not_reported_as_writing_the_assembly(
