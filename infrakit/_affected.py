@@ -3,7 +3,8 @@
 A consumer is affected when an output it consumes can have a new value. An output can have
 one when its producer changed and the output's definition, or anything it refers to
 (resources, parameters, conditions, mappings, transitively), differs between the two
-templates, or when it refers to a parameter wired from an output that can have a new value.
+templates, or when it refers to a parameter (or import) wired from an output that can have a
+new value, or rewired.
 Templates the analysis cannot read (another provider's format) count as changing every
 output. Sound, not exact: a changed resource whose physical id survives the update still
 counts as moving the outputs that refer to it.
@@ -22,6 +23,8 @@ from infrakit._manifest import InstanceEntry, Manifest, ParameterEntry
 __all__ = ["affected_consumers"]
 
 _SECTIONS = ("Resources", "Parameters", "Conditions", "Mappings")
+#: What every ``Fn::ImportValue`` refers to (an import's export name is not traced).
+_IMPORTS = ("Imports", "*")
 
 
 def affected_consumers(
@@ -106,8 +109,14 @@ def _moved_outputs(
     old_t = _load(old_dir, old_entry) if template_changed else new_t
     if new_t is None or old_t is None:
         return everything
-    # Elements whose definition differs, and the parameters fed a value that can differ.
-    dirty: set[tuple[str, str]] = {("Parameters", k) for k in wired_moved}
+    # Elements whose definition differs, and the parameters fed a value that can differ: from
+    # a moved output, or rewired (another source or integration, the same template). An
+    # import is read with Fn::ImportValue, not a parameter: every import counts then.
+    old_wires = _wired(old_entry) if old_entry is not None else {}
+    fed = wired_moved | {k for k, p in _wired(new_entry).items() if old_wires.get(k) != p}
+    dirty: set[tuple[str, str]] = {("Parameters", k) for k in fed}
+    if fed & set(new_entry.imports):
+        dirty.add(_IMPORTS)
     for section in _SECTIONS:
         a, b = old_t.get(section) or {}, new_t.get(section) or {}
         dirty |= {(section, k) for k in set(a) | set(b) if a.get(k) != b.get(k)}
@@ -135,7 +144,7 @@ def _closure(template: Mapping[str, Any], value: Any) -> set[tuple[str, str]]:
 
 def _refs(template: Mapping[str, Any], value: Any) -> set[tuple[str, str]]:
     """The elements a piece of a template names: Ref, Fn::GetAtt, Fn::Sub variables,
-    Condition / Fn::If conditions, Fn::FindInMap maps and DependsOn."""
+    Condition / Fn::If conditions, Fn::FindInMap maps, DependsOn, and imports."""
     found: set[tuple[str, str]] = set()
     stack = [value]
     sections = {s: template.get(s) or {} for s in _SECTIONS}
@@ -167,6 +176,8 @@ def _refs(template: Mapping[str, Any], value: Any) -> set[tuple[str, str]]:
                 elif key == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str):
                     if arg[0] in sections["Mappings"]:
                         found.add(("Mappings", arg[0]))
+                elif key == "Fn::ImportValue":
+                    found.add(_IMPORTS)
                 elif key == "DependsOn":
                     for dep in [arg] if isinstance(arg, str) else arg if isinstance(arg, list) else []:
                         if isinstance(dep, str):

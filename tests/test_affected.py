@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from infrakit._affected import affected_consumers
 from infrakit._manifest import InstanceEntry, Manifest, ParameterEntry, WireSource
 
@@ -83,4 +85,29 @@ def test_an_unreadable_template_counts_as_moving_every_output(tmp_path: Path) ->
     old = _assembly(tmp_path / "old", _template({}, {"X": 1}), middle, "QueueName")
     new = _assembly(tmp_path / "new", _template({}, {"X": 2}), middle, "QueueName")
     (tmp_path / "new" / "producer.template.json").write_text("not json")
+    assert affected_consumers(tmp_path / "old", tmp_path / "new", old, new, ["producer"]) == ["consumer", "middle"]
+
+
+def test_a_rewired_parameter_moves_the_outputs_that_refer_to_it(tmp_path: Path) -> None:
+    # Only middle changed (its Name now wired from producer.Label, not QueueName: the same
+    # template, another value); its QueueName output is built from Name, so consumer is hit.
+    middle = _template({}, {}, param=True)
+    old = _assembly(tmp_path / "old", _template({}, {}), middle, "QueueName")
+    new = _assembly(tmp_path / "new", _template({}, {}), middle, "Label")
+    assert affected_consumers(tmp_path / "old", tmp_path / "new", old, new, ["middle"]) == ["consumer"]
+
+
+def test_a_moved_export_moves_the_importers_outputs_that_use_it(tmp_path: Path) -> None:
+    # exports pattern: middle reads producer.QueueName with Fn::ImportValue (an `imports`
+    # entry, no template parameter), and its own QueueName output is built from it.
+    manifests = []
+    for version, delay in (("old", 1), ("new", 2)):
+        middle = _template({"QueueName": {"Fn::ImportValue": "a-producer-QueueName"}}, {})
+        manifest = _assembly(tmp_path / version, _template({"D": delay}, {}), middle, "QueueName")
+        wire = manifest.instances["middle"].parameters["Name"]
+        manifest.instances["middle"] = attrs.evolve(
+            manifest.instances["middle"], parameters={}, imports={"QueueName": wire}
+        )
+        manifests.append(manifest)
+    old, new = manifests
     assert affected_consumers(tmp_path / "old", tmp_path / "new", old, new, ["producer"]) == ["consumer", "middle"]
