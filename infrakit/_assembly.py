@@ -771,7 +771,7 @@ def _synth_locked(
         for name in kept:  # cache_key is an entry's last field: added last, in its place
             entries[name]["cache_key"] = keys[name]
         for name, entry in reuse.items():
-            writer.submit(_carry, out / entry.template, staging / entry.template)
+            writer.submit(_outdir.link_or_copy, out / entry.template, staging / entry.template)
             keep(name, entry, rendered=False)
         # Each asset an instance uses: packaged now (rendered instances) or carried over.
         assets: dict[str, AssetEntry] = {}
@@ -786,7 +786,7 @@ def _synth_locked(
                     writer.submit(_write_new, os.path.join(staging, asset.filename), asset.data)
                 else:
                     assets[asset_id] = previous_assets[asset_id]
-                    writer.submit(_carry, out / assets[asset_id].path, staging / assets[asset_id].path)
+                    writer.submit(_outdir.link_or_copy, out / assets[asset_id].path, staging / assets[asset_id].path)
         writer.finish()
         # Rendered templates are read back from the staging directory, by a provider whose
         # names are shared (GCP) only.
@@ -1021,13 +1021,6 @@ def _packages_to(asset_id: str, recorded: AssetEntry | None) -> bool:
         return hashlib.sha256(package(recorded.source)[0]).hexdigest() == asset_id
     except (InfrakitError, OSError):
         return False
-
-
-def _carry(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -30,7 +30,16 @@ from pathlib import Path
 
 from infrakit.errors import AssemblyError
 
-__all__ = ["LOCK_TIMEOUT", "carry_foreign", "clean_leftovers", "foreign_entries", "locked", "prepare_parent"]
+__all__ = [
+    "LOCK_TIMEOUT",
+    "carry_foreign",
+    "clean_leftovers",
+    "describe_os_error",
+    "foreign_entries",
+    "link_or_copy",
+    "locked",
+    "prepare_parent",
+]
 
 #: How long a ``synth`` waits for another one writing the same assembly, in seconds.
 LOCK_TIMEOUT = 600.0
@@ -46,10 +55,13 @@ def prepare_parent(out: Path, given: object) -> None:
             "not a directory; choose another output directory"
         ) from None
     except OSError as exc:
-        raise AssemblyError(f"{given}: cannot create the assembly directory {out.parent}: {_reason(exc)}") from None
+        raise AssemblyError(
+            f"{given}: cannot create the assembly directory {out.parent}: {describe_os_error(exc)}"
+        ) from None
 
 
-def _reason(exc: OSError) -> str:
+def describe_os_error(exc: OSError) -> str:
+    """A short reason for an :class:`OSError` in an assembly message."""
     if exc.errno == errno.ELOOP:
         return "the path has a symbolic link loop"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -57,11 +69,6 @@ def _reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "no space left on the device"
     return exc.strerror or str(exc)
-
-
-def describe_os_error(exc: OSError) -> str:
-    """A short reason for an :class:`OSError` in an assembly message."""
-    return _reason(exc)
 
 
 @contextlib.contextmanager
@@ -85,7 +92,7 @@ def locked(out: Path, timeout: float | None = None) -> Iterator[None]:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
         except OSError as exc:
-            raise AssemblyError(f"{out}: cannot create the lock file {path}: {_reason(exc)}") from None
+            raise AssemblyError(f"{out}: cannot create the lock file {path}: {describe_os_error(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -176,12 +183,13 @@ def carry_foreign(out: Path, staging: Path, names: list[str], written: set[str])
         if source.is_symlink():
             os.symlink(os.readlink(source), target)
         elif source.is_dir():
-            shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+            shutil.copytree(source, target, symlinks=True, copy_function=link_or_copy)
         else:
-            _link_or_copy(source, target)
+            link_or_copy(source, target)
 
 
-def _link_or_copy(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+def link_or_copy(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Put ``source``'s file at ``target``: a hard link where possible, else a copy."""
     try:
         os.link(source, target)
     except OSError:
