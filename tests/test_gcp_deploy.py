@@ -48,6 +48,7 @@ class KnobsInputs:
     cidr: str = "10.20.0.0/24"
     with_firewall: bool = True
     with_address: bool = False
+    network_output: str = "net"
     fail_zone: bool = False
 
 
@@ -92,7 +93,7 @@ class Knobs(ik.Component[KnobsInputs, KnobsOutputs]):
                 ],
             )
         )
-        return KnobsOutputs(vm=vm.ref, network=net.ref)
+        return KnobsOutputs(vm=vm.ref, network=subnet.ref if inputs.network_output == "subnet" else net.ref)
 
 
 def _synth(out: Path, instance: str, **knobs: Any) -> Path:
@@ -308,6 +309,23 @@ def test_a_replacement_whose_delete_fails_is_not_inserted_again(
     again = _deploy(out, settings, allow_replace=True).instances["stuck"]
     assert again.status == "updated", again.message
     assert server.resource(subnet_path)["ipCidrRange"] == "10.30.0.0/24"  # type: ignore[index]
+
+
+def test_an_output_changed_without_a_resource_change_is_stored(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "outs")
+    assert _deploy(out, settings).instances["outs"].status == "created"
+    _synth(out, "outs", network_output="subnet")  # the same resources, another output value
+    (planned,) = ik.plan(str(out), settings=settings)
+    assert (planned.action, planned.changes) == ("update", ())
+    since = len(server.calls)
+    result = _deploy(out, settings).instances["outs"]
+    assert result.status == "updated", result.message
+    assert [c for c in _mutations(server, since) if "setCommonInstanceMetadata" not in c] == []
+    stored = deployed_outputs(str(out), settings=settings)["outs"]["network"]
+    assert stored == result.outputs["network"] and "/subnetworks/" in stored
+    assert _deploy(out, settings).instances["outs"].status == "unchanged"
 
 
 # --- failures, concurrency -------------------------------------------------------------------

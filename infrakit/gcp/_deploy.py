@@ -612,7 +612,12 @@ class GcpDeployer:
     def plan(self, target: Target) -> InstancePlan:
         state, _metadata = self._read_state(target.app, target.name)
         analysis = self._analyse(target, state)
-        return analysis.plan(target, self.project)
+        planned = analysis.plan(target, self.project)
+        if planned.action == "unchanged" and state is not None:
+            stored = _storable(target, self._outputs(analysis, target.name))
+            if stored != state.get("outputs", {}):
+                return attrs.evolve(planned, action="update")  # only the outputs: the state is rewritten
+        return planned
 
     # --- deploying -----------------------------------------------------------------------
 
@@ -624,7 +629,10 @@ class GcpDeployer:
         analysis = self._analyse(target, state)
         planned = analysis.plan(target, self.project)
         if planned.action == "unchanged":
-            return InstanceResult(target.name, "unchanged", outputs=self._outputs(analysis, target.name))
+            current = self._outputs(analysis, target.name)
+            if state is None or _storable(target, current) == state.get("outputs", {}):
+                return InstanceResult(target.name, "unchanged", outputs=current)
+            # else an output changed with no resource change: the state is rewritten with it
         if planned.destructive and not allow_replace:
             from infrakit._deploy import _refusal
 
@@ -656,9 +664,7 @@ class GcpDeployer:
                 outputs = self._outputs(analysis, target.name)
             except DeployError as exc:
                 errors.append(str(exc))
-        # An output holding a secret parameter's value is returned to this run, never stored.
-        hidden = [target.parameters[k] for k in target.secrets if target.parameters.get(k)]
-        locked["outputs"] = {k: v for k, v in outputs.items() if not any(h in v for h in hidden)}
+        locked["outputs"] = _storable(target, outputs)
         self._release(target.app, target.name, serial, _without_lock(locked))
         if errors:
             return InstanceResult(target.name, "failed", outputs=outputs, message="; ".join(errors))
@@ -963,6 +969,13 @@ def _why(exc: BaseException) -> str:
     reasons = [e.get("reason") for e in getattr(exc, "errors", None) or [] if isinstance(e, dict) and e.get("reason")]
     reason = f" {reasons[0]}" if reasons else ""
     return f"HTTP {code}{reason}: {getattr(exc, 'message', exc)}"
+
+
+def _storable(target: Target, outputs: Mapping[str, str]) -> dict[str, str]:
+    """The outputs the state keeps: one holding a secret parameter's value is returned to the
+    run that deployed it, never stored."""
+    hidden = [target.parameters[k] for k in target.secrets if target.parameters.get(k)]
+    return {k: v for k, v in outputs.items() if not any(h in v for h in hidden)}
 
 
 def _users(dropped: Mapping[str, Mapping[str, Any]], used: set[str]) -> set[str]:
