@@ -27,7 +27,7 @@ from typing import Any
 from infrakit._expr import Call, Expr
 from infrakit.errors import DefinitionError
 
-__all__ = ["ASSET_BUCKET_EXPORT", "Asset", "assets_in", "known_asset", "package", "remember_assets"]
+__all__ = ["ASSET_BUCKET_EXPORT", "Asset", "asset_key", "assets_in", "known_asset", "package", "remember_assets"]
 
 #: The export of the bootstrap stack that names the asset bucket.
 ASSET_BUCKET_EXPORT = "infrakit-asset-bucket"
@@ -38,6 +38,12 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 #: template holds.
 _KNOWN: dict[str, Asset] = {}
 _KEY = re.compile(rb"assets/([0-9a-f]{64})")
+
+
+def asset_key(filename: str) -> str:
+    """The object key in the asset bucket of the package ``asset.<sha256><suffix>`` of an
+    assembly: ``assets/<sha256><suffix>``."""
+    return "assets/" + filename.removeprefix("asset.")
 
 
 def assets_in(template: bytes) -> list[str]:
@@ -108,7 +114,7 @@ class Asset:
     @property
     def key(self) -> str:
         """The object key in the asset bucket: ``assets/<sha256><suffix>``."""
-        return "assets/" + self.filename.removeprefix("asset.")
+        return asset_key(self.filename)
 
     @property
     def bucket(self) -> Expr[str]:

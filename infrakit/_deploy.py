@@ -23,7 +23,7 @@ from typing import Literal, Protocol, TypeVar
 
 import attrs
 
-from infrakit._manifest import InstanceEntry, Manifest, read_manifest
+from infrakit._manifest import AssetEntry, InstanceEntry, Manifest, read_manifest
 from infrakit._provider import provider_named
 from infrakit.errors import DeployError, InfrakitError, did_you_mean
 
@@ -136,6 +136,8 @@ class Target:
     #: Every template parameter's value for this deploy (wired values already read from the
     #: producers). Secret values are here too: never print, log or write them.
     parameters: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    #: The manifest's entries of the assets the instance uses (``entry.assets``), by id.
+    assets: Mapping[str, AssetEntry] = attrs.field(factory=dict)
 
     @property
     def template_path(self) -> Path:
@@ -487,6 +489,9 @@ class _Run:
             entry=self.manifest.instances[name],
             directory=self.directory,
             parameters=parameters,
+            assets={
+                a: self.manifest.assets[a] for a in self.manifest.instances[name].assets if a in self.manifest.assets
+            },
         )
 
     def with_producers(self, names: Sequence[str]) -> list[str]:

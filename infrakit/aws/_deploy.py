@@ -33,7 +33,7 @@ __all__ = ["BOOTSTRAP_STACK", "TEMPLATE_BODY_LIMIT", "AwsDeployer", "bootstrap",
 TEMPLATE_BODY_LIMIT = 51_200
 #: The stack ``infrakit bootstrap`` creates (one per account and region).
 BOOTSTRAP_STACK = "infrakit-bootstrap"
-from infrakit._asset import ASSET_BUCKET_EXPORT  # noqa: E402  (the export ik.Asset.bucket reads)
+from infrakit._asset import ASSET_BUCKET_EXPORT, asset_key  # noqa: E402  (the export ik.Asset.bucket reads)
 
 _NO_CHANGES = ("didn't contain changes", "No updates are to be performed", "no changes")
 _NAMED_IAM = {
@@ -539,14 +539,16 @@ class AwsDeployer:
         return True
 
     def _upload_assets(self, target: Target, report: Report) -> None:
-        from infrakit._manifest import read_manifest
-
         if not target.entry.assets:
             return
-        assets = read_manifest(target.directory).assets
         bucket = self.asset_bucket(f"instance {target.name!r} uses assets")
         for asset_id in target.entry.assets:
-            asset = assets[asset_id]
+            asset = target.assets.get(asset_id)
+            if asset is None:
+                raise DeployError(
+                    f"instance {target.name!r} uses asset {asset_id}, which the manifest's assets do not list: "
+                    "synthesize the assembly again"
+                )
             key = asset_key(asset.path)
             if self._put_once(bucket, key, target.directory / asset.path):
                 report(f"uploaded asset {asset.source or asset.path} to s3://{bucket}/{key}")
@@ -562,12 +564,6 @@ def _s3_client(session: Any, config: Any) -> Any:
         if client is None:
             client = _S3[id(session)] = session.client("s3", config=config)
         return client
-
-
-def asset_key(path: str) -> str:
-    """The object key of an asset in the asset bucket: ``assets/<sha256><suffix>`` (its file
-    in the assembly is ``asset.<sha256><suffix>``)."""
-    return "assets/" + path.removeprefix("asset.")
 
 
 def _read_template(path: Path) -> dict[str, Any]:
