@@ -906,6 +906,19 @@ def test_deploy_uploads_an_instances_assets_once(
     assert status == 0 and "uploaded asset" not in err
 
 
+def test_an_asset_missing_from_the_manifest_fails_its_instance_with_a_message(bucket: str, tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('dangling')\n")
+    out = tmp_path / "out"
+    _code_app(tmp_path / "src").synth(out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["assets"] = {}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = ik.deploy(out, yes=True, only=["code"])
+    assert result.instances["code"].status == "failed"
+    assert "which the manifest's assets do not list: synthesize the assembly again" in result.instances["code"].message
+
+
 @ik.inputs
 class ManyInputs:
     count: int = 60
