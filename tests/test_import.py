@@ -200,7 +200,8 @@ def test_what_cannot_be_expressed_is_reported_with_its_path() -> None:
                 "T": {
                     "Type": "AWS::SNS::Topic",
                     "Properties": {
-                        "TopicName": {"Fn::FindInMap": ["Sizes", "prod", "Size", {"DefaultValue": "2"}]},
+                        # A default is {DefaultValue: ...}: another fourth item cannot be expressed.
+                        "TopicName": {"Fn::FindInMap": ["Sizes", "prod", "Size", {"Default": "2"}]},
                         "Bogus": 1,
                     },
                 },

@@ -1343,8 +1343,12 @@ class _Importer:
         if not (isinstance(arg, list) and len(arg) in (3, 4)):
             self.problem(path, "Fn::FindInMap takes [map, top key, second key]")
             return atom('""'), Any
-        if len(arg) == 4:
-            self.problem(f"{path}[3]", "a Fn::FindInMap default value (AWS::LanguageExtensions) cannot be expressed")
+        default: Node | None = None
+        if len(arg) == 4:  # AWS::LanguageExtensions' [map, top, second, {DefaultValue: value}]
+            if isinstance(arg[3], dict) and list(arg[3]) == ["DefaultValue"]:
+                default = self._any(arg[3]["DefaultValue"], f"{path}[3].DefaultValue")
+            else:
+                self.problem(f"{path}[3]", f"a Fn::FindInMap default is {{DefaultValue: value}}, got {arg[3]!r}")
         name = arg[0]
         if not isinstance(name, str) or name not in self.mappings:
             self.problem(f"{path}[0]", f"names no mapping: {name!r}")
@@ -1356,7 +1360,11 @@ class _Importer:
         inners = [i for i in table.values() if isinstance(i, dict)] if isinstance(table, dict) else []
         values = [v for inner in inners for v in inner.values()]
         kinds = {_plain_type(v) for v in values}
-        return call("fn.find_in_map", atom(self.mappings[name]), top, second), kinds.pop() if len(kinds) == 1 else Any
+        args = [atom(self.mappings[name]), top, second]
+        if default is not None:
+            args.append(prefixed("default=", default))
+            kinds.add(Any if _is_intrinsic(arg[3]["DefaultValue"]) else _plain_type(arg[3]["DefaultValue"]))
+        return call("fn.find_in_map", *args), kinds.pop() if len(kinds) == 1 else Any
 
     def _if(self, arg: Any, path: str, spec: Any, owner: Any) -> tuple[Node, Any]:
         if not (isinstance(arg, list) and len(arg) == 3):
