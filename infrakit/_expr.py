@@ -130,13 +130,14 @@ class Expr(Generic[T_co]):
         def __getitem__(self, key: object) -> Any:
             raise self._no_value("indexed", "Pick items with fn.select(i, ...), or use a build-time input.")
 
-        def _number(self) -> Any:
+        def _number(self, *_args: object) -> Any:
             raise self._no_value(
-                "used as a Python number (range(), an index, int(), float())",
+                "used as a Python number (range(), an index, int(), float(), round(), abs(), -x)",
                 "Counts that shape the template are build-time inputs: declare the field as a plain int.",
             )
 
-        __index__ = __int__ = __float__ = _number
+        __index__ = __int__ = __float__ = __complex__ = _number
+        __round__ = __trunc__ = __floor__ = __ceil__ = __abs__ = __neg__ = __pos__ = __invert__ = _number
 
         def _arithmetic(self, other: object) -> Any:
             raise self._no_value(
@@ -147,6 +148,7 @@ class Expr(Generic[T_co]):
 
         __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _arithmetic
         __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _arithmetic
+        __pow__ = __rpow__ = __divmod__ = __rdivmod__ = _arithmetic
 
     def __format__(self, spec: str) -> str:
         raise self._no_value(

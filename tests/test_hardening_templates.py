@@ -51,6 +51,11 @@ MISUSES = {
     "len": lambda i: f"q{len(i.env)}",
     "subscript": lambda i: i.env[0],
     "bool": lambda i: "x" if i.env else "y",
+    "round": lambda i: f"q{round(i.count)}",
+    "abs": lambda i: f"q{abs(i.count)}",
+    "negative": lambda i: f"q{-i.count}",
+    "power": lambda i: f"q{i.count**2}",
+    "divmod": lambda i: f"q{divmod(i.count, 2)}",
 }
 
 
