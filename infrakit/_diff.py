@@ -17,7 +17,7 @@ import attrs
 from infrakit._describe import ContractChange, compare_contracts
 from infrakit._manifest import InstanceEntry, Manifest, read_manifest
 
-__all__ = ["AssemblyDiff", "diff_assemblies", "diff_manifests"]
+__all__ = ["AssemblyDiff", "diff_assemblies"]
 
 
 @attrs.frozen
@@ -70,23 +70,10 @@ def _wired_by(manifest: Manifest) -> dict[str, dict[str, list[str]]]:
     return {p: {f: sorted(c) for f, c in fields.items()} for p, fields in result.items()}
 
 
-def diff_manifests(old: Manifest, new: Manifest) -> AssemblyDiff:
-    """:func:`diff_assemblies` of two manifests already read."""
-    changed = sorted(
-        name
-        for name, entry in new.instances.items()
-        if name not in old.instances or _deployed_shape(old.instances[name]) != _deployed_shape(entry)
-    )
-    consumers = new.consumers()
-    affected: set[str] = set()
-    frontier = list(changed)
-    while frontier:
-        for consumer in consumers.get(frontier.pop(), ()):
-            if consumer not in affected and consumer not in changed:
-                affected.add(consumer)
-                frontier.append(consumer)
-    # A breaking change hits the consumers wired to the output in the old assembly (those
-    # deployed against it) and in the new one.
+def _contract_changes(old: Manifest, new: Manifest) -> list[ContractChange]:
+    """The contract changes of every instance in both manifests. A breaking change hits the
+    consumers wired to the output in the old assembly (those deployed against it) and in the
+    new one."""
     old_wired, new_wired = _wired_by(old), _wired_by(new)
     contract: list[ContractChange] = []
     for name in sorted(set(old.instances) & set(new.instances)):
@@ -95,8 +82,7 @@ def diff_manifests(old: Manifest, new: Manifest) -> AssemblyDiff:
             for field, names in source.items():
                 wired[field] = sorted({*wired.get(field, ()), *names})
         contract.extend(compare_contracts(name, old.instances[name].contract, new.instances[name].contract, wired))
-    removed = sorted(n for n in old.instances if n not in new.instances)
-    return AssemblyDiff(changed, sorted(affected), removed, contract)
+    return contract
 
 
 def diff_assemblies(old_dir: str | os.PathLike[str], new_dir: str | os.PathLike[str]) -> AssemblyDiff:
@@ -112,5 +98,14 @@ def diff_assemblies(old_dir: str | os.PathLike[str], new_dir: str | os.PathLike[
     from infrakit._affected import affected_consumers
 
     old, new = read_manifest(old_dir), read_manifest(new_dir)
-    result = diff_manifests(old, new)
-    return attrs.evolve(result, affected=affected_consumers(old_dir, new_dir, old, new, result.changed))
+    changed = sorted(
+        name
+        for name, entry in new.instances.items()
+        if name not in old.instances or _deployed_shape(old.instances[name]) != _deployed_shape(entry)
+    )
+    return AssemblyDiff(
+        changed=changed,
+        affected=affected_consumers(old_dir, new_dir, old, new, changed),
+        removed=sorted(n for n in old.instances if n not in new.instances),
+        contract=_contract_changes(old, new),
+    )
