@@ -349,6 +349,18 @@ def test_an_operation_error_is_reported_and_dependents_are_skipped(
     assert server.resource(_path("opfail", "instances", "vm", f"zones/{ZONE}")) is not None
 
 
+def test_a_failed_update_keeps_the_outputs_the_resources_still_give(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "keepout")
+    first = _deploy(out, settings).instances["keepout"]
+    assert first.status == "created"
+    _synth(out, "keepout", label="green")
+    server.fail_next("set_labels", deployed_name("keepout", "vm"))
+    assert _deploy(out, settings).instances["keepout"].status == "failed"
+    assert deployed_outputs(str(out), settings=settings)["keepout"] == dict(first.outputs)
+
+
 def test_concurrent_deploys_of_one_instance_give_one_clear_error(
     tmp_path: Path, server: ComputeServer, settings: DeploySettings
 ) -> None:

@@ -658,12 +658,14 @@ class GcpDeployer:
         except BaseException:
             self._release(target.app, target.name, serial, _without_lock(locked))
             raise
-        outputs: dict[str, str] = {}
-        if not errors:
+        if errors:  # the outputs the resources still give (consumers of the others need them)
+            outputs = self._outputs(analysis, target.name, known_only=True)
+        else:
             try:
                 outputs = self._outputs(analysis, target.name)
             except DeployError as exc:
                 errors.append(str(exc))
+                outputs = self._outputs(analysis, target.name, known_only=True)
         locked["outputs"] = _storable(target, outputs)
         self._release(target.app, target.name, serial, _without_lock(locked))
         if errors:
@@ -867,11 +869,22 @@ class GcpDeployer:
             return  # already gone
         self._wait(operation, where)
 
-    def _outputs(self, analysis: _Analysis, name: str) -> dict[str, str]:
+    def _outputs(self, analysis: _Analysis, name: str, *, known_only: bool = False) -> dict[str, str]:
+        """The template's outputs from the deployed resources; ``known_only``: leave out the
+        ones a resource that is not (or no longer) there would give, instead of failing."""
         result: dict[str, str] = {}
         for output in analysis.outputs:
-            value = self._resolve(output.get("value"), analysis.values, analysis.lives, f"output {output.get('name')}")
+            try:
+                value = self._resolve(
+                    output.get("value"), analysis.values, analysis.lives, f"output {output.get('name')}"
+                )
+            except DeployError:
+                if known_only:
+                    continue
+                raise
             if isinstance(value, _Unknown):
+                if known_only:
+                    continue
                 raise DeployError(f"instance {name!r}: output {output.get('name')!r} has no value yet")
             result[output["name"]] = _text(value)
         return result
