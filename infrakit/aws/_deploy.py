@@ -77,9 +77,14 @@ def _clients(region: str | None) -> tuple[str, Any, Any, Any]:
         known = _CLIENTS.get(key)
         if known is not None:
             return known
-        import boto3  # type: ignore[import-untyped]
-        import botocore.config  # type: ignore[import-untyped]
-        import botocore.exceptions  # type: ignore[import-untyped]
+        try:
+            import boto3  # type: ignore[import-untyped]
+            import botocore.config  # type: ignore[import-untyped]
+            import botocore.exceptions  # type: ignore[import-untyped]
+        except ImportError as exc:
+            raise DeployError(
+                f"deploying AWS instances needs boto3, which is not installed ({exc}): pip install 'infrakit[aws]'"
+            ) from None
 
         config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=50, user_agent_extra="infrakit"
