@@ -107,7 +107,7 @@ class DeployResult:
     @property
     def ok(self) -> bool:
         """Whether every instance ended created, updated, unchanged or deleted."""
-        return all(r.status in ("created", "updated", "unchanged", "deleted") for r in self.instances.values())
+        return all(_succeeded(r) for r in self.instances.values())
 
 
 @attrs.frozen(kw_only=True)
