@@ -619,6 +619,16 @@ def test_template_helpers_check_their_arguments():
     with pytest.raises(DefinitionError, match="section 'Functions' is not one of"):
         ik.synth(_component("BadGlobals", _no_inputs("BadGlobals"), build))
 
+    def conflicting(self, inputs):
+        template.sam_globals(self, "Function", {"Timeout": 30, "Runtime": "python3.12"})
+        template.sam_globals(self, "Function", {"Runtime": "python3.12"})  # the same value again: fine
+        template.sam_globals(self, "Function", {"Timeout": 60})
+
+    with pytest.raises(
+        DefinitionError, match=r"'Function': 'Timeout' is set twice, to different values \(int 30 and int 60\)"
+    ):
+        ik.synth(_component("TwoTimeouts", _no_inputs("TwoTimeouts"), conflicting))
+
     def twice(self, inputs):
         template.rule(self, "R", [fn.contains(["a"], "a")])
         template.rule(self, "R", [fn.contains(["a"], "a")])

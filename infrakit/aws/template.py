@@ -143,8 +143,21 @@ def sam_globals(component: Any, section: str, values: Mapping[str, Any]) -> None
         raise DefinitionError(f"{build.name}: template.sam_globals {section!r}: values must be a dict with str keys")
     globals_ = _section(build, "Globals")
     merged = dict(globals_.get(section, {}))
+    for key, value in values.items():
+        if key in merged and not _same(merged[key], value):
+            raise DefinitionError(
+                f"{build.name}: template.sam_globals {section!r}: {key!r} is set twice, to different values "
+                f"({describe_value(merged[key])} and {describe_value(value)}); set it once"
+            )
     merged.update(values)
     globals_[section] = merged
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values are the same (an expression only as itself: its == builds a condition)."""
+    if isinstance(a, Expr) or isinstance(b, Expr):
+        return a is b
+    return type(a) is type(b) and bool(a == b)
 
 
 class _LoopItem(Expr[str]):
