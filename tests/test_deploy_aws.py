@@ -690,11 +690,13 @@ def test_missing_credentials_are_a_message_not_a_traceback(
 def test_deploying_without_boto3_installed_says_which_extra_to_install(
     demo_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "boto3", None)  # as if not installed: `import boto3` fails
-    status, out, err = _run(capsys, "outputs", str(demo_dir), "--region", "eu-north-1")  # a region not cached yet
-    assert status == 1
-    assert "needs boto3" in err and "pip install 'infrakit[aws]'" in err
-    assert "Traceback" not in out + err
+    for module in ("boto3", "botocore", "botocore.config", "botocore.exceptions"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed: importing it fails
+    for argv in (["outputs", str(demo_dir)], ["bootstrap"]):
+        status, out, err = _run(capsys, *argv, "--region", "eu-north-1")  # a region not cached yet
+        assert status == 1
+        assert "needs boto3" in err and "pip install 'infrakit[aws]'" in err
+        assert "Traceback" not in out + err
 
 
 # --- what moto cannot show ------------------------------------------------------------------

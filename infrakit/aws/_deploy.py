@@ -143,11 +143,9 @@ def _has_macro(value: Any) -> bool:
 def _as_deploy_error(what: str) -> Iterator[None]:
     """A botocore error (no credentials, no endpoint, access denied, ...) as a DeployError
     naming what was being done, never a raw botocore exception."""
-    import botocore.exceptions
-
     try:
         yield
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+    except _boto_errors() as exc:
         raise DeployError(f"{what}: {_error_text(exc)}{_hint(exc)}") from None
 
 
@@ -175,9 +173,12 @@ def _error_text(exc: Exception) -> str:
 
 
 def _boto_errors() -> tuple[type[Exception], ...]:
-    """The errors of a call to AWS: an answer refusing it, or none (credentials, network)."""
-    import botocore.exceptions
-
+    """The errors of a call to AWS: an answer refusing it, or none (credentials, network);
+    none at all without botocore (then making the clients reports it)."""
+    try:
+        import botocore.exceptions
+    except ImportError:
+        return ()
     return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
 
 
