@@ -221,8 +221,13 @@ class App:
         """The instances named in ``only`` (all when ``None``), in the order they were added."""
         if only is None:
             return list(self.instances.values())
-        names = list(only)
+        try:
+            names = list(only)
+        except TypeError:
+            raise DefinitionError(f"app {self.name!r}: only takes a list of instance names, got {only!r}") from None
         for name in names:
+            if not isinstance(name, str):
+                raise DefinitionError(f"app {self.name!r}: only takes instance names (str), got {name!r}")
             if name not in self.instances:
                 raise DefinitionError(f"app {self.name!r} has no instance {name!r}{did_you_mean(name, self.instances)}")
         return [i for i in self.instances.values() if i.name in names]

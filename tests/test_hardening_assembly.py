@@ -15,6 +15,7 @@ import threading
 import time
 import types
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -23,7 +24,7 @@ from _app_support import TESTS, Queue, QueueInputs, manifest, small_app, snapsho
 import infrakit as ik
 from infrakit import _outdir
 from infrakit._assembly import inputs_digest
-from infrakit.errors import AssemblyError
+from infrakit.errors import AssemblyError, DefinitionError
 
 # --- one writer at a time ----------------------------------------------------------------
 
@@ -394,6 +395,13 @@ def test_an_output_directory_that_is_not_a_path_is_an_assembly_error() -> None:
 def test_only_given_one_name_as_a_str_is_refused_with_the_fix(tmp_path: Path) -> None:
     with pytest.raises(AssemblyError, match=r"only=\['queue-dev'\]"):
         small_app().synth(str(tmp_path / "out"), only="queue-dev")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("only", [5, [5], [["queue-dev"]]], ids=["int", "list-of-int", "list-of-list"])
+def test_only_that_is_not_a_list_of_names_is_a_definition_error(tmp_path: Path, only: Any) -> None:
+    with pytest.raises(DefinitionError, match="only takes"):
+        small_app().synth(str(tmp_path / "out"), only=only)
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_output_directory_under_a_file_is_an_assembly_error(tmp_path: Path) -> None:
