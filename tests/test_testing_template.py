@@ -536,6 +536,17 @@ def test_a_sub_variable_named_like_a_resource_is_no_dependency() -> None:
     Template(body).resource_count_is("AWS::SQS::Queue", 2)
 
 
+def test_a_malformed_reference_is_no_dependency_and_no_traceback() -> None:
+    # A Ref to a list, a GetAtt of an object: the cycle check reads past them (TypeError before).
+    body = {
+        "Resources": {
+            "A": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": ["B"]}}},
+            "B": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::GetAtt": [{"x": 1}, "Arn"]}}},
+        }
+    }
+    Template(body).resource_count_is("AWS::SQS::Queue", 2)
+
+
 # --- what a Template wraps ----------------------------------------------------------
 
 

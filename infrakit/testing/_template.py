@@ -115,47 +115,38 @@ class Template:
         return []
 
     def _dependencies(self, body: Any, resources: Mapping[str, Any]) -> set[str]:
+        from infrakit._provider import walk
+        from infrakit.aws.fn import sub_names
+
         found: set[str] = set()
         if not isinstance(body, Mapping):
             return found
         if self.compute:
             metadata = body.get("metadata")
             depends = metadata.get("dependsOn") if isinstance(metadata, Mapping) else None
-            found.update(d for d in depends or [] if d in resources)
-            for text in _strings(body.get("properties")):
-                found.update(n for n in _COMPUTE_REF.findall(text) if n in resources)
-            return found
-        from infrakit.aws.fn import sub_names
-
+            found.update(d for d in depends or [] if isinstance(d, str))
+            for _path, text in walk(body.get("properties"), ""):
+                if isinstance(text, str):
+                    found.update(_COMPUTE_REF.findall(text))
+            return found & resources.keys()
         depends = body.get("DependsOn")
-        found.update(d for d in ([depends] if isinstance(depends, str) else depends or []) if d in resources)
-
-        def walk(node: Any) -> None:
-            if isinstance(node, Mapping):
-                if len(node) == 1:
-                    ((key, value),) = node.items()
-                    if key == "Ref" and value in resources:
-                        found.add(value)
-                    elif key == "Fn::GetAtt":
-                        target = value[0] if isinstance(value, list) and value else str(value).split(".", 1)[0]
-                        if target in resources:
-                            found.add(target)
-                    elif key == "Fn::Sub":
-                        text, variables = (
-                            (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (value, {})
-                        )
-                        if isinstance(text, str):
-                            # ${Name} of the Sub's own variables names no resource.
-                            names = (n.split(".", 1)[0] for n in sub_names(text) if n not in variables)
-                            found.update(n for n in names if n in resources)
-                for item in node.values():
-                    walk(item)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(body.get("Properties"))
-        return found
+        found.update(d for d in ([depends] if isinstance(depends, str) else depends or []) if isinstance(d, str))
+        for _path, node in walk(body.get("Properties"), ""):
+            if not (isinstance(node, dict) and len(node) == 1):
+                continue
+            ((key, value),) = node.items()
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) and value else str(value).split(".", 1)[0]
+                if isinstance(target, str):
+                    found.add(target)
+            elif key == "Fn::Sub":
+                text, variables = (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (value, {})
+                if isinstance(text, str):
+                    # ${Name} of the Sub's own variables names no resource.
+                    found.update(n.split(".", 1)[0] for n in sub_names(text) if n not in variables)
+        return found & resources.keys()
 
     def to_dict(self) -> dict[str, Any]:
         """A copy of the template."""
@@ -396,13 +387,3 @@ class Template:
 
 
 _COMPUTE_REF = re.compile(r"\$\(ref\.([^.)]+)")
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
