@@ -194,6 +194,11 @@ def check_references(build: Build) -> None:
     depends: dict[Resource, list[Resource]] = {}
     by_name: dict[str, str] = {}  # a parameter's template name -> its key, for text references
 
+    def parameter_keys() -> dict[str, str]:
+        if not by_name:  # filled when first needed: most components have no text references
+            by_name.update({parameter_name(build.provider, p): k for k, p in build.parameters.items()})
+        return by_name
+
     def check(value: Any, where: str, owner: Resource | None) -> None:
         found: list[Expr[Any]] = []
         try:
@@ -209,11 +214,10 @@ def check_references(build: Build) -> None:
                 used_conditions.add(expr.name)
             text_names = getattr(expr, "text_names", None)
             if text_names is not None:  # names inside text (CloudFormation's Fn::Sub)
-                if not by_name:
-                    by_name.update({parameter_name(build.provider, p): k for k, p in build.parameters.items()})
+                keys = parameter_keys()
                 for name in text_names():
-                    if name in by_name:
-                        used.add(by_name[name])
+                    if name in keys:
+                        used.add(keys[name])
                     elif owner is not None and name in build.by_id:
                         target = build.by_id[name]
                         if target is not owner and target not in depends[owner]:
@@ -250,9 +254,8 @@ def check_references(build: Build) -> None:
             used_conditions.add(declared.condition)
         if isinstance(declared.export_name, str):
             # ``${Name}`` placeholders of an export name (ik.out) name parameters too.
-            if not by_name:
-                by_name.update({parameter_name(build.provider, p): k for k, p in build.parameters.items()})
-            used.update(by_name[n] for n in _PLACEHOLDER.findall(declared.export_name) if n in by_name)
+            keys = parameter_keys()
+            used.update(keys[n] for n in _PLACEHOLDER.findall(declared.export_name) if n in keys)
         elif declared.export_name is not None:
             check(declared.export_name, f"{build.name}: output `{name}`: export_name", None)
     for key, extra in build.extras.items():
