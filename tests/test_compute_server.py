@@ -163,3 +163,15 @@ def test_project_metadata_is_compare_and_swap(server: ComputeServer) -> None:
 def test_every_call_is_recorded_with_its_client_method(server: ComputeServer) -> None:
     _client(server, compute_v1.NetworksClient).list(project=PROJECT)
     assert server.calls[-1] == f"NetworksClient.list projects/{PROJECT}/global/networks"
+
+
+def test_a_request_sent_again_with_its_request_id_is_carried_out_once(server: ComputeServer) -> None:
+    networks = _client(server, compute_v1.NetworksClient)
+    request = compute_v1.InsertNetworkRequest(
+        project=PROJECT, network_resource=compute_v1.Network(name="once-net"), request_id="3b2c0f4e-once"
+    )
+    first = networks.insert_unary(request=request)
+    again = networks.insert_unary(request=request)  # no 409: the first operation again
+    assert again.name == first.name
+    with pytest.raises(exceptions.Conflict):
+        networks.insert_unary(project=PROJECT, network_resource=compute_v1.Network(name="once-net"))

@@ -432,6 +432,23 @@ def test_rate_limits_are_retried(tmp_path: Path, server: ComputeServer, settings
     assert server.throttled == 3
 
 
+def test_a_lost_answer_is_sent_again_with_its_request_id_and_carried_out_once(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    out = _synth(tmp_path / "out", "lossy")
+    name = deployed_name("lossy", "net")
+    server.lose_answer_next("insert", name)
+    since = len(server.calls)
+    GcpDeployer.backoff, saved = 0.001, GcpDeployer.backoff
+    try:
+        result = _deploy(out, settings).instances["lossy"]
+    finally:
+        GcpDeployer.backoff = saved
+    assert result.status == "created", result.message
+    assert server.calls[since:].count(f"NetworksClient.insert projects/{PROJECT}/global/networks") == 2  # sent again
+    assert _deploy(out, settings).instances["lossy"].status == "unchanged"
+
+
 def test_destroy_leaves_nothing(tmp_path: Path, server: ComputeServer, settings: DeploySettings) -> None:
     out = _synth(tmp_path / "out", "gone")
     assert _deploy(out, settings).instances["gone"].status == "created"

@@ -43,6 +43,7 @@ import secrets
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -353,6 +354,15 @@ class GcpDeployer:
             delay *= 2
         raise AssertionError("unreachable")
 
+    def _change_call(self, what: str, client: Any, method: str, **fields: Any) -> Any:
+        """Call a method that changes something, with one ``requestId`` for every retry of it:
+        the API carries a request out once, however often a lost answer makes us send it."""
+        request = request_message(type(client), method)(**fields)
+        if "request_id" in type(request).meta.fields:
+            request.request_id = str(uuid.uuid4())
+        function = getattr(client, f"{method}_unary", None) or getattr(client, method)
+        return self._call(what, function, request=request)
+
     def _wait(self, operation: Any, where: tuple[str, str]) -> None:
         """Wait for an operation; raise :class:`_OperationFailed` with its errors."""
         scope, location = where
@@ -467,9 +477,10 @@ class GcpDeployer:
                 items.append(self._compute_v1.Items(key=key, value=text))
             body = self._compute_v1.Metadata(fingerprint=metadata.fingerprint, items=items)
             try:
-                operation = self._call(
+                operation = self._change_call(
                     "write the state",
-                    self._client("ProjectsClient").set_common_instance_metadata_unary,
+                    self._client("ProjectsClient"),
+                    "set_common_instance_metadata",
                     project=self.project,
                     metadata_resource=body,
                 )
@@ -806,7 +817,7 @@ class GcpDeployer:
         if where[0] != "global":
             kwargs[where[0]] = where[1]
         client = self._client(client_name)
-        operation = self._call(f"insert {resource.deployed}", client.insert_unary, **kwargs)
+        operation = self._change_call(f"insert {resource.deployed}", client, "insert", **kwargs)
         self._wait(operation, where)
 
     def _change(self, resource: _Resource, desired: dict[str, Any], where: tuple[str, str], method: Any) -> None:
@@ -816,7 +827,6 @@ class GcpDeployer:
         client = self._client(METHODS[resource.type][0])
         live = self._get(resource.type, resource.deployed, where) or {}
         body_desired = {k: v for k, v in desired.items() if not (k == resource.scope and resource.scope != "global")}
-        function = getattr(client, f"{name}_unary", None) or getattr(client, name)
         body_message = request_message(type(client), name).meta.fields[body_field].message
         if mode == "field":
             (field,) = fields
@@ -838,7 +848,7 @@ class GcpDeployer:
         kwargs: dict[str, Any] = {"project": self.project, this: resource.deployed, body_field: message}
         if where[0] != "global":
             kwargs[where[0]] = where[1]
-        operation = self._call(f"{name} {resource.deployed}", function, **kwargs)
+        operation = self._change_call(f"{name} {resource.deployed}", client, name, **kwargs)
         self._wait(operation, where)
 
     def _message(self, message_name: str, body: Mapping[str, Any], resource: _Resource) -> Any:
@@ -864,7 +874,7 @@ class GcpDeployer:
             kwargs[where[0]] = where[1]
         client = self._client(client_name)
         try:
-            operation = self._call(f"delete {name}", client.delete_unary, **kwargs)
+            operation = self._change_call(f"delete {name}", client, "delete", **kwargs)
         except exceptions.NotFound:
             return  # already gone
         self._wait(operation, where)

@@ -26,7 +26,9 @@ route does follows from the method's name and shape:
   ``setMachineType``): a fingerprint in the body that is not the current one is a 412
   ``conditionNotMet``; changing a field documented as fixed at creation is a 400;
 * ``zoneOperations`` / ``regionOperations`` / ``globalOperations`` ``get`` and ``wait``;
-* the project (``projects.get``, ``projects.setCommonInstanceMetadata``) exists for any id.
+* the project (``projects.get``, ``projects.setCommonInstanceMetadata``) exists for any id;
+* a change sent again with the ``requestId`` of one already carried out gets that one's
+  operation back, as the API does (:meth:`ComputeServer.lose_answer_next` loses an answer).
 
 Errors have the API's JSON shape: ``{"error": {"code", "message", "errors": [{"domain",
 "reason", "message"}]}}``. Anything else is a 501 naming the method. Operations complete
@@ -184,6 +186,8 @@ class ComputeServer:
         self._resources: dict[str, tuple[str, dict[str, Any]]] = {}  # path -> (message name, JSON)
         self._operations: dict[str, dict[str, Any]] = {}
         self._failures: list[tuple[str, str, str, str]] = []
+        self._lost: list[tuple[str, str]] = []
+        self._requests: dict[str, dict[str, Any]] = {}  # requestId -> its operation
         self._ids = itertools.count(1_000_001)
         self._ips = ipaddress.ip_network("34.0.0.0/8").hosts()
         self._internal_ips = ipaddress.ip_network("10.128.0.0/9").hosts()
@@ -217,6 +221,13 @@ class ComputeServer:
         with self._lock:
             self._failures.append((method, name, code, text))
 
+    def lose_answer_next(self, method: str, name: str) -> None:
+        """Carry out the next ``method`` (``"insert"``, ...) on the resource called ``name`` but
+        answer it 503, as when an answer is lost on the way: a client that sends it again
+        with the same ``requestId`` gets the first operation back, without one it is a new request."""
+        with self._lock:
+            self._lost.append((method, name))
+
     def throttle_next(self, count: int = 1) -> None:
         """Answer the next ``count`` requests 429 ``rateLimitExceeded``, as a busy project does."""
         with self._lock:
@@ -244,8 +255,18 @@ class ComputeServer:
         data: dict[str, Any] | None = None
         if route.body:
             data = self._parse(route, body)
+        request_id = query.get("requestId") if http != "GET" else None
         with self._lock:
-            return 200, self._dispatch(route, path, params, query, data)
+            if request_id in self._requests:  # sent again: the API carries a request out once
+                return 200, copy.deepcopy(self._requests[request_id])
+            result = self._dispatch(route, path, params, query, data)
+            if request_id and result.get("kind") == "compute#operation":
+                self._requests[request_id] = result
+            lost = next((f for f in self._lost if _answers(result, *f)), None)
+            if lost:
+                self._lost.remove(lost)
+                raise _ApiError(503, "Backend Error", "backendError")
+        return 200, result
 
     def _parse(self, route: _Route, body: bytes) -> dict[str, Any]:
         """The body as the API's JSON, after parsing it into its ``compute_v1`` message."""
@@ -657,6 +678,12 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+def _answers(operation: dict[str, Any], method: str, name: str) -> bool:
+    """Whether ``operation`` is of ``method`` (``"insert"``, ``"set_labels"``) on resource ``name``."""
+    kind = str(operation.get("operationType", ""))
+    return kind in (method, _camel(method)) and str(operation.get("targetLink", "")).endswith(f"/{name}")
 
 
 def _mentions(body: Any, link: str) -> bool:
