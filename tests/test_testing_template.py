@@ -524,6 +524,18 @@ def test_a_template_with_a_dependency_cycle_is_refused_when_loaded() -> None:
     Template(CYCLIC, skip_cyclical_dependencies_check=True).resource_count_is("AWS::SQS::Queue", 2)
 
 
+def test_a_compute_template_with_a_dependency_cycle_is_refused_when_loaded() -> None:
+    body = {
+        "resources": [
+            {"name": "a", "type": "compute.v1.network", "properties": {"x": "$(ref.b.selfLink)"}},
+            {"name": "b", "type": "compute.v1.subnetwork", "properties": {"y": ["$(ref.c.selfLink)"]}},
+            {"name": "c", "type": "compute.v1.address", "metadata": {"dependsOn": ["a"]}},
+        ]
+    }
+    with pytest.raises(AssertionError, match=r"dependency cycle: a -> b -> c -> a"):
+        Template(body)
+
+
 def test_a_sub_variable_named_like_a_resource_is_no_dependency() -> None:
     # ${B} here is the Sub's own variable, not resource B: A and B form no cycle.
     sub = {"Fn::Sub": ["${B}-dlq", {"B": "literal"}]}
