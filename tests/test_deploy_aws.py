@@ -687,6 +687,17 @@ def test_missing_credentials_are_a_message_not_a_traceback(
         assert "Traceback" not in out + err
 
 
+def test_the_region_comes_from_aws_region_alone(
+    shop_first: dict[str, Any], shop_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # boto3 itself reads only AWS_DEFAULT_REGION (or a profile's region).
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    status, out, err = _run(capsys, "outputs", str(shop_dir), "--json")
+    assert status == 0, err
+    assert "network-dev" in json.loads(out)
+
+
 def test_deploying_without_boto3_installed_says_which_extra_to_install(
     demo_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

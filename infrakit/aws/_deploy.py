@@ -90,7 +90,9 @@ def _clients(region: str | None) -> tuple[str, Any, Any, Any]:
             retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=50, user_agent_extra="infrakit"
         )
         try:
-            session = boto3.session.Session(region_name=region)
+            # boto3 reads AWS_DEFAULT_REGION but not AWS_REGION, which the AWS CLI and the
+            # other SDKs read first (and the docs tell users to set).
+            session = boto3.session.Session(region_name=region or os.environ.get("AWS_REGION") or None)
             name = session.region_name or ""
             if not name:
                 raise DeployError(
