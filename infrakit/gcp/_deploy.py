@@ -596,15 +596,9 @@ class GcpDeployer:
                 analysis.actions[resource.name] = ("update", sorted(changed), [])
             else:
                 analysis.actions[resource.name] = ("keep", [], [])
-        names = {r.name for r in resources}
+        current = {r.name: (r.type, r.deployed) for r in resources}
         analysis.removed = [
-            r
-            for r in (state or {}).get("resources", [])
-            if r["name"] not in names
-            or (
-                r["type"] != next(x.type for x in resources if x.name == r["name"])
-                or r["deployed"] != next(x.deployed for x in resources if x.name == r["name"])
-            )
+            r for r in (state or {}).get("resources", []) if current.get(r["name"]) != (r["type"], r["deployed"])
         ]
         return analysis
 
