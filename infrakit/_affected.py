@@ -36,8 +36,10 @@ def affected_consumers(
 ) -> list[str]:
     """The instances not in ``changed`` that consume (directly or through other instances)
     an output of a changed instance that can have a new value, sorted."""
+    from infrakit._deploy import _ordered
+
     old, new = old_manifest.instances, new_manifest.instances
-    order = _producers_first(new_manifest)
+    order = _ordered(set(new), {n: e.depends_on for n, e in new.items()})
     # For each instance: the names of its outputs that can have a new value.
     moved: dict[str, set[str]] = {}
     affected: set[str] = set()
@@ -59,23 +61,6 @@ def affected_consumers(
 
 def _wired(entry: InstanceEntry) -> dict[str, ParameterEntry]:
     return {**entry.parameters, **entry.imports}
-
-
-def _producers_first(manifest: Manifest) -> list[str]:
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(name: str, path: frozenset[str]) -> None:
-        if name in seen or name in path or name not in manifest.instances:
-            return
-        for dep in sorted(manifest.instances[name].depends_on):
-            visit(dep, path | {name})
-        seen.add(name)
-        order.append(name)
-
-    for name in sorted(manifest.instances):
-        visit(name, frozenset())
-    return order
 
 
 def _load(directory: Path, entry: InstanceEntry | None) -> dict[str, Any] | None:
