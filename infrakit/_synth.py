@@ -155,6 +155,28 @@ def render_build(build: Build) -> Template:
     return template
 
 
+def _refuse_formatted_parameter(build: Build, key: str) -> None:
+    """A parameter whose only use was formatted into a Python string (``f"q-{x!r}"``) looks
+    unused; say what really happened, where."""
+    text = f"<ParamRef parameter {key}: "
+    for resource in build.resources:
+        for label, value in resource._values():
+            stack = [value]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, str) and text in node:
+                    raise PropertyTypeError(
+                        f"{build.name}: {resource._describe()}: {label} holds the text "
+                        f"{find_expression_text(node) or text!r}: an expression was formatted into a Python string "
+                        "(f-string with !r, str() of a list, %r) and has no value at synth time; build the string "
+                        "at deploy time with fn.sub or fn.join"
+                    )
+                if isinstance(node, dict):
+                    stack.extend(node.values())
+                elif isinstance(node, (list, tuple)):
+                    stack.extend(node)
+
+
 def _refuse_expression_text(build: Build, template: Template, text: str) -> None:
     """An expression formatted into a Python string (``f"q-{x!r}"``, ``str([x])``) leaves its
     repr in the template instead of a deploy-time value: refuse it, naming where it is."""
@@ -262,6 +284,7 @@ def check_references(build: Build) -> None:
         check(extra, f"{build.name}: {key}", None)
     for key, parameter in build.parameters.items():
         if key not in used:
+            _refuse_formatted_parameter(build, key)
             raise UnusedParameterError(
                 f"{build.name}: parameter `{key}` ({parameter.owner}) is never used; use it in a resource "
                 "or output, or make it a build-time setting"

@@ -77,6 +77,17 @@ def test_an_expression_formatted_with_its_repr_is_found_in_the_template(misuse: 
         assert_contract(_queue_named(misuse), lint=False)
 
 
+@pytest.mark.parametrize("misuse", list(REPRS.values()), ids=list(REPRS))
+def test_a_parameter_used_only_through_its_repr_is_reported_as_formatted_not_as_unused(misuse: Any) -> None:
+    def build(self: Any, inputs: EnvInputs) -> NoOutputs:
+        self.add(sqs.Queue("Q", queue_name=misuse(inputs), delay_seconds=inputs.count))
+        return NoOutputs()
+
+    message = r"Svc: AWS::SQS::Queue 'Q': property `queue_name` holds the text .*ParamRef parameter env.*formatted"
+    with pytest.raises(PropertyTypeError, match=message):
+        ik.synth(component(build, inputs=EnvInputs, name="Svc"))
+
+
 class Env(__import__("enum").Enum):
     DEV = "dev"
 
