@@ -596,6 +596,46 @@ def test_a_secret_is_never_stored_in_the_project_state(
     assert json.loads(state)["resources"][0]["fields"]["description"]  # a digest of it, not it
 
 
+@ik.outputs
+class MetadataOutputs:
+    metadata: ik.Out[dict[str, object]]
+
+
+class LeakyVm(ik.Component[SecretInputs, MetadataOutputs]):
+    """A VM whose metadata carries a secret, and an output of its whole metadata (JSON text)."""
+
+    def build(self, inputs: SecretInputs) -> MetadataOutputs:
+        vm = self.add(
+            compute.Instance(
+                "vm",
+                zone=ZONE,
+                machine_type=f"zones/{ZONE}/machineTypes/e2-small",
+                metadata=compute.Metadata(items=[compute.Items(key="token", value=inputs.token)]),
+            )
+        )
+        return MetadataOutputs(metadata=vm.attrs.metadata)
+
+
+def test_a_secret_in_an_output_written_as_json_is_not_stored_either(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    import json
+
+    app = ik.App("leaky-vm")
+    app.add("leaky-vm", LeakyVm)
+    out = str(tmp_path / "out")
+    app.synth(out)
+    secret = 'pässwörd "quoted"'  # JSON text writes it escaped: "p\u00e4ssw\u00f6rd \"quoted\""
+    result = ik.deploy(out, yes=True, settings=settings, parameters={"leaky-vm.token": secret})
+    assert result.instances["leaky-vm"].status == "created", result.instances["leaky-vm"].message
+    project = server.resource(f"projects/{PROJECT}")
+    assert project is not None
+    key = state_key("leaky-vm", "leaky-vm")
+    state = next(i["value"] for i in project["commonInstanceMetadata"]["items"] if i["key"] == key)
+    assert json.loads(state)["outputs"] == {}
+    assert "p\\u00e4ssw" not in state and secret not in state
+
+
 def _compute(server: ComputeServer, client: str) -> Any:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import compute_v1

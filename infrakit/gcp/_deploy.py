@@ -989,9 +989,15 @@ def _why(exc: BaseException) -> str:
 
 
 def _storable(target: Target, outputs: Mapping[str, str]) -> dict[str, str]:
-    """The outputs the state keeps: one holding a secret parameter's value is returned to the
-    run that deployed it, never stored."""
-    hidden = [target.parameters[k] for k in target.secrets if target.parameters.get(k)]
+    """The outputs the state keeps: one holding a secret parameter's value (as it is, or
+    escaped in the JSON text of a message or list output) is returned to the run that
+    deployed it, never stored."""
+    hidden = {
+        form
+        for k in target.secrets
+        if target.parameters.get(k)
+        for form in (target.parameters[k], json.dumps(target.parameters[k])[1:-1])
+    }
     return {k: v for k, v in outputs.items() if not any(h in v for h in hidden)}
 
 
