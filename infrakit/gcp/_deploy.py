@@ -278,7 +278,13 @@ class GcpDeployer:
     retries = 6
 
     def __init__(self, settings: DeploySettings | None = None) -> None:
-        from google.cloud import compute_v1  # google-cloud-compute loads only when deploying
+        try:
+            from google.cloud import compute_v1  # google-cloud-compute loads only when deploying
+        except ImportError as exc:
+            raise DeployError(
+                f"deploying GCP instances needs google-cloud-compute, which is not installed ({exc}): "
+                "pip install 'infrakit[gcp]'"
+            ) from None
 
         self._compute_v1 = compute_v1
         self.settings = settings or DeploySettings()
