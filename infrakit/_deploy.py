@@ -591,6 +591,15 @@ class _Run:
             for key, p in entry.parameters.items():
                 env = parameter_env_name(name, key)
                 value: object = explicit.get(f"{name}.{key}", os.environ.get(env))
+                if isinstance(value, (dict, list, tuple)) and (
+                    isinstance(value, dict) or any(isinstance(v, (dict, list, tuple)) for v in value)
+                ):
+                    # (the value itself is not shown: it may be a secret)
+                    problems.append(
+                        f"{name}.{key}: a parameter value is a string, number, boolean or a list of those "
+                        "(passed comma-joined), not an object or a nested list"
+                    )
+                    continue
                 if value is not None:
                     mine[key] = _text(value)
                     if p.secret:

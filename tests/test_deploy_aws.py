@@ -557,6 +557,18 @@ def test_a_parameters_file_gives_values(demo_dir: Path, tmp_path: Path) -> None:
     assert result.instances["tagged-dev"].status == "unchanged"
 
 
+def test_a_parameters_file_value_that_is_an_object_is_refused_without_showing_it(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps({"tagged-dev": {"Token": {"value": SECRET}, "QueueName": [[SECRET]]}}))
+    with pytest.raises(DeployError) as caught:
+        ik.plan(demo_dir, parameters_file=values)
+    assert "tagged-dev.Token: a parameter value is a string, number, boolean or a list" in str(caught.value)
+    assert "tagged-dev.QueueName: a parameter value" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
 def test_deploy_off_a_terminal_without_yes_refuses_before_anything(demo_dir: Path) -> None:
     with pytest.raises(DeployError, match="--yes"):
         ik.deploy(demo_dir)
