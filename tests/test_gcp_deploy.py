@@ -421,6 +421,25 @@ def test_a_name_taken_by_something_else_is_a_clear_error(
     )
 
 
+@pytest.mark.parametrize("value", ["not json", "[1, 2]", '{"app": "knobs"}'])
+def test_a_metadata_item_of_the_state_key_that_is_not_state_is_a_clear_error(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings, value: str
+) -> None:
+    from google.cloud import compute_v1
+
+    projects = _compute(server, "ProjectsClient")
+    current = projects.get(project=PROJECT).common_instance_metadata
+    items = [i for i in current.items if i.key != state_key("knobs", "alien")]
+    items.append(compute_v1.Items(key=state_key("knobs", "alien"), value=value))
+    projects.set_common_instance_metadata_unary(
+        project=PROJECT, metadata_resource=compute_v1.Metadata(fingerprint=current.fingerprint, items=items)
+    )
+    out = _synth(tmp_path / "out", "alien")
+    result = _deploy(out, settings).instances["alien"]
+    assert result.status == "failed"
+    assert "the project metadata item 'infrakit-knobs--alien' is not infrakit state" in result.message
+
+
 def test_rate_limits_are_retried(tmp_path: Path, server: ComputeServer, settings: DeploySettings) -> None:
     out = _synth(tmp_path / "out", "busy")
     server.throttle_next(3)

@@ -458,12 +458,15 @@ class GcpDeployer:
         for item in metadata.items:
             if item.key == key:
                 try:
-                    return json.loads(item.value), metadata
+                    state = json.loads(item.value)
                 except ValueError:
+                    state = None
+                if not isinstance(state, dict) or not isinstance(state.get("resources"), list):
                     raise DeployError(
                         f"instance {name!r}: the project metadata item {key!r} is not infrakit state; remove it "
                         "or rename the instance"
-                    ) from None
+                    )
+                return state, metadata
         return None, metadata
 
     def _write_state(
