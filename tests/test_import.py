@@ -162,6 +162,9 @@ def test_short_form_tags_read_as_their_long_form() -> None:
         ("{not json", "not valid JSON"),
         ("a: [", "not valid YAML"),
         ("Parameters: {}\n", "no Resources section"),
+        # A key given twice: the first would be dropped silently (cfn-lint: E0000).
+        ("Resources:\n  Q: {Type: AWS::SQS::Queue}\n  Q: {Type: AWS::SNS::Topic}\n", r"'Q' is given twice \(line 3\)"),
+        ('{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"A": 1, "A": 2}}}}', "'A' is given twice"),
     ],
 )
 def test_text_that_is_not_a_template_is_refused(text: str, message: str) -> None:

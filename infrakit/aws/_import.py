@@ -128,6 +128,21 @@ def _yaml_loader() -> Any:
         return {"Fn::GetAtt": value}
 
     Loader.add_constructor("!GetAtt", get_att)
+
+    def unique_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
+        # A key given twice is an invalid template (CloudFormation and cfn-lint refuse it);
+        # PyYAML would keep the last one and drop the other silently.
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = loader.construct_object(key_node)
+            if key in seen:
+                raise TemplateImportError(f"the key {key!r} is given twice (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return base.construct_mapping(loader, node, deep=deep)
+
+    Loader.construct_mapping = unique_mapping
     _LOADER = Loader
     return Loader
 
@@ -137,11 +152,13 @@ def load_template(text: str) -> dict[str, Any]:
     stripped = text.lstrip()
     try:
         if stripped.startswith("{"):
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_object)
         else:
             import yaml
 
             data = yaml.load(text, Loader=_yaml_loader())  # a SafeLoader subclass
+    except TemplateImportError:
+        raise
     except ValueError as exc:
         raise TemplateImportError(f"the template is not valid JSON: {exc}") from None
     except Exception as exc:  # yaml.YAMLError and its subclasses
@@ -151,6 +168,16 @@ def load_template(text: str) -> dict[str, Any]:
     data = dict(_string_keys(data))
     if not isinstance(data.get("Resources"), dict) or not data["Resources"]:
         raise TemplateImportError("the template has no Resources section (a template needs at least one resource)")
+    return data
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (``json`` would keep the last one silently)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise TemplateImportError(f"the key {key!r} is given twice")
+        data[key] = value
     return data
 
 
