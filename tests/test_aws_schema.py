@@ -243,3 +243,16 @@ def test_a_property_set_to_no_value_counts_as_absent_for_every_keyword() -> None
     problems = resource_problems("AWS::EC2::Subnet", {"VpcId": "vpc-0123abcd", "CidrBlock": no_value})
     assert len(problems) == 1 and "at least one of" in problems[0], problems
     assert resource_problems("AWS::SQS::Queue", {"QueueName": no_value}) == []
+
+
+def test_array_lengths_count_items_that_may_be_removed_leniently() -> None:
+    # Two Fn::If items, each with an AWS::NoValue branch, under maxItems 1: cfn-lint accepts it
+    # (the conditions exclude each other); an item that is AWS::NoValue itself never counts.
+    no_value = {"Ref": "AWS::NoValue"}
+    either = [{"Fn::If": ["IsArm", "arm64", no_value]}, {"Fn::If": ["NotArm", "x86_64", no_value]}]
+    base = {"Role": "arn:aws:iam::123456789012:role/x", "Code": {"ZipFile": "x"}}
+    assert resource_problems("AWS::Lambda::Function", {**base, "Architectures": either}) == []
+    problems = resource_problems("AWS::Lambda::Function", {**base, "Architectures": ["arm64", "x86_64"]})
+    assert problems == ["Architectures: expected at most 1 items, got 2"]
+    problems = resource_problems("AWS::Lambda::Function", {**base, "Architectures": [no_value]})
+    assert problems == ["Architectures: expected at least 1 items, got 0"]

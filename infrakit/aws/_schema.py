@@ -448,6 +448,16 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _may_vanish(item: Any) -> bool:
+    """Whether an array item is, or may turn out to be, ``AWS::NoValue`` (and be removed)."""
+    if item == _NO_VALUE:
+        return True
+    if isinstance(item, dict) and _function(item) == "Fn::If":
+        args = item["Fn::If"]
+        return isinstance(args, list) and len(args) == 3 and _NO_VALUE in args[1:]
+    return False
+
+
 def _has_unknown(value: Any) -> bool:
     if value is UNKNOWN:
         return True
@@ -582,13 +592,23 @@ class _Checker:
         if not math.isclose(quotient, round(quotient), rel_tol=0, abs_tol=1e-9):
             self.fail(path, f"expected a multiple of {factor}, got {_show(value)}")
 
+    # An item that is AWS::NoValue is removed; one that is an Fn::If with a NoValue branch may
+    # be: too few items is counted with every item that may stay, too many with only those
+    # that surely stay (an Fn::If on C and one on not C, under maxItems 1, is fine).
+
     def k_min_items(self, node: dict[str, Any], limit: Any, value: Any, path: Path) -> None:
-        if isinstance(value, list) and len(value) < limit:
-            self.fail(path, f"expected at least {limit} items, got {len(value)}")
+        if not isinstance(value, list):
+            return
+        most = sum(1 for item in value if item != _NO_VALUE)
+        if most < limit:
+            self.fail(path, f"expected at least {limit} items, got {most}")
 
     def k_max_items(self, node: dict[str, Any], limit: Any, value: Any, path: Path) -> None:
-        if isinstance(value, list) and len(value) > limit:
-            self.fail(path, f"expected at most {limit} items, got {len(value)}")
+        if not isinstance(value, list):
+            return
+        least = sum(1 for item in value if not _may_vanish(item))
+        if least > limit:
+            self.fail(path, f"expected at most {limit} items, got {least}")
 
     def k_items(self, node: dict[str, Any], items: Any, value: Any, path: Path) -> None:
         if isinstance(value, list) and isinstance(items, dict) and items:
