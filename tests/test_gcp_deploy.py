@@ -534,9 +534,12 @@ def test_a_change_no_method_makes_is_a_replacement(type_name: str, changed: set[
 def test_without_google_cloud_compute_the_deployer_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
+    import google.cloud
+
     from infrakit.errors import DeployError
 
     monkeypatch.setitem(sys.modules, "google.cloud.compute_v1", None)  # as if not installed
+    monkeypatch.delattr(google.cloud, "compute_v1", raising=False)
     with pytest.raises(DeployError, match=r"needs google-cloud-compute.*pip install 'infrakit\[gcp\]'"):
         GcpDeployer(DeploySettings(project="p"))
 
