@@ -13,7 +13,7 @@ import re
 import typing
 from typing import Any
 
-__all__ = ["api_path", "request_message", "rest_options"]
+__all__ = ["api_path", "message_json", "request_message", "rest_options"]
 
 #: Where the API path starts in a resource URL (``https://.../compute/v1/projects/p/...``).
 _VERSIONS = ("/compute/v1/", "/compute/beta/")
@@ -44,3 +44,11 @@ def api_path(text: str) -> str | None:
         if marker in text:
             return text.split(marker, 1)[1]
     return None
+
+
+def message_json(message: Any) -> dict[str, Any]:
+    """A ``compute_v1`` message as the API's JSON (camelCase names, 64-bit integers as text)."""
+    from google.protobuf import json_format  # type: ignore[import-untyped]
+
+    result: dict[str, Any] = json_format.MessageToDict(type(message).pb(message))
+    return result

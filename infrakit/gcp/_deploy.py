@@ -53,7 +53,7 @@ import attrs
 
 from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Target
 from infrakit.errors import DeployError
-from infrakit.gcp._client import api_path, request_message
+from infrakit.gcp._client import api_path, message_json, request_message
 from infrakit.gcp._names import deployed_name, fit
 
 __all__ = ["ENDPOINT_ENV", "GcpDeployer", "choose_methods", "state_key"]
@@ -408,7 +408,7 @@ class GcpDeployer:
             found = self._call(f"get {name}", self._client(client_name).get, **kwargs)
         except exceptions.NotFound:
             return None
-        return _to_json(found)
+        return message_json(found)
 
     def _resolve(self, value: Any, values: Mapping[str, Any], lives: Mapping[str, Any], where: str) -> Any:
         """``value`` with placeholders replaced: a whole-value placeholder keeps its type, one
@@ -815,7 +815,7 @@ class GcpDeployer:
 
         client_name, _name_field, _parents, body_field, _methods, _fixed = METHODS[resource.type]
         body = {k: v for k, v in desired.items() if not (k == resource.scope and resource.scope != "global")}
-        message = self._message(resource.message, body, resource)
+        message = self._message(getattr(self._compute_v1, resource.message), body, resource)
         kwargs: dict[str, Any] = {"project": self.project, body_field: message}
         if where[0] != "global":
             kwargs[where[0]] = where[1]
@@ -847,23 +847,24 @@ class GcpDeployer:
         else:  # update: the whole resource as it is, with the template's fields
             body = {k: v for k, v in live.items() if k not in ("id", "creationTimestamp", "selfLink", "kind")}
             body.update(body_desired)
-        message = body_message.from_json(json.dumps(body), ignore_unknown_fields=False)
+        message = self._message(body_message, body, resource)
         kwargs: dict[str, Any] = {"project": self.project, this: resource.deployed, body_field: message}
         if where[0] != "global":
             kwargs[where[0]] = where[1]
         operation = self._change_call(f"{name} {resource.deployed}", client, name, **kwargs)
         self._wait(operation, where)
 
-    def _message(self, message_name: str, body: Mapping[str, Any], resource: _Resource) -> Any:
+    @staticmethod
+    def _message(message: Any, body: Mapping[str, Any], resource: _Resource) -> Any:
+        """``body`` parsed into the ``compute_v1`` message class ``message``, unknown fields refused."""
         from google.protobuf.json_format import ParseError  # type: ignore[import-untyped]
 
-        message = getattr(self._compute_v1, message_name)
         try:
             return message.from_json(json.dumps(body), ignore_unknown_fields=False)
         except ParseError as exc:
             raise DeployError(
                 f"resource {resource.name!r} ({resource.type}): its properties do not parse into "
-                f"compute_v1.{message_name}: {str(exc).splitlines()[0]}"
+                f"compute_v1.{message.__name__}: {str(exc).splitlines()[0]}"
             ) from None
 
     def _delete(self, type_name: str, name: str, where: tuple[str, str]) -> None:
@@ -1042,13 +1043,6 @@ def _without_lock(state: dict[str, Any]) -> dict[str, Any]:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _to_json(message: Any) -> dict[str, Any]:
-    from google.protobuf import json_format  # type: ignore[import-untyped]
-
-    result: dict[str, Any] = json_format.MessageToDict(type(message).pb(message))
-    return result
 
 
 def _digest(salt: str, value: Any) -> str:

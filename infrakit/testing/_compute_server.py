@@ -272,6 +272,8 @@ class ComputeServer:
         """The body as the API's JSON, after parsing it into its ``compute_v1`` message."""
         from google.protobuf import json_format  # type: ignore[import-untyped]
 
+        from infrakit.gcp._client import message_json
+
         message = route.request.meta.fields[route.body].message
         text = body.decode("utf-8") if body else "{}"
         try:
@@ -279,8 +281,7 @@ class ComputeServer:
         except json_format.ParseError as exc:
             detail = str(exc).split("\n", 1)[0]
             raise _ApiError(400, f"Invalid JSON payload received. {detail}", "badRequest") from None
-        result: dict[str, Any] = json_format.MessageToDict(message.pb(parsed))
-        return result
+        return message_json(parsed)
 
     def _dispatch(
         self, route: _Route, path: str, params: dict[str, str], query: dict[str, str], data: dict[str, Any] | None
