@@ -256,3 +256,30 @@ def test_array_lengths_count_items_that_may_be_removed_leniently() -> None:
     assert problems == ["Architectures: expected at most 1 items, got 2"]
     problems = resource_problems("AWS::Lambda::Function", {**base, "Architectures": [no_value]})
     assert problems == ["Architectures: expected at least 1 items, got 0"]
+
+
+def test_exclusive_properties_each_behind_a_condition_are_accepted() -> None:
+    # CidrBlock or an IPAM pool, chosen by a condition: cfn-lint and CloudFormation accept it.
+    no_value = {"Ref": "AWS::NoValue"}
+    subnet = {
+        "VpcId": "vpc-0123abcd",
+        "CidrBlock": {"Fn::If": ["UseIpam", no_value, "10.0.0.0/24"]},
+        "Ipv4IpamPoolId": {"Fn::If": ["UseIpam", "ipam-pool-0123456789abcdef0", no_value]},
+        "Ipv4NetmaskLength": {"Fn::If": ["UseIpam", 24, no_value]},
+    }
+    assert resource_problems("AWS::EC2::Subnet", subnet) == []
+    both = {**subnet, "CidrBlock": "10.0.0.0/24", "Ipv4IpamPoolId": "ipam-pool-0123456789abcdef0"}
+    assert sorted(resource_problems("AWS::EC2::Subnet", both)) == [
+        "CidrBlock: not allowed together with `Ipv4IpamPoolId`",
+        "Ipv4IpamPoolId: not allowed together with `CidrBlock`",
+    ]
+    policy = {"PolicyName": "p", "PolicyType": "StepScaling", "ScalableDimension": "ecs:service:DesiredCount"}
+    either = {
+        **policy,
+        "ServiceNamespace": "ecs",
+        "ScalingTargetId": {"Fn::If": ["ById", "t", no_value]},
+        "ResourceId": {"Fn::If": ["ById", no_value, "service/c/s"]},
+    }
+    assert resource_problems("AWS::ApplicationAutoScaling::ScalingPolicy", either) == []
+    problems = resource_problems("AWS::ApplicationAutoScaling::ScalingPolicy", policy)
+    assert any("expected exactly one of" in p for p in problems), problems

@@ -654,8 +654,11 @@ class _Checker:
             self.fail(path, f"expected at least {limit} properties, got {len(value)}")
 
     def k_max_properties(self, node: dict[str, Any], limit: Any, value: Any, path: Path) -> None:
-        if isinstance(value, dict) and len(value) > limit:
-            self.fail(path, f"expected at most {limit} properties, got {len(value)}")
+        if not isinstance(value, dict):
+            return
+        least = sum(1 for item in value.values() if not _may_vanish(item))
+        if least > limit:
+            self.fail(path, f"expected at most {limit} properties, got {least}")
 
     def k_required(self, node: dict[str, Any], required: Any, value: Any, path: Path) -> None:
         if not self.full or not isinstance(value, dict):
@@ -683,18 +686,22 @@ class _Checker:
     def k_dependent_excluded(self, node: dict[str, Any], exclusions: Any, value: Any, path: Path) -> None:
         if not self.full or not isinstance(value, dict):
             return
+        # Only properties that surely stay exclude each other: an Fn::If with a NoValue
+        # branch on each side (IPAM pool or CIDR block, by a condition) is the usual way to
+        # give one or the other.
         for name, excluded in exclusions.items():
-            if name in value:
+            if name in value and not _may_vanish(value[name]):
                 for other in excluded:
-                    if other in value:
+                    if other in value and not _may_vanish(value[other]):
                         self.fail((*path, other), f"not allowed together with `{name}`")
 
     def k_required_xor(self, node: dict[str, Any], names: Any, value: Any, path: Path) -> None:
         if not self.full or not isinstance(value, dict):
             return
         given = [n for n in names if n in value]
-        if len(given) != 1:
-            self.fail(path, f"expected exactly one of {_enum_text(names)}, got {len(given)}: {_enum_text(given)}")
+        surely = [n for n in given if not _may_vanish(value[n])]
+        if not given or len(surely) > 1:
+            self.fail(path, f"expected exactly one of {_enum_text(names)}, got {len(surely)}: {_enum_text(surely)}")
 
     def k_required_or(self, node: dict[str, Any], names: Any, value: Any, path: Path) -> None:
         if self.full and isinstance(value, dict) and not any(n in value for n in names):
