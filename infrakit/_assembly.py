@@ -30,7 +30,7 @@ import infrakit
 from infrakit import _outdir
 from infrakit._app import App, Instance, OutputRef
 from infrakit._asset import Asset, assets_in, known_asset, remember_assets
-from infrakit._component import Build
+from infrakit._component import Synthesis
 from infrakit._contract import UNSET, output_name, parameter_name
 from infrakit._describe import contract_of, provenance_of
 from infrakit._distributions import distribution_of
@@ -46,7 +46,7 @@ from infrakit._manifest import (
     read_manifest,
 )
 from infrakit._provider import PROVIDERS, Provider, supporting
-from infrakit._synth import Template, build_component, dumps_json, render_build
+from infrakit._synth import Template, dumps_json, render_synthesis, synthesize
 from infrakit._tags import instance_tags
 from infrakit.errors import AssemblyError, InfrakitError, SynthError, WiringError, error_context
 
@@ -76,7 +76,7 @@ class Session:
             if entry.output_names:
                 self.output_names[name] = dict(entry.output_names)
 
-    def learned(self, instance: Instance[Any, Any], build: Build) -> None:
+    def learned(self, instance: Instance[Any, Any], build: Synthesis) -> None:
         """Record what rendering ``instance`` told: its provider and its outputs' names."""
         self.providers[instance.name] = build.provider
         names = {
@@ -101,7 +101,7 @@ class Session:
             spellings = {output_name(p, outputs_type, ref.field) for p in PROVIDERS.values()}
             if len(spellings) == 1:
                 return spellings.pop()
-            provider = build_component(producer.component, _resolved_inputs(self.app, producer)).provider
+            provider = synthesize(producer.component, _resolved_inputs(self.app, producer)).provider
             self.providers[producer.name] = provider
         return output_name(provider, outputs_type, ref.field)
 
@@ -134,7 +134,7 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
     # An error names the instance (a field, and a prefix of its message): the same exception,
     # its class, cause and traceback kept.
     with error_context(instance=instance.name), _noted(instance):
-        build = build_component(instance.component, _resolved_inputs(app, instance))
+        build = synthesize(instance.component, _resolved_inputs(app, instance))
         build.app, build.instance = app.name, instance.name
         build.outer_tags = instance_tags(instance)
         build.publish = app.published(instance.name)
@@ -143,7 +143,7 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
             annotate(build, "infrakit:provenance", provenance_of(instance.component))
     _check_cross_provider(app, instance, build)
     with error_context(instance=instance.name):
-        template = render_build(build)
+        template = render_synthesis(build)
     if session is not None:
         session.learned(instance, build)
     return template
@@ -165,7 +165,7 @@ def _noted(instance: Instance[Any, Any]) -> Iterator[None]:
         raise
 
 
-def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Build) -> None:
+def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Synthesis) -> None:
     """Refuse a wire whose integration pattern the instance's provider does not support."""
     provider = build.provider
 
@@ -549,7 +549,7 @@ def _owned_previous(
 def _entry(
     session: Session, instance: Instance[Any, Any], template: Template, filename: str, data: bytes
 ) -> InstanceEntry:
-    build = template.build
+    build = template.synthesis
     provider = build.provider
     parameters: dict[str, ParameterEntry] = {}
     imports: dict[str, ParameterEntry] = {}
@@ -591,7 +591,7 @@ def _entry(
 
 def _render_one(session: Session, instance: Instance[Any, Any], format: str) -> tuple[str, bytes, InstanceEntry]:
     template = synth_instance(session.app, instance, session)
-    suffix = template.build.provider.template_suffix
+    suffix = template.synthesis.provider.template_suffix
     if format == "yaml":
         suffix = suffix.rsplit(".", 1)[0] + ".yaml"
         data = template.to_yaml().encode("utf-8")

@@ -14,7 +14,7 @@ from infrakit.errors import DefinitionError, LogicalIdError, ProviderMixError, S
 if TYPE_CHECKING:
     from infrakit._provider import Provider
 
-__all__ = ["Build", "Component"]
+__all__ = ["Component", "Synthesis"]
 
 I = TypeVar("I")
 O = TypeVar("O")
@@ -28,7 +28,7 @@ def snake_prefix(prefix: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", prefix).lower()
 
 
-class Build:
+class Synthesis:
     """Everything one synthesis of a component collected: its resources, parameters,
     conditions and outputs. Providers render a template from it."""
 
@@ -123,7 +123,7 @@ class Component(Generic[I, O]):
     #: The template's description; default: the class name and its docstring's first paragraph.
     description: ClassVar[str | None] = None
 
-    _build: Build
+    _synthesis: Synthesis
     _prefix: str = ""
     #: The components that embed this one, outermost first (a component may not embed itself).
     _embedding: tuple[type, ...] = ()
@@ -153,9 +153,9 @@ class Component(Generic[I, O]):
         """Add this component's resources and return its outputs."""
         raise NotImplementedError(f"{type(self).__qualname__} must implement build(self, inputs)")
 
-    def _scope(self) -> Build:
+    def _scope(self) -> Synthesis:
         try:
-            return self._build
+            return self._synthesis
         except AttributeError:
             raise SynthError(
                 f"{type(self).__qualname__}: add/embed/condition work only while synthesizing; "
@@ -208,11 +208,11 @@ class Component(Generic[I, O]):
                 f"{build.name}: {component.__qualname__} embeds itself ({shown}); a component cannot contain itself"
             )
         child = component()
-        child._build = build
+        child._synthesis = build
         child._prefix = self._prefix + prefix
         build.embeds[child._prefix] = self._prefix
         child._embedding = chain
-        return run(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_" if child._prefix else "")
+        return run_build(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_" if child._prefix else "")
 
 
 O2 = TypeVar("O2")
@@ -235,7 +235,7 @@ def check_inputs(component: type[Component[Any, Any]], inputs: Any) -> Any:
     return inputs
 
 
-def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Build, key_prefix: str = "") -> Any:
+def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Synthesis, key_prefix: str = "") -> Any:
     """The inputs as ``build`` sees them: every ``Param`` field an expression."""
     values: dict[str, Any] = {}
     for name, info in inputs_fields(type(inputs)):
@@ -270,7 +270,7 @@ def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Bu
     return view
 
 
-def run(component: Component[Any, O], inputs: Any, build: Build, key_prefix: str = "") -> O:
+def run_build(component: Component[Any, O], inputs: Any, build: Synthesis, key_prefix: str = "") -> O:
     """Run ``build`` of one (possibly embedded) component into ``build``."""
     cls = type(component)
     inputs = check_inputs(cls, inputs)

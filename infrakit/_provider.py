@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from infrakit._component import Build
+    from infrakit._component import Synthesis
     from infrakit._deploy import Deployer, DeploySettings
 
 __all__ = ["PROVIDERS", "Provider", "provider_named", "register", "supporting", "walk"]
@@ -68,12 +68,12 @@ class Provider(Protocol):
         """The id of a resource of an embedded component (``prefix`` from ``self.embed``)."""
         ...
 
-    def render(self, build: Build) -> dict[str, Any]:
+    def render(self, build: Synthesis) -> dict[str, Any]:
         """The template (JSON data) of a checked build. Refuses what the provider's template
         language cannot hold (a condition in a compute template, a quota exceeded, ...)."""
         ...
 
-    def check_template(self, build: Build, text: str) -> None:
+    def check_template(self, build: Synthesis, text: str) -> None:
         """Checks on the rendered template's text (CloudFormation: its size)."""
         ...
 

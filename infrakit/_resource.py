@@ -505,12 +505,12 @@ def _fields(
 class _LazyClass:
     """A class attribute built on first access (nested property types)."""
 
-    def __init__(self, name: str, build: Callable[[], type]) -> None:
+    def __init__(self, name: str, make: Callable[[], type]) -> None:
         self.name = name
-        self.build = build
+        self.make = make
 
     def __get__(self, instance: Any, owner: type) -> type:
-        made = self.build()
+        made = self.make()
         setattr(owner, self.name, made)
         return made
 
@@ -557,8 +557,8 @@ def make_resource_class(
     cls._props = props
     cls._attr_specs = {py: (wire, spec) for py, wire, spec in attributes}
     cls._keywords = frozenset(a.name for a in attrs.fields(cls) if a.kw_only)
-    for nested_name, build in (nested or {}).items():
-        setattr(cls, nested_name, _LazyClass(nested_name, functools.partial(build, cls)))
+    for nested_name, make in (nested or {}).items():
+        setattr(cls, nested_name, _LazyClass(nested_name, functools.partial(make, cls)))
     _init_guard(cls, _describe_resource, checks)
     return typing.cast("type[Resource]", cls)
 
@@ -593,16 +593,16 @@ def make_property_class(
 
 
 def lazy_module(
-    module_name: str, names: Collection[str], build: Callable[[str], type], what: str
+    module_name: str, names: Collection[str], make: Callable[[str], type], what: str
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of a generated catalogue module: a class
-    named in ``names`` is made by ``build(name)`` on first access and cached in the module;
+    named in ``names`` is made by ``make(name)`` on first access and cached in the module;
     another name is an ``AttributeError`` with a suggestion (``what`` names the kind)."""
 
     def __getattr__(name: str) -> Any:
         if name not in names:
             raise AttributeError(f"module {module_name!r} has no {what} {name!r}{did_you_mean(name, names)}")
-        cls = build(name)
+        cls = make(name)
         setattr(sys.modules[module_name], name, cls)
         return cls
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from infrakit._component import Build, Component, run
+from infrakit._component import Component, Synthesis, run_build
 from infrakit._contract import out_options, output_aliases, outputs_fields, parameter_name
 from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref, find_expression_text
 from infrakit._resource import BUILDING, Resource, building_prefix, collect
@@ -19,7 +19,7 @@ from infrakit.errors import (
     add_context,
 )
 
-__all__ = ["Template", "build_component", "render_build", "synth"]
+__all__ = ["Template", "render_synthesis", "synth", "synthesize"]
 
 
 class Template:
@@ -28,15 +28,21 @@ class Template:
     ``to_dict()`` gives a copy of the template, ``to_json()`` and ``to_yaml()`` its text.
     (Not to be confused with ``infrakit.testing.Template``, the assertion view that wraps one:
     ``infrakit.testing.Template(ik.synth(...)).has_resource(...)``.)
-    ``provider`` is ``"aws"`` or ``"gcp"``; ``build`` is what synthesis collected
-    (resources, parameters, outputs), used by apps and by ``infrakit.testing``.
+    ``provider`` is ``"aws"`` or ``"gcp"``; ``synthesis`` is what synthesis collected
+    (resources, parameters, outputs: a :class:`~infrakit._component.Synthesis`), used by apps
+    and by ``infrakit.testing``.
     """
 
-    def __init__(self, body: dict[str, Any], build: Build) -> None:
+    def __init__(self, body: dict[str, Any], synthesis: Synthesis) -> None:
         self._body = body
         self._json: str | None = None
-        self.build = build
-        self.provider: str = build.provider.name
+        self.synthesis = synthesis
+        self.provider: str = synthesis.provider.name
+
+    @property
+    def build(self) -> Synthesis:
+        """The former name of :attr:`synthesis` (``build`` is the component's method)."""
+        return self.synthesis
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the template as plain JSON-compatible data."""
@@ -60,7 +66,7 @@ class Template:
         return str(yaml.safe_dump(self._body, sort_keys=False, default_flow_style=False, allow_unicode=True))
 
     def __repr__(self) -> str:
-        return f"<Template {self.build.name} ({self.provider}, {len(self.build.resources)} resources)>"
+        return f"<Template {self.synthesis.name} ({self.provider}, {len(self.synthesis.resources)} resources)>"
 
 
 def dumps_json(data: Any) -> bytes:
@@ -103,16 +109,16 @@ def _unwritable(data: Any) -> str:
     return ""
 
 
-def build_component(component: type[Component[Any, Any]], inputs: Any = None) -> Build:
+def synthesize(component: type[Component[Any, Any]], inputs: Any = None) -> Synthesis:
     """Run a component's ``build`` and check what it made, without rendering."""
     if not (isinstance(component, type) and issubclass(component, Component)):
         raise SynthError(f"synth takes a Component subclass, got {component!r}")
-    build = Build(component, inputs)
+    build = Synthesis(component, inputs)
     token = BUILDING.set(component.__qualname__)
     try:
         instance = component()
-        instance._build = build
-        result = run(instance, inputs, build)
+        instance._synthesis = build
+        result = run_build(instance, inputs, build)
         build.outputs = [(name, t, getattr(result, name)) for name, t in outputs_fields(component.outputs_type)]
         # A renamed output's former names publish the same value (ik.out(aliases=...)).
         bound = {name: (t, value) for name, t, value in build.outputs}
@@ -136,10 +142,10 @@ def synth(component: type[Component[Any, Any]], inputs: Any = None) -> Template:
     Raises an :class:`infrakit.errors.InfrakitError` naming the component, resource and
     property for every mistake it finds.
     """
-    return render_build(build_component(component, inputs))
+    return render_synthesis(synthesize(component, inputs))
 
 
-def render_build(build: Build) -> Template:
+def render_synthesis(build: Synthesis) -> Template:
     """Render a checked build into its provider's template."""
     token = BUILDING.set(build.name)
     try:
@@ -155,7 +161,7 @@ def render_build(build: Build) -> Template:
     return template
 
 
-def _refuse_formatted_parameter(build: Build, key: str) -> None:
+def _refuse_formatted_parameter(build: Synthesis, key: str) -> None:
     """A parameter whose only use was formatted into a Python string (``f"q-{x!r}"``) looks
     unused; say what really happened, where."""
     text = f"<ParamRef parameter {key}: "
@@ -177,7 +183,7 @@ def _refuse_formatted_parameter(build: Build, key: str) -> None:
                     stack.extend(node)
 
 
-def _refuse_expression_text(build: Build, template: Template, text: str) -> None:
+def _refuse_expression_text(build: Synthesis, template: Template, text: str) -> None:
     """An expression formatted into a Python string (``f"q-{x!r}"``, ``str([x])``) leaves its
     repr in the template instead of a deploy-time value: refuse it, naming where it is."""
     found = find_expression_text(text)
@@ -201,7 +207,7 @@ def _refuse_expression_text(build: Build, template: Template, text: str) -> None
     )
 
 
-def check_references(build: Build) -> None:
+def check_references(build: Synthesis) -> None:
     """Every reference resolves inside the component, every parameter is used, and
     resources do not depend on each other in a cycle. Records ``build.depends``."""
     provider = build.provider
@@ -299,7 +305,7 @@ def check_references(build: Build) -> None:
     _check_cycles(build, depends)
 
 
-def _refuse_secret_output(build: Build, name: str, value: Any) -> None:
+def _refuse_secret_output(build: Synthesis, name: str, value: Any) -> None:
     """An output is stored and shown in clear (stack outputs, the registry's String parameters,
     exports): a secret never goes into one."""
     found: list[Expr[Any]] = []
@@ -321,7 +327,7 @@ def _refuse_secret_output(build: Build, name: str, value: Any) -> None:
 _PLACEHOLDER = re.compile(r"\$\{(?!!)([^}.]+)\}")
 
 
-def _check_expr(build: Build, expr: Expr[Any], where: str, used: set[str]) -> None:
+def _check_expr(build: Synthesis, expr: Expr[Any], where: str, used: set[str]) -> None:
     if isinstance(expr, (Ref, GetAtt)):
         target = expr.resource
         if build.by_id.get(target.logical_id) is not target:
@@ -340,7 +346,7 @@ def _check_expr(build: Build, expr: Expr[Any], where: str, used: set[str]) -> No
         )
 
 
-def _check_cycles(build: Build, depends: dict[Resource, list[Resource]]) -> None:
+def _check_cycles(build: Synthesis, depends: dict[Resource, list[Resource]]) -> None:
     state: dict[Resource, int] = {}  # 1 visiting, 2 done
     for start in build.resources:
         if state.get(start):

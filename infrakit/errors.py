@@ -248,7 +248,7 @@ def error_context(**fields: str | None) -> Iterator[None]:
     traceback::
 
         with error_context(instance="service-prod"):
-            build_component(...)
+            synthesize(...)
     """
     try:
         yield

@@ -33,7 +33,7 @@ def _vpc_cidr_assignment() -> None:
 def _build(body: Any) -> Any:
     def build(self: Any, inputs: Any) -> NoOutputs:
         body(self)
-        if not self._build.resources:
+        if not self._synthesis.resources:
             self.add(sqs.Queue("Q"))
         return NoOutputs()
 

@@ -149,7 +149,7 @@ def _synth(make: Any) -> dict[str, Any]:
             self.add(resource)
             for value in _expressions_of(resource):
                 target = getattr(value, "resource", None)
-                if target is _VPC and target not in self._build.by_id.values():
+                if target is _VPC and target not in self._synthesis.by_id.values():
                     self.add(_VPC)
             return FuzzOutputs()
 

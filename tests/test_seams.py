@@ -345,3 +345,30 @@ def test_a_provider_without_conditions_refuses_one_at_synth(monkeypatch: pytest.
 
     with pytest.raises(SynthError, match=r"defines condition 'always'; a toy template has no conditions"):
         ik.synth(Conditional)
+
+
+def test_build_names_only_the_component_s_method() -> None:
+    """What a synthesis collected is a ``Synthesis`` (``Template.synthesis``), made by
+    ``synthesize`` and rendered by ``render_synthesis``; ``Template.build`` stays readable."""
+    import infrakit as ik
+    from infrakit import _component, _synth
+    from infrakit.aws import sqs
+
+    @ik.inputs
+    class QIn:
+        pass
+
+    @ik.outputs
+    class QOut:
+        url: ik.Out[str]
+
+    class Q(ik.Component[QIn, QOut]):
+        def build(self, inputs: QIn) -> QOut:
+            return QOut(url=self.add(sqs.Queue("Queue")).ref)
+
+    synthesis = _synth.synthesize(Q, QIn())
+    assert isinstance(synthesis, _component.Synthesis)
+    template = _synth.render_synthesis(synthesis)
+    assert template.synthesis is synthesis and template.build is synthesis
+    assert template.to_dict() == ik.synth(Q, QIn()).to_dict()
+    assert not hasattr(_component, "Build") and not hasattr(_synth, "build_component")

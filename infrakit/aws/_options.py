@@ -263,9 +263,9 @@ def _render_depends_on(_r: Any, resource: Any, _value: Any) -> Any:
 
 def _render_condition(r: Any, resource: Any, value: Any) -> Any:
     name = value.name if isinstance(value, ConditionRef) else value
-    if name not in r.build.conditions:
+    if name not in r.synthesis.conditions:
         raise DanglingReferenceError(
-            f"{r.build.name}: {resource._describe()}: condition {name!r} is never defined; define it with "
+            f"{r.synthesis.name}: {resource._describe()}: condition {name!r} is never defined; define it with "
             "self.condition(name, expr)"
         )
     return name

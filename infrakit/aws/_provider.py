@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from infrakit._provider import Provider, register
 
 if TYPE_CHECKING:
-    from infrakit._component import Build
+    from infrakit._component import Synthesis
     from infrakit._deploy import Deployer, DeploySettings
 
 __all__ = ["AWS", "QUOTAS", "AwsProvider"]
@@ -49,7 +49,7 @@ class AwsProvider:
         return prefix + name
 
     @staticmethod
-    def annotate(build: Build, key: str, value: Any) -> None:
+    def annotate(build: Synthesis, key: str, value: Any) -> None:
         """Record ``key: value`` in the template's ``Metadata`` (provenance, for one)."""
         build.extras.setdefault("Metadata", {})[key] = value
 
@@ -62,12 +62,12 @@ class AwsProvider:
 
             check_parameter_type_name("ik.param", value)
 
-    def render(self, build: Build) -> dict[str, Any]:
+    def render(self, build: Synthesis) -> dict[str, Any]:
         from infrakit.aws._render import render  # the renderer loads only when synthesizing
 
         return render(build)
 
-    def check_template(self, build: Build, text: str) -> None:
+    def check_template(self, build: Synthesis, text: str) -> None:
         from infrakit.aws._render import check_size
 
         check_size(build, text)

@@ -101,7 +101,7 @@ class _Renderer:
     """Renders expressions into CloudFormation's JSON shapes (the core's Renderer protocol)."""
 
     def __init__(self, build: Any) -> None:
-        self.build = build
+        self.synthesis = build
         self.where = build.name
         self.mappings: dict[str, Any] = {}
         self.names: set[str] = set()  # parameters and resources, for Fn::Sub
@@ -150,7 +150,7 @@ class _Renderer:
     def mapping(self, table: Any) -> None:
         known = self.mappings.get(table.name)
         if known is not None and known.values != table.values:
-            raise SynthError(f"{self.build.name}: two different mappings are named {table.name!r}")
+            raise SynthError(f"{self.synthesis.name}: two different mappings are named {table.name!r}")
         self.mappings[table.name] = table
 
     def _check_sub(self, args: Any) -> None:
@@ -237,7 +237,7 @@ def _is_list(kind: Any) -> bool:
 
 
 def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
-    where = f"{r.build.name}: {resource._describe()}"
+    where = f"{r.synthesis.name}: {resource._describe()}"
     r.where = where
     body: dict[str, Any] = {"Type": resource.resource_type}
     properties = render_props(resource, r, where)
@@ -245,7 +245,7 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
     if extra is not None:  # a custom resource's free-form properties
         properties.update(r.value(extra()))
     else:
-        render_tags(r, r.build, resource, properties, where)
+        render_tags(r, r.synthesis, resource, properties, where)
         check_rendered(where, resource, properties)
     if properties:
         body["Properties"] = properties
@@ -254,8 +254,8 @@ def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
 
 
 def _output(r: _Renderer, field: str, name: str, kind: Any, value: Any) -> dict[str, Any]:
-    r.where = f"{r.build.name}: output `{field}`"
-    options = out_options(r.build.component.outputs_type, field)
+    r.where = f"{r.synthesis.name}: output `{field}`"
+    options = out_options(r.synthesis.component.outputs_type, field)
     rendered = r.value(value)
     if _is_list(kind):
         # A list is published comma-joined and consumed as a CommaDelimitedList.
@@ -269,7 +269,7 @@ def _output(r: _Renderer, field: str, name: str, kind: Any, value: Any) -> dict[
         body["Description"] = options.description
     condition = options.condition if options.condition is not None else _implied_condition(r, field, value)
     if condition is not None:
-        if condition not in r.build.conditions:
+        if condition not in r.synthesis.conditions:
             raise DanglingReferenceError(
                 f"{r.where}: condition {condition!r} (ik.out(condition=...)) is never defined; define it in build "
                 "with self.condition(name, expr)"
@@ -293,7 +293,7 @@ def _implied_condition(r: _Renderer, field: str, value: Any) -> str | None:
     if len(found) > 1:
         listed = ", ".join(sorted(found))
         raise SynthError(
-            f"{r.build.name}: output `{field}` refers to resources of different conditions ({listed}); define a "
+            f"{r.synthesis.name}: output `{field}` refers to resources of different conditions ({listed}); define a "
             "condition that holds only when all of them do (self.condition(name, fn.and_(...))) and declare "
             "the output with ik.out(condition=name), or guard the value with fn.if_"
         )

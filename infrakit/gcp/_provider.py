@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from infrakit._provider import Provider, register
 
 if TYPE_CHECKING:
-    from infrakit._component import Build
+    from infrakit._component import Synthesis
     from infrakit._deploy import Deployer, DeploySettings
 
 __all__ = ["GCP", "GcpProvider"]
@@ -40,13 +40,13 @@ class GcpProvider:
         """The name of a resource of an embedded component: ``Db`` + ``net`` -> ``db-net``."""
         return f"{prefix.lower()}-{name}"
 
-    def render(self, build: Build) -> dict[str, Any]:
+    def render(self, build: Synthesis) -> dict[str, Any]:
         """The compute template of a checked build."""
         from infrakit.gcp._render import render  # the renderer loads only when synthesizing
 
         return render(build)
 
-    def check_template(self, build: Build, text: str) -> None:
+    def check_template(self, build: Synthesis, text: str) -> None:
         """Nothing to check on the text: everything is checked in ``render``."""
 
     def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:

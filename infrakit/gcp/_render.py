@@ -80,7 +80,7 @@ class _Renderer:
     """Renders values and expressions into compute-template JSON (the core's Renderer protocol)."""
 
     def __init__(self, build: Any) -> None:
-        self.build = build
+        self.synthesis = build
         self.where = build.name
 
     def value(self, value: Any) -> Any:
@@ -179,7 +179,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
 
 
 def _resource(r: _Renderer, resource: Any) -> dict[str, Any]:
-    where = f"{r.build.name}: {resource._describe()}"
+    where = f"{r.synthesis.name}: {resource._describe()}"
     body: dict[str, Any] = {"name": resource.logical_id, "type": resource.resource_type}
     body["properties"] = r.props(resource, where)
     _labels(r, resource, body["properties"], where)
@@ -202,7 +202,7 @@ def _labels(r: _Renderer, resource: Any, properties: dict[str, Any], where: str)
     if field is None:
         return
     own = getattr(resource, field)
-    merged: dict[str, Any] = dict(merged_tags(r.build, r.build.prefixes.get(resource, "")))
+    merged: dict[str, Any] = dict(merged_tags(r.synthesis, r.synthesis.prefixes.get(resource, "")))
     if not merged and (own is None or isinstance(own, dict)):
         return  # as given, already rendered
     for key, value in as_pairs(own) if own is not None else ():
@@ -220,7 +220,7 @@ def _labels(r: _Renderer, resource: Any, properties: dict[str, Any], where: str)
 
 
 def _output(r: _Renderer, name: str, value: Any) -> Any:
-    r.where = f"{r.build.name}: output `{name}`"
+    r.where = f"{r.synthesis.name}: output `{name}`"
     return r.value(value)
 
 

@@ -96,7 +96,7 @@ def assert_contract(
     body = synthesized.to_dict()
     problems = [
         *_output_problems(synthesized, body),
-        *synthesized.build.provider.template_problems(body),
+        *synthesized.synthesis.provider.template_problems(body),
         *_leak_problems(body),
         *_quota_problems(synthesized, body),
     ]
@@ -116,13 +116,13 @@ def assert_contract(
 
 
 def _output_problems(synthesized: Any, body: dict[str, Any]) -> Iterator[str]:
-    published = synthesized.build.provider.published_outputs(body)
-    outputs_type = synthesized.build.component.outputs_type
+    published = synthesized.synthesis.provider.published_outputs(body)
+    outputs_type = synthesized.synthesis.component.outputs_type
 
     def name_of(field: str) -> str:
-        return output_name(synthesized.build.provider, outputs_type, field)
+        return output_name(synthesized.synthesis.provider, outputs_type, field)
 
-    for field, expected, value in synthesized.build.outputs:
+    for field, expected, value in synthesized.synthesis.outputs:
         if value is UNSET or value is None:
             yield f"output `{field}` is not bound"
         elif name_of(field) not in published:
@@ -166,7 +166,7 @@ def _leak_problems(body: Any, path: str = "") -> Iterator[str]:
 
 def _quota_problems(synthesized: Any, body: dict[str, Any]) -> Iterator[str]:
     # Synthesis refuses a template over a quota already (QuotaError); this is a second line.
-    quotas = synthesized.build.provider.quotas
+    quotas = synthesized.synthesis.provider.quotas
     if not quotas:
         return
     counts = {
@@ -274,5 +274,5 @@ def _cross_process_problems(component: Any, inputs: Any, first: Any, mode: bool 
 
 def _validity_problems(synthesized: Any, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
     # Many generated inputs synthesize the same template: a provider validates each text once.
-    problems: list[str] = synthesized.build.provider.validate(synthesized.to_json(), regions=regions, ignore=ignore)
+    problems: list[str] = synthesized.synthesis.provider.validate(synthesized.to_json(), regions=regions, ignore=ignore)
     return problems

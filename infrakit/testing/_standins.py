@@ -328,9 +328,9 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
     A parameter wired to an instance's output whose component declares the output's stand-in
     (``ik.out(standin=...)``) gets that value.
     """
-    from infrakit._synth import build_component
+    from infrakit._synth import synthesize
 
-    build = build_component(component, inputs)
+    build = synthesize(component, inputs)
     chosen = dict(values)
     result: dict[str, Any] = {}
     for key, parameter in build.parameters.items():
