@@ -76,11 +76,12 @@ class Session:
             if entry.output_names:
                 self.output_names[name] = dict(entry.output_names)
 
-    def learned(self, instance: Instance[Any, Any], build: Synthesis) -> None:
+    def learned(self, instance: Instance[Any, Any], synthesis: Synthesis) -> None:
         """Record what rendering ``instance`` told: its provider and its outputs' names."""
-        self.providers[instance.name] = build.provider
+        self.providers[instance.name] = synthesis.provider
         names = {
-            name: output_name(build.provider, instance.component.outputs_type, name) for name, _t, _v in build.outputs
+            name: output_name(synthesis.provider, instance.component.outputs_type, name)
+            for name, _t, _v in synthesis.outputs
         }
         # One dict for every instance that names its outputs alike (instances of one
         # component): the manifest of many instances holds it once (never mutated).
@@ -134,18 +135,18 @@ def synth_instance(app: App, instance: Instance[Any, Any], session: Session | No
     # An error names the instance (a field, and a prefix of its message): the same exception,
     # its class, cause and traceback kept.
     with error_context(instance=instance.name), _noted(instance):
-        build = synthesize(instance.component, _resolved_inputs(app, instance))
-        build.app, build.instance = app.name, instance.name
-        build.outer_tags = instance_tags(instance)
-        build.publish = app.published(instance.name)
-        annotate = getattr(build.provider, "annotate", None)
+        synthesis = synthesize(instance.component, _resolved_inputs(app, instance))
+        synthesis.app, synthesis.instance = app.name, instance.name
+        synthesis.outer_tags = instance_tags(instance)
+        synthesis.publish = app.published(instance.name)
+        annotate = getattr(synthesis.provider, "annotate", None)
         if app.provenance_in_templates and annotate is not None:
-            annotate(build, "infrakit:provenance", provenance_of(instance.component))
-    _check_cross_provider(app, instance, build)
+            annotate(synthesis, "infrakit:provenance", provenance_of(instance.component))
+    _check_cross_provider(app, instance, synthesis)
     with error_context(instance=instance.name):
-        template = render_synthesis(build)
+        template = render_synthesis(synthesis)
     if session is not None:
-        session.learned(instance, build)
+        session.learned(instance, synthesis)
     return template
 
 
@@ -165,9 +166,9 @@ def _noted(instance: Instance[Any, Any]) -> Iterator[None]:
         raise
 
 
-def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Synthesis) -> None:
+def _check_cross_provider(app: App, instance: Instance[Any, Any], synthesis: Synthesis) -> None:
     """Refuse a wire whose integration pattern the instance's provider does not support."""
-    provider = build.provider
+    provider = synthesis.provider
 
     def works_between(integration: str) -> str:
         labels = supporting(integration)
@@ -180,7 +181,7 @@ def _check_cross_provider(app: App, instance: Instance[Any, Any], build: Synthes
                 f"app {app.name!r}: {instance.name}.{field} <- {ref.instance.name}.{ref.field}: the {integration} "
                 f"integration {works_between(integration)}; use integration='parameters'"
             )
-    unsupported = sorted({k for v in build.publish.values() for k in v} - provider.integrations)
+    unsupported = sorted({k for v in synthesis.publish.values() for k in v} - provider.integrations)
     if unsupported:
         raise WiringError(
             f"app {app.name!r}: instance {instance.name!r} is a {provider.label} instance, but consumers read its "
@@ -549,11 +550,11 @@ def _owned_previous(
 def _entry(
     session: Session, instance: Instance[Any, Any], template: Template, filename: str, data: bytes
 ) -> InstanceEntry:
-    build = template.synthesis
-    provider = build.provider
+    synthesis = template.synthesis
+    provider = synthesis.provider
     parameters: dict[str, ParameterEntry] = {}
     imports: dict[str, ParameterEntry] = {}
-    for p in build.parameters.values():
+    for p in synthesis.parameters.values():
         name = parameter_name(provider, p)
         if p.source is not None:
             ref = p.source
@@ -579,7 +580,7 @@ def _entry(
         sha256=hashlib.sha256(data).hexdigest(),
         inputs_sha256=session.digest(instance),
         parameters=parameters,
-        outputs=[names[field] for field, _t, _v in build.outputs],
+        outputs=[names[field] for field, _t, _v in synthesis.outputs],
         depends_on=instance.depends_on(),
         imports=imports,
         output_names=names,

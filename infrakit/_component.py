@@ -172,20 +172,20 @@ class Component(Generic[I, O]):
         deploys (CloudFormation ``Conditions``: use it in ``fn.if_`` or ``condition=``). A
         provider whose templates have no conditions (GCP) refuses the component at synth:
         there, decide with a build-time input instead."""
-        build = self._scope()
+        synthesis = self._scope()
         if not isinstance(name, str) or not name:
             raise DefinitionError(
-                f"{build.name}: a condition's name must be a non-empty str (letters and digits), got {name!r}"
+                f"{synthesis.name}: a condition's name must be a non-empty str (letters and digits), got {name!r}"
             )
         if not isinstance(expr, Expr) or expr.type is not bool:
             raise DefinitionError(
-                f"{build.name}: condition {name!r} needs a boolean expression (fn.equals, fn.and_, ...), got {expr!r}"
+                f"{synthesis.name}: condition {name!r} needs a boolean expression (fn.equals, fn.and_, ...), got {expr!r}"
             )
         name = self._prefix + name
-        if name in build.conditions:
-            raise LogicalIdError(f"{build.name}: condition {name!r} is defined twice")
+        if name in synthesis.conditions:
+            raise LogicalIdError(f"{synthesis.name}: condition {name!r} is defined twice")
         ref = ConditionRef(name, expr)
-        build.conditions[name] = ref
+        synthesis.conditions[name] = ref
         return ref
 
     def embed(self, component: type[Component[Any, O2]], inputs: Any, prefix: str = "") -> O2:
@@ -193,26 +193,28 @@ class Component(Generic[I, O]):
         with ``prefix``, and return its outputs (as expressions). Without a prefix the
         embedded resources, parameters and conditions keep their names: a name used twice
         is an error naming both."""
-        build = self._scope()
+        synthesis = self._scope()
         if not isinstance(prefix, str) or (prefix and not _PREFIX.match(prefix)):
             raise LogicalIdError(
-                f"{build.name}: embed prefix {prefix!r} must be a str of letters and digits, starting with a letter "
+                f"{synthesis.name}: embed prefix {prefix!r} must be a str of letters and digits, starting with a letter "
                 "(or left out, when the embedded names are distinct from this component's)"
             )
         if not (isinstance(component, type) and issubclass(component, Component)):
-            raise DefinitionError(f"{build.name}: embed takes a Component subclass, got {component!r}")
+            raise DefinitionError(f"{synthesis.name}: embed takes a Component subclass, got {component!r}")
         chain = (*self._embedding, type(self))
         if component in chain:
             shown = " -> ".join(c.__qualname__ for c in (*chain, component))
             raise SynthError(
-                f"{build.name}: {component.__qualname__} embeds itself ({shown}); a component cannot contain itself"
+                f"{synthesis.name}: {component.__qualname__} embeds itself ({shown}); a component cannot contain itself"
             )
         child = component()
-        child._synthesis = build
+        child._synthesis = synthesis
         child._prefix = self._prefix + prefix
-        build.embeds[child._prefix] = self._prefix
+        synthesis.embeds[child._prefix] = self._prefix
         child._embedding = chain
-        return run_build(child, inputs, build, key_prefix=snake_prefix(child._prefix) + "_" if child._prefix else "")
+        return run_build(
+            child, inputs, synthesis, key_prefix=snake_prefix(child._prefix) + "_" if child._prefix else ""
+        )
 
 
 O2 = TypeVar("O2")
@@ -235,7 +237,9 @@ def check_inputs(component: type[Component[Any, Any]], inputs: Any) -> Any:
     return inputs
 
 
-def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Synthesis, key_prefix: str = "") -> Any:
+def symbolic_inputs(
+    component: type[Component[Any, Any]], inputs: Any, synthesis: Synthesis, key_prefix: str = ""
+) -> Any:
     """The inputs as ``build`` sees them: every ``Param`` field an expression."""
     values: dict[str, Any] = {}
     for name, info in inputs_fields(type(inputs)):
@@ -252,16 +256,16 @@ def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Sy
             )
             if parameter.options.secret and parameter.default is not UNSET:
                 raise SynthError(
-                    f"{build.name}: {parameter.owner} is secret, so it cannot have a value in the template; "
+                    f"{synthesis.name}: {parameter.owner} is secret, so it cannot have a value in the template; "
                     "leave it out and pass it when deploying"
                 )
-            if parameter.key in build.parameters:
+            if parameter.key in synthesis.parameters:
                 raise LogicalIdError(
-                    f"{build.name}: two parameters named {parameter.key!r} ({parameter.owner} and "
-                    f"{build.parameters[parameter.key].owner}); embed(..., prefix=...) gives an embedded component's "
+                    f"{synthesis.name}: two parameters named {parameter.key!r} ({parameter.owner} and "
+                    f"{synthesis.parameters[parameter.key].owner}); embed(..., prefix=...) gives an embedded component's "
                     "parameters names of their own"
                 )
-            build.parameters[parameter.key] = parameter
+            synthesis.parameters[parameter.key] = parameter
             value = ParamRef(parameter)
         values[name] = value
     view = object.__new__(type(inputs))
@@ -270,11 +274,11 @@ def symbolic_inputs(component: type[Component[Any, Any]], inputs: Any, build: Sy
     return view
 
 
-def run_build(component: Component[Any, O], inputs: Any, build: Synthesis, key_prefix: str = "") -> O:
+def run_build(component: Component[Any, O], inputs: Any, synthesis: Synthesis, key_prefix: str = "") -> O:
     """Run ``build`` of one (possibly embedded) component into ``build``."""
     cls = type(component)
     inputs = check_inputs(cls, inputs)
-    view = symbolic_inputs(cls, inputs, build, key_prefix)
+    view = symbolic_inputs(cls, inputs, synthesis, key_prefix)
     result = component.build(view)
     expected = cls.outputs_type
     if not isinstance(result, expected):

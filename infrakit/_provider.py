@@ -68,12 +68,12 @@ class Provider(Protocol):
         """The id of a resource of an embedded component (``prefix`` from ``self.embed``)."""
         ...
 
-    def render(self, build: Synthesis) -> dict[str, Any]:
+    def render(self, synthesis: Synthesis) -> dict[str, Any]:
         """The template (JSON data) of a checked build. Refuses what the provider's template
         language cannot hold (a condition in a compute template, a quota exceeded, ...)."""
         ...
 
-    def check_template(self, build: Synthesis, text: str) -> None:
+    def check_template(self, synthesis: Synthesis, text: str) -> None:
         """Checks on the rendered template's text (CloudFormation: its size)."""
         ...
 

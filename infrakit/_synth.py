@@ -113,26 +113,26 @@ def synthesize(component: type[Component[Any, Any]], inputs: Any = None) -> Synt
     """Run a component's ``build`` and check what it made, without rendering."""
     if not (isinstance(component, type) and issubclass(component, Component)):
         raise SynthError(f"synth takes a Component subclass, got {component!r}")
-    build = Synthesis(component, inputs)
+    synthesis = Synthesis(component, inputs)
     token = BUILDING.set(component.__qualname__)
     try:
         instance = component()
-        instance._synthesis = build
-        result = run_build(instance, inputs, build)
-        build.outputs = [(name, t, getattr(result, name)) for name, t in outputs_fields(component.outputs_type)]
+        instance._synthesis = synthesis
+        result = run_build(instance, inputs, synthesis)
+        synthesis.outputs = [(name, t, getattr(result, name)) for name, t in outputs_fields(component.outputs_type)]
         # A renamed output's former names publish the same value (ik.out(aliases=...)).
-        bound = {name: (t, value) for name, t, value in build.outputs}
+        bound = {name: (t, value) for name, t, value in synthesis.outputs}
         for alias, field in output_aliases(component.outputs_type).items():
-            build.outputs.append((alias, *bound[field]))
-        if not build.resources:
-            raise SynthError(f"{build.name}: build added no resources; add at least one with self.add(...)")
-        check_references(build)
+            synthesis.outputs.append((alias, *bound[field]))
+        if not synthesis.resources:
+            raise SynthError(f"{synthesis.name}: build added no resources; add at least one with self.add(...)")
+        check_references(synthesis)
     except InfrakitError as exc:
-        add_context(exc, component=build.name)
+        add_context(exc, component=synthesis.name)
         raise
     finally:
         BUILDING.reset(token)
-    return build
+    return synthesis
 
 
 def synth(component: type[Component[Any, Any]], inputs: Any = None) -> Template:
@@ -145,34 +145,34 @@ def synth(component: type[Component[Any, Any]], inputs: Any = None) -> Template:
     return render_synthesis(synthesize(component, inputs))
 
 
-def render_synthesis(build: Synthesis) -> Template:
+def render_synthesis(synthesis: Synthesis) -> Template:
     """Render a checked build into its provider's template."""
-    token = BUILDING.set(build.name)
+    token = BUILDING.set(synthesis.name)
     try:
-        template = Template(build.provider.render(build), build)
+        template = Template(synthesis.provider.render(synthesis), synthesis)
         text = template.to_json()
-        _refuse_expression_text(build, template, text)
-        build.provider.check_template(build, text)
+        _refuse_expression_text(synthesis, template, text)
+        synthesis.provider.check_template(synthesis, text)
     except InfrakitError as exc:
-        add_context(exc, component=build.name)
+        add_context(exc, component=synthesis.name)
         raise
     finally:
         BUILDING.reset(token)
     return template
 
 
-def _refuse_formatted_parameter(build: Synthesis, key: str) -> None:
+def _refuse_formatted_parameter(synthesis: Synthesis, key: str) -> None:
     """A parameter whose only use was formatted into a Python string (``f"q-{x!r}"``) looks
     unused; say what really happened, where."""
     text = f"<ParamRef parameter {key}: "
-    for resource in build.resources:
+    for resource in synthesis.resources:
         for label, value in resource._values():
             stack = [value]
             while stack:
                 node = stack.pop()
                 if isinstance(node, str) and text in node:
                     raise PropertyTypeError(
-                        f"{build.name}: {resource._describe()}: {label} holds the text "
+                        f"{synthesis.name}: {resource._describe()}: {label} holds the text "
                         f"{find_expression_text(node) or text!r}: an expression was formatted into a Python string "
                         "(f-string with !r, str() of a list, %r) and has no value at synth time; build the string "
                         "at deploy time with fn.sub or fn.join"
@@ -183,7 +183,7 @@ def _refuse_formatted_parameter(build: Synthesis, key: str) -> None:
                     stack.extend(node)
 
 
-def _refuse_expression_text(build: Synthesis, template: Template, text: str) -> None:
+def _refuse_expression_text(synthesis: Synthesis, template: Template, text: str) -> None:
     """An expression formatted into a Python string (``f"q-{x!r}"``, ``str([x])``) leaves its
     repr in the template instead of a deploy-time value: refuse it, naming where it is."""
     found = find_expression_text(text)
@@ -201,20 +201,20 @@ def _refuse_expression_text(build: Synthesis, template: Template, text: str) -> 
         elif isinstance(node, list):
             stack.extend((f"{path}[{i}]", v) for i, v in enumerate(node))
     raise PropertyTypeError(
-        f"{build.name}: {where} holds the text {found!r}: an expression was formatted into a Python string "
+        f"{synthesis.name}: {where} holds the text {found!r}: an expression was formatted into a Python string "
         "(f-string with !r, str() of a list, %r) and has no value at synth time; build the string at deploy "
         "time with fn.sub or fn.join"
     )
 
 
-def check_references(build: Synthesis) -> None:
+def check_references(synthesis: Synthesis) -> None:
     """Every reference resolves inside the component, every parameter is used, and
     resources do not depend on each other in a cycle. Records ``build.depends``."""
-    provider = build.provider
-    if build.conditions and not provider.conditions:
-        name = next(iter(build.conditions))
+    provider = synthesis.provider
+    if synthesis.conditions and not provider.conditions:
+        name = next(iter(synthesis.conditions))
         raise SynthError(
-            f"{build.name}: defines condition {name!r}; a {provider.template_kind} has no conditions. Decide with a "
+            f"{synthesis.name}: defines condition {name!r}; a {provider.template_kind} has no conditions. Decide with a "
             "build-time input instead (an `if` in build)"
         )
     used: set[str] = set()
@@ -224,7 +224,7 @@ def check_references(build: Synthesis) -> None:
 
     def parameter_keys() -> dict[str, str]:
         if not by_name:  # filled when first needed: most components have no text references
-            by_name.update({parameter_name(build.provider, p): k for k, p in build.parameters.items()})
+            by_name.update({parameter_name(synthesis.provider, p): k for k, p in synthesis.parameters.items()})
         return by_name
 
     def check(value: Any, where: str, owner: Resource | None) -> None:
@@ -237,7 +237,7 @@ def check_references(build: Synthesis) -> None:
                 "finite JSON data); build it without cycles"
             ) from None
         for expr in found:
-            _check_expr(build, expr, where, used)
+            _check_expr(synthesis, expr, where, used)
             if isinstance(expr, ConditionRef):
                 used_conditions.add(expr.name)
             text_names = getattr(expr, "text_names", None)
@@ -246,8 +246,8 @@ def check_references(build: Synthesis) -> None:
                 for name in text_names():
                     if name in keys:
                         used.add(keys[name])
-                    elif owner is not None and name in build.by_id:
-                        target = build.by_id[name]
+                    elif owner is not None and name in synthesis.by_id:
+                        target = synthesis.by_id[name]
                         if target is not owner and target not in depends[owner]:
                             depends[owner].append(target)
             if owner is not None and isinstance(expr, (Ref, GetAtt)):
@@ -255,11 +255,11 @@ def check_references(build: Synthesis) -> None:
                 if expr.resource not in targets:
                     targets.append(expr.resource)
 
-    for resource in build.resources:
-        where = f"{build.name}: {resource._describe()}"
+    for resource in synthesis.resources:
+        where = f"{synthesis.name}: {resource._describe()}"
         depends[resource] = []
         for dep in resource.dependencies():
-            if not isinstance(dep, Resource) or build.by_id.get(dep.logical_id) is not dep:
+            if not isinstance(dep, Resource) or synthesis.by_id.get(dep.logical_id) is not dep:
                 shown = dep._describe() if isinstance(dep, Resource) else repr(dep)
                 raise DanglingReferenceError(
                     f"{where}: depends_on names {shown}, which is not part of the component; add it with self.add(...)"
@@ -268,16 +268,16 @@ def check_references(build: Synthesis) -> None:
                 depends[resource].append(dep)
         for label, value in resource._values():
             check(value, f"{where}: {label}", resource)
-    for resource in build.resources:
+    for resource in synthesis.resources:
         condition = getattr(resource, "condition", None)
         if isinstance(condition, str):
             used_conditions.add(condition)
-    for name, cond in build.conditions.items():
-        check(cond.expr, f"{build.name}: condition {name!r}", None)
-    for name, _t, value in build.outputs:
-        check(value, f"{build.name}: output `{name}`", None)
-        _refuse_secret_output(build, name, value)
-        declared = out_options(build.component.outputs_type, name)
+    for name, cond in synthesis.conditions.items():
+        check(cond.expr, f"{synthesis.name}: condition {name!r}", None)
+    for name, _t, value in synthesis.outputs:
+        check(value, f"{synthesis.name}: output `{name}`", None)
+        _refuse_secret_output(synthesis, name, value)
+        declared = out_options(synthesis.component.outputs_type, name)
         if declared.condition is not None:
             used_conditions.add(declared.condition)
         if isinstance(declared.export_name, str):
@@ -285,27 +285,27 @@ def check_references(build: Synthesis) -> None:
             keys = parameter_keys()
             used.update(keys[n] for n in _PLACEHOLDER.findall(declared.export_name) if n in keys)
         elif declared.export_name is not None:
-            check(declared.export_name, f"{build.name}: output `{name}`: export_name", None)
-    for key, extra in build.extras.items():
-        check(extra, f"{build.name}: {key}", None)
-    for key, parameter in build.parameters.items():
+            check(declared.export_name, f"{synthesis.name}: output `{name}`: export_name", None)
+    for key, extra in synthesis.extras.items():
+        check(extra, f"{synthesis.name}: {key}", None)
+    for key, parameter in synthesis.parameters.items():
         if key not in used:
-            _refuse_formatted_parameter(build, key)
+            _refuse_formatted_parameter(synthesis, key)
             raise UnusedParameterError(
-                f"{build.name}: parameter `{key}` ({parameter.owner}) is never used; use it in a resource "
+                f"{synthesis.name}: parameter `{key}` ({parameter.owner}) is never used; use it in a resource "
                 "or output, or make it a build-time setting"
             )
-    unused = [name for name in build.conditions if name not in used_conditions]
+    unused = [name for name in synthesis.conditions if name not in used_conditions]
     if unused:
         raise UnusedConditionError(
-            f"{build.name}: condition {unused[0]!r} is never used; use it in a resource's condition=, an "
+            f"{synthesis.name}: condition {unused[0]!r} is never used; use it in a resource's condition=, an "
             "fn.if_, another condition or an output's ik.out(condition=...), or remove it"
         )
-    build.depends = depends
-    _check_cycles(build, depends)
+    synthesis.depends = depends
+    _check_cycles(synthesis, depends)
 
 
-def _refuse_secret_output(build: Synthesis, name: str, value: Any) -> None:
+def _refuse_secret_output(synthesis: Synthesis, name: str, value: Any) -> None:
     """An output is stored and shown in clear (stack outputs, the registry's String parameters,
     exports): a secret never goes into one."""
     found: list[Expr[Any]] = []
@@ -318,7 +318,7 @@ def _refuse_secret_output(build: Synthesis, name: str, value: Any) -> None:
         else:
             continue
         raise SynthError(
-            f"{build.name}: output `{name}` would publish {secret} in clear (outputs are stored and shown "
+            f"{synthesis.name}: output `{name}` would publish {secret} in clear (outputs are stored and shown "
             "unencrypted); pass the secret to the consumer another way, such as a dynamic reference "
             "(fn.resolve_secret) that both components read"
         )
@@ -327,28 +327,28 @@ def _refuse_secret_output(build: Synthesis, name: str, value: Any) -> None:
 _PLACEHOLDER = re.compile(r"\$\{(?!!)([^}.]+)\}")
 
 
-def _check_expr(build: Synthesis, expr: Expr[Any], where: str, used: set[str]) -> None:
+def _check_expr(synthesis: Synthesis, expr: Expr[Any], where: str, used: set[str]) -> None:
     if isinstance(expr, (Ref, GetAtt)):
         target = expr.resource
-        if build.by_id.get(target.logical_id) is not target:
+        if synthesis.by_id.get(target.logical_id) is not target:
             raise DanglingReferenceError(
                 f"{where} refers to {target._describe()}, which is not part of the component; add it with "
                 "self.add(...) (another component's resources are reached only through its outputs)"
             )
     elif isinstance(expr, ParamRef):
         key = expr.parameter.key
-        if build.parameters.get(key) is not expr.parameter:
+        if synthesis.parameters.get(key) is not expr.parameter:
             raise DanglingReferenceError(f"{where} uses parameter `{key}`, which is not a parameter of the component")
         used.add(key)
-    elif isinstance(expr, ConditionRef) and build.conditions.get(expr.name) is not expr:
+    elif isinstance(expr, ConditionRef) and synthesis.conditions.get(expr.name) is not expr:
         raise DanglingReferenceError(
             f"{where} uses condition {expr.name!r}, which is never defined; define it with self.condition(name, expr)"
         )
 
 
-def _check_cycles(build: Synthesis, depends: dict[Resource, list[Resource]]) -> None:
+def _check_cycles(synthesis: Synthesis, depends: dict[Resource, list[Resource]]) -> None:
     state: dict[Resource, int] = {}  # 1 visiting, 2 done
-    for start in build.resources:
+    for start in synthesis.resources:
         if state.get(start):
             continue
         stack: list[tuple[Resource, int]] = [(start, 0)]
@@ -365,7 +365,7 @@ def _check_cycles(build: Synthesis, depends: dict[Resource, list[Resource]]) -> 
                 if state.get(target) == 1:
                     cycle = [*path[path.index(target) :], target]
                     shown = " -> ".join(f"'{r.logical_id}'" for r in cycle)
-                    raise SynthError(f"{build.name}: resources depend on each other in a cycle: {shown}")
+                    raise SynthError(f"{synthesis.name}: resources depend on each other in a cycle: {shown}")
                 if not state.get(target):
                     stack.append((target, 0))
             else:

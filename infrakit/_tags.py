@@ -66,9 +66,9 @@ def tags(scope: Any, values: Mapping[str, Any]) -> None:
     from infrakit._component import Component
 
     if isinstance(scope, Component):
-        build = scope._scope()
-        checked = _check_tags(f"{build.name}: ik.tags", values)
-        build.tags.append((scope._prefix, checked))
+        synthesis = scope._scope()
+        checked = _check_tags(f"{synthesis.name}: ik.tags", values)
+        synthesis.tags.append((scope._prefix, checked))
         return
     if isinstance(scope, (App, Instance)):
         where = f"app {scope.name!r}" if isinstance(scope, App) else f"instance {scope.name!r}"
@@ -96,16 +96,16 @@ def instance_tags(instance: Any) -> dict[str, Any]:
     return {**tags_of(instance.app), **tags_of(instance)}
 
 
-def merged_tags(build: Any, prefix: str) -> dict[str, Any]:
+def merged_tags(synthesis: Any, prefix: str) -> dict[str, Any]:
     """The tags for a resource added by the component at embedding ``prefix``: the build's
     outer tags (app, instance), then each enclosing component's, closest last."""
     chain = [prefix]  # the component that added the resource, then each one embedding it
-    while chain[-1] in build.embeds:
-        chain.append(build.embeds[chain[-1]])
+    while chain[-1] in synthesis.embeds:
+        chain.append(synthesis.embeds[chain[-1]])
     if chain[-1] != "":
         chain.append("")
-    result = dict(build.outer_tags)
-    for scope, values in build.tags:
+    result = dict(synthesis.outer_tags)
+    for scope, values in synthesis.tags:
         if scope in chain:
             result.update(values)
     return result

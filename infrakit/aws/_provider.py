@@ -49,9 +49,9 @@ class AwsProvider:
         return prefix + name
 
     @staticmethod
-    def annotate(build: Synthesis, key: str, value: Any) -> None:
+    def annotate(synthesis: Synthesis, key: str, value: Any) -> None:
         """Record ``key: value`` in the template's ``Metadata`` (provenance, for one)."""
-        build.extras.setdefault("Metadata", {})[key] = value
+        synthesis.extras.setdefault("Metadata", {})[key] = value
 
     @staticmethod
     def check_parameter_option(option: str, value: Any) -> None:
@@ -62,15 +62,15 @@ class AwsProvider:
 
             check_parameter_type_name("ik.param", value)
 
-    def render(self, build: Synthesis) -> dict[str, Any]:
+    def render(self, synthesis: Synthesis) -> dict[str, Any]:
         from infrakit.aws._render import render  # the renderer loads only when synthesizing
 
-        return render(build)
+        return render(synthesis)
 
-    def check_template(self, build: Synthesis, text: str) -> None:
+    def check_template(self, synthesis: Synthesis, text: str) -> None:
         from infrakit.aws._render import check_size
 
-        check_size(build, text)
+        check_size(synthesis, text)
 
     def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:
         """References to nothing, unused parameters, and every resource's properties checked

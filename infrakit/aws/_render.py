@@ -68,31 +68,31 @@ def _imported_name(p: Parameter) -> Any:
     )
 
 
-def _check_id(build: Any, what: str, name: str) -> None:
+def _check_id(synthesis: Any, what: str, name: str) -> None:
     if not _LOGICAL_ID.match(name) or len(name) > 255:
         fixed = re.sub(r"[^A-Za-z0-9]", "", name)[:255]
         hint = f"; for example {fixed!r}" if fixed else ""
         raise LogicalIdError(
-            f"{build.name}: {what} {name!r} is not a valid CloudFormation logical id: use 1 to 255 letters "
+            f"{synthesis.name}: {what} {name!r} is not a valid CloudFormation logical id: use 1 to 255 letters "
             f"and digits (A-Z, a-z, 0-9){hint}"
         )
 
 
-def _check_quota(build: Any, what: str, count: int) -> None:
+def _check_quota(synthesis: Any, what: str, count: int) -> None:
     limit = QUOTAS[what]
     if count > limit:
         raise QuotaError(
-            f"{build.name}: {count} {what} exceed CloudFormation's limit of {limit} per template; "
+            f"{synthesis.name}: {count} {what} exceed CloudFormation's limit of {limit} per template; "
             "split the component into smaller ones"
         )
 
 
-def check_size(build: Any, text: str) -> None:
+def check_size(synthesis: Any, text: str) -> None:
     """Refuse a template body larger than CloudFormation accepts (from S3)."""
     size = len(text.encode("utf-8"))
     if size > QUOTAS["template_bytes"]:
         raise QuotaError(
-            f"{build.name}: the template is {size:,} bytes, over CloudFormation's limit of "
+            f"{synthesis.name}: the template is {size:,} bytes, over CloudFormation's limit of "
             f"{QUOTAS['template_bytes']:,}; split the component into smaller ones"
         )
 
@@ -100,9 +100,9 @@ def check_size(build: Any, text: str) -> None:
 class _Renderer:
     """Renders expressions into CloudFormation's JSON shapes (the core's Renderer protocol)."""
 
-    def __init__(self, build: Any) -> None:
-        self.synthesis = build
-        self.where = build.name
+    def __init__(self, synthesis: Any) -> None:
+        self.synthesis = synthesis
+        self.where = synthesis.name
         self.mappings: dict[str, Any] = {}
         self.names: set[str] = set()  # parameters and resources, for Fn::Sub
         self.in_rules = False  # rendering the Rules section: parameters only
@@ -321,73 +321,73 @@ def _conditions_in(value: Any, found: set[str]) -> None:
             _conditions_in(item, found)
 
 
-def _publish(build: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> None:
+def _publish(synthesis: Any, resources: dict[str, Any], outputs: dict[str, Any]) -> None:
     """Publish the outputs that consumers read through the registry or exports."""
-    kinds = {field: kind for field, kind, _v in build.outputs}
-    for field, integrations in build.publish.items():
-        name = output_name(AWS_NAMES, build.component.outputs_type, field)
-        declared = out_options(build.component.outputs_type, field).export_name
+    kinds = {field: kind for field, kind, _v in synthesis.outputs}
+    for field, integrations in synthesis.publish.items():
+        name = output_name(AWS_NAMES, synthesis.component.outputs_type, field)
+        declared = out_options(synthesis.component.outputs_type, field).export_name
         if "exports" in integrations and declared is None:
-            outputs[name]["Export"] = {"Name": export_name(build.app, build.instance, name)}
+            outputs[name]["Export"] = {"Name": export_name(synthesis.app, synthesis.instance, name)}
         if "registry" in integrations:
             logical_id = f"Registry{name}"
             if logical_id in resources:
                 raise LogicalIdError(
-                    f"{build.name}: the registry integration needs the logical id {logical_id!r} for output "
+                    f"{synthesis.name}: the registry integration needs the logical id {logical_id!r} for output "
                     f"`{field}`, but a resource of the component has it; rename that resource"
                 )
             resources[logical_id] = {
                 "Type": "AWS::SSM::Parameter",
                 "Properties": {
-                    "Name": registry_path(build.app, build.instance, name),
+                    "Name": registry_path(synthesis.app, synthesis.instance, name),
                     "Type": "StringList" if _is_list(kinds[field]) else "String",
                     "Value": outputs[name]["Value"],
-                    "Description": f"{build.app}/{build.instance} output {name} (infrakit registry integration)",
+                    "Description": f"{synthesis.app}/{synthesis.instance} output {name} (infrakit registry integration)",
                 },
             }
             if "Condition" in outputs[name]:
                 resources[logical_id]["Condition"] = outputs[name]["Condition"]
-    if build.publish:
-        _check_quota(build, "resources", len(resources))
+    if synthesis.publish:
+        _check_quota(synthesis, "resources", len(resources))
 
 
-def _loops(r: _Renderer, build: Any, resources: dict[str, Any]) -> None:
+def _loops(r: _Renderer, synthesis: Any, resources: dict[str, Any]) -> None:
     """``Fn::ForEach::<Name>`` entries of the Resources section (``template.for_each``)."""
     names = r.names
-    for entry in build.extras.get("ForEach") or []:
+    for entry in synthesis.extras.get("ForEach") or []:
         loop = entry["loop"]
         r.names = names | {loop.identifier}  # ${Identifier} in fn.sub text names the item
         try:
             body = {res.logical_id: _resource(r, res) for res in loop.resources}
-            r.where = f"{build.name}: for_each {loop.name!r}"
+            r.where = f"{synthesis.name}: for_each {loop.name!r}"
             resources[f"Fn::ForEach::{loop.name}"] = [loop.identifier, r.value(loop.collection), body]
         finally:
             r.names = names
         r.language_extensions = True
 
 
-def _description(build: Any) -> str:
+def _description(synthesis: Any) -> str:
     """The template's description: a docstring's is cut to CloudFormation's 1,024 bytes; a
     ``description`` the component chose is refused when longer (never cut silently)."""
-    text = str(build.description())
+    text = str(synthesis.description())
     if len(text.encode("utf-8")) <= 1024:
         return text
-    if isinstance(getattr(build.component, "description", None), str):
+    if isinstance(getattr(synthesis.component, "description", None), str):
         raise SynthError(
-            f"{build.name}: description is {len(text.encode('utf-8')):,} bytes, over CloudFormation's limit of "
+            f"{synthesis.name}: description is {len(text.encode('utf-8')):,} bytes, over CloudFormation's limit of "
             "1,024; shorten it"
         )
     return text.encode("utf-8")[:1024].decode("utf-8", "ignore")
 
 
-def _metadata(r: _Renderer, build: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+def _metadata(r: _Renderer, synthesis: Any, parameters: dict[str, Any]) -> dict[str, Any]:
     """The template's Metadata: ``template.metadata`` entries, and the console's parameter
     groups and labels (``AWS::CloudFormation::Interface``) from ``ik.param(group=, label=)``."""
-    r.where = f"{build.name}: template metadata"
-    metadata: dict[str, Any] = dict(r.value(build.extras.get("Metadata") or {}))
+    r.where = f"{synthesis.name}: template metadata"
+    metadata: dict[str, Any] = dict(r.value(synthesis.extras.get("Metadata") or {}))
     groups: dict[str, list[str]] = {}
     labels: dict[str, Any] = {}
-    for p in build.parameters.values():
+    for p in synthesis.parameters.values():
         name = parameter_name(AWS_NAMES, p)
         if name not in parameters:
             continue
@@ -398,7 +398,7 @@ def _metadata(r: _Renderer, build: Any, parameters: dict[str, Any]) -> dict[str,
     if groups or labels:
         if INTERFACE in metadata:
             raise SynthError(
-                f"{build.name}: template metadata {INTERFACE!r} is set by template.metadata and also made from "
+                f"{synthesis.name}: template metadata {INTERFACE!r} is set by template.metadata and also made from "
                 "ik.param(group=..., label=...); use one of the two"
             )
         interface: dict[str, Any] = {}
@@ -414,12 +414,12 @@ def _metadata(r: _Renderer, build: Any, parameters: dict[str, Any]) -> dict[str,
 INTERFACE = "AWS::CloudFormation::Interface"
 
 
-def _rules(r: _Renderer, build: Any) -> dict[str, Any]:
+def _rules(r: _Renderer, synthesis: Any) -> dict[str, Any]:
     rules: dict[str, Any] = {}
     r.in_rules = True
     try:
-        for name, body in (build.extras.get("Rules") or {}).items():
-            r.where = f"{build.name}: rule {name!r}"
+        for name, body in (synthesis.extras.get("Rules") or {}).items():
+            r.where = f"{synthesis.name}: rule {name!r}"
             rules[name] = {
                 key: as_condition(r, value) if key == "RuleCondition" else r.value(value) for key, value in body.items()
             }
@@ -432,17 +432,17 @@ def _rules(r: _Renderer, build: Any) -> dict[str, Any]:
     return rules
 
 
-def _transforms(r: _Renderer, build: Any) -> list[Any]:
+def _transforms(r: _Renderer, synthesis: Any) -> list[Any]:
     """The user's transforms, ``AWS::LanguageExtensions`` if its functions are used, and SAM's
     if the component has SAM resources or Globals (SAM's last: it must see the others' output)."""
     from infrakit.aws.template import LANGUAGE_EXTENSIONS
 
-    r.where = f"{build.name}: transform"
-    listed: list[Any] = list(r.value(build.extras.get("Transform") or []))
+    r.where = f"{synthesis.name}: transform"
+    listed: list[Any] = list(r.value(synthesis.extras.get("Transform") or []))
     if r.language_extensions and LANGUAGE_EXTENSIONS not in listed:
         listed.insert(0, LANGUAGE_EXTENSIONS)
-    sam = build.extras.get("Globals") or any(
-        res.resource_type.startswith("AWS::Serverless::") for res in build.resources
+    sam = synthesis.extras.get("Globals") or any(
+        res.resource_type.startswith("AWS::Serverless::") for res in synthesis.resources
     )
     if sam and SAM_TRANSFORM not in listed:
         listed.append(SAM_TRANSFORM)  # SAM types exist only through their transform
@@ -455,57 +455,59 @@ def fn_sub(text: str) -> Any:
     return sub(text)
 
 
-def render(build: Any) -> dict[str, Any]:
+def render(synthesis: Any) -> dict[str, Any]:
     """The CloudFormation template of a checked build."""
-    r = _Renderer(build)
-    _check_quota(build, "resources", len(build.resources))
-    _check_quota(build, "parameters", len(build.parameters))
-    _check_quota(build, "outputs", len(build.outputs))
-    for resource in build.resources:
-        _check_id(build, f"{resource.resource_type} logical id", resource.logical_id)
+    r = _Renderer(synthesis)
+    _check_quota(synthesis, "resources", len(synthesis.resources))
+    _check_quota(synthesis, "parameters", len(synthesis.parameters))
+    _check_quota(synthesis, "outputs", len(synthesis.outputs))
+    for resource in synthesis.resources:
+        _check_id(synthesis, f"{resource.resource_type} logical id", resource.logical_id)
     parameters = {}
-    for p in build.parameters.values():
+    for p in synthesis.parameters.values():
         if _integration(p) == "exports":
             continue  # read with Fn::ImportValue where it is used
         name = parameter_name(AWS_NAMES, p)
-        _check_id(build, f"parameter (from {p.owner})", name)
+        _check_id(synthesis, f"parameter (from {p.owner})", name)
         if name in parameters:
-            raise LogicalIdError(f"{build.name}: two parameters are named {name!r} ({p.owner}); give each its own name")
-        if name in build.by_id:
             raise LogicalIdError(
-                f"{build.name}: parameter {name!r} ({p.owner}) has the logical id of {build.by_id[name]._describe()}; "
+                f"{synthesis.name}: two parameters are named {name!r} ({p.owner}); give each its own name"
+            )
+        if name in synthesis.by_id:
+            raise LogicalIdError(
+                f"{synthesis.name}: parameter {name!r} ({p.owner}) has the logical id of {synthesis.by_id[name]._describe()}; "
                 "rename one of them"
             )
         parameters[name] = _parameter(p)
-    r.names = set(parameters) | set(build.by_id)
+    r.names = set(parameters) | set(synthesis.by_id)
     conditions = {}
-    for name, cond in build.conditions.items():
-        _check_id(build, "condition", name)
-        r.where = f"{build.name}: condition {name!r}"
+    for name, cond in synthesis.conditions.items():
+        _check_id(synthesis, "condition", name)
+        r.where = f"{synthesis.name}: condition {name!r}"
         conditions[name] = as_condition(r, cond.expr)
-    resources = {res.logical_id: _resource(r, res) for res in build.resources}
-    _loops(r, build, resources)
+    resources = {res.logical_id: _resource(r, res) for res in synthesis.resources}
+    _loops(r, synthesis, resources)
     outputs: dict[str, Any] = {}
-    for field, kind, value in build.outputs:
-        name = output_name(AWS_NAMES, build.component.outputs_type, field)
-        _check_id(build, f"output (`{field}`)", name)
+    for field, kind, value in synthesis.outputs:
+        name = output_name(AWS_NAMES, synthesis.component.outputs_type, field)
+        _check_id(synthesis, f"output (`{field}`)", name)
         if name in outputs:
-            raise LogicalIdError(f"{build.name}: two outputs are named {name!r}; give each its own name")
+            raise LogicalIdError(f"{synthesis.name}: two outputs are named {name!r}; give each its own name")
         outputs[name] = _output(r, field, name, kind, value)
-    _publish(build, resources, outputs)
-    _check_quota(build, "mappings", len(r.mappings))
+    _publish(synthesis, resources, outputs)
+    _check_quota(synthesis, "mappings", len(r.mappings))
 
-    metadata = _metadata(r, build, parameters)
-    rules = _rules(r, build)
-    sam_globals = build.extras.get("Globals")
+    metadata = _metadata(r, synthesis, parameters)
+    rules = _rules(r, synthesis)
+    sam_globals = synthesis.extras.get("Globals")
     if sam_globals:
-        r.where = f"{build.name}: SAM Globals"
+        r.where = f"{synthesis.name}: SAM Globals"
         sam_globals = r.value(sam_globals)
 
-    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(build)}
+    template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Description": _description(synthesis)}
     if metadata:
         template["Metadata"] = metadata
-    transforms = _transforms(r, build)
+    transforms = _transforms(r, synthesis)
     if transforms:
         template["Transform"] = transforms[0] if len(transforms) == 1 else transforms
     if parameters:

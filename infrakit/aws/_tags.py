@@ -88,7 +88,7 @@ def _neutral(value: Any) -> bool:
     )
 
 
-def render_tags(r: Any, build: Any, resource: Any, properties: dict[str, Any], where: str) -> None:
+def render_tags(r: Any, synthesis: Any, resource: Any, properties: dict[str, Any], where: str) -> None:
     """Write a resource's tags into its rendered ``properties``: the tags of ``ik.tags``
     (app, instance, enclosing components) and the resource's own (which win on a key),
     in the resource type's own shape."""
@@ -98,7 +98,7 @@ def render_tags(r: Any, build: Any, resource: Any, properties: dict[str, Any], w
         return
     py, wire, spec = found
     own = getattr(resource, py)
-    inherited = merged_tags(build, build.prefixes.get(resource, ""))
+    inherited = merged_tags(synthesis, synthesis.prefixes.get(resource, ""))
     if not inherited and (own is None or not _neutral(own)):
         return  # the resource's own tags, already rendered in its own shape
     if isinstance(own, Expr):

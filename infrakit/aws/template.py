@@ -56,19 +56,19 @@ def _scope(component: Any, function: str) -> Any:
     return scope()
 
 
-def _section(build: Any, name: str) -> dict[str, Any]:
-    section: dict[str, Any] = build.extras.setdefault(name, {})
+def _section(synthesis: Any, name: str) -> dict[str, Any]:
+    section: dict[str, Any] = synthesis.extras.setdefault(name, {})
     return section
 
 
 def metadata(component: Any, key: str, value: Any) -> None:
     """Add ``key: value`` to the template's ``Metadata`` (the value may hold expressions)."""
-    build = _scope(component, "metadata")
+    synthesis = _scope(component, "metadata")
     if not isinstance(key, str) or not key:
-        raise DefinitionError(f"{build.name}: template.metadata: the key must be a str, got {describe_value(key)}")
-    section = _section(build, "Metadata")
+        raise DefinitionError(f"{synthesis.name}: template.metadata: the key must be a str, got {describe_value(key)}")
+    section = _section(synthesis, "Metadata")
     if key in section:
-        raise LogicalIdError(f"{build.name}: template metadata {key!r} is set twice")
+        raise LogicalIdError(f"{synthesis.name}: template metadata {key!r} is set twice")
     section[key] = value
 
 
@@ -79,35 +79,35 @@ def rule(
     assertion (where ``when`` holds, if given) and refuses parameter values that break one.
     Rules see parameters only (``fn.contains``, ``fn.each_member_in``, ``fn.value_of``,
     ``fn.equals``, ``fn.and_``, ...), not resources."""
-    build = _scope(component, "rule")
+    synthesis = _scope(component, "rule")
     name = getattr(component, "_prefix", "") + name if isinstance(name, str) else name
     if not isinstance(name, str) or not _NAME.match(name):
-        raise LogicalIdError(f"{build.name}: rule name {name!r} must be letters and digits")
-    section = _section(build, "Rules")
+        raise LogicalIdError(f"{synthesis.name}: rule name {name!r} must be letters and digits")
+    section = _section(synthesis, "Rules")
     if name in section:
-        raise LogicalIdError(f"{build.name}: rule {name!r} is defined twice")
+        raise LogicalIdError(f"{synthesis.name}: rule {name!r} is defined twice")
     if isinstance(assertions, (Assert, Expr)) or not assertions:
-        raise DefinitionError(f"{build.name}: rule {name!r}: assertions must be a non-empty list of template.Assert")
+        raise DefinitionError(f"{synthesis.name}: rule {name!r}: assertions must be a non-empty list of template.Assert")
     body: dict[str, Any] = {}
     if when is not None:
-        body["RuleCondition"] = _boolean(build, name, "when", when)
+        body["RuleCondition"] = _boolean(synthesis, name, "when", when)
     listed = []
     for item in assertions:
         check = item if isinstance(item, Assert) else Assert(item)
-        entry: dict[str, Any] = {"Assert": _boolean(build, name, "assertion", check.condition)}
+        entry: dict[str, Any] = {"Assert": _boolean(synthesis, name, "assertion", check.condition)}
         if check.description is not None:
             if not isinstance(check.description, str):
-                raise DefinitionError(f"{build.name}: rule {name!r}: an assertion's description must be a str")
+                raise DefinitionError(f"{synthesis.name}: rule {name!r}: an assertion's description must be a str")
             entry["AssertDescription"] = check.description
         listed.append(entry)
     body["Assertions"] = listed
     section[name] = body
 
 
-def _boolean(build: Any, rule_name: str, what: str, value: Any) -> Expr[bool]:
+def _boolean(synthesis: Any, rule_name: str, what: str, value: Any) -> Expr[bool]:
     if not isinstance(value, Expr) or value.type is not bool:
         raise DefinitionError(
-            f"{build.name}: rule {rule_name!r}: the {what} must be a condition (fn.contains, fn.equals, ...), "
+            f"{synthesis.name}: rule {rule_name!r}: the {what} must be a condition (fn.contains, fn.equals, ...), "
             f"got {describe_value(value)}"
         )
     return value
@@ -117,12 +117,12 @@ def transform(component: Any, name: str, parameters: Mapping[str, Any] | None = 
     """Declare a transform (macro) the template is processed with: ``"AWS::LanguageExtensions"``,
     ``"AWS::Serverless-2016-10-31"`` (SAM, added by itself for SAM resources), or
     ``"AWS::Include"`` with ``{"Location": "s3://..."}``. Transforms run in the order declared."""
-    build = _scope(component, "transform")
+    synthesis = _scope(component, "transform")
     if not isinstance(name, str) or not name:
-        raise DefinitionError(f"{build.name}: template.transform: the name must be a str, got {describe_value(name)}")
+        raise DefinitionError(f"{synthesis.name}: template.transform: the name must be a str, got {describe_value(name)}")
     if parameters is not None and not isinstance(parameters, Mapping):
-        raise DefinitionError(f"{build.name}: template.transform {name!r}: parameters must be a dict")
-    listed: list[Any] = build.extras.setdefault("Transform", [])
+        raise DefinitionError(f"{synthesis.name}: template.transform {name!r}: parameters must be a dict")
+    listed: list[Any] = synthesis.extras.setdefault("Transform", [])
     if parameters is None:
         if not any(item is name or (isinstance(item, str) and item == name) for item in listed):
             listed.append(name)
@@ -134,19 +134,19 @@ def sam_globals(component: Any, section: str, values: Mapping[str, Any]) -> None
     """Set SAM's ``Globals`` for one kind of SAM resource: ``sam_globals(self, "Function",
     {"Runtime": "python3.12", "Timeout": 30})`` (properties in CloudFormation's spelling).
     The template gets the SAM transform."""
-    build = _scope(component, "sam_globals")
+    synthesis = _scope(component, "sam_globals")
     if section not in _GLOBALS:
         raise DefinitionError(
-            f"{build.name}: template.sam_globals: section {section!r} is not one of {', '.join(_GLOBALS)}"
+            f"{synthesis.name}: template.sam_globals: section {section!r} is not one of {', '.join(_GLOBALS)}"
         )
     if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
-        raise DefinitionError(f"{build.name}: template.sam_globals {section!r}: values must be a dict with str keys")
-    globals_ = _section(build, "Globals")
+        raise DefinitionError(f"{synthesis.name}: template.sam_globals {section!r}: values must be a dict with str keys")
+    globals_ = _section(synthesis, "Globals")
     merged = dict(globals_.get(section, {}))
     for key, value in values.items():
         if key in merged and not _same(merged[key], value):
             raise DefinitionError(
-                f"{build.name}: template.sam_globals {section!r}: {key!r} is set twice, to different values "
+                f"{synthesis.name}: template.sam_globals {section!r}: {key!r} is set twice, to different values "
                 f"({describe_value(merged[key])} and {describe_value(value)}); set it once"
             )
     merged.update(values)
@@ -204,39 +204,39 @@ def for_each(
     names it too) and returns the resources of one iteration, whose logical ids hold
     ``${identifier}`` (or ``&{identifier}``, its letters and digits only). These resources
     exist only in the template: nothing else in the component can refer to them."""
-    build = _scope(component, "for_each")
+    synthesis = _scope(component, "for_each")
     if not isinstance(name, str) or not _NAME.match(name):
-        raise LogicalIdError(f"{build.name}: for_each name {name!r} must be letters and digits")
+        raise LogicalIdError(f"{synthesis.name}: for_each name {name!r} must be letters and digits")
     if not isinstance(identifier, str) or not _NAME.match(identifier):
-        raise LogicalIdError(f"{build.name}: for_each {name!r}: identifier {identifier!r} must be letters and digits")
+        raise LogicalIdError(f"{synthesis.name}: for_each {name!r}: identifier {identifier!r} must be letters and digits")
     if isinstance(collection, Expr):
         if collection.type is not Any and getattr(collection.type, "__origin__", None) is not list:
             raise DefinitionError(
-                f"{build.name}: for_each {name!r}: the collection must be a list, got {describe_value(collection)}"
+                f"{synthesis.name}: for_each {name!r}: the collection must be a list, got {describe_value(collection)}"
             )
     elif not isinstance(collection, (list, tuple)) or not all(isinstance(v, (str, Expr)) for v in collection):
         raise DefinitionError(
-            f"{build.name}: for_each {name!r}: the collection must be a list of str, got {describe_value(collection)}"
+            f"{synthesis.name}: for_each {name!r}: the collection must be a list of str, got {describe_value(collection)}"
         )
     made = make(_LoopItem(identifier))
     from infrakit._resource import Resource
 
     if isinstance(made, Resource) or not isinstance(made, (list, tuple)) or not made:
-        raise DefinitionError(f"{build.name}: for_each {name!r}: make must return a non-empty list of resources")
+        raise DefinitionError(f"{synthesis.name}: for_each {name!r}: make must return a non-empty list of resources")
     marker = re.compile(rf"^[A-Za-z0-9]*(?:[$&]\{{{identifier}\}}[A-Za-z0-9]*)+$")
     for resource in made:
         if not isinstance(resource, Resource):
             raise DefinitionError(
-                f"{build.name}: for_each {name!r}: make returned {describe_value(resource)}, not a resource"
+                f"{synthesis.name}: for_each {name!r}: make returned {describe_value(resource)}, not a resource"
             )
         if not marker.match(resource.logical_id):
             raise LogicalIdError(
-                f"{build.name}: for_each {name!r}: {resource._describe()}: a looped resource's logical id holds "
+                f"{synthesis.name}: for_each {name!r}: {resource._describe()}: a looped resource's logical id holds "
                 f"${{{identifier}}} or &{{{identifier}}} (letters and digits around it), so each item gets its own"
             )
-    loops: list[Any] = build.extras.setdefault("ForEach", [])
+    loops: list[Any] = synthesis.extras.setdefault("ForEach", [])
     if any(loop["name"] == name for loop in loops):
-        raise LogicalIdError(f"{build.name}: for_each {name!r} is defined twice")
+        raise LogicalIdError(f"{synthesis.name}: for_each {name!r} is defined twice")
     # Kept as plain data (the walk of synth's checks sees every expression in the resources).
     loops.append(
         {

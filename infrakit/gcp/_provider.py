@@ -40,13 +40,13 @@ class GcpProvider:
         """The name of a resource of an embedded component: ``Db`` + ``net`` -> ``db-net``."""
         return f"{prefix.lower()}-{name}"
 
-    def render(self, build: Synthesis) -> dict[str, Any]:
+    def render(self, synthesis: Synthesis) -> dict[str, Any]:
         """The compute template of a checked build."""
         from infrakit.gcp._render import render  # the renderer loads only when synthesizing
 
-        return render(build)
+        return render(synthesis)
 
-    def check_template(self, build: Synthesis, text: str) -> None:
+    def check_template(self, synthesis: Synthesis, text: str) -> None:
         """Nothing to check on the text: everything is checked in ``render``."""
 
     def template_problems(self, body: Mapping[str, Any]) -> Iterable[str]:

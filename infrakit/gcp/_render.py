@@ -66,12 +66,12 @@ def _suggest(name: str) -> str:
     return f"; for example {fixed!r}" if fixed and fixed != name and NAME.match(fixed) else ""
 
 
-def check_name(build: Any, resource: Resource) -> None:
+def check_name(synthesis: Any, resource: Resource) -> None:
     """Refuse a resource whose name is not a valid Compute name, suggesting a valid one."""
     name = resource.logical_id
     if not NAME.match(name):
         raise LogicalIdError(
-            f"{build.name}: {resource._describe()}: {name!r} is not a valid Compute resource name: use 1 to 63 "
+            f"{synthesis.name}: {resource._describe()}: {name!r} is not a valid Compute resource name: use 1 to 63 "
             f"lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen{_suggest(name)}"
         )
 
@@ -79,9 +79,9 @@ def check_name(build: Any, resource: Resource) -> None:
 class _Renderer:
     """Renders values and expressions into compute-template JSON (the core's Renderer protocol)."""
 
-    def __init__(self, build: Any) -> None:
-        self.synthesis = build
-        self.where = build.name
+    def __init__(self, synthesis: Any) -> None:
+        self.synthesis = synthesis
+        self.where = synthesis.name
 
     def value(self, value: Any) -> Any:
         return render_value(value, self, self.where)
@@ -117,26 +117,26 @@ class _Renderer:
         return render_props(obj, self, where)
 
 
-def order(build: Any) -> list[Resource]:
+def order(synthesis: Any) -> list[Resource]:
     """The resources in dependency order; ties broken by the order they were added."""
-    index = {r: i for i, r in enumerate(build.resources)}
-    waiting = {r: len(build.depends.get(r, ())) for r in build.resources}
-    users: dict[Resource, list[Resource]] = {r: [] for r in build.resources}
-    for r in build.resources:
-        for dep in build.depends.get(r, ()):
+    index = {r: i for i, r in enumerate(synthesis.resources)}
+    waiting = {r: len(synthesis.depends.get(r, ())) for r in synthesis.resources}
+    users: dict[Resource, list[Resource]] = {r: [] for r in synthesis.resources}
+    for r in synthesis.resources:
+        for dep in synthesis.depends.get(r, ()):
             users[dep].append(r)
-    ready = [index[r] for r in build.resources if waiting[r] == 0]
+    ready = [index[r] for r in synthesis.resources if waiting[r] == 0]
     heapq.heapify(ready)
     result: list[Resource] = []
     while ready:
-        r = build.resources[heapq.heappop(ready)]
+        r = synthesis.resources[heapq.heappop(ready)]
         result.append(r)
         for user in users[r]:
             waiting[user] -= 1
             if waiting[user] == 0:
                 heapq.heappush(ready, index[user])
-    if len(result) != len(build.resources):  # synth's cycle check runs first; this is a safeguard
-        raise SynthError(f"{build.name}: resources depend on each other in a cycle")
+    if len(result) != len(synthesis.resources):  # synth's cycle check runs first; this is a safeguard
+        raise SynthError(f"{synthesis.name}: resources depend on each other in a cycle")
     return result
 
 
@@ -224,38 +224,43 @@ def _output(r: _Renderer, name: str, value: Any) -> Any:
     return r.value(value)
 
 
-def _refuse_cloudformation_only(build: Any) -> None:
+def _refuse_cloudformation_only(synthesis: Any) -> None:
     """CloudFormation-only declarations have no place in a compute template: refused, never dropped."""
     from infrakit._contract import out_options
 
-    if build.extras:
-        section = next(iter(build.extras))
+    if synthesis.extras:
+        section = next(iter(synthesis.extras))
         raise SynthError(
-            f"{build.name}: declares a template {section} (infrakit.aws.template); a compute template has none"
+            f"{synthesis.name}: declares a template {section} (infrakit.aws.template); a compute template has none"
         )
-    for field, _t, _v in build.outputs:
-        options = out_options(build.component.outputs_type, field)
+    for field, _t, _v in synthesis.outputs:
+        options = out_options(synthesis.component.outputs_type, field)
         for option in ("condition", "export_name"):
             if getattr(options, option) is not None:
                 raise SynthError(
-                    f"{build.name}: output `{field}` declares ik.out({option}=...), which a compute template "
+                    f"{synthesis.name}: output `{field}` declares ik.out({option}=...), which a compute template "
                     "cannot hold (CloudFormation only); remove it"
                 )
 
 
-def render(build: Any) -> dict[str, Any]:
+def render(synthesis: Any) -> dict[str, Any]:
     """The compute template of a checked build."""
-    r = _Renderer(build)
-    if build.conditions:
-        name = next(iter(build.conditions))
+    r = _Renderer(synthesis)
+    if synthesis.conditions:
+        name = next(iter(synthesis.conditions))
         raise SynthError(
-            f"{build.name}: defines condition {name!r}; a compute template has no conditions. Decide with a "
+            f"{synthesis.name}: defines condition {name!r}; a compute template has no conditions. Decide with a "
             "build-time input instead (an `if` in build)"
         )
-    for resource in build.resources:
-        check_name(build, resource)
-    _refuse_cloudformation_only(build)
-    parameters = [_parameter(p) for p in build.parameters.values()]
-    resources = [_resource(r, res) for res in order(build)]
-    outputs = [{"name": name, "value": _output(r, name, value)} for name, _t, value in build.outputs]
-    return {"description": build.description(), "parameters": parameters, "resources": resources, "outputs": outputs}
+    for resource in synthesis.resources:
+        check_name(synthesis, resource)
+    _refuse_cloudformation_only(synthesis)
+    parameters = [_parameter(p) for p in synthesis.parameters.values()]
+    resources = [_resource(r, res) for res in order(synthesis)]
+    outputs = [{"name": name, "value": _output(r, name, value)} for name, _t, value in synthesis.outputs]
+    return {
+        "description": synthesis.description(),
+        "parameters": parameters,
+        "resources": resources,
+        "outputs": outputs,
+    }

@@ -330,22 +330,22 @@ def standins(component: Any, inputs: Any = None, **values: Any) -> dict[str, Any
     """
     from infrakit._synth import synthesize
 
-    build = synthesize(component, inputs)
+    synthesis = synthesize(component, inputs)
     chosen = dict(values)
     result: dict[str, Any] = {}
-    for key, parameter in build.parameters.items():
+    for key, parameter in synthesis.parameters.items():
         if parameter.default is not UNSET:
             continue
-        name = parameter_name(build.provider, parameter)
+        name = parameter_name(synthesis.provider, parameter)
         if name in chosen or key in chosen:
             result[name] = chosen.pop(name) if name in chosen else chosen.pop(key)
         else:
             declared = _declared_standin(parameter, name)
-            result[name] = declared if declared is not None else standin_value(parameter, build.provider.name)
+            result[name] = declared if declared is not None else standin_value(parameter, synthesis.provider.name)
     if chosen:
         unknown = ", ".join(sorted(chosen))
         raise InfrakitError(
-            f"standins({build.name}): {unknown} is not an undefaulted parameter of the component; "
+            f"standins({synthesis.name}): {unknown} is not an undefaulted parameter of the component; "
             f"its undefaulted parameters are: {', '.join(result) or 'none'}"
         )
     return result
