@@ -17,7 +17,7 @@ Adding a provider touches no core file. It is a package ``infrakit/<name>/`` wit
   (the :class:`~infrakit._deploy.Deployer` that ``deployer()`` returns).
 
 Optional methods, called where a provider has them: ``check_parameter_option(option, value)``
-(its own ``ik.param`` options, checked where declared) and ``annotate(build, key, value)``
+(its own ``ik.param`` options, checked where declared) and ``annotate(synthesis, key, value)``
 (a note in the template's own metadata, such as ``App(provenance_in_templates=True)``'s
 provenance; a provider whose template format has no place for it leaves it out, the manifest
 keeping it in every case).
@@ -69,7 +69,7 @@ class Provider(Protocol):
         ...
 
     def render(self, synthesis: Synthesis) -> dict[str, Any]:
-        """The template (JSON data) of a checked build. Refuses what the provider's template
+        """The template (JSON data) of a checked synthesis. Refuses what the provider's template
         language cannot hold (a condition in a compute template, a quota exceeded, ...)."""
         ...
 

@@ -146,7 +146,7 @@ def synth(component: type[Component[Any, Any]], inputs: Any = None) -> Template:
 
 
 def render_synthesis(synthesis: Synthesis) -> Template:
-    """Render a checked build into its provider's template."""
+    """Render a checked synthesis into its provider's template."""
     token = BUILDING.set(synthesis.name)
     try:
         template = Template(synthesis.provider.render(synthesis), synthesis)
@@ -209,7 +209,7 @@ def _refuse_expression_text(synthesis: Synthesis, template: Template, text: str)
 
 def check_references(synthesis: Synthesis) -> None:
     """Every reference resolves inside the component, every parameter is used, and
-    resources do not depend on each other in a cycle. Records ``build.depends``."""
+    resources do not depend on each other in a cycle. Records ``synthesis.depends``."""
     provider = synthesis.provider
     if synthesis.conditions and not provider.conditions:
         name = next(iter(synthesis.conditions))

@@ -456,7 +456,7 @@ def fn_sub(text: str) -> Any:
 
 
 def render(synthesis: Any) -> dict[str, Any]:
-    """The CloudFormation template of a checked build."""
+    """The CloudFormation template of a checked synthesis."""
     r = _Renderer(synthesis)
     _check_quota(synthesis, "resources", len(synthesis.resources))
     _check_quota(synthesis, "parameters", len(synthesis.parameters))

@@ -41,7 +41,7 @@ class GcpProvider:
         return f"{prefix.lower()}-{name}"
 
     def render(self, synthesis: Synthesis) -> dict[str, Any]:
-        """The compute template of a checked build."""
+        """The compute template of a checked synthesis."""
         from infrakit.gcp._render import render  # the renderer loads only when synthesizing
 
         return render(synthesis)

@@ -244,7 +244,7 @@ def _refuse_cloudformation_only(synthesis: Any) -> None:
 
 
 def render(synthesis: Any) -> dict[str, Any]:
-    """The compute template of a checked build."""
+    """The compute template of a checked synthesis."""
     r = _Renderer(synthesis)
     if synthesis.conditions:
         name = next(iter(synthesis.conditions))
