@@ -51,10 +51,7 @@ def _deployed_shape(entry: InstanceEntry) -> tuple[Any, ...]:
 
 def _output_fields(entry: InstanceEntry) -> dict[str, str]:
     """Output name in the template -> output field of the component."""
-    if entry.output_names:
-        return {name: field for field, name in entry.output_names.items()}
-    fields = list(entry.contract.get("outputs", {}))
-    return dict(zip(entry.outputs, fields, strict=False)) if len(fields) == len(entry.outputs) else {}
+    return {name: field for field, name in entry.output_names.items()}
 
 
 def _wired_by(manifest: Manifest) -> dict[str, dict[str, list[str]]]:
