@@ -36,7 +36,7 @@ def distribution_of(module: str) -> tuple[str, str] | None:
     from infrakit._distributions import distribution_of as find
 
     dist = find(module)
-    return (dist.name, dist.version) if dist is not None else None
+    return dist.identity() if dist is not None else None
 
 
 def _field_description(field: attrs.Attribute[Any]) -> str | None:

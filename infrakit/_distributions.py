@@ -26,11 +26,18 @@ class Distribution:
 
     @property
     def name(self) -> str:
-        return self._metadata().get("Name", self.info.name.split("-", 1)[0])
+        return self.identity()[0]
 
     @property
     def version(self) -> str:
-        return self._metadata().get("Version", self.info.name[: -len(".dist-info")].rpartition("-")[2])
+        return self.identity()[1]
+
+    def identity(self) -> tuple[str, str]:
+        """``(name, version)`` from one read of ``METADATA`` (the folder's name where the
+        file lacks them)."""
+        found = self._metadata()
+        stem = self.info.name[: -len(".dist-info")]
+        return found.get("Name", stem.split("-", 1)[0]), found.get("Version", stem.rpartition("-")[2])
 
     def _metadata(self) -> dict[str, str]:
         found: dict[str, str] = {}
