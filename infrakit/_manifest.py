@@ -146,10 +146,11 @@ _SHARED_FIELDS = frozenset({"contract", "provenance", "output_names"})
 
 
 def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
-    """What :func:`_converter`'s ``unstructure`` gives, without importing cattrs to write a
-    manifest (40-60 ms of a one-instance synth): attrs fields in order, a field left out when
-    it equals its default (unless in :data:`_ALWAYS`), a parameter's ``source`` written as ``from``.
-    tests/test_manifest_writer.py holds the two equal.
+    """A manifest object as JSON data, without importing cattrs to write a manifest (40-60 ms
+    of a one-instance synth): attrs fields in order, a field left out when it equals its
+    default (unless in :data:`_ALWAYS`), a parameter's ``source`` written as ``from``.
+    tests/test_manifest_writer.py holds it equal to cattrs' own unstructuring with the same
+    rules, and to what :func:`read_manifest` reads back.
 
     A shared field's value is copied once per object (``shared``, by identity, which holds the
     object so that its id is not reused), so the manifest of ten thousand instances of one
@@ -184,38 +185,14 @@ def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _converter() -> Any:
-    """The cattrs converter for the manifest: ``source`` is ``from`` on disk, and keys whose
-    value is the default are left out so the file keeps DESIGN.md's shape."""
+    """The cattrs converter that reads a manifest: ``from`` on disk is a parameter's
+    ``source``, and JSON types are taken strictly. (Writing is :func:`_unstructure`'s.)"""
     import cattrs
-    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+    from cattrs.gen import make_dict_structure_fn, override
 
     converter = cattrs.Converter(forbid_extra_keys=False)
-    renamed = override(rename="from")
-    converter.register_unstructure_hook(
-        ParameterEntry,
-        make_dict_unstructure_fn(ParameterEntry, converter, _cattrs_omit_if_default=True, source=renamed),
-    )
-    converter.register_structure_hook(ParameterEntry, make_dict_structure_fn(ParameterEntry, converter, source=renamed))
-    always = override(omit_if_default=False)
-    for cls in (WireSource, AssetEntry):
-        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True))
-    converter.register_unstructure_hook(
-        InstanceEntry,
-        make_dict_unstructure_fn(
-            InstanceEntry,
-            converter,
-            _cattrs_omit_if_default=True,
-            inputs_sha256=always,
-            parameters=always,
-            outputs=always,
-            depends_on=always,
-        ),
-    )
-    converter.register_unstructure_hook(
-        Manifest,
-        make_dict_unstructure_fn(
-            Manifest, converter, _cattrs_omit_if_default=True, version=always, integration=always, instances=always
-        ),
+    converter.register_structure_hook(
+        ParameterEntry, make_dict_structure_fn(ParameterEntry, converter, source=override(rename="from"))
     )
     # Manifest fields are JSON: refuse "1" for an int or 5 for a str rather than coerce.
     for prim in (str, int, bool):
