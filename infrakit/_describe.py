@@ -21,7 +21,7 @@ __all__ = [
     "compare_contracts",
     "contract_of",
     "describe_component",
-    "distribution_of",
+    "package_of",
     "provenance_of",
 ]
 
@@ -30,7 +30,7 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n", 1)[0].strip()
 
 
-def distribution_of(module: str) -> tuple[str, str] | None:
+def package_of(module: str) -> tuple[str, str] | None:
     """``(distribution name, version)`` of the installed distribution that provides
     ``module``'s top-level package, or ``None`` (a module of the app itself, not installed)."""
     from infrakit._distributions import distribution_of as find
@@ -122,7 +122,7 @@ def describe_component(component: type) -> dict[str, Any]:
     for alias, field in output_aliases(outputs_type).items():
         outputs.append({"name": alias, "type": types[field], "deprecated_alias_of": field})
     module = component.__module__
-    dist = distribution_of(module)
+    dist = package_of(module)
     return {
         "component": f"{module}:{component.__qualname__}",
         "description": _first_line(component.__doc__),
@@ -144,7 +144,7 @@ def provenance_of(component: type) -> dict[str, Any]:
         import infrakit
 
         known = {"infrakit": infrakit.__version__}
-        dist = distribution_of(component.__module__)
+        dist = package_of(component.__module__)
         if dist is not None:
             known["package"] = {"name": dist[0], "version": dist[1]}
         _PROVENANCE[component] = known
