@@ -12,13 +12,13 @@ counts as moving the outputs that refer to it.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from infrakit._manifest import InstanceEntry, Manifest, ParameterEntry
+from infrakit._manifest import InstanceEntry, Manifest, ParameterEntry, read_template
+from infrakit.errors import AssemblyError
 
 __all__ = ["affected_consumers"]
 
@@ -66,18 +66,11 @@ def _wired(entry: InstanceEntry) -> dict[str, ParameterEntry]:
 def _load(directory: Path, entry: InstanceEntry | None) -> dict[str, Any] | None:
     if entry is None:
         return None
-    path = directory / entry.template
     try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception:  # unreadable: the caller assumes everything changed
+        data = read_template(directory / entry.template)
+    except AssemblyError:  # unreadable: the caller assumes everything changed
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("Resources"), dict) else None
+    return data if isinstance(data.get("Resources"), dict) else None
 
 
 def _moved_outputs(

@@ -31,6 +31,7 @@ __all__ = [
     "ParameterEntry",
     "WireSource",
     "read_manifest",
+    "read_template",
 ]
 
 MANIFEST = "manifest.json"
@@ -264,6 +265,30 @@ def _check_file_name(where: str, path: str, name: str) -> None:
     """A file named by the manifest lies inside the assembly directory: a plain file name."""
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         raise AssemblyError(f"{where}: {path} must be a file name inside the assembly directory, got {name!r}")
+
+
+def read_template(path: Path) -> dict[str, Any]:
+    """A template file of an assembly as data: JSON, or YAML (``synth --format yaml``) by its
+    suffix. A file that cannot be read, or is not an object, is an AssemblyError naming it."""
+    problem: type[BaseException] | None = None
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                problem = type(exc)
+        else:
+            data = json.loads(text)
+    except (OSError, ValueError) as exc:  # ValueError: JSON and UTF-8 decoding
+        problem = type(exc)
+    if problem is not None:
+        raise AssemblyError(f"{path}: not a readable template ({problem.__name__}); synthesize it again")
+    if not isinstance(data, dict):
+        raise AssemblyError(f"{path}: not a template (a JSON object); synthesize it again")
+    return data
 
 
 def read_manifest(directory: str | os.PathLike[str]) -> Manifest:

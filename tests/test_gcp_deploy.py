@@ -718,3 +718,18 @@ def test_the_project_and_endpoint_come_from_the_environment(
     out = _synth(tmp_path / "out", "envy")
     assert ik.deploy(str(out), yes=True).instances["envy"].status == "created"
     assert any(p.startswith("projects/from-env/global/networks/envy-net") for p in server.resources("from-env"))
+
+
+def test_an_assembly_synthesized_as_yaml_deploys_and_redeploys_unchanged(
+    tmp_path: Path, settings: DeploySettings
+) -> None:
+    """Templates written with ``synth --format yaml`` are read as YAML (the deployer read
+    every compute template as JSON)."""
+    out = tmp_path / "out"
+    app = ik.App("knobs")
+    app.add("yaml-vm", Knobs, KnobsInputs())
+    app.synth(str(out), format="yaml")
+    assert (out / "yaml-vm.compute.yaml").is_file()
+    assert {r.status for r in _deploy(out, settings).instances.values()} == {"created"}
+    assert {r.status for r in _deploy(out, settings).instances.values()} == {"unchanged"}
+    assert ik.destroy(str(out), yes=True, settings=settings).ok

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Status, Target
-from infrakit.errors import DeployError
+from infrakit.errors import AssemblyError, DeployError
 
 __all__ = ["BOOTSTRAP_STACK", "TEMPLATE_BODY_LIMIT", "AwsDeployer", "bootstrap", "capabilities", "stack_name"]
 
@@ -575,22 +575,12 @@ def _s3_client(session: Any, config: Any) -> Any:
 
 
 def _read_template(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DeployError(f"{path}: cannot read the template: {exc}") from None
-    try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
+    from infrakit._manifest import read_template
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as exc:
-        raise DeployError(f"{path}: not a readable template ({type(exc).__name__}); synthesize it again") from None
-    if not isinstance(data, dict):
-        raise DeployError(f"{path}: not a CloudFormation template")
-    return data
+    try:
+        return read_template(path)
+    except AssemblyError as exc:
+        raise DeployError(str(exc)) from None
 
 
 def _outputs(stack: Mapping[str, Any]) -> dict[str, str]:

@@ -52,7 +52,8 @@ from urllib.parse import urlsplit
 import attrs
 
 from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Target
-from infrakit.errors import DeployError
+from infrakit._manifest import read_template
+from infrakit.errors import AssemblyError, DeployError
 from infrakit.gcp._client import api_path, message_json, request_message
 from infrakit.gcp._names import deployed_name, fit
 
@@ -146,9 +147,9 @@ def _read_template(target: Target) -> tuple[list[_Resource], dict[str, Any], lis
     from infrakit.gcp._types import KINDS
 
     try:
-        body = json.loads(target.template_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DeployError(f"instance {target.name!r}: cannot read {target.template_path}: {exc}") from None
+        body = read_template(target.template_path)
+    except AssemblyError as exc:
+        raise DeployError(f"instance {target.name!r}: {exc}") from None
     resources: list[_Resource] = []
     for item in body.get("resources", []):
         type_name = item.get("type")
