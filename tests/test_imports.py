@@ -33,3 +33,24 @@ def test_synthesizing_an_app_imports_nothing_heavy(tmp_path: Path) -> None:
     modules = imported_after(code)
     assert [m for m in HEAVY if m in modules] == []
     assert "infrakit.aws.ec2" in modules  # the probe did synthesize
+
+
+def test_resource_policies_are_made_only_when_used() -> None:
+    modules = imported_after("import infrakit.aws.ec2\ninfrakit.aws.ec2.Instance('Web', image_id='ami-1')")
+    assert "infrakit.aws._policies" not in modules
+    modules = imported_after("from infrakit.aws import CreationPolicy")
+    assert "infrakit.aws._policies" in modules
+
+
+def test_a_wrong_policy_value_is_refused_before_any_policy_class_is_made() -> None:
+    code = (
+        "import infrakit.aws.ec2, sys\n"
+        "try:\n"
+        "    infrakit.aws.ec2.Instance('Web', creation_policy={'ResourceSignal': {}})\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+        "print('infrakit.aws._policies' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    assert "PropertyTypeError" in out and "creation_policy takes a CreationPolicy(...)" in out
+    assert out.splitlines()[-1] == "False"

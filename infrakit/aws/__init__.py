@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from infrakit._tags import Tag
     from infrakit.aws._custom import CustomResource
     from infrakit.aws._import import ImportProblem, import_template
-    from infrakit.aws._options import CreationPolicy, UpdatePolicy
+    from infrakit.aws._policies import CreationPolicy, UpdatePolicy
 
 __all__ = [
     "RESOURCE_TYPES",
@@ -49,9 +49,9 @@ def __getattr__(name: str) -> Any:
 
         return Tag
     if name in ("CreationPolicy", "UpdatePolicy"):
-        from infrakit.aws import _options
+        from infrakit.aws import _policies
 
-        return getattr(_options, name)
+        return getattr(_policies, name)
     if name in ("import_template", "ImportProblem"):
         from infrakit.aws import _import
 

@@ -22,12 +22,13 @@ from infrakit._resource import (
     make_property_class,
     make_resource_class,
 )
-from infrakit.aws._options import OPTIONS, CreationPolicy, UpdatePolicy
+from infrakit.aws._options import OPTIONS
 from infrakit.aws._provider import AWS
 
 if TYPE_CHECKING:
     from infrakit._expr import Expr
     from infrakit._tags import Tag
+    from infrakit.aws._policies import CreationPolicy, UpdatePolicy
 
 __all__ = [
     "AwsProperty",
@@ -122,3 +123,12 @@ def service(
         )
 
     return lazy_module(module_name, table, build, "resource type")
+
+
+def __getattr__(name: str) -> Any:
+    # The policy classes are made on first use (importing a service module does not make them).
+    if name in ("CreationPolicy", "UpdatePolicy"):
+        from infrakit.aws import _policies
+
+        return getattr(_policies, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

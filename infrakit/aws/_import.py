@@ -974,12 +974,12 @@ class _Importer:
             if not isinstance(body["Metadata"], dict):
                 self.problem(f"{path}.Metadata", f"must be a mapping, got {_short(body['Metadata'])}")
             args.append(prefixed("metadata=", self._any(body["Metadata"], f"{path}.Metadata")))
-        from infrakit.aws import _options
+        from infrakit.aws import _policies
 
         for key, option in (("CreationPolicy", "creation_policy"), ("UpdatePolicy", "update_policy")):
             if key in body:
                 self.policies.add(key)
-                args.append(prefixed(f"{option}=", self._value(body[key], ("obj", key), f"{path}.{key}", _options)))
+                args.append(prefixed(f"{option}=", self._value(body[key], ("obj", key), f"{path}.{key}", _policies)))
         head = "CustomResource" if res.class_name == "CustomResource" else f"{res.module}.{res.class_name}"
         return call(head, *args)
 
@@ -1062,8 +1062,8 @@ class _Importer:
                 self.problem(path, f"expected {_owner(nested)} (a mapping), got {value!r}")
                 return self._any(value, path)
             module = nested.__module__.rsplit(".", 1)[-1]
-            head = nested.__qualname__ if module == "_options" else f"{module}.{nested.__qualname__}"
-            return call(head, *self._properties(nested, value, path, owner if module != "_options" else nested))
+            head = nested.__qualname__ if module == "_policies" else f"{module}.{nested.__qualname__}"
+            return call(head, *self._properties(nested, value, path, owner if module != "_policies" else nested))
         if kind == "union":
             return self._union(value, arg, path, owner)
         self.problem(path, f"unknown type spec {spec!r}")
@@ -1724,7 +1724,7 @@ def _nested(owner: Any, name: str) -> Any:
     """The class a ``("obj", name)`` spec of ``owner`` names (a nested type, or a policy class)."""
     found = getattr(owner, name, None)
     if found is None:
-        from infrakit.aws._options import _POLICY_CLASSES
+        from infrakit.aws._policies import _POLICY_CLASSES
 
         found = _POLICY_CLASSES[name]
     return found
