@@ -99,11 +99,12 @@ def run_child(code: str) -> dict[str, Any]:
     return result
 
 
-def run_measured(code: str) -> dict[str, Any]:
-    """Like :func:`run_child`, with the child's own ``ru_maxrss`` from ``wait4``."""
+def run_measured(code: str, env: dict[str, str] | None = None, cwd: str | None = None) -> dict[str, Any]:
+    """Like :func:`run_child`, with the child's own ``ru_maxrss`` from ``wait4``; ``env`` and
+    ``cwd``: the child's environment and directory (default: this process's)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=err)
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=err, env=env, cwd=cwd)
         _pid, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)

@@ -13,10 +13,15 @@ where the machine has one:
 - **memory curve**: peak RSS (``ru_maxrss``) of a cold synthesis of 50 / 500 / 2,000 /
   10,000 pairs, both sides. Target: infrakit's 2,000-pair figure <= 1.3x its 50-pair figure.
 
+infrakit runs two ways (``--install``): from a **wheel** installed into a directory of its own
+(built from this checkout, put first on ``PYTHONPATH``: what a user runs, the cache key reading
+the distribution's ``RECORD``), and from this **checkout** (the editable install: no ``RECORD``,
+so the cache key hashes infrakit's 11 MB of source, on a thread beside the rendering).
+
 ``--profile`` also prints where the one-pair run spends its time (cProfile, cumulative,
 infrakit's own functions and the imports), the figures README.md's issue-15 section quotes.
 
-``python benchmarks/bench_loop.py [--runs N] [--curve 50,500,2000,10000] [--profile]``
+``python benchmarks/bench_loop.py [--runs N] [--curve 50,500,2000,10000] [--install wheel,checkout] [--profile]``
 """
 
 from __future__ import annotations
@@ -61,25 +66,61 @@ def _where() -> str | None:
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
-def _pairs(kind: str, pairs: int) -> dict[str, Any]:
+def _wheel_env(tmp: str) -> dict[str, str]:
+    """The environment of a child running infrakit from a wheel of this checkout, installed
+    (and compiled) into ``tmp``: the way a user has it. (Such a child runs in ``tmp``: run in
+    the checkout, ``-c``'s first import path, the current directory, would find its source.)"""
+    wheels, site = Path(tmp) / "wheels", Path(tmp) / "site"
+    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
+    wheel = next(wheels.glob("infrakit-*.whl"))
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(site)], check=True)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+    env[_CWD] = tmp
+    where = subprocess.run(
+        [sys.executable, "-c", "import infrakit; print(infrakit.__file__)"],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not where.startswith(str(site)):
+        raise SystemExit(f"the wheel's infrakit is not the one imported ({where})")
+    return env
+
+
+def _pairs(kind: str, pairs: int, env: dict[str, str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-loop-", dir=_where()) as tmp:
         out = str(Path(tmp) / "out")
         code = (INFRAKIT if kind == "infrakit" else TROPOSPHERE).format(pairs=pairs, out=out, jobs=1)
-        return run_measured(code)
+        return _run(code, env if kind == "infrakit" else None)
 
 
-def _import_ms(runs: int) -> list[float]:
+_CWD = "BENCH_LOOP_CWD"  # where a child with this environment runs (see _wheel_env)
+
+
+def _run(code: str, env: dict[str, str] | None) -> dict[str, Any]:
+    return run_measured(code, env, env.get(_CWD) if env else None)
+
+
+def _import_ms(runs: int, env: dict[str, str] | None) -> list[float]:
     found = []
     for _ in range(runs):
         done = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", "import infrakit"], capture_output=True, text=True, check=True
+            [sys.executable, "-X", "importtime", "-c", "import infrakit"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=env.get(_CWD) if env else None,
         )
         line = [x for x in done.stderr.splitlines() if re.search(r"\|\s+infrakit$", x)][-1]
         found.append(int(line.split("|")[1]) / 1000)
     return found
 
 
-def _profile_one_pair(top: int = 25) -> None:
+def _profile_one_pair(env: dict[str, str] | None, top: int = 25) -> None:
     """cProfile of one cold one-pair synthesis, in a child: the ``top`` entries by
     cumulative time (interpreter start-up aside)."""
     import pstats
@@ -88,7 +129,11 @@ def _profile_one_pair(top: int = 25) -> None:
         program, stats = Path(tmp) / "program.py", Path(tmp) / "stats"
         program.write_text(INFRAKIT.format(pairs=1, out=str(Path(tmp) / "out"), jobs=1))
         subprocess.run(
-            [sys.executable, "-m", "cProfile", "-o", str(stats), str(program)], check=True, capture_output=True
+            [sys.executable, "-m", "cProfile", "-o", str(stats), str(program)],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=env.get(_CWD) if env else None,
         )
         found = pstats.Stats(str(stats))
         total = max(v[3] for v in found.stats.values())  # type: ignore[attr-defined]
@@ -117,34 +162,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--curve", default="50,500,2000,10000")
+    parser.add_argument("--install", default="wheel,checkout", help="how infrakit runs: wheel, checkout or both")
     parser.add_argument("--profile", action="store_true", help="also print a profile of the one-pair run")
     args = parser.parse_args()
+    installs = [i for i in args.install.split(",") if i]
+    if not installs or set(installs) - {"wheel", "checkout"}:
+        parser.error("--install takes wheel, checkout or both (comma-separated)")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "infrakit"), str(HERE)], check=True)
+    with tempfile.TemporaryDirectory(prefix="bench-loop-wheel-") as tmp:
+        envs = {i: (_wheel_env(tmp) if i == "wheel" else None) for i in installs}
+        print(f"one-unit loop, fresh processes, min (median) of {args.runs}, to {_where() or tempfile.gettempdir()}:")
+        for install, env in envs.items():
+            ik_pair, tr_pair, ik_one, tr_one = [], [], [], []
+            for _ in range(args.runs):  # alternate, so load on the machine hits both sides alike
+                ik_pair.append(_pairs("infrakit", 1, env)["wall"])
+                tr_pair.append(_pairs("troposphere", 1)["wall"])
+                ik_one.append(_run(ONE_INFRAKIT, env)["wall"])
+                tr_one.append(run_measured(ONE_TROPOSPHERE)["wall"])
+            print(f" infrakit from the {install}:")
+            _row("one wired pair -> assembly", ik_pair, tr_pair)
+            _row("one component -> JSON (python -c)", ik_one, tr_one)
+            imports = _import_ms(args.runs, env)
+            print(
+                f"  import infrakit (-X importtime)     {min(imports):.1f} ms (median {statistics.median(imports):.1f})"
+            )
+            if args.profile:
+                _profile_one_pair(env)
 
-    print(f"one-unit loop, fresh processes, min (median) of {args.runs}, to {_where() or tempfile.gettempdir()}:")
-    ik_pair, tr_pair, ik_one, tr_one = [], [], [], []
-    for _ in range(args.runs):  # alternate, so load on the machine hits both sides alike
-        ik_pair.append(_pairs("infrakit", 1)["wall"])
-        tr_pair.append(_pairs("troposphere", 1)["wall"])
-        ik_one.append(run_measured(ONE_INFRAKIT)["wall"])
-        tr_one.append(run_measured(ONE_TROPOSPHERE)["wall"])
-    _row("one wired pair -> assembly", ik_pair, tr_pair)
-    _row("one component -> JSON (python -c)", ik_one, tr_one)
-    imports = _import_ms(args.runs)
-    print(f"  import infrakit (-X importtime)     {min(imports):.1f} ms (median {statistics.median(imports):.1f})")
-    if args.profile:
-        _profile_one_pair()
-
-    print("\npeak RSS of a cold synthesis (MB), and wall time (s):")
-    base = None
-    for pairs in [int(p) for p in args.curve.split(",") if p]:
-        ik, tr = _pairs("infrakit", pairs), _pairs("troposphere", pairs)
-        base = base or ik["maxrss_mb"]
-        print(
-            f"  {pairs:6} pairs: infrakit {ik['maxrss_mb']:7.1f} MB {ik['wall']:7.2f} s ({ik['maxrss_mb'] / base:4.2f}x"
-            f" the first)   troposphere {tr['maxrss_mb']:7.1f} MB {tr['wall']:7.2f} s   time ratio "
-            f"{ik['wall'] / tr['wall']:4.2f}x"
-        )
+        install, env = next(iter(envs.items()))
+        print(f"\npeak RSS of a cold synthesis (MB), and wall time (s); infrakit from the {install}:")
+        base = None
+        for pairs in [int(p) for p in args.curve.split(",") if p]:
+            ik, tr = _pairs("infrakit", pairs, env), _pairs("troposphere", pairs)
+            base = base or ik["maxrss_mb"]
+            print(
+                f"  {pairs:6} pairs: infrakit {ik['maxrss_mb']:7.1f} MB {ik['wall']:7.2f} s "
+                f"({ik['maxrss_mb'] / base:4.2f}x the first)   troposphere {tr['maxrss_mb']:7.1f} MB "
+                f"{tr['wall']:7.2f} s   time ratio {ik['wall'] / tr['wall']:4.2f}x"
+            )
 
 
 if __name__ == "__main__":
