@@ -10,6 +10,9 @@ where the machine has one:
   benchmark's network component to JSON text vs troposphere's same template. Target: <= 1x.
 - **import infrakit**: ``-X importtime``'s cumulative figure for ``infrakit``, minimum of
   ``--runs``. Target: <= 30 ms.
+- **the floor**: a fresh interpreter alone, and one that imports attrs (every component's inputs
+  and outputs are attrs classes), against troposphere's one pair: no design-conforming
+  synthesizer goes below it.
 - **memory curve**: peak RSS (``ru_maxrss``) of a cold synthesis of 50 / 500 / 2,000 /
   10,000 pairs, both sides. Target: infrakit's 2,000-pair figure <= 1.3x its 50-pair figure.
 
@@ -58,6 +61,15 @@ ONE_TROPOSPHERE = (
 import troposphere_app
 text = troposphere_app.network("10.0.0.0/16", "bench").to_json()
 print(json.dumps({"inside": time.perf_counter() - _t0, "size": len(text)}))
+"""
+)
+
+
+FLOOR = (
+    PRELUDE
+    + """
+{imports}
+print(json.dumps({{"inside": time.perf_counter() - _t0}}))
 """
 )
 
@@ -150,10 +162,10 @@ def _profile_one_pair(env: dict[str, str] | None, top: int = 25) -> None:
                 break
 
 
-def _row(label: str, ik: list[float], tropo: list[float], unit: str = "s") -> None:
+def _row(label: str, ik: list[float], tropo: list[float], unit: str = "s", side: str = "infrakit") -> None:
     a, b = min(ik), min(tropo)
     print(
-        f"  {label:34} infrakit {a:7.3f} {unit} (median {statistics.median(ik):.3f})   "
+        f"  {label:34} {side:8} {a:7.3f} {unit} (median {statistics.median(ik):.3f})   "
         f"troposphere {b:7.3f} {unit} (median {statistics.median(tropo):.3f})   ratio {a / b:5.2f}x"
     )
 
@@ -188,6 +200,17 @@ def main() -> None:
             )
             if args.profile:
                 _profile_one_pair(env)
+
+        # What no synthesizer built on the design can go below: the interpreter's start and
+        # `import attrs` (components' inputs and outputs are attrs classes, DESIGN.md).
+        floor, start, tr_pair = [], [], []
+        for _ in range(args.runs):
+            start.append(run_measured(FLOOR.format(imports=""))["wall"])
+            floor.append(run_measured(FLOOR.format(imports="import attrs"))["wall"])
+            tr_pair.append(_pairs("troposphere", 1)["wall"])
+        print(" the floor, against troposphere's one wired pair:")
+        _row("python -c (interpreter start)", start, tr_pair, side="floor")
+        _row("python -c 'import attrs'", floor, tr_pair, side="floor")
 
         install, env = next(iter(envs.items()))
         print(f"\npeak RSS of a cold synthesis (MB), and wall time (s); infrakit from the {install}:")
