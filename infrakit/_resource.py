@@ -12,6 +12,7 @@ import contextvars
 import enum
 import functools
 import math
+import operator
 import sys
 import typing
 from collections.abc import Callable, Collection, Iterator
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from infrakit._expr import Expr, GetAtt, Ref, compatible, describe_value
+from infrakit._expr import Expr, GetAtt, ParamRef, Ref, compatible, describe_value
 from infrakit.errors import (
     DefinitionError,
     InfrakitError,
@@ -344,15 +345,18 @@ class Resource:
         """Every value set on the resource that may hold expressions, with how a message names
         it: its properties, then its options that take expressions (synth checks their
         references)."""
-        for py, *_ in type(self)._props:
-            value = getattr(self, py)
+        cls = type(self)
+        plan = cls.__dict__.get("_values_plan")
+        if plan is None:
+            plan = _values_plan(cls)
+        labels, get, options = plan
+        for label, value in zip(labels, get(self), strict=True):
             if value is not None:
-                yield f"property `{py}`", value
-        for option in type(self)._options:
-            if option.expressions:
-                value = option_value(self, option.name)
-                if value is not None:
-                    yield option.name, value
+                yield label, value
+        for name in options:
+            value = option_value(self, name)
+            if value is not None:
+                yield name, value
 
     def dependencies(self) -> list[Resource]:
         """The resources named in ``depends_on``."""
@@ -360,6 +364,36 @@ class Resource:
         if deps is None:
             return []
         return list(deps) if isinstance(deps, (list, tuple)) else [deps]
+
+
+def props_getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the values of every property of an object of ``cls`` (a resource or
+    property type class), in the order of ``cls._props``, in one call; made once per class."""
+    get: Callable[[Any], tuple[Any, ...]] | None = cls.__dict__.get("_props_getter")
+    if get is not None:
+        return get
+    names = tuple(prop[0] for prop in cls._props)  # type: ignore[attr-defined]
+    if len(names) > 1:
+        get = operator.attrgetter(*names)
+    elif names:
+        one = operator.attrgetter(names[0])
+        get = lambda obj: (one(obj),)  # noqa: E731
+    else:
+        get = lambda _obj: ()  # noqa: E731
+    cls._props_getter = get  # type: ignore[attr-defined]
+    return get
+
+
+def _values_plan(cls: type[Resource]) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[str, ...]]:
+    """What :meth:`Resource._values` reads, made once per class: each property's label, its
+    properties' values (:func:`props_getter`) and the options that take expressions."""
+    plan = (
+        tuple(f"property `{prop[0]}`" for prop in cls._props),
+        props_getter(cls),
+        tuple(option.name for option in cls._options if option.expressions),
+    )
+    cls._values_plan = plan  # type: ignore[attr-defined]
+    return plan
 
 
 def _check_logical_id(inst: Any, value: Any) -> str:
@@ -668,8 +702,7 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     cls = type(obj)
     forms = cls._wire_forms
-    for py, wire, _spec, required in cls._props:
-        value = getattr(obj, py)
+    for (py, wire, _spec, required), value in zip(cls._props, props_getter(cls)(obj), strict=True):
         if value is None:
             if not required:
                 continue
@@ -687,7 +720,7 @@ def render_props(obj: Any, r: Any, where: str | None = None) -> dict[str, Any]:
                     raise _nan(value)
                 out[wire] = forms[py](value) if forms and py in forms else value
                 continue
-            out[wire] = forms[py](render_value(value, r)) if forms and py in forms else render_value(value, r)
+            out[wire] = forms[py](_render_value(value, r, "")) if forms and py in forms else _render_value(value, r, "")
         except _NotFinite as bad:
             bad.path = f".{py}{bad.path}"
             if where is None:
@@ -731,8 +764,12 @@ def _render_value(value: Any, r: Any, where: str) -> Any:
     if kind is list or kind is tuple:
         result = []
         for i, item in enumerate(value):
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool:
+                result.append(item)
+                continue
             try:
-                result.append(render_value(item, r))
+                result.append(_render_value(item, r, ""))
             except _Located as missing:
                 missing.path = f"[{i}]{missing.path}"
                 raise
@@ -740,8 +777,12 @@ def _render_value(value: Any, r: Any, where: str) -> Any:
     if kind is dict:
         rendered = {}
         for key, item in value.items():
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool:
+                rendered[key] = item
+                continue
             try:
-                rendered[key] = render_value(item, r)
+                rendered[key] = _render_value(item, r, "")
             except _Located as missing:
                 missing.path = f"[{key!r}]{missing.path}"
                 raise
@@ -759,21 +800,32 @@ def _render_value(value: Any, r: Any, where: str) -> Any:
     )
 
 
+#: The types of plain values, which hold no expression.
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+#: Expressions without sub-values (exact types: a subclass may have children).
+_LEAF_EXPRESSIONS = frozenset({Ref, GetAtt, ParamRef})
+
+
 def collect(value: Any, found: list[Expr[Any]]) -> None:
     """Append every expression inside ``value`` to ``found``, depth first."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
+    if kind in _LEAVES:
         return
-    if isinstance(value, Expr):
-        found.append(value)
-        for child in value._children():
-            collect(child, found)
-    elif isinstance(value, PropertyType):
-        for py, *_ in kind._props:
-            collect(getattr(value, py), found)
-    elif kind is list or kind is tuple:
+    leaves = _LEAVES
+    if kind is list or kind is tuple:
         for v in value:
-            collect(v, found)
+            if type(v) not in leaves:
+                collect(v, found)
     elif kind is dict:
         for v in value.values():
-            collect(v, found)
+            if type(v) not in leaves:
+                collect(v, found)
+    elif isinstance(value, Expr):
+        found.append(value)
+        if kind not in _LEAF_EXPRESSIONS:
+            for child in value._children():
+                collect(child, found)
+    elif isinstance(value, PropertyType):
+        for v in props_getter(kind)(value):
+            if type(v) not in leaves:
+                collect(v, found)

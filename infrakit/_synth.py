@@ -7,7 +7,7 @@ from typing import Any
 
 from infrakit._component import Component, Synthesis, run_build
 from infrakit._contract import out_options, output_aliases, outputs_fields, parameter_name
-from infrakit._expr import ConditionRef, Expr, GetAtt, ParamRef, Ref, find_expression_text
+from infrakit._expr import Call, ConditionRef, Expr, GetAtt, ListExpr, ParamRef, Ref, find_expression_text
 from infrakit._resource import BUILDING, Resource, building_prefix, collect
 from infrakit.errors import (
     DanglingReferenceError,
@@ -227,17 +227,41 @@ def check_references(synthesis: Synthesis) -> None:
             by_name.update({parameter_name(synthesis.provider, p): k for k, p in synthesis.parameters.items()})
         return by_name
 
-    def check(value: Any, where: str, owner: Resource | None) -> None:
+    by_id = synthesis.by_id
+    parameters = synthesis.parameters
+
+    def check(value: Any, place: str | tuple[Resource, str], owner: Resource | None) -> None:
+        """``place`` says where ``value`` is, for messages: the text, or ``(resource, label)``
+        (made into text only when something is wrong)."""
         found: list[Expr[Any]] = []
         try:
             collect(value, found)
         except RecursionError:
             raise PropertyTypeError(
-                f"{where}: the value contains itself or is nested too deeply (a template holds plain, "
-                "finite JSON data); build it without cycles"
+                f"{_where(synthesis, place)}: the value contains itself or is nested too deeply (a template holds "
+                "plain, finite JSON data); build it without cycles"
             ) from None
         for expr in found:
-            _check_expr(synthesis, expr, where, used)
+            kind = type(expr)
+            # The common nodes first, decided here (the same checks as _check_expr's).
+            if kind is Ref or kind is GetAtt:
+                target = expr.resource  # type: ignore[attr-defined]
+                if by_id.get(target.logical_id) is not target:
+                    _check_expr(synthesis, expr, _where(synthesis, place), used)
+                if owner is not None:
+                    targets = depends[owner]
+                    if target not in targets:
+                        targets.append(target)
+                continue
+            if kind is ParamRef:
+                parameter = expr.parameter  # type: ignore[attr-defined]
+                if parameters.get(parameter.key) is not parameter:
+                    _check_expr(synthesis, expr, _where(synthesis, place), used)
+                used.add(parameter.key)
+                continue
+            if kind is Call or kind is ListExpr:  # a plain function or list: its children were collected
+                continue
+            _check_expr(synthesis, expr, _where(synthesis, place), used)
             if isinstance(expr, ConditionRef):
                 used_conditions.add(expr.name)
             text_names = getattr(expr, "text_names", None)
@@ -246,8 +270,8 @@ def check_references(synthesis: Synthesis) -> None:
                 for name in text_names():
                     if name in keys:
                         used.add(keys[name])
-                    elif owner is not None and name in synthesis.by_id:
-                        target = synthesis.by_id[name]
+                    elif owner is not None and name in by_id:
+                        target = by_id[name]
                         if target is not owner and target not in depends[owner]:
                             depends[owner].append(target)
             if owner is not None and isinstance(expr, (Ref, GetAtt)):
@@ -256,18 +280,18 @@ def check_references(synthesis: Synthesis) -> None:
                     targets.append(expr.resource)
 
     for resource in synthesis.resources:
-        where = f"{synthesis.name}: {resource._describe()}"
         depends[resource] = []
         for dep in resource.dependencies():
-            if not isinstance(dep, Resource) or synthesis.by_id.get(dep.logical_id) is not dep:
+            if not isinstance(dep, Resource) or by_id.get(dep.logical_id) is not dep:
                 shown = dep._describe() if isinstance(dep, Resource) else repr(dep)
                 raise DanglingReferenceError(
-                    f"{where}: depends_on names {shown}, which is not part of the component; add it with self.add(...)"
+                    f"{synthesis.name}: {resource._describe()}: depends_on names {shown}, which is not part of the "
+                    "component; add it with self.add(...)"
                 )
             if dep not in depends[resource]:
                 depends[resource].append(dep)
         for label, value in resource._values():
-            check(value, f"{where}: {label}", resource)
+            check(value, (resource, label), resource)
     for resource in synthesis.resources:
         condition = getattr(resource, "condition", None)
         if isinstance(condition, str):
@@ -303,6 +327,14 @@ def check_references(synthesis: Synthesis) -> None:
         )
     synthesis.depends = depends
     _check_cycles(synthesis, depends)
+
+
+def _where(synthesis: Synthesis, place: str | tuple[Resource, str]) -> str:
+    """The text of a place :func:`check_references` names in a message."""
+    if isinstance(place, str):
+        return place
+    resource, label = place
+    return f"{synthesis.name}: {resource._describe()}: {label}"
 
 
 def _refuse_secret_output(synthesis: Synthesis, name: str, value: Any) -> None:

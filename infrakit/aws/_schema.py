@@ -31,9 +31,12 @@ import importlib
 import json
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+import orjson
 
 from infrakit._expr import Expr
 from infrakit._resource import PropertyType
@@ -870,8 +873,10 @@ def resource_problems(type_name: str, properties: Any) -> list[str]:
     """Every problem of a rendered resource's ``Properties`` (a template dict), each as
     ``"Path.To.Property: what is wrong"``; ``[]`` for a type without a schema."""
     schema = schema_for(type_name)
-    if schema is None:
-        return []
+    return [] if schema is None else _problems(schema, properties)
+
+
+def _problems(schema: Schema, properties: Any) -> list[str]:
     checker = _Checker(schema, full=True)
     checker.check(schema.root, {} if properties is None else properties, ())
     return [f"{_format_path(p) or 'Properties'}: {m}" for p, m in checker.problems]
@@ -1078,14 +1083,79 @@ def check_given(resource: Any, given: Mapping[str, Any]) -> None:
             )
 
 
+#: Rendered resources found free of problems: ``(schema, JSON text of the properties)``,
+#: in the order they were added. Many instances of one component render identical resources;
+#: each is checked once. Bounded (by count and by the bytes of the texts held), so memory
+#: stays flat however many instances are synthesized.
+_PASSED: dict[tuple[Schema, bytes], None] = {}
+_PASSED_MAX_COUNT = 1024
+_PASSED_MAX_BYTES = 1 << 20
+_passed_bytes = 0
+_PASSED_LOCK = threading.Lock()
+
+
+def _verdict_key(schema: Schema, properties: Any) -> tuple[Schema, bytes] | None:
+    """The exact key of a verdict on ``properties``: their JSON text, when they are plain
+    JSON data only (``dict`` with ``str`` keys, ``list``, ``str``, ``int``, ``bool``,
+    ``None`` and finite ``float``, exact types), so that equal texts mean values the check
+    cannot tell apart; ``None`` (no memo) for anything else (a tuple, a subclass, NaN...:
+    such values are written as the same text as a plain one) or a large value."""
+    try:
+        text = orjson.dumps(properties)  # refuses cycles, deep nesting, big ints, other types
+    except orjson.JSONEncodeError:
+        return None
+    if len(text) > _PASSED_MAX_BYTES // 16:
+        return None
+    stack = [properties]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is dict:
+            for key in node:
+                if type(key) is not str:
+                    return None
+            extend(node.values())
+        elif kind is list:
+            extend(node)
+        elif kind is float:
+            if not math.isfinite(node):
+                return None
+        elif not (kind is str or kind is int or kind is bool or node is None):
+            return None
+    return schema, text
+
+
+def _remember_passed(key: tuple[Schema, bytes]) -> None:
+    global _passed_bytes
+    with _PASSED_LOCK:  # components may be synthesized from several threads
+        if key in _PASSED:
+            return
+        _PASSED[key] = None
+        _passed_bytes += len(key[1])
+        while len(_PASSED) > _PASSED_MAX_COUNT or _passed_bytes > _PASSED_MAX_BYTES:
+            oldest = next(iter(_PASSED))
+            del _PASSED[oldest]
+            _passed_bytes -= len(oldest[1])
+
+
 def check_rendered(where: str, resource: Any, properties: Mapping[str, Any]) -> None:
     """Check a resource's rendered ``Properties`` against its schema, at synth. Raises
     :class:`infrakit.errors.SchemaError` listing every problem, naming ``where`` (the
-    component and resource) and each property."""
+    component and resource) and each property. A verdict of no problems is remembered for
+    identical properties of the same type (see :data:`_PASSED`)."""
     from infrakit.errors import SchemaError
 
-    problems = resource_problems(resource.resource_type, properties)
+    schema = schema_for(resource.resource_type)
+    if schema is None:
+        return
+    key = _verdict_key(schema, properties)
+    if key is not None and key in _PASSED:
+        return
+    problems = _problems(schema, properties)
     if problems:
         listed = "; ".join(_py_path(type(resource), p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise SchemaError(f"{where}: {listed}{more}")
+    if key is not None:
+        _remember_passed(key)
