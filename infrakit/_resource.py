@@ -425,10 +425,21 @@ class PropertyType:
 
 def _checker(owner: Callable[[Any], str], py: str, spec: Any, lookup: Lookup) -> Callable[[Any, Any], None]:
     plain = _SCALARS.get(spec) if isinstance(spec, str) and spec in ("str", "bool") else None
+    number = spec in ("int", "float")
+    expected: list[Any] = []  # the spec's value type, made when an expression is first given
 
     def check(inst: Any, value: Any) -> None:
-        if value is None or type(value) is plain:  # the common case, decided without a call
+        # The common cases, decided as check_value would, without its call.
+        kind = type(value)
+        if value is None or kind is plain:
             return
+        if number and kind is int and _INT_MIN <= value <= _INT_MAX:
+            return
+        if isinstance(value, Expr):
+            if not expected:
+                expected.append(spec_type(spec))
+            if compatible(expected[0], value.type):
+                return
         problem = check_value(spec, value, lookup, type(inst)._numbers_as_text)
         if problem and isinstance(inst, Resource) and py == type(inst)._tags_field():
             from infrakit._tags import tags_fit

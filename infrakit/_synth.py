@@ -291,7 +291,8 @@ def check_references(synthesis: Synthesis) -> None:
             if dep not in depends[resource]:
                 depends[resource].append(dep)
         for label, value in resource._values():
-            check(value, (resource, label), resource)
+            if type(value) not in _PLAIN:  # a str, number or bool holds no reference
+                check(value, (resource, label), resource)
     for resource in synthesis.resources:
         condition = getattr(resource, "condition", None)
         if isinstance(condition, str):
@@ -327,6 +328,9 @@ def check_references(synthesis: Synthesis) -> None:
         )
     synthesis.depends = depends
     _check_cycles(synthesis, depends)
+
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def _where(synthesis: Synthesis, place: str | tuple[Resource, str]) -> str:

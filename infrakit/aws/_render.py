@@ -384,7 +384,8 @@ def _metadata(r: _Renderer, synthesis: Any, parameters: dict[str, Any]) -> dict[
     """The template's Metadata: ``template.metadata`` entries, and the console's parameter
     groups and labels (``AWS::CloudFormation::Interface``) from ``ik.param(group=, label=)``."""
     r.where = f"{synthesis.name}: template metadata"
-    metadata: dict[str, Any] = dict(r.value(synthesis.extras.get("Metadata") or {}))
+    given = synthesis.extras.get("Metadata")
+    metadata: dict[str, Any] = dict(r.value(given)) if given else {}
     groups: dict[str, list[str]] = {}
     labels: dict[str, Any] = {}
     for p in synthesis.parameters.values():
@@ -438,7 +439,8 @@ def _transforms(r: _Renderer, synthesis: Any) -> list[Any]:
     from infrakit.aws.template import LANGUAGE_EXTENSIONS
 
     r.where = f"{synthesis.name}: transform"
-    listed: list[Any] = list(r.value(synthesis.extras.get("Transform") or []))
+    given = synthesis.extras.get("Transform")
+    listed: list[Any] = list(r.value(given)) if given else []
     if r.language_extensions and LANGUAGE_EXTENSIONS not in listed:
         listed.insert(0, LANGUAGE_EXTENSIONS)
     sam = synthesis.extras.get("Globals") or any(
