@@ -65,7 +65,7 @@ class _Outputs:
 
     def __init__(self, instance: Instance[Any, Any]) -> None:
         self._instance = instance
-        self._fields = dict(outputs_fields(instance.component.outputs_type))
+        self._fields = _output_types(instance.component.outputs_type)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -93,21 +93,35 @@ class _Outputs:
         return list(self._fields)
 
 
+def _output_types(outputs_cls: type) -> dict[str, Any]:
+    """``{output field: T}`` of an outputs class: one dict per class, shared by its instances'
+    ``outputs`` (never mutated)."""
+    found: dict[str, Any] | None = _OUTPUT_TYPES.get(outputs_cls)
+    if found is None:
+        found = _OUTPUT_TYPES[outputs_cls] = dict(outputs_fields(outputs_cls))
+    return found
+
+
+_OUTPUT_TYPES: dict[type, dict[str, Any]] = {}
+
+
 class Instance(Generic[I, O]):
     """One named instance of a component in an app."""
+
+    # An app may hold ten thousand instances: no per-instance __dict__, and nothing kept that
+    # can be derived from the inputs (``outputs``, ``wires()``).
+    __slots__ = ("__weakref__", "app", "component", "inputs", "name")
 
     def __init__(self, app: App, name: str, component: type[Component[I, O]], inputs: I) -> None:
         self.app = app
         self.name = name
         self.component = component
         self.inputs = inputs
-        self.outputs: O = typing.cast(O, _Outputs(self))
-        # Inputs are frozen, so the wires are fixed when the instance is made.
-        self._wires: list[tuple[str, OutputRef[Any]]] = [
-            (name, getattr(inputs, name))
-            for name, info in inputs_fields(type(inputs))
-            if info.kind == "param" and isinstance(getattr(inputs, name), OutputRef)
-        ]
+
+    @property
+    def outputs(self) -> O:
+        """Every declared output, as a wireable expression (``instance.outputs.vpc_id``)."""
+        return typing.cast(O, _Outputs(self))
 
     @property
     def provider(self) -> str:
@@ -115,8 +129,14 @@ class Instance(Generic[I, O]):
         return self.app._synthesized.get(self.name, "")
 
     def wires(self) -> list[tuple[str, OutputRef[Any]]]:
-        """``(input field, output)`` for every wired ``Param`` input."""
-        return list(self._wires)
+        """``(input field, output)`` for every wired ``Param`` input (the inputs are frozen:
+        always the same)."""
+        inputs = self.inputs
+        return [
+            (name, value)
+            for name, info in inputs_fields(type(inputs))
+            if info.kind == "param" and isinstance(value := getattr(inputs, name), OutputRef)
+        ]
 
     def depends_on(self) -> list[str]:
         """Names of the instances this one consumes outputs of, sorted."""
@@ -173,7 +193,8 @@ class App:
         for field, ref in instance.wires():
             self._check_wire(instance, field, ref)
         self.instances[name] = instance
-        self._folded[name.lower()] = name
+        folded = name.lower()
+        self._folded[name if folded == name else folded] = name  # one string when already lower-case
         for _field, ref in instance.wires():
             integration = self.integration_of(ref)
             if integration != "parameters":

@@ -22,7 +22,7 @@ import tempfile
 import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 
@@ -106,15 +106,17 @@ class Session:
             self.providers[producer.name] = provider
         return output_name(provider, outputs_type, ref.field)
 
-    def digest(self, instance: Instance[Any, Any]) -> str:
-        """:func:`inputs_digest` of an instance's inputs, computed once (inputs are frozen)."""
-        digest = self._digests.get(instance.name)
+    def digest(self, instance: Instance[Any, Any], *, last: bool = False) -> str:
+        """:func:`inputs_digest` of an instance's inputs, computed once (inputs are frozen);
+        ``last``: its last use (the manifest entry holds it from then on), no longer kept here."""
+        digest = self._digests.pop(instance.name, None) if last else self._digests.get(instance.name)
         if digest is None:
             digest = inputs_digest(instance.inputs, f"instance {instance.name!r}: ")
             tags = instance_tags(instance)
             if tags:  # ik.tags on the app or instance shape the template too
                 digest = hashlib.sha256(f"{digest}\0".encode() + _canonical_json(tags)).hexdigest()
-            self._digests[instance.name] = digest
+            if not last:
+                self._digests[instance.name] = digest
         return digest
 
 
@@ -578,7 +580,7 @@ def _entry(
         component=_component_name(instance.component),
         template=filename,
         sha256=hashlib.sha256(data).hexdigest(),
-        inputs_sha256=session.digest(instance),
+        inputs_sha256=session.digest(instance, last=True),
         parameters=parameters,
         outputs=[names[field] for field, _t, _v in synthesis.outputs],
         depends_on=instance.depends_on(),
@@ -752,15 +754,16 @@ def _synth_locked(
         def write(filename: str, data: bytes) -> None:
             writer.submit(_write_new, os.path.join(staging, filename), data)
 
-        # Of each instance, only its manifest data is kept (and what the rest of this
-        # function reads: _Kept), never its InstanceEntry: memory flat in the number of instances.
-        shared: dict[int, Any] = {}
+        # Of each instance, only its manifest data is kept (everything the rest of this function
+        # reads is in it), never its InstanceEntry: memory flat in the number of instances.
+        shared: dict[Any, Any] = {}
         entries: dict[str, dict[str, Any]] = {}
-        kept: dict[str, _Kept] = {}
 
-        def keep(name: str, entry: InstanceEntry, rendered: bool = True) -> None:
-            entries[name] = entry_data(entry, shared)
-            kept[name] = _Kept(entry.provider, entry.template, entry.assets, rendered)
+        def keep(name: str, entry: InstanceEntry) -> None:
+            data = entries[name] = entry_data(entry, shared)
+            key = keys.pop(name, None)
+            if key is not None:  # cache_key is an entry's last field: added last, in its place
+                data["cache_key"] = key
 
         # A consumer rendered now names its producers' outputs in the manifest, in the
         # producer's provider's spelling: the session knows them from the previous manifest.
@@ -768,20 +771,19 @@ def _synth_locked(
         _render_many(session, todo, format, jobs, tick, write, keep)
         if later is not None:
             later()
-            keys = {instance.name: _cache_key(session, instance, code, format) for instance in selected}
-        for name in kept:  # cache_key is an entry's last field: added last, in its place
-            entries[name]["cache_key"] = keys[name]
+            for instance in todo:  # every instance (nothing to reuse), its inputs digest in its entry
+                data = entries[instance.name]
+                data["cache_key"] = _cache_key(session, instance, code, format, data["inputs_sha256"])
         for name, entry in reuse.items():
             writer.submit(_outdir.link_or_copy, out / entry.template, staging / entry.template)
-            keep(name, entry, rendered=False)
+            keep(name, entry)
         # Each asset an instance uses: packaged now (rendered instances) or carried over.
         assets: dict[str, AssetEntry] = {}
-        for name in sorted(kept):
-            entry_kept = kept[name]
-            for asset_id in entry_kept.assets:
+        for name in sorted(entries):
+            for asset_id in entries[name].get("assets", ()):
                 if asset_id in assets:
                     continue
-                if entry_kept.rendered:
+                if name not in reuse:
                     asset = known_asset(asset_id)
                     assets[asset_id] = asset.entry()
                     writer.submit(_write_new, os.path.join(staging, asset.filename), asset.data)
@@ -791,12 +793,13 @@ def _synth_locked(
         writer.finish()
         # Rendered templates are read back from the staging directory, by a provider whose
         # names are shared (GCP) only.
-        _check_shared_names(app, kept, out, staging)
+        _check_shared_names(app, entries, reuse, out, staging)
         # A user's own files in the assembly directory are kept, never silently deleted.
-        written = {k.template for k in kept.values()} | {a.path for a in assets.values()} | {MANIFEST}
-        _outdir.carry_foreign(out, staging, foreign, written)
+        if foreign:
+            written = {e["template"] for e in entries.values()} | {a.path for a in assets.values()} | {MANIFEST}
+            _outdir.carry_foreign(out, staging, foreign, written)
         manifest = Manifest(app=app.name, integration=app.integration, instances={}, assets=assets).to_dict()
-        manifest["instances"] = {name: entries[name] for name in sorted(entries)}  # its place kept
+        manifest["instances"] = {name: entries.pop(name) for name in sorted(entries)}  # its place kept
         _write_manifest(staging / MANIFEST, manifest)
         _swap(staging, out)
     except BaseException:
@@ -804,30 +807,26 @@ def _synth_locked(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if report is not None:  # once the new assembly is in place: rendered now, or carried over
-        for name in sorted(kept):
-            report(name, not kept[name].rendered)
+        for name in manifest["instances"]:
+            report(name, name in reuse)
     return manifest
 
 
-class _Kept(NamedTuple):
-    """What the assembly writer keeps of an instance beside its manifest data."""
-
-    provider: str
-    template: str
-    assets: list[str]
-    rendered: bool  # now (its template is in the staging directory), or carried over
-
-
-def _check_shared_names(app: App, instances: dict[str, _Kept], out: Path, staging: Path) -> None:
+def _check_shared_names(
+    app: App, entries: dict[str, dict[str, Any]], reused: dict[str, InstanceEntry], out: Path, staging: Path
+) -> None:
     """Refuse two instances deploying one name where a provider's names are shared by every
-    deployment (GCP: project-global); the provider says which names, with ``shared_names``."""
+    deployment (GCP: project-global); the provider says which names, with ``shared_names``.
+    ``entries``: the new manifest's data; ``reused``: the instances carried over (their
+    templates are in ``out``, the others' in ``staging``)."""
     seen: dict[str, tuple[str, str]] = {}
-    for name, entry in sorted(instances.items()):
-        provider = PROVIDERS.get(entry.provider)
+    for name in sorted(entries):
+        entry = entries[name]
+        provider = PROVIDERS.get(entry["provider"])
         if provider is None:
             continue
         # The template is read only by a provider whose names are shared (GCP), never for AWS.
-        template = ((staging if entry.rendered else out) / entry.template).read_bytes
+        template = ((out if name in reused else staging) / entry["template"]).read_bytes
         for key, resource in provider.shared_names(name, template):
             if key in seen and seen[key][0] != name:
                 other, theirs = seen[key]
@@ -854,7 +853,10 @@ def _output_path(out_dir: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigests, format: str) -> str:
+def _cache_key(
+    session: Session, instance: Instance[Any, Any], code: _CodeDigests, format: str, digest: str | None = None
+) -> str:
+    """The instance's cache key; ``digest``: its inputs digest, when already known."""
     app = session.app
     # The producer's component and its code too: the consumer's manifest entry names the
     # output in the producer's spelling, and its template may read the producer's output
@@ -874,7 +876,7 @@ def _cache_key(session: Session, instance: Instance[Any, Any], code: _CodeDigest
         "app": app.name,
         "component": _component_name(instance.component),
         "code": code(instance.component),
-        "inputs": session.digest(instance),
+        "inputs": session.digest(instance) if digest is None else digest,
         "wires": wires,
         "published": app.published(instance.name),
         "provenance": provenance_of(instance.component),

@@ -134,16 +134,22 @@ _ALWAYS: dict[type, frozenset[str]] = {
 }
 
 
-def entry_data(entry: InstanceEntry, shared: dict[int, Any]) -> dict[str, Any]:
+def entry_data(entry: InstanceEntry, shared: dict[Any, Any]) -> dict[str, Any]:
     """One instance's entry as :meth:`Manifest.to_dict` writes it. ``shared`` (one dict for
     all the entries of a manifest) keeps one copy of what many entries share: a component's
-    contract, provenance and output names."""
+    contract, provenance, output names and outputs, and an empty ``parameters`` or
+    ``depends_on``. (The manifest of ten thousand instances holds each once; like any JSON
+    data read with ``json.load``, it is not meant to be changed in place.)"""
     data: dict[str, Any] = _unstructure(entry, shared)
     return data
 
 
 #: Fields of an entry that many entries share by identity (see :func:`entry_data`).
 _SHARED_FIELDS = frozenset({"contract", "provenance", "output_names"})
+#: Fields of an entry whose JSON data many entries share when equal: a component's outputs.
+_SHARED_LISTS = frozenset({"outputs"})
+#: Fields of an entry whose JSON data is shared when empty.
+_SHARED_EMPTY = frozenset({"parameters", "depends_on", "imports", "assets"})
 
 
 def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
@@ -173,11 +179,20 @@ def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
                 if value == default:
                     continue
             key = "from" if cls is ParameterEntry and field.name == "source" else field.name
-            if cls is InstanceEntry and field.name in _SHARED_FIELDS:
+            if cls is not InstanceEntry:
+                data[key] = _unstructure(value, shared)
+            elif field.name in _SHARED_FIELDS:
                 known = shared.get(id(value))
                 if known is None or known[0] is not value:
                     known = shared[id(value)] = (value, _unstructure(value, shared))
                 data[key] = known[1]
+            elif field.name in _SHARED_LISTS or (field.name in _SHARED_EMPTY and not value):
+                # By content: (field, the names) -> the one list (names are plain str).
+                content = (field.name, *value)
+                found = shared.get(content)
+                if found is None:
+                    found = shared[content] = _unstructure(value, shared)
+                data[key] = found
             else:
                 data[key] = _unstructure(value, shared)
         return data
