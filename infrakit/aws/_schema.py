@@ -36,8 +36,6 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import orjson
-
 from infrakit._expr import Expr
 from infrakit._resource import PropertyType
 
@@ -1100,6 +1098,8 @@ def _verdict_key(schema: Schema, properties: Any) -> tuple[Schema, bytes] | None
     ``None`` and finite ``float``, exact types), so that equal texts mean values the check
     cannot tell apart; ``None`` (no memo) for anything else (a tuple, a subclass, NaN...:
     such values are written as the same text as a plain one) or a large value."""
+    import orjson  # imported when first checking, not with the catalogue's classes
+
     try:
         text = orjson.dumps(properties)  # refuses cycles, deep nesting, big ints, other types
     except orjson.JSONEncodeError:
