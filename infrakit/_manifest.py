@@ -152,7 +152,7 @@ _SHARED_LISTS = frozenset({"outputs"})
 _SHARED_EMPTY = frozenset({"parameters", "depends_on", "imports", "assets"})
 
 
-def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
+def _unstructure(obj: Any, shared: dict[Any, Any]) -> Any:
     """A manifest object as JSON data, without importing cattrs to write a manifest (40-60 ms
     of a one-instance synth): attrs fields in order, a field left out when it equals its
     default (unless in :data:`_ALWAYS`), a parameter's ``source`` written as ``from``.
@@ -161,7 +161,8 @@ def _unstructure(obj: Any, shared: dict[int, Any]) -> Any:
 
     A shared field's value is copied once per object (``shared``, by identity, which holds the
     object so that its id is not reused), so the manifest of ten thousand instances of one
-    component holds one copy of its contract."""
+    component holds one copy of its contract; an entry's outputs, and an empty ``parameters``
+    or ``depends_on``, once per content (keyed by ``(field, *content)``)."""
     if isinstance(obj, dict):
         return {key: _unstructure(value, shared) for key, value in obj.items()}
     if isinstance(obj, list):
