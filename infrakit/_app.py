@@ -267,8 +267,9 @@ class App:
     ) -> Any:
         """Synthesize every instance (or those in ``only``), each on its own, into the
         assembly directory ``out_dir``; returns the manifest as a dict (what ``json.load``
-        of its ``manifest.json`` gives; entries of one component share their contract,
-        outputs and output names: copy one before changing it in place).
+        of its ``manifest.json`` gives; entries share equal parts, such as one component's
+        contract, outputs and output names, or an empty ``parameters``: copy an entry before
+        changing it in place).
 
         The directory is replaced atomically: a failed synth leaves the previous one as
         it was. With ``cache``, an instance whose component code and inputs did not
