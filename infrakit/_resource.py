@@ -809,10 +809,6 @@ def _render_value(value: Any, r: Any, where: str) -> Any:
         if not math.isfinite(value):
             raise _nan(value)
         return value
-    if isinstance(value, Expr):
-        return value._render(r)
-    if isinstance(value, PropertyType):
-        return render_props(value, r)
     if kind is list or kind is tuple:
         result = []
         for i, item in enumerate(value):
@@ -839,6 +835,10 @@ def _render_value(value: Any, r: Any, where: str) -> Any:
                 missing.path = f"[{key!r}]{missing.path}"
                 raise
         return rendered
+    if isinstance(value, Expr):
+        return value._render(r)
+    if isinstance(value, PropertyType):
+        return render_props(value, r)
     if value is None:
         return None
     if isinstance(value, enum.Enum):  # an enum member stands for its value
