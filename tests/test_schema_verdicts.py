@@ -42,6 +42,10 @@ class _Colour(enum.Enum):
         {_Text("A"): "x"},
         {"A": _Colour.RED},
         {"A": [{"B": object()}]},
+        {"A": [1, (2,)]},  # deeper down, in a list
+        {"A": [{"B": math.nan}]},
+        {"A": {"B": [_Text("x")]}},
+        [1, 2],  # rendered properties are a dict
         {1: "x"},
         {"A": 2**64},  # beyond what orjson writes
     ],

@@ -1106,24 +1106,30 @@ def _verdict_key(schema: Schema, properties: Any) -> tuple[Schema, bytes] | None
         return None
     if len(text) > _PASSED_MAX_BYTES // 16:
         return None
-    stack = [properties]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind is dict:
+    if type(properties) is not dict:
+        return None
+    containers: list[Any] = [properties]  # dicts and lists still to look into
+    while containers:
+        node = containers.pop()
+        if type(node) is dict:
             for key in node:
                 if type(key) is not str:
                     return None
-            extend(node.values())
-        elif kind is list:
-            extend(node)
-        elif kind is float:
-            if not math.isfinite(node):
+            items = node.values()
+        else:
+            items = node
+        for item in items:
+            kind = type(item)
+            if kind in _JSON_SCALARS:
+                continue
+            if kind is dict or kind is list:
+                containers.append(item)
+            elif kind is not float or not math.isfinite(item):
                 return None
-        elif not (kind is str or kind is int or kind is bool or node is None):
-            return None
     return schema, text
+
+
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _remember_passed(key: tuple[Schema, bytes]) -> None:
