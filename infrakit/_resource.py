@@ -469,8 +469,11 @@ def _init_guard(cls: type, owner: Callable[[Any], str], checks: dict[str, Callab
     # makes it once per class, or gives None when the class has nothing such to check.
     make_check = getattr(cls, "_given_check", None)
     check_given = make_check(cls) if make_check is not None else None
+    is_resource = issubclass(cls, Resource)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if is_resource and not args and "logical_id" in kwargs:  # keyword-given (attrs.evolve)
+            args = (kwargs.pop("logical_id"),)
         if not keywords.issuperset(kwargs):
             unknown = sorted(set(kwargs) - keywords)[0]
             hint = (

@@ -81,3 +81,19 @@ def test_the_classes_stay_attrs_classes() -> None:
     assert repr(suspended) == "Bucket.VersioningConfiguration(status='Suspended')"
     with pytest.raises(PropertyTypeError, match="status"):
         attrs.evolve(versioning, status=5)
+
+
+def test_attrs_evolve_copies_a_resource_with_changes() -> None:
+    queue = sqs.Queue("Work", message_retention_period=60, depends_on=[sqs.Queue("Dead")])
+    changed = attrs.evolve(queue, message_retention_period=120)
+    assert changed.logical_id == "Work" and changed.message_retention_period == 120
+    assert [d.logical_id for d in changed.dependencies()] == ["Dead"]
+    assert attrs.evolve(queue, logical_id="Other").logical_id == "Other"
+    with pytest.raises(PropertyTypeError, match="message_retention_period"):
+        attrs.evolve(queue, message_retention_period="soon")
+
+
+def test_a_resource_takes_its_logical_id_as_a_keyword_too() -> None:
+    assert sqs.Queue(logical_id="Work").logical_id == "Work"
+    with pytest.raises(PropertyTypeError, match="logical id"):
+        sqs.Queue(logical_id=5)
