@@ -11,6 +11,7 @@ of them may hold expressions, and the generator's stubs and reserved names
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -142,12 +143,31 @@ OPTIONS: tuple[ResourceOption, ...] = (
 
 def render_options(r: Any, resource: Any, body: dict[str, Any]) -> None:
     """Write a resource's options into its rendered ``body``, in the table's order."""
-    from infrakit._resource import option_value
-
-    for option in type(resource)._options:
-        value = option_value(resource, option.name)
+    cls = type(resource)
+    options = cls._options
+    for option, value in zip(options, _option_values(cls)(resource), strict=True):
         if value is None and option.name != "depends_on":
             continue
         rendered = option.render(r, resource, value) if option.render is not None else r.value(value)
         if rendered is not None:
             body[option.wire] = rendered
+
+
+_OPTION_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _option_values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The function giving the values of a resource class's options, in its table's order: one
+    ``attrgetter`` call where every option is a field, else one ``option_value`` per option (an
+    option a property shadows lives in the resource's set-aside dict). Made once per class."""
+    found = _OPTION_VALUES.get(cls)
+    if found is None:
+        from infrakit._resource import option_value
+
+        names = [o.name for o in cls._options]  # type: ignore[attr-defined]
+        if cls._shadowed or len(names) < 2 or not all(hasattr(cls, n) for n in names):  # type: ignore[attr-defined]
+            found = lambda resource: tuple(option_value(resource, n) for n in names)  # noqa: E731
+        else:
+            found = operator.attrgetter(*names)
+        _OPTION_VALUES[cls] = found
+    return found
