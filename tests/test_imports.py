@@ -54,3 +54,30 @@ def test_a_wrong_policy_value_is_refused_before_any_policy_class_is_made() -> No
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     assert "PropertyTypeError" in out and "creation_policy takes a CreationPolicy(...)" in out
     assert out.splitlines()[-1] == "False"
+
+
+def test_synthesizing_loads_no_catalogue_index_nor_unused_template_modules(tmp_path: Path) -> None:
+    code = (
+        "import infrakit as ik\n"
+        "from infrakit.aws import sqs\n"
+        "@ik.inputs\n"
+        "class QueueInputs:\n"
+        "    retention: int = 60\n"
+        "@ik.outputs\n"
+        "class QueueOutputs:\n"
+        "    url: ik.Out[str]\n"
+        "class Work(ik.Component[QueueInputs, QueueOutputs]):\n"
+        "    def build(self, inputs):\n"
+        "        queue = self.add(sqs.Queue('Work', message_retention_period=inputs.retention))\n"
+        "        return QueueOutputs(url=queue.ref)\n"
+        "app = ik.App('probe')\n"
+        "app.add('work', Work, QueueInputs())\n"
+        f"app.synth({str(tmp_path / 'out')!r})"
+    )
+    modules = imported_after(code)
+    # A made class knows its schema's module: the index of every type (_types) is not loaded;
+    # nor what this app does not use (template sections, policies).
+    unused = ("infrakit.aws._types", "infrakit.aws.template", "infrakit.aws._policies")
+    assert [m for m in unused if m in modules] == []
+    assert "infrakit.aws._schemas.sqs" in modules  # the probe did check the schemas
+    assert (tmp_path / "out" / "work.template.json").exists()

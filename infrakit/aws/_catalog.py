@@ -104,13 +104,21 @@ def _nested_builder(name: str, module: str, doc: str, props: tuple[Any, ...]) ->
     return build
 
 
+#: The catalogue module of each resource type whose class has been made (``"AWS::EC2::VPC"``:
+#: ``"ec2"``): where its schema is found without loading the index of every type.
+SERVICE_OF: dict[str, str] = {}
+
+
 def service(
     module_name: str, table: dict[str, tuple[Any, ...]]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of a generated service module."""
 
+    service_name = module_name.rsplit(".", 1)[-1]
+
     def build(name: str) -> type:
         resource_type, doc, props, attributes, nested = table[name]
+        SERVICE_OF[resource_type] = service_name
         return make_resource_class(
             name,
             base=AwsResource,

@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from infrakit.aws._provider import SAM_TRANSFORM
 from infrakit.errors import InfrakitError
 
 __all__ = ["ImportProblem", "TemplateImportError", "import_file", "import_template", "load_template"]
@@ -385,7 +386,6 @@ _PSEUDO = {
     "AWS::NoValue": ("fn.no_value", Any),
 }
 
-_SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _NUMBER = object()  # a Number parameter: int or float, by its default and allowed values
 _SECTIONS = (
     "AWSTemplateFormatVersion",
@@ -680,7 +680,7 @@ class _Importer:
         lines = []
         for i, t in enumerate(names):
             path = "Transform" if not isinstance(transform, list) else f"Transform[{i}]"
-            if t == _SAM_TRANSFORM and sam:
+            if t == SAM_TRANSFORM and sam:
                 if i != len(names) - 1:
                     self.problem(path, "infrakit declares the SAM transform last (it must see the others' output)")
                 continue  # infrakit declares it for every template with SAM resources

@@ -12,7 +12,13 @@ if TYPE_CHECKING:
     from infrakit._component import Synthesis
     from infrakit._deploy import Deployer, DeploySettings
 
-__all__ = ["AWS", "QUOTAS", "AwsProvider"]
+__all__ = ["AWS", "LANGUAGE_EXTENSIONS", "QUOTAS", "SAM_TRANSFORM", "AwsProvider"]
+
+#: The transform that turns ``AWS::Serverless::*`` (SAM) resources into CloudFormation ones.
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+#: The transform of CloudFormation's language extensions (``Fn::ForEach``, ``Fn::Length``, ...),
+#: which infrakit adds by itself when a template uses them.
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 
 #: CloudFormation's limits on one template.
 QUOTAS: Mapping[str, int] = {

@@ -10,7 +10,7 @@ from infrakit._contract import UNSET, Parameter, out_options, output_name, param
 from infrakit._expr import ConditionRef, Expr, GetAtt, Ref, base_type, type_name
 from infrakit._resource import Resource, render_props, render_value
 from infrakit.aws._options import render_options
-from infrakit.aws._provider import AWS, QUOTAS, AwsProvider
+from infrakit.aws._provider import AWS, LANGUAGE_EXTENSIONS, QUOTAS, SAM_TRANSFORM, AwsProvider
 from infrakit.aws._schema import check_rendered
 from infrakit.aws._tags import render_tags
 from infrakit.aws.fn import as_condition
@@ -19,9 +19,6 @@ from infrakit.errors import DanglingReferenceError, LogicalIdError, QuotaError, 
 __all__ = ["QUOTAS", "check_size", "pascal", "render"]
 
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
-
-#: The transform that turns ``AWS::Serverless::*`` (SAM) resources into CloudFormation ones.
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 
 #: ``vpc_id`` -> ``VpcId``: a parameter's or output's name in a CloudFormation template.
@@ -436,8 +433,6 @@ def _rules(r: _Renderer, synthesis: Any) -> dict[str, Any]:
 def _transforms(r: _Renderer, synthesis: Any) -> list[Any]:
     """The user's transforms, ``AWS::LanguageExtensions`` if its functions are used, and SAM's
     if the component has SAM resources or Globals (SAM's last: it must see the others' output)."""
-    from infrakit.aws.template import LANGUAGE_EXTENSIONS
-
     r.where = f"{synthesis.name}: transform"
     given = synthesis.extras.get("Transform")
     listed: list[Any] = list(r.value(given)) if given else []

@@ -100,12 +100,17 @@ class Schema:
 def schema_for(type_name: str) -> Schema | None:
     """The validation schema of a resource type, or ``None`` for a type not in the
     catalogue (a custom resource, a module)."""
-    from infrakit.aws._types import MODULES
+    from infrakit.aws._catalog import SERVICE_OF
 
-    entry = MODULES.get(type_name)
-    if entry is None:
-        return None
-    module = importlib.import_module(f"infrakit.aws._schemas.{entry[0]}")
+    service = SERVICE_OF.get(type_name)  # its class made: its module known
+    if service is None:
+        from infrakit.aws._types import MODULES
+
+        entry = MODULES.get(type_name)
+        if entry is None:
+            return None
+        service = entry[0]
+    module = importlib.import_module(f"infrakit.aws._schemas.{service}")
     text = module.SCHEMAS.get(type_name)
     return None if text is None else Schema(type_name, json.loads(text))
 

@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from infrakit._expr import Expr, describe_value
+from infrakit.aws._provider import LANGUAGE_EXTENSIONS as _LANGUAGE_EXTENSIONS
 from infrakit.errors import DefinitionError, LogicalIdError
 
 __all__ = ["Assert", "Loop", "for_each", "metadata", "rule", "sam_globals", "transform"]
@@ -35,7 +36,7 @@ _NAME = re.compile(r"^[A-Za-z0-9]+$")
 #: The sections SAM's ``Globals`` accepts.
 _GLOBALS = ("Api", "Function", "HttpApi", "LayerVersion", "SimpleTable", "StateMachine", "CapacityProvider")
 #: ``template.transform`` names that infrakit also adds by itself when needed.
-LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+LANGUAGE_EXTENSIONS = _LANGUAGE_EXTENSIONS
 
 
 @attrs.frozen
@@ -87,7 +88,9 @@ def rule(
     if name in section:
         raise LogicalIdError(f"{synthesis.name}: rule {name!r} is defined twice")
     if isinstance(assertions, (Assert, Expr)) or not assertions:
-        raise DefinitionError(f"{synthesis.name}: rule {name!r}: assertions must be a non-empty list of template.Assert")
+        raise DefinitionError(
+            f"{synthesis.name}: rule {name!r}: assertions must be a non-empty list of template.Assert"
+        )
     body: dict[str, Any] = {}
     if when is not None:
         body["RuleCondition"] = _boolean(synthesis, name, "when", when)
@@ -119,7 +122,9 @@ def transform(component: Any, name: str, parameters: Mapping[str, Any] | None = 
     ``"AWS::Include"`` with ``{"Location": "s3://..."}``. Transforms run in the order declared."""
     synthesis = _scope(component, "transform")
     if not isinstance(name, str) or not name:
-        raise DefinitionError(f"{synthesis.name}: template.transform: the name must be a str, got {describe_value(name)}")
+        raise DefinitionError(
+            f"{synthesis.name}: template.transform: the name must be a str, got {describe_value(name)}"
+        )
     if parameters is not None and not isinstance(parameters, Mapping):
         raise DefinitionError(f"{synthesis.name}: template.transform {name!r}: parameters must be a dict")
     listed: list[Any] = synthesis.extras.setdefault("Transform", [])
@@ -140,7 +145,9 @@ def sam_globals(component: Any, section: str, values: Mapping[str, Any]) -> None
             f"{synthesis.name}: template.sam_globals: section {section!r} is not one of {', '.join(_GLOBALS)}"
         )
     if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
-        raise DefinitionError(f"{synthesis.name}: template.sam_globals {section!r}: values must be a dict with str keys")
+        raise DefinitionError(
+            f"{synthesis.name}: template.sam_globals {section!r}: values must be a dict with str keys"
+        )
     globals_ = _section(synthesis, "Globals")
     merged = dict(globals_.get(section, {}))
     for key, value in values.items():
@@ -208,7 +215,9 @@ def for_each(
     if not isinstance(name, str) or not _NAME.match(name):
         raise LogicalIdError(f"{synthesis.name}: for_each name {name!r} must be letters and digits")
     if not isinstance(identifier, str) or not _NAME.match(identifier):
-        raise LogicalIdError(f"{synthesis.name}: for_each {name!r}: identifier {identifier!r} must be letters and digits")
+        raise LogicalIdError(
+            f"{synthesis.name}: for_each {name!r}: identifier {identifier!r} must be letters and digits"
+        )
     if isinstance(collection, Expr):
         if collection.type is not Any and getattr(collection.type, "__origin__", None) is not list:
             raise DefinitionError(
