@@ -20,6 +20,14 @@ from infrakit.errors import SchemaError
 QUEUE = schema_for("AWS::SQS::Queue")
 
 
+@pytest.fixture(autouse=True)
+def _memo_stays_consistent() -> Any:
+    """A test that swaps the memo for its own leaves the real one, and its byte count, as
+    they were (a count left too high would evict verdicts, or fail on an empty memo)."""
+    yield
+    assert schema_module._passed_bytes == sum(len(text) for _schema, text in schema_module._PASSED)
+
+
 def _synth_one(*resources: Any) -> ik.Template:
     return ik.synth(adding(*(lambda r=r: r for r in resources), name="One"))
 
@@ -74,6 +82,7 @@ def test_identical_resources_are_checked_once(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(schema_module, "_problems", counting)
     monkeypatch.setattr(schema_module, "_PASSED", {})
+    monkeypatch.setattr(schema_module, "_passed_bytes", 0)
     _synth_one(sqs.Queue("Q", message_retention_period=3600, delay_seconds=7))
     _synth_one(sqs.Queue("Other", message_retention_period=3600, delay_seconds=7))
     assert len(calls) == 1
