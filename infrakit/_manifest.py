@@ -138,8 +138,8 @@ def entry_data(entry: InstanceEntry, shared: dict[Any, Any]) -> dict[str, Any]:
     """One instance's entry as :meth:`Manifest.to_dict` writes it. ``shared`` (one dict for
     all the entries of a manifest) keeps one copy of what many entries share: a component's
     contract, provenance, output names and outputs, and an empty ``parameters`` or
-    ``depends_on``. (The manifest of ten thousand instances holds each once; like any JSON
-    data read with ``json.load``, it is not meant to be changed in place.)"""
+    ``depends_on``. (The manifest of ten thousand instances holds each once; unlike the data
+    ``json.load`` reads, equal parts may be one object: copy an entry to change it in place.)"""
     data: dict[str, Any] = _unstructure(entry, shared)
     return data
 
@@ -159,10 +159,10 @@ def _unstructure(obj: Any, shared: dict[Any, Any]) -> Any:
     tests/test_manifest_writer.py holds it equal to cattrs' own unstructuring with the same
     rules, and to what :func:`read_manifest` reads back.
 
-    A shared field's value is copied once per object (``shared``, by identity, which holds the
-    object so that its id is not reused), so the manifest of ten thousand instances of one
-    component holds one copy of its contract; an entry's outputs, and an empty ``parameters``
-    or ``depends_on``, once per content (keyed by ``(field, *content)``)."""
+    A shared field's value is copied once per component (``shared``, keyed by ``(field,
+    component)``, checked equal), so the manifest of ten thousand instances of one component
+    holds one copy of its contract; an entry's outputs, and an empty ``parameters`` or
+    ``depends_on``, once per content (keyed by ``(field, *content)``)."""
     if isinstance(obj, dict):
         return {key: _unstructure(value, shared) for key, value in obj.items()}
     if isinstance(obj, list):
@@ -183,9 +183,12 @@ def _unstructure(obj: Any, shared: dict[Any, Any]) -> Any:
             if cls is not InstanceEntry:
                 data[key] = _unstructure(value, shared)
             elif field.name in _SHARED_FIELDS:
-                known = shared.get(id(value))
-                if known is None or known[0] is not value:
-                    known = shared[id(value)] = (value, _unstructure(value, shared))
+                # A function of the component alone; equal (not only identical) values count,
+                # as entries rendered by worker processes (jobs > 1) come back as copies.
+                slot = (field.name, obj.component)
+                known = shared.get(slot)
+                if known is None or (known[0] is not value and known[0] != value):
+                    known = shared[slot] = (value, _unstructure(value, shared))
                 data[key] = known[1]
             elif field.name in _SHARED_LISTS or (field.name in _SHARED_EMPTY and not value):
                 # By content: (field, the names) -> the one list (names are plain str).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 from typing import Any
 
 import pytest
@@ -120,3 +121,15 @@ def test_the_memo_is_bounded_by_count_and_bytes(monkeypatch: pytest.MonkeyPatch)
     assert schema_module._passed_bytes <= schema_module._PASSED_MAX_BYTES
     assert schema_module._passed_bytes == sum(len(text) for _schema, text in schema_module._PASSED)
     assert _verdict_key(QUEUE, {"QueueName": "x" * schema_module._PASSED_MAX_BYTES}) is None  # too large to keep
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork exists on POSIX only")
+def test_a_forked_worker_starts_with_the_memo_lock_free() -> None:
+    """synth(jobs=...) forks workers: one forked while another thread held the lock must not
+    inherit it held (it would wait for ever on its first check)."""
+    with schema_module._PASSED_LOCK:
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only if the lock can be taken
+            os._exit(0 if schema_module._PASSED_LOCK.acquire(timeout=5) else 1)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

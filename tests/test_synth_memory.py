@@ -68,6 +68,15 @@ def test_entries_of_one_component_share_their_outputs_and_contract(tmp_path: Pat
     assert dev["depends_on"] == [] and dev["depends_on"] is prod["depends_on"]
 
 
+def test_entries_rendered_by_worker_processes_share_their_contract_too(tmp_path: Path) -> None:
+    serial = small_app().synth(str(tmp_path / "one"))
+    instances = small_app().synth(str(tmp_path / "two"), jobs=2)["instances"]
+    # Copies from the workers: shared by content, each component's once.
+    assert instances["queue-dev"]["contract"] is instances["queue-prod"]["contract"]
+    assert instances["topic-dev"]["contract"] is not instances["queue-dev"]["contract"]
+    assert json.dumps(instances) == json.dumps(serial["instances"])
+
+
 def test_no_synthesis_or_template_of_a_rendered_instance_outlives_its_turn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

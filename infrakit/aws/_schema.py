@@ -30,6 +30,7 @@ import functools
 import importlib
 import json
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -1095,6 +1096,17 @@ _PASSED_MAX_COUNT = 1024
 _PASSED_MAX_BYTES = 1 << 20
 _passed_bytes = 0
 _PASSED_LOCK = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    # A worker forked by ``synth(jobs=...)`` while another thread held the lock would inherit
+    # it held, and wait for ever: the child starts with a free one.
+    global _PASSED_LOCK
+    _PASSED_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def _verdict_key(schema: Schema, properties: Any) -> tuple[Schema, bytes] | None:
