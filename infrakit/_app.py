@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import typing
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
@@ -102,7 +103,7 @@ def _output_types(outputs_cls: type) -> dict[str, Any]:
     return found
 
 
-_OUTPUT_TYPES: dict[type, dict[str, Any]] = {}
+_OUTPUT_TYPES: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()  # classes may come and go
 
 
 class Instance(Generic[I, O]):

@@ -120,3 +120,21 @@ def test_an_instance_keeps_no_per_instance_dict_and_derives_outputs_and_wires(tm
     assert queue.wires() == []
     assert queue.outputs.queue_url.instance is queue
     assert dir(queue.outputs) == dir(app.instances["queue-prod"].outputs)
+
+
+def test_an_outputs_class_no_longer_used_is_not_kept_alive() -> None:
+    from infrakit._app import _output_types
+
+    def make() -> type:
+        @ik.outputs
+        class Gone:
+            url: ik.Out[str]
+
+        return Gone
+
+    gone = make()
+    assert _output_types(gone) == {"url": str}
+    ref = weakref.ref(gone)
+    del gone
+    gc.collect()
+    assert ref() is None
