@@ -163,10 +163,13 @@ class Deployer(Protocol):
         """What :meth:`deploy` would do to ``target``, changing nothing."""
         ...
 
-    def deploy(self, target: Target, *, allow_replace: bool, report: Report) -> InstanceResult:
+    def deploy(
+        self, target: Target, *, allow_replace: bool, report: Report, approved: InstancePlan | None = None
+    ) -> InstanceResult:
         """Create or update ``target``'s deployment and wait until it settles. Refuses (status
         ``failed``, nothing changed) a plan that removes or replaces a resource unless
-        ``allow_replace``."""
+        ``allow_replace``, and, given the plan the user ``approved``, any other plan
+        (:func:`not_as_approved`: the deployment changed since it was planned)."""
         ...
 
     def outputs(self, app: str, name: str) -> dict[str, str] | None:
@@ -187,6 +190,29 @@ PARAM_ENV_PREFIX = "INFRAKIT_PARAM_"
 
 #: Asks the user whether to go ahead with one instance's plan; ``True`` to execute it.
 Confirm = Callable[[InstancePlan], bool]
+
+
+def not_as_approved(approved: InstancePlan | None, planned: InstancePlan) -> str | None:
+    """Why ``planned``, what a deployer is about to carry out, is not the plan the user
+    ``approved`` (``None``: it is, or nothing was asked): another action, or, for an update,
+    other resource changes (ids, types, actions, replacements, changed properties). A plan to
+    create is not compared resource by resource: it was read from the template, not from the
+    provider."""
+    if approved is None:
+        return None
+
+    def shape(plan: InstancePlan) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+        return sorted(
+            (c.logical_id, c.type, c.action, c.replacement, tuple(sorted(c.properties))) for c in plan.changes
+        )
+
+    if approved.action == planned.action and (planned.action != "update" or shape(approved) == shape(planned)):
+        return None
+    return (
+        f"{planned.stack} changed after you confirmed its plan ({approved.action}, {len(approved.changes)} "
+        f"change(s); now {planned.action}, {len(planned.changes)}): nothing was done; deploy again to see the "
+        "new plan"
+    )
 
 
 def parameter_env_name(instance: str, name: str) -> str:
@@ -267,6 +293,9 @@ def deploy(
             with _PROMPT_LOCK:
                 if not confirm(planned):
                     return InstanceResult(name, "skipped", message="not confirmed")
+            # What is carried out must be what was confirmed: the deployer plans again and
+            # refuses another plan (the deployment may have changed while the user read).
+            return deployer.deploy(target, allow_replace=allow_replace, report=line, approved=planned)
         return deployer.deploy(target, allow_replace=allow_replace, report=line)
 
     results = run.schedule(names, {n: run.manifest.instances[n].depends_on for n in names}, work)

@@ -591,6 +591,51 @@ def test_confirm_sees_each_plan_and_a_refusal_skips_the_instance(demo_dir: Path,
     assert result.instances["queue-dev"].status == "unchanged"
 
 
+def _template_of(cfn: Any, stack: str) -> dict[str, Any]:
+    body = cfn.get_template(StackName=stack)["TemplateBody"]  # boto3 parses a JSON body
+    return json.loads(json.dumps(body) if not isinstance(body, str) else body)  # type: ignore[no-any-return]
+
+
+def test_a_stack_changed_while_its_plan_was_being_confirmed_is_not_deployed(
+    tmp_path: Path, moto_endpoint: str
+) -> None:
+    """What is carried out is what was confirmed: another change to the stack between the
+    question and the answer makes the deploy refuse (nothing done), not deploy another plan."""
+    app = ik.App("approve")
+    app.add("queue", Queue, QueueInputs(retention_days=4))
+    app.synth(tmp_path / "v1")
+    assert ik.deploy(tmp_path / "v1", yes=True).instances["queue"].status == "created"
+    app = ik.App("approve")
+    app.add("queue", Queue, QueueInputs(retention_days=6))
+    app.synth(tmp_path / "v2")
+    cfn = _cfn(moto_endpoint)
+    executed = _executed_change_sets(moto_endpoint, "approve-queue")
+    seen: list[InstancePlan] = []
+
+    def approve_while_someone_else_adds_a_queue(plan: InstancePlan) -> bool:
+        seen.append(plan)
+        body = _template_of(cfn, "approve-queue")
+        body["Resources"]["Extra"] = {"Type": "AWS::SQS::Queue"}
+        cfn.update_stack(StackName="approve-queue", TemplateBody=json.dumps(body))
+        cfn.get_waiter("stack_update_complete").wait(StackName="approve-queue", WaiterConfig={"Delay": 0.2})
+        return True
+
+    result = ik.deploy(tmp_path / "v2", confirm=approve_while_someone_else_adds_a_queue)
+    assert [(c.logical_id, c.action) for c in seen[0].changes] == [("Work", "Modify")]
+    outcome = result.instances["queue"]
+    assert outcome.status == "failed" and "changed after you confirmed its plan" in outcome.message
+    # Nothing of the confirmed plan was carried out: the stack is as the other change left it.
+    template = _template_of(cfn, "approve-queue")
+    assert "Extra" in template["Resources"]
+    assert template["Resources"]["Work"]["Properties"]["MessageRetentionPeriod"] == 4 * 86400
+    assert _executed_change_sets(moto_endpoint, "approve-queue") == executed
+    assert [c for c in _change_sets(moto_endpoint, "approve-queue") if c.get("ExecutionStatus") == "AVAILABLE"] == []
+    # Confirmed again with nothing changing in between, the plan is carried out.
+    assert ik.deploy(tmp_path / "v2", confirm=lambda plan: True, allow_replace=True).instances["queue"].status == (
+        "updated"
+    )
+
+
 # --- integration patterns -------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import pytest
 from gcp_network import WebNetwork, WebNetworkInputs  # examples/ is on sys.path (conftest)
 
 import infrakit as ik
-from infrakit._deploy import DeployResult, DeploySettings
+from infrakit._deploy import DeployResult, DeploySettings, InstancePlan
 from infrakit._deploy import outputs as deployed_outputs
 from infrakit.gcp import compute
 from infrakit.gcp._deploy import GcpDeployer, choose_methods, state_key
@@ -326,6 +326,35 @@ def test_an_output_changed_without_a_resource_change_is_stored(
     stored = deployed_outputs(str(out), settings=settings)["outs"]["network"]
     assert stored == result.outputs["network"] and "/subnetworks/" in stored
     assert _deploy(out, settings).instances["outs"].status == "unchanged"
+
+
+def test_a_confirmed_plan_is_carried_out_and_one_that_changed_meanwhile_is_not(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    """Confirming on a terminal: the deployer plans again and carries out only the plan the
+    user saw (an outputs-only update included); another run changing the instance while the
+    question was asked makes it refuse, changing nothing."""
+    out = _synth(tmp_path / "out", "asked")
+    assert _deploy(out, settings).instances["asked"].status == "created"
+    _synth(out, "asked", network_output="subnet")  # an outputs-only update: confirmed, carried out
+    result = ik.deploy(str(out), settings=settings, confirm=lambda plan: plan.action == "update")
+    assert result.instances["asked"].status == "updated", result.instances["asked"].message
+    other = _synth(tmp_path / "other", "asked", network_output="subnet", with_firewall=False)
+    _synth(out, "asked", network_output="subnet", label="green")
+
+    def approve_while_another_run_removes_the_firewall(plan: InstancePlan) -> bool:
+        assert [(c.logical_id, c.action) for c in plan.changes] == [("vm", "Modify")]
+        assert _deploy(other, settings, allow_replace=True).instances["asked"].status == "updated"
+        return True
+
+    since = len(server.calls)
+    refused = ik.deploy(str(out), settings=settings, confirm=approve_while_another_run_removes_the_firewall)
+    outcome = refused.instances["asked"]
+    assert outcome.status == "failed" and "changed after you confirmed its plan" in outcome.message
+    # The other run's changes only: the label was not set, the firewall not put back.
+    mutations = _mutations(server, since)
+    assert any(c.startswith("FirewallsClient.delete ") for c in mutations)  # the other run's
+    assert [c for c in mutations if c.startswith(("InstancesClient.set_labels ", "FirewallsClient.insert "))] == []
 
 
 # --- failures, concurrency -------------------------------------------------------------------

@@ -23,7 +23,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Status, Target
+from infrakit._deploy import (
+    DeploySettings,
+    InstancePlan,
+    InstanceResult,
+    Report,
+    ResourceChange,
+    Status,
+    Target,
+    not_as_approved,
+)
 from infrakit.errors import AssemblyError, DeployError
 
 __all__ = ["BOOTSTRAP_STACK", "TEMPLATE_BODY_LIMIT", "AwsDeployer", "bootstrap", "capabilities", "stack_name"]
@@ -237,7 +246,9 @@ class AwsDeployer:
         finally:
             self._delete_change_set(name, change_set)
 
-    def deploy(self, target: Target, *, allow_replace: bool, report: Report) -> InstanceResult:
+    def deploy(
+        self, target: Target, *, allow_replace: bool, report: Report, approved: InstancePlan | None = None
+    ) -> InstanceResult:
         name = stack_name(target.app, target.name)
         try:
             template = _read_template(target.template_path)
@@ -275,6 +286,10 @@ class AwsDeployer:
                     message=f"CloudFormation refuses the change set: {described.get('StatusReason')}",
                 )
             planned = InstancePlan(target.name, name, "create" if creating else "update", _changes(described))
+            changed = not_as_approved(approved, planned)
+            if changed is not None:
+                self._delete_change_set(name, change_set)
+                return InstanceResult(target.name, "failed", message=changed)
             if planned.destructive and not allow_replace and not creating:
                 self._delete_change_set(name, change_set)
                 from infrakit._deploy import _refusal

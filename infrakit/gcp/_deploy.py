@@ -51,7 +51,15 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from infrakit._deploy import DeploySettings, InstancePlan, InstanceResult, Report, ResourceChange, Target
+from infrakit._deploy import (
+    DeploySettings,
+    InstancePlan,
+    InstanceResult,
+    Report,
+    ResourceChange,
+    Target,
+    not_as_approved,
+)
 from infrakit._manifest import read_template
 from infrakit.errors import AssemblyError, DeployError
 from infrakit.gcp._client import api_path, message_json, request_message
@@ -627,7 +635,12 @@ class GcpDeployer:
     def plan(self, target: Target) -> InstancePlan:
         state, _metadata = self._read_state(target.app, target.name)
         analysis = self._analyse(target, state)
-        planned = analysis.plan(target, self.project)
+        return self._shown(target, analysis, state, analysis.plan(target, self.project))
+
+    def _shown(
+        self, target: Target, analysis: _Analysis, state: dict[str, Any] | None, planned: InstancePlan
+    ) -> InstancePlan:
+        """The plan as :meth:`plan` shows it: an update when only the outputs change."""
         if planned.action == "unchanged" and state is not None:
             stored = _storable(target, self._outputs(analysis, target.name))
             if stored != state.get("outputs", {}):
@@ -637,12 +650,17 @@ class GcpDeployer:
     # --- deploying -----------------------------------------------------------------------
 
     @_api_errors
-    def deploy(self, target: Target, *, allow_replace: bool, report: Report) -> InstanceResult:
+    def deploy(
+        self, target: Target, *, allow_replace: bool, report: Report, approved: InstancePlan | None = None
+    ) -> InstanceResult:
         """Create or update the instance's resources; see the module documentation."""
         state, _metadata = self._read_state(target.app, target.name)
         _check_locked(state, target.name, self._run)
         analysis = self._analyse(target, state)
         planned = analysis.plan(target, self.project)
+        changed = not_as_approved(approved, self._shown(target, analysis, state, planned) if approved else planned)
+        if changed is not None:
+            return InstanceResult(target.name, "failed", message=changed)
         if planned.action == "unchanged":
             current = self._outputs(analysis, target.name)
             if state is None or _storable(target, current) == state.get("outputs", {}):
@@ -662,11 +680,14 @@ class GcpDeployer:
                 self._release(target.app, target.name, serial, _without_lock(locked))
                 raise
             planned = analysis.plan(target, self.project)
-            if planned.destructive and not allow_replace:
+            refused = not_as_approved(approved, self._shown(target, analysis, locked, planned) if approved else planned)
+            if refused is None and planned.destructive and not allow_replace:
                 from infrakit._deploy import _refusal
 
+                refused = _refusal(planned)
+            if refused is not None:
                 self._release(target.app, target.name, serial, _without_lock(locked))
-                return InstanceResult(target.name, "failed", message=_refusal(planned))
+                return InstanceResult(target.name, "failed", message=refused)
         created_any = not (state or {}).get("resources")
         try:
             errors = self._apply(target, analysis, locked, report)
