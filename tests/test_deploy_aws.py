@@ -596,9 +596,7 @@ def _template_of(cfn: Any, stack: str) -> dict[str, Any]:
     return json.loads(json.dumps(body) if not isinstance(body, str) else body)  # type: ignore[no-any-return]
 
 
-def test_a_stack_changed_while_its_plan_was_being_confirmed_is_not_deployed(
-    tmp_path: Path, moto_endpoint: str
-) -> None:
+def test_a_stack_changed_while_its_plan_was_being_confirmed_is_not_deployed(tmp_path: Path, moto_endpoint: str) -> None:
     """What is carried out is what was confirmed: another change to the stack between the
     question and the answer makes the deploy refuse (nothing done), not deploy another plan."""
     app = ik.App("approve")
