@@ -657,6 +657,79 @@ def test_a_secret_is_never_stored_in_the_project_state(
     assert json.loads(state)["resources"][0]["fields"]["description"]  # a digest of it, not it
 
 
+def _state_of(server: ComputeServer, app: str, instance: str) -> dict[str, Any]:
+    import json
+
+    project = server.resource(f"projects/{PROJECT}")
+    assert project is not None
+    items = project["commonInstanceMetadata"]["items"]
+    found: dict[str, Any] = json.loads(next(i["value"] for i in items if i["key"] == state_key(app, instance)))
+    return found
+
+
+def test_a_field_holding_a_secret_is_digested_slowly_and_still_tells_a_change(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    """The state is readable by whoever may read the project: a field holding a secret gets a
+    slow digest (scrypt), so a weak secret is not recovered by trying guesses quickly; the
+    other fields keep the fast one. A redeploy with the same secret changes nothing; another
+    secret is a change."""
+    import hashlib
+    import json
+
+    app = ik.App("weak")
+    app.add("weak", Leaky)
+    out = str(tmp_path / "out")
+    app.synth(out)
+    weak = "hunter2"
+
+    def deploy(secret: str) -> str:
+        result = ik.deploy(out, yes=True, settings=settings, parameters={"weak.token": secret}).instances["weak"]
+        assert result.status != "failed", result.message
+        return result.status
+
+    assert deploy(weak) == "created"
+    state = _state_of(server, "weak", "weak")
+    fields = state["resources"][0]["fields"]
+    text = json.dumps(f"token {weak}", separators=(",", ":"))
+    assert fields["description"].startswith("k:") and len(fields["description"]) == 34
+    assert hashlib.sha256(f"{state['salt']}:{text}".encode()).hexdigest()[:16] not in json.dumps(state)
+    assert [k for k, d in fields.items() if d.startswith("k:")] == ["description"]  # the others: fast digests
+    assert len(fields) > 1
+    assert deploy(weak) == "unchanged"
+    assert deploy("correct horse battery staple") == "updated"
+
+
+def test_a_state_written_with_the_plain_digest_of_a_secret_field_is_not_a_change(
+    tmp_path: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    import json
+
+    from infrakit.gcp import _deploy as gcp_deploy
+
+    app = ik.App("older")
+    app.add("older", Leaky)
+    out = str(tmp_path / "out")
+    app.synth(out)
+    values = {"older.token": "s3cr3t-of-an-older-state"}
+    assert ik.deploy(out, yes=True, settings=settings, parameters=values).instances["older"].status == "created"
+    # The state as infrakit wrote it before secret-bearing fields were digested with scrypt.
+    state = _state_of(server, "older", "older")
+    text = "token s3cr3t-of-an-older-state"
+    state["resources"][0]["fields"]["description"] = gcp_deploy._digest(state["salt"], text)
+    from google.cloud import compute_v1
+
+    projects = _compute(server, "ProjectsClient")
+    current = projects.get(project=PROJECT).common_instance_metadata
+    items = [i for i in current.items if i.key != state_key("older", "older")]
+    items.append(compute_v1.Items(key=state_key("older", "older"), value=json.dumps(state)))
+    projects.set_common_instance_metadata_unary(
+        project=PROJECT, metadata_resource=compute_v1.Metadata(fingerprint=current.fingerprint, items=items)
+    )
+    assert _state_of(server, "older", "older") == state  # the older form is what the project holds now
+    assert ik.deploy(out, yes=True, settings=settings, parameters=values).instances["older"].status == "unchanged"
+
+
 @ik.outputs
 class MetadataOutputs:
     metadata: ik.Out[dict[str, object]]

@@ -22,7 +22,8 @@ from several threads, one instance each). For one instance it
 **State** lives in the project, so that every machine sees it: one item of the project's
 common instance metadata per instance, ``infrakit-<app>--<instance>``, holding the
 resources the instance owns (type, name, location, a salted digest of each field as last
-applied — no values, so no secret), its outputs, a serial and a lock. The metadata has one
+applied — no values, so no secret; scrypt for a field holding a secret), its outputs, a serial and a
+lock. The metadata has one
 fingerprint, and ``setCommonInstanceMetadata`` refuses a stale one (412), so each write is
 a compare-and-swap: a deploy takes the lock in one, releases it with the new state in
 another, and a concurrent deploy of the same instance fails with a clear error instead of
@@ -576,7 +577,9 @@ class GcpDeployer:
         owned = {r["name"]: r for r in (state or {}).get("resources", [])}
         salt = (state or {}).get("salt", "")
         lives: dict[str, Any] = {}
-        analysis = _Analysis(resources=resources, values=values, outputs=outputs, owned=owned, lives=lives)
+        analysis = _Analysis(
+            resources=resources, values=values, outputs=outputs, owned=owned, lives=lives, hidden=_hidden_forms(target)
+        )
         pending: set[str] = set()  # resources whose values change: created or replaced
         for resource in resources:
             where = self._where(resource, values, lives)
@@ -598,8 +601,13 @@ class GcpDeployer:
                 )
             lives[resource.name] = live
             desired = self._desired(resource, values, lives, where)
-            fields = {k: _digest(salt, v) for k, v in desired.items() if not isinstance(v, _Unknown)}
-            changed = {k for k, d in fields.items() if record.get("fields", {}).get(k) != d}
+            fields = {k: _digest(salt, v, analysis.hidden) for k, v in desired.items() if not isinstance(v, _Unknown)}
+            stored = record.get("fields", {})
+            changed = {
+                k
+                for k, d in fields.items()
+                if stored.get(k) != d and not _digested_before(salt, desired[k], d, stored.get(k))
+            }
             changed |= {k for k, v in desired.items() if isinstance(v, _Unknown)}
             changed |= set(record.get("fields", {})) - set(desired)
             seen = {**live, resource.scope: str(live.get(resource.scope, "")).rsplit("/", 1)[-1]}
@@ -798,7 +806,7 @@ class GcpDeployer:
                 "type": resource.type,
                 "deployed": resource.deployed,
                 "where": list(where),
-                "fields": {k: _digest(salt, v) for k, v in desired.items()},
+                "fields": {k: _digest(salt, v, analysis.hidden) for k, v in desired.items()},
                 "depends": resource.depends,
             }
             if resource.name not in order:
@@ -977,6 +985,8 @@ class _Analysis:
     #: name -> (action, changed fields, replaced references)
     actions: dict[str, tuple[str, list[str], list[str]]] = attrs.Factory(dict)
     removed: list[dict[str, Any]] = attrs.Factory(list)
+    #: The forms a secret parameter's value takes in a field's JSON text (see :func:`_digest`).
+    hidden: frozenset[str] = frozenset()
 
     def plan(self, target: Target, project: str) -> InstancePlan:
         changes: list[ResourceChange] = []
@@ -1020,16 +1030,21 @@ def _why(exc: BaseException) -> str:
     return f"HTTP {code}{reason}: {getattr(exc, 'message', exc)}"
 
 
-def _storable(target: Target, outputs: Mapping[str, str]) -> dict[str, str]:
-    """The outputs the state keeps: one holding a secret parameter's value (as it is, or
-    escaped in the JSON text of a message or list output) is returned to the run that
-    deployed it, never stored."""
-    hidden = {
+def _hidden_forms(target: Target) -> frozenset[str]:
+    """The forms a secret parameter's value takes in text: as it is, and escaped in JSON text."""
+    return frozenset(
         form
         for k in target.secrets
         if target.parameters.get(k)
         for form in (target.parameters[k], json.dumps(target.parameters[k])[1:-1])
-    }
+    )
+
+
+def _storable(target: Target, outputs: Mapping[str, str]) -> dict[str, str]:
+    """The outputs the state keeps: one holding a secret parameter's value (as it is, or
+    escaped in the JSON text of a message or list output) is returned to the run that
+    deployed it, never stored."""
+    hidden = _hidden_forms(target)
     return {k: v for k, v in outputs.items() if not any(h in v for h in hidden)}
 
 
@@ -1067,10 +1082,29 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _digest(salt: str, value: Any) -> str:
-    """A salted digest of a field's value: the state records what was applied, not the value."""
+def _digest(salt: str, value: Any, hidden: frozenset[str] = frozenset()) -> str:
+    """A salted digest of a field's value: the state records what was applied, not the value.
+
+    The state is readable by anyone who may read the project, and the rest of a field can be
+    read back from the API: a field holding a secret parameter's value (one of ``hidden``)
+    is digested with scrypt (``k:`` and 32 hex digits; ~16 MB and tens of ms a guess), so that
+    a weak secret cannot be recovered by trying guesses at SHA-256's speed."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    if any(h in text for h in hidden):
+        key = hashlib.scrypt(text.encode(), salt=salt.encode(), n=_SCRYPT_N, r=8, p=1, maxmem=64 << 20, dklen=16)
+        return "k:" + key.hex()
     return hashlib.sha256(f"{salt}:{text}".encode()).hexdigest()[:16]
+
+
+#: scrypt's cost (2**14, with r=8: 16 MB of memory a digest).
+_SCRYPT_N = 1 << 14
+
+
+def _digested_before(salt: str, value: Any, digest: str, stored: str | None) -> bool:
+    """Whether ``stored`` is the plain digest that a state written before secret-bearing fields
+    were digested with scrypt holds for ``value``: the field is unchanged (rewritten in the
+    new form on the next write), not a change to apply."""
+    return digest.startswith("k:") and stored is not None and stored == _digest(salt, value)
 
 
 def _empty(field: str, live: Mapping[str, Any]) -> Any:
