@@ -22,9 +22,9 @@ from several threads, one instance each). For one instance it
 **State** lives in the project, so that every machine sees it: one item of the project's
 common instance metadata per instance, ``infrakit-<app>--<instance>``, holding the
 resources the instance owns (type, name, location, a salted digest of each field as last
-applied — no values, so no secret; scrypt for a field holding a secret), its outputs, a serial and a
-lock. The metadata has one
-fingerprint, and ``setCommonInstanceMetadata`` refuses a stale one (412), so each write is
+applied — no values, so no secret; scrypt for a field holding a secret), its outputs, a
+serial and a lock. The metadata has one fingerprint, and ``setCommonInstanceMetadata``
+refuses a stale one (412), so each write is
 a compare-and-swap: a deploy takes the lock in one, releases it with the new state in
 another, and a concurrent deploy of the same instance fails with a clear error instead of
 winning too. Writes for other instances that race with ours are merged and retried.
