@@ -20,7 +20,10 @@ Optional methods, called where a provider has them: ``check_parameter_option(opt
 (its own ``ik.param`` options, checked where declared) and ``annotate(synthesis, key, value)``
 (a note in the template's own metadata, such as ``App(provenance_in_templates=True)``'s
 provenance; a provider whose template format has no place for it leaves it out, the manifest
-keeping it in every case).
+keeping it in every case), and ``moved_outputs(old, new, fed, imports_fed)`` (the outputs of
+template ``new`` that can have another value than in ``old`` when the parameters ``fed`` get
+new values: ``infrakit diff``'s ``affected``; without it, or when it returns ``None``, every
+output of a changed instance counts as moved).
 """
 
 from __future__ import annotations

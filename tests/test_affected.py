@@ -111,3 +111,72 @@ def test_a_moved_export_moves_the_importers_outputs_that_use_it(tmp_path: Path) 
         manifests.append(manifest)
     old, new = manifests
     assert affected_consumers(tmp_path / "old", tmp_path / "new", old, new, ["producer"]) == ["consumer", "middle"]
+
+
+# --- compute templates (GCP): the provider reads its own references ----------------------------
+
+
+def _gcp_app(directory: Path, *, port: str = "22", description: str = "net") -> Path:
+    import infrakit as ik
+    from infrakit.gcp import compute
+
+    @ik.inputs
+    class NetInputs:
+        port: str = "22"
+        description: str = "net"
+
+    @ik.outputs
+    class NetOutputs:
+        network: ik.Out[str]
+
+    class Net(ik.Component[NetInputs, NetOutputs]):
+        def build(self, inputs: NetInputs) -> NetOutputs:
+            net = self.add(compute.Network("net", auto_create_subnetworks=False, description=inputs.description))
+            self.add(
+                compute.Firewall(
+                    "fw", network=net.ref, allowed=[compute.Allowed(ip_protocol="tcp", ports=[inputs.port])]
+                )
+            )
+            return NetOutputs(network=net.ref)
+
+    @ik.inputs
+    class RuleInputs:
+        network: ik.Param[str] = ik.param()
+
+    @ik.outputs
+    class RuleOutputs:
+        rule: ik.Out[str]
+
+    class Rule(ik.Component[RuleInputs, RuleOutputs]):
+        def build(self, inputs: RuleInputs) -> RuleOutputs:
+            fw = self.add(
+                compute.Firewall(
+                    "web", network=inputs.network, allowed=[compute.Allowed(ip_protocol="tcp", ports=["80"])]
+                )
+            )
+            return RuleOutputs(rule=fw.ref)
+
+    app = ik.App("g")
+    net = app.add("net", Net, NetInputs(port=port, description=description))
+    rule = app.add("rule", Rule, RuleInputs(network=net.outputs.network))
+    app.add("last", Rule, RuleInputs(network=rule.outputs.rule))  # consumes the consumer
+    app.synth(str(directory))
+    return directory
+
+
+def test_a_compute_change_the_consumed_output_does_not_refer_to_affects_no_one(tmp_path: Path) -> None:
+    from infrakit._diff import diff_assemblies
+
+    old = _gcp_app(tmp_path / "old")
+    new = _gcp_app(tmp_path / "new", port="2222")  # the firewall: the network output is not built from it
+    found = diff_assemblies(old, new)
+    assert (found.changed, found.affected) == (["net"], [])
+
+
+def test_a_compute_change_behind_a_consumed_output_affects_its_consumers_transitively(tmp_path: Path) -> None:
+    from infrakit._diff import diff_assemblies
+
+    old = _gcp_app(tmp_path / "old")
+    new = _gcp_app(tmp_path / "new", description="another")  # the network the output names
+    found = diff_assemblies(old, new)
+    assert (found.changed, found.affected) == (["net"], ["last", "rule"])

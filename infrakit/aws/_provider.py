@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from infrakit._provider import Provider, register
@@ -90,6 +90,15 @@ class AwsProvider:
 
     def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
         return set(body.get("Outputs") or {})
+
+    @staticmethod
+    def moved_outputs(
+        old: Mapping[str, Any], new: Mapping[str, Any], fed: Collection[str], imports_fed: bool
+    ) -> set[str] | None:
+        """The outputs of template ``new`` that can differ from ``old``'s (see ``infrakit.aws._affected``)."""
+        from infrakit.aws._affected import moved_outputs
+
+        return moved_outputs(old, new, fed, imports_fed)
 
     def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
         from infrakit.aws._check import cfn_lint

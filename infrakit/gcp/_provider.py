@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from infrakit._provider import Provider, register
@@ -61,6 +61,15 @@ class GcpProvider:
 
     def published_outputs(self, body: Mapping[str, Any]) -> set[str]:
         return {str(o.get("name")) for o in body.get("outputs") or [] if isinstance(o, dict)}
+
+    @staticmethod
+    def moved_outputs(
+        old: Mapping[str, Any], new: Mapping[str, Any], fed: Collection[str], imports_fed: bool
+    ) -> set[str] | None:
+        """The outputs of template ``new`` that can differ from ``old``'s (see ``infrakit.gcp._affected``)."""
+        from infrakit.gcp._affected import moved_outputs
+
+        return moved_outputs(old, new, fed, imports_fed)
 
     def validate(self, text: str, *, regions: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
         from infrakit.gcp._check import validate
