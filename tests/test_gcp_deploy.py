@@ -202,7 +202,6 @@ def knobs_dir(tmp_path_factory: pytest.TempPathFactory, settings: DeploySettings
         ("startup", "echo bye", "InstancesClient.set_metadata"),
         ("tag", "db", "InstancesClient.set_tags"),
         ("machine_type", "e2-medium", "InstancesClient.set_machine_type"),
-        ("description", "renamed", "NetworksClient.patch"),
     ],
 )
 def test_a_change_is_made_in_place_with_the_kinds_method(
@@ -230,14 +229,48 @@ def test_the_label_is_changed_on_the_deployed_vm(
 
 
 def test_the_plan_says_which_method_and_that_nothing_is_replaced(knobs_dir: Path, settings: DeploySettings) -> None:
-    _synth(knobs_dir, "kn", label="plan", description="planned")
+    _synth(knobs_dir, "kn", label="plan", tag="planned")
     (planned,) = ik.plan(str(knobs_dir), settings=settings)
     assert planned.action == "update" and not planned.destructive
     assert {(c.logical_id, c.methods, c.replacement) for c in planned.changes} == {
-        ("net", ("patch",), "False"),
-        ("vm", ("set_labels",), "False"),
+        ("vm", ("set_labels", "set_tags"), "False"),
     }
     _synth(knobs_dir, "kn")
+
+
+def test_a_field_the_kinds_patch_is_documented_not_to_change_is_a_replacement(
+    knobs_dir: Path, server: ComputeServer, settings: DeploySettings
+) -> None:
+    """A network's ``patch`` changes only ``routingConfig`` (its documentation says so, and
+    the API refuses others): a new description replaces the network, and what uses it."""
+    _synth(knobs_dir, "kn", description="renamed")
+    (planned,) = ik.plan(str(knobs_dir), settings=settings)
+    assert ("net", "True") in {(c.logical_id, c.replacement) for c in planned.changes}
+    assert planned.destructive
+    refused = _deploy(knobs_dir, settings).instances["kn"]
+    assert refused.status == "failed" and "net (compute.v1.network): replaced" in refused.message
+    _synth(knobs_dir, "kn")
+    assert _deploy(knobs_dir, settings).instances["kn"].status == "unchanged"
+
+
+def test_the_local_server_refuses_a_patch_of_a_field_the_method_does_not_change(server: ComputeServer) -> None:
+    from google.cloud import compute_v1
+
+    networks = _compute(server, "NetworksClient")
+    networks.insert_unary(
+        project=PROJECT, network_resource=compute_v1.Network(name="patched", auto_create_subnetworks=False)
+    )
+    with pytest.raises(Exception, match="patch changes only routingConfig"):
+        networks.patch_unary(
+            project=PROJECT, network="patched", network_resource=compute_v1.Network(description="another")
+        )
+    networks.patch_unary(
+        project=PROJECT,
+        network="patched",
+        network_resource=compute_v1.Network(routing_config=compute_v1.NetworkRoutingConfig(routing_mode="GLOBAL")),
+    )
+    held = server.resource(f"projects/{PROJECT}/global/networks/patched")
+    assert held is not None and held["routingConfig"] == {"routingMode": "GLOBAL"}
 
 
 def test_an_immutable_change_needs_allow_replace(
@@ -530,7 +563,7 @@ def test_long_instance_names_get_distinct_state_keys_within_the_metadata_limit()
         ("compute.v1.instance", {"scheduling"}, ["set_scheduling"]),
         ("compute.v1.instance", {"labels", "tags"}, ["set_labels", "set_tags"]),
         ("compute.v1.instance", {"labels", "description"}, ["set_labels", "update"]),
-        ("compute.v1.network", {"description"}, ["patch"]),
+        ("compute.v1.network", {"routingConfig"}, ["patch"]),
         ("compute.v1.firewall", {"sourceRanges"}, ["patch"]),
         ("compute.v1.subnetwork", {"privateIpGoogleAccess"}, ["set_private_ip_google_access"]),
         ("compute.v1.address", {"labels"}, ["set_labels"]),
@@ -551,6 +584,8 @@ def test_each_kind_of_change_picks_the_method_the_client_has(
         ("compute.v1.subnetwork", {"ipCidrRange"}),  # documented as fixed at creation
         ("compute.v1.address", {"description"}),  # no patch or update for addresses
         ("compute.v1.route", {"priority"}),  # routes have no in-place method at all
+        ("compute.v1.network", {"description"}),  # its patch changes only routingConfig
+        ("compute.v1.image", {"labels", "sourceDisk"}),  # labels by setLabels; its patch not sourceDisk
     ],
 )
 def test_a_change_no_method_makes_is_a_replacement(type_name: str, changed: set[str]) -> None:
@@ -684,7 +719,10 @@ def test_a_field_holding_a_secret_is_digested_slowly_and_still_tells_a_change(
     weak = "hunter2"
 
     def deploy(secret: str) -> str:
-        result = ik.deploy(out, yes=True, settings=settings, parameters={"weak.token": secret}).instances["weak"]
+        # (the secret is in the network's description: a new one replaces the network)
+        result = ik.deploy(
+            out, yes=True, settings=settings, parameters={"weak.token": secret}, allow_replace=True
+        ).instances["weak"]
         assert result.status != "failed", result.message
         return result.status
 

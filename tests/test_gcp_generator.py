@@ -247,3 +247,35 @@ def test_the_check_mode_passes_on_the_committed_files() -> None:
 def test_generated_files_are_marked_generated() -> None:
     for name in ("compute.py", "compute.pyi", "_types.py"):
         assert (GCP_DIR / name).read_text(encoding="utf-8").splitlines()[0] == HEADER
+
+
+@pytest.mark.parametrize(
+    ("doc", "fields"),
+    [
+        ("Patches the network. Only routingConfig can be modified.", ("routingConfig",)),
+        ("Only the following fields can be modified: routingConfig.routingMode.", ("routingConfig",)),
+        (
+            "Only the following fields can be modified: family, description, deprecation status.",
+            ("description", "family"),
+        ),
+        ("Only the following fields can be updated: auto_renew and plan.", ("autoRenew", "plan")),
+        ("Updates the resource with the data included in the request.", ()),  # every settable field
+        ("Only the following fields can be modified: colour.", ("",)),  # none it can name: none at all
+    ],
+)
+def test_a_whole_resource_method_changes_only_the_fields_its_documentation_names(
+    doc: str, fields: tuple[str, ...]
+) -> None:
+    known = {"routingConfig", "family", "description", "deprecated", "autoRenew", "plan", "name"}
+    assert gen.only_fields(doc, known) == fields
+
+
+def test_the_method_table_holds_what_each_documented_patch_changes() -> None:
+    from infrakit.gcp._methods import KINDS
+
+    def whole(type_name: str) -> dict[str, tuple[str, ...]]:
+        return {m[0]: m[4] for m in KINDS[type_name][4] if m[3] in ("patch", "update")}
+
+    assert whole("compute.v1.network") == {"patch": ("routingConfig",)}
+    assert whole("compute.v1.image") == {"patch": ("description", "family")}
+    assert whole("compute.v1.firewall") == {"patch": (), "update": ()}  # no restriction documented

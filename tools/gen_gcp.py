@@ -60,6 +60,7 @@ import re
 import sys
 import textwrap
 import typing
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -680,6 +681,31 @@ _FIXED = re.compile(
 )
 
 
+#: A patch or update method documented to change only some fields ("Only routingConfig can be
+#: modified.", "Only the following fields can be updated: auto_renew and plan.").
+_ONLY = re.compile(
+    r"Only (?:the following fields can be (?:modified|updated):\s*([^.]+)|([\w.,\s]+?) can be (?:modified|updated))\."
+)
+
+
+def only_fields(doc: str, fields: Collection[str]) -> tuple[str, ...]:
+    """The JSON names of the fields a whole-resource method's documentation says it changes
+    (``()``: it says nothing of the kind, every settable field). A listed name that is no field
+    (prose such as "deprecation status") is left out: that field is then changed otherwise
+    (its own method, or by replacing the resource)."""
+    found = _ONLY.search(" ".join(doc.split()))
+    if found is None:
+        return ()
+    listed = re.split(r",\s*|\s+and\s+", (found.group(1) or found.group(2)).strip())
+    names = []
+    for item in listed:
+        top = item.strip().split(".", 1)[0]
+        camel = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), top)
+        if camel in fields:
+            names.append(camel)
+    return tuple(sorted(set(names))) or ("",)  # ("",): only fields it cannot name -- none settable
+
+
 def _json_fields(message: Any) -> dict[str, Any]:
     return {fd.json_name: fd for fd in message.pb().DESCRIPTOR.fields}
 
@@ -704,7 +730,9 @@ def kind_methods(compute_v1: Any, kind: Kind, settable: set[str]) -> tuple[Any, 
     path parameters are where the resource lives and which one it is, with a body, and
 
     * ``patch`` / ``update`` taking the kind's own message: mode ``"patch"`` / ``"update"``,
-      covering every settable field but those documented as fixed at creation;
+      covering every settable field but those documented as fixed at creation, or only the
+      fields its documentation names (:func:`only_fields`: a network's ``patch`` changes only
+      ``routingConfig``);
     * ``set*`` / ``update*`` taking the message of one of the resource's settable fields
       (``setMetadata`` takes ``Metadata``, ``metadata``'s type): mode ``"field"``;
     * ``set*`` taking a request message whose every field is a settable field of the
@@ -741,7 +769,8 @@ def kind_methods(compute_v1: Any, kind: Kind, settable: set[str]) -> tuple[Any, 
         body_fields = _json_fields(body_message)
         if body_message is message and method in ("patch", "update"):
             fingerprint = "fingerprint" if "fingerprint" in resource_fields else ""
-            whole.append((method, this, body, method, (), fingerprint))
+            only = only_fields(getattr(client, method).__doc__ or "", set(resource_fields))
+            whole.append((method, this, body, method, only, fingerprint))
             continue
         if not method.startswith(("set_", "update_")):
             continue
@@ -790,6 +819,8 @@ def render_methods(catalog: Catalog, compute_v1: Any) -> str:
         "# method: (client method, name field, body field, mode, fields, fingerprint field)\n"
         "#   mode: 'field' (the body is that field's message), 'merge' (the body's fields are\n"
         "#   the resource's), 'patch' / 'update' (the body is the resource)\n"
+        "#   fields: what the method changes; for 'patch' / 'update', () is every settable field,\n"
+        "#   else only those its documentation names (('',): none it could name)\n"
         f"KINDS = {_literal(table)}\n"
     )
 

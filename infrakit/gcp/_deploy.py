@@ -101,9 +101,10 @@ def choose_methods(type_name: str, changed: set[str]) -> list[tuple[Any, ...]] |
     ``type_name`` resource, or ``None`` when it must be replaced.
 
     A field is replaced when it is where the resource lives (``zone`` / ``region``), or one the
-    API documents as fixed at creation; else the kind's setters come first (``setLabels`` for
-    ``labels``, ``setMetadata`` for ``metadata``, ...), then ``patch``, then ``update``
-    (the order of the generated table, ``infrakit.gcp._methods``).
+    API documents as fixed at creation, or one no method changes (a network's ``patch`` changes
+    only ``routingConfig``, so its description is fixed); else the kind's setters come first
+    (``setLabels`` for ``labels``, ``setMetadata`` for ``metadata``, ...), then ``patch``, then
+    ``update`` (the order of the generated table, ``infrakit.gcp._methods``).
     """
     from infrakit.gcp._methods import KINDS as METHODS
     from infrakit.gcp._types import KINDS
@@ -116,7 +117,9 @@ def choose_methods(type_name: str, changed: set[str]) -> list[tuple[Any, ...]] |
     left = set(changed)
     for method in methods:
         mode, fields = method[3], method[4]
-        covered = left & set(fields) if mode in ("field", "merge") else set(left)
+        # A setter covers its fields; patch and update every field, unless their documentation
+        # names the few they change (a network's patch: only routingConfig).
+        covered = left & set(fields) if mode in ("field", "merge") or fields else set(left)
         if covered:
             chosen.append(method)
             left -= covered

@@ -24,7 +24,9 @@ route does follows from the method's name and shape:
   resource), and ``set*`` / ``update*`` whose body is one field's message
   (``setMetadata``, ``setTags``) or a request of the resource's fields (``setLabels``,
   ``setMachineType``): a fingerprint in the body that is not the current one is a 412
-  ``conditionNotMet``; changing a field documented as fixed at creation is a 400;
+  ``conditionNotMet``; changing a field documented as fixed at creation, or one a ``patch``
+  or ``update`` is documented not to change (a network's ``patch`` changes only
+  ``routingConfig``), is a 400;
 * ``zoneOperations`` / ``regionOperations`` / ``globalOperations`` ``get`` and ``wait``;
 * the project (``projects.get``, ``projects.setCommonInstanceMetadata``) exists for any id;
 * a change sent again with the ``requestId`` of one already carried out gets that one's
@@ -178,10 +180,15 @@ class ComputeServer:
 
         #: collection path segment -> (message name, fields fixed at creation), from the catalogue.
         self._collections: dict[str, tuple[str, tuple[str, ...]]] = {}
+        #: (collection, "patch" / "update") -> the only fields that method changes (its documentation's).
+        self._only: dict[tuple[str, str], tuple[str, ...]] = {}
         for type_name, (message, _scope, collection) in KINDS.items():
             fixed = METHODS[type_name][5]
             known = self._collections.get(collection, (message, ()))[1]
             self._collections[collection] = (message, tuple(sorted({*fixed, *known})))
+            for method in METHODS[type_name][4]:
+                if method[3] in ("patch", "update") and method[4]:
+                    self._only[(collection, method[3])] = method[4]
         self._lock = threading.Lock()
         self._resources: dict[str, tuple[str, dict[str, Any]]] = {}  # path -> (message name, JSON)
         self._operations: dict[str, dict[str, Any]] = {}
@@ -424,6 +431,15 @@ class ComputeServer:
         body.pop("fingerprint", None)
         self._expand(body, project)
         self._check_fixed(path, current, body)
+        only = self._only.get((path.split("/")[-2], method))
+        if only is not None:
+            changed = sorted(k for k, v in body.items() if k not in (*only, "name") and v != current.get(k))
+            if changed:
+                raise _ApiError(
+                    400,
+                    f"Invalid value for field 'resource.{changed[0]}': {method} changes only "
+                    f"{', '.join(only)} of this resource.",
+                )
 
         def apply() -> None:
             self._check_references(body, project, path)
