@@ -52,6 +52,7 @@ __all__ = [
     "make_resource_class",
     "option_field",
     "option_value",
+    "options_getter",
     "render_props",
     "render_value",
     "spec_type",
@@ -354,10 +355,11 @@ class Resource:
         for label, value in zip(labels, get(self), strict=True):
             if value is not None:
                 yield label, value
-        for name in options:
-            value = option_value(self, name)
-            if value is not None:
-                yield name, value
+        if options:
+            values = options_getter(cls)(self)
+            for i, name in options:
+                if values[i] is not None:
+                    yield name, values[i]
 
     def dependencies(self) -> list[Resource]:
         """The resources named in ``depends_on``."""
@@ -385,13 +387,33 @@ def props_getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     return get
 
 
-def _values_plan(cls: type[Resource]) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[str, ...]]:
+def options_getter(cls: type[Resource]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the values of every option of a resource of ``cls``, in the order of
+    ``cls._options`` (as :func:`option_value` reads each), in one call; made once per class:
+    one ``attrgetter`` where every option is a field, else ``option_value`` per option (an
+    option a property shadows lives in the resource's set-aside dict)."""
+    get: Callable[[Any], tuple[Any, ...]] | None = cls.__dict__.get("_options_getter")
+    if get is not None:
+        return get
+    names = tuple(option.name for option in cls._options)
+    if cls._shadowed or len(names) < 2 or not all(hasattr(cls, n) for n in names):
+        get = lambda resource: tuple(option_value(resource, n) for n in names)  # noqa: E731
+    else:
+        get = operator.attrgetter(*names)
+    cls._options_getter = get  # type: ignore[attr-defined]
+    return get
+
+
+def _values_plan(
+    cls: type[Resource],
+) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[tuple[int, str], ...]]:
     """What :meth:`Resource._values` reads, made once per class: each property's label, its
-    properties' values (:func:`props_getter`) and the options that take expressions."""
+    properties' values (:func:`props_getter`) and the options that take expressions (their
+    places among :func:`options_getter`'s values, and names)."""
     plan = (
         tuple(f"property `{prop[0]}`" for prop in cls._props),
         props_getter(cls),
-        tuple(option.name for option in cls._options if option.expressions),
+        tuple((i, option.name) for i, option in enumerate(cls._options) if option.expressions),
     )
     cls._values_plan = plan  # type: ignore[attr-defined]
     return plan

@@ -11,7 +11,6 @@ of them may hold expressions, and the generator's stubs and reserved names
 
 from __future__ import annotations
 
-import operator
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import attrs
 
 from infrakit._expr import ConditionRef, describe_value
-from infrakit._resource import DEPENDS_ON, ResourceOption, building_prefix
+from infrakit._resource import DEPENDS_ON, ResourceOption, building_prefix, options_getter
 from infrakit.errors import DanglingReferenceError, PropertyTypeError, did_you_mean
 
 __all__ = ["OPTIONS"]
@@ -144,30 +143,9 @@ OPTIONS: tuple[ResourceOption, ...] = (
 def render_options(r: Any, resource: Any, body: dict[str, Any]) -> None:
     """Write a resource's options into its rendered ``body``, in the table's order."""
     cls = type(resource)
-    options = cls._options
-    for option, value in zip(options, _option_values(cls)(resource), strict=True):
+    for option, value in zip(cls._options, options_getter(cls)(resource), strict=True):
         if value is None and option.name != "depends_on":
             continue
         rendered = option.render(r, resource, value) if option.render is not None else r.value(value)
         if rendered is not None:
             body[option.wire] = rendered
-
-
-_OPTION_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-
-
-def _option_values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-    """The function giving the values of a resource class's options, in its table's order: one
-    ``attrgetter`` call where every option is a field, else one ``option_value`` per option (an
-    option a property shadows lives in the resource's set-aside dict). Made once per class."""
-    found = _OPTION_VALUES.get(cls)
-    if found is None:
-        from infrakit._resource import option_value
-
-        names = [o.name for o in cls._options]  # type: ignore[attr-defined]
-        if cls._shadowed or len(names) < 2 or not all(hasattr(cls, n) for n in names):  # type: ignore[attr-defined]
-            found = lambda resource: tuple(option_value(resource, n) for n in names)  # noqa: E731
-        else:
-            found = operator.attrgetter(*names)
-        _OPTION_VALUES[cls] = found
-    return found
