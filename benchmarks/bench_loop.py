@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -78,7 +78,17 @@ def _where() -> str | None:
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
-def _wheel_env(tmp: str) -> dict[str, str]:
+class Install(NamedTuple):
+    """How a child runs infrakit: its environment and directory (``None``: this process's)."""
+
+    env: dict[str, str] | None = None
+    cwd: str | None = None
+
+
+CHECKOUT = Install()
+
+
+def _wheel_env(tmp: str) -> Install:
     """The environment of a child running infrakit from a wheel of this checkout, installed
     (and compiled) into ``tmp``: the way a user has it. (Such a child runs in ``tmp``: run in
     the checkout, ``-c``'s first import path, the current directory, would find its source.)"""
@@ -89,7 +99,6 @@ def _wheel_env(tmp: str) -> dict[str, str]:
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(site)], check=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
-    env[_CWD] = tmp
     where = subprocess.run(
         [sys.executable, "-c", "import infrakit; print(infrakit.__file__)"],
         env=env,
@@ -99,24 +108,21 @@ def _wheel_env(tmp: str) -> dict[str, str]:
     ).stdout.strip()
     if not where.startswith(str(site)):
         raise SystemExit(f"the wheel's infrakit is not the one imported ({where})")
-    return env
+    return Install(env, tmp)
 
 
-def _pairs(kind: str, pairs: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+def _pairs(kind: str, pairs: int, install: Install = CHECKOUT) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-loop-", dir=_where()) as tmp:
         out = str(Path(tmp) / "out")
         code = (INFRAKIT if kind == "infrakit" else TROPOSPHERE).format(pairs=pairs, out=out, jobs=1)
-        return _run(code, env if kind == "infrakit" else None)
+        return _run(code, install if kind == "infrakit" else CHECKOUT)
 
 
-_CWD = "BENCH_LOOP_CWD"  # where a child with this environment runs (see _wheel_env)
+def _run(code: str, install: Install) -> dict[str, Any]:
+    return run_measured(code, install.env, install.cwd)
 
 
-def _run(code: str, env: dict[str, str] | None) -> dict[str, Any]:
-    return run_measured(code, env, env.get(_CWD) if env else None)
-
-
-def _import_ms(runs: int, env: dict[str, str] | None) -> list[float]:
+def _import_ms(runs: int, install: Install) -> list[float]:
     found = []
     for _ in range(runs):
         done = subprocess.run(
@@ -124,15 +130,15 @@ def _import_ms(runs: int, env: dict[str, str] | None) -> list[float]:
             capture_output=True,
             text=True,
             check=True,
-            env=env,
-            cwd=env.get(_CWD) if env else None,
+            env=install.env,
+            cwd=install.cwd,
         )
         line = [x for x in done.stderr.splitlines() if re.search(r"\|\s+infrakit$", x)][-1]
         found.append(int(line.split("|")[1]) / 1000)
     return found
 
 
-def _profile_one_pair(env: dict[str, str] | None, top: int = 25) -> None:
+def _profile_one_pair(install: Install, top: int = 25) -> None:
     """cProfile of one cold one-pair synthesis, in a child: the ``top`` entries by
     cumulative time (interpreter start-up aside)."""
     import pstats
@@ -144,8 +150,8 @@ def _profile_one_pair(env: dict[str, str] | None, top: int = 25) -> None:
             [sys.executable, "-m", "cProfile", "-o", str(stats), str(program)],
             check=True,
             capture_output=True,
-            env=env,
-            cwd=env.get(_CWD) if env else None,
+            env=install.env,
+            cwd=install.cwd,
         )
         found = pstats.Stats(str(stats))
         total = max(v[3] for v in found.stats.values())  # type: ignore[attr-defined]
@@ -182,24 +188,24 @@ def main() -> None:
         parser.error("--install takes wheel, checkout or both (comma-separated)")
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "infrakit"), str(HERE)], check=True)
     with tempfile.TemporaryDirectory(prefix="bench-loop-wheel-") as tmp:
-        envs = {i: (_wheel_env(tmp) if i == "wheel" else None) for i in installs}
+        runs_of = {i: (_wheel_env(tmp) if i == "wheel" else CHECKOUT) for i in installs}
         print(f"one-unit loop, fresh processes, min (median) of {args.runs}, to {_where() or tempfile.gettempdir()}:")
-        for install, env in envs.items():
+        for install, how in runs_of.items():
             ik_pair, tr_pair, ik_one, tr_one = [], [], [], []
             for _ in range(args.runs):  # alternate, so load on the machine hits both sides alike
-                ik_pair.append(_pairs("infrakit", 1, env)["wall"])
+                ik_pair.append(_pairs("infrakit", 1, how)["wall"])
                 tr_pair.append(_pairs("troposphere", 1)["wall"])
-                ik_one.append(_run(ONE_INFRAKIT, env)["wall"])
+                ik_one.append(_run(ONE_INFRAKIT, how)["wall"])
                 tr_one.append(run_measured(ONE_TROPOSPHERE)["wall"])
             print(f" infrakit from the {install}:")
             _row("one wired pair -> assembly", ik_pair, tr_pair)
             _row("one component -> JSON (python -c)", ik_one, tr_one)
-            imports = _import_ms(args.runs, env)
+            imports = _import_ms(args.runs, how)
             print(
                 f"  import infrakit (-X importtime)     {min(imports):.1f} ms (median {statistics.median(imports):.1f})"
             )
             if args.profile:
-                _profile_one_pair(env)
+                _profile_one_pair(how)
 
         # What no synthesizer built on the design can go below: the interpreter's start and
         # `import attrs` (components' inputs and outputs are attrs classes, DESIGN.md).
@@ -212,11 +218,11 @@ def main() -> None:
         _row("python -c (interpreter start)", start, tr_pair, side="floor")
         _row("python -c 'import attrs'", floor, tr_pair, side="floor")
 
-        install, env = next(iter(envs.items()))
+        install, how = next(iter(runs_of.items()))
         print(f"\npeak RSS of a cold synthesis (MB), and wall time (s); infrakit from the {install}:")
         base = None
         for pairs in [int(p) for p in args.curve.split(",") if p]:
-            ik, tr = _pairs("infrakit", pairs, env), _pairs("troposphere", pairs)
+            ik, tr = _pairs("infrakit", pairs, how), _pairs("troposphere", pairs)
             base = base or ik["maxrss_mb"]
             print(
                 f"  {pairs:6} pairs: infrakit {ik['maxrss_mb']:7.1f} MB {ik['wall']:7.2f} s "
